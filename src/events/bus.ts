@@ -1,25 +1,42 @@
 /**
- * Events travel by publish/subscribe on a named diagnostics channel (the undici habit): the request
- * path publishes after the response is finished and checks `hasSubscribers` first; sinks subscribe
- * and do their writing on their own queues. A sink can never slow or fail a request.
+ * Events travel by publish/subscribe (the undici habit): the request path publishes once, after the
+ * response has finished; sinks subscribe and do their writing on their own bounded queues, so a sink
+ * can never slow or fail a request. Each gateway owns one bus (tests run several gateways in one
+ * process); every event is also published on the process-wide diagnostics channel
+ * `honeygate:event` for outside observers (APM, tests), only when someone listens.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { GatewayEvent } from './model.js';
 
 export const EVENT_CHANNEL = 'honeygate:event';
-const channel = diagnosticsChannel.channel(EVENT_CHANNEL);
-
-export function publishEvent(event: GatewayEvent): void {
-  if (channel.hasSubscribers) channel.publish(event);
-}
+const globalChannel = diagnosticsChannel.channel(EVENT_CHANNEL);
 
 export type EventListener = (event: GatewayEvent) => void;
 
-/** Subscribe; returns the unsubscribe function. */
-export function subscribeEvents(listener: EventListener): () => void {
-  const fn = (message: unknown): void => listener(message as GatewayEvent);
-  diagnosticsChannel.subscribe(EVENT_CHANNEL, fn);
-  return () => {
-    diagnosticsChannel.unsubscribe(EVENT_CHANNEL, fn);
-  };
+export class EventBus {
+  #listeners: EventListener[] = [];
+
+  /** Deliver to every subscriber; a throwing subscriber is isolated from the others. */
+  publish(event: GatewayEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch {
+        // a sink's bug must not reach the request or the other sinks; sinks count their own errors
+      }
+    }
+    if (globalChannel.hasSubscribers) globalChannel.publish(event);
+  }
+
+  /** Subscribe; returns the unsubscribe function. */
+  subscribe(listener: EventListener): () => void {
+    this.#listeners = [...this.#listeners, listener];
+    return () => {
+      this.#listeners = this.#listeners.filter((l) => l !== listener);
+    };
+  }
+
+  get hasSubscribers(): boolean {
+    return this.#listeners.length > 0 || globalChannel.hasSubscribers;
+  }
 }
