@@ -1,0 +1,184 @@
+/**
+ * The configuration schema: one zod schema, every key described and defaulted. From it come the
+ * TypeScript types, the validation (with dotted paths), and the JSON Schema for editors
+ * (`honeygate schema`). Cross-field rules live in rules.ts; OpenAIPot configs are mapped onto this
+ * shape by openaipot.ts before validation.
+ */
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { eventsConfigSchema } from '../events/config.js';
+import { storeConfigSchema } from '../store/config.js';
+import { parseDuration } from './duration.js';
+
+/** A duration written `48h` / `1h30m` / `500ms` or a number of seconds; parsed to milliseconds. */
+export const duration = z
+  .union([z.string(), z.number()])
+  .transform((value, ctx) => {
+    const ms = parseDuration(value);
+    if (ms === null) {
+      ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(value)} (use e.g. 500ms, 2s, 10m, 48h)` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+/** An IPv4/IPv6 address or CIDR block. */
+export const cidr = z.string().refine(
+  (text) => {
+    const [addr, bits, extra] = text.split('/');
+    if (extra !== undefined || addr === undefined) return false;
+    const family = isIP(addr);
+    if (family === 0) return false;
+    if (bits === undefined) return true;
+    if (!/^\d{1,3}$/.test(bits)) return false;
+    return Number(bits) <= (family === 4 ? 32 : 128);
+  },
+  { message: 'not an IP address or CIDR block (e.g. 10.0.0.0/8, 2001:db8::/32)' },
+);
+
+const SHA256_REF = /^sha256:[0-9a-f]{64}$/;
+
+const lureFields = {
+  prompt: z.string().optional().describe('lure prompt injected into every request made with this key'),
+  max_requests: z.number().int().min(0).optional().describe('lure requests answered before the quota error and block'),
+  block_duration: duration.optional().describe('how long a client IP stays blocked after the threshold'),
+  response_delay: duration.optional().describe('delay added to each lure answer (tarpit)'),
+};
+
+export const keySchema = z
+  .object({
+    name: z.string().min(1).optional().describe('a name for events and the admin API; default: the key fingerprint'),
+    key: z
+      .string()
+      .min(1)
+      .describe('the key, raw or as sha256:<64 hex> (preferred: the raw key never sits in the file)'),
+    class: z.enum(['valid', 'lure']).describe('valid: forwarded upstream; lure: deceived'),
+    upstream: z.string().optional().describe('named upstream; default: the first real upstream (valid) or `decoy` (lure)'),
+    mask: z
+      .string()
+      .optional()
+      .describe('for sha256 keys: the provider-style mask to show in events (the raw key is not known)'),
+    campaign: z.string().optional().describe('lure campaign: where the key was planted'),
+    placement: z.string().optional().describe('lure placement: the exact spot (repo path, CI variable …)'),
+    ...lureFields,
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    if (value.key.startsWith('sha256:') && !SHA256_REF.test(value.key)) {
+      ctx.addIssue({ code: 'custom', path: ['key'], message: 'sha256 key references are sha256: followed by 64 lowercase hex digits' });
+    }
+  });
+
+const openaiUpstream = z
+  .object({
+    type: z.literal('openai'),
+    url: z.url().describe('base URL of an OpenAI-compatible API, e.g. https://api.openai.com'),
+    api_key: z
+      .string()
+      .optional()
+      .describe("the upstream's own key: replaces the client's key (write it as ${ENV_VAR}); absent: the client's key passes through"),
+    timeout: duration.default(600_000).describe('headers timeout for a request (LLM calls can be slow)'),
+    connections: z.number().int().min(1).max(4096).default(128).describe('pooled connections to this upstream'),
+  })
+  .strict();
+
+const decoyUpstream = z
+  .object({
+    type: z.literal('decoy'),
+  })
+  .strict();
+
+export const upstreamSchema = z.discriminatedUnion('type', [openaiUpstream, decoyUpstream]);
+
+export const limitRuleSchema = z
+  .object({
+    name: z.string().min(1).describe('rule name for events and errors'),
+    by: z
+      .string()
+      .regex(/^(ip|key|header:[A-Za-z0-9!#$%&'*+.^_`|~-]+)$/, 'by is ip, key, or header:<name>')
+      .describe('what the limit counts per: client ip (IPv6 grouped per /64), key fingerprint, or a request header'),
+    limit: z.number().int().min(1).describe('requests allowed per window'),
+    window: duration.describe('window length'),
+    exempt: z.array(cidr).default([]).describe('client CIDRs this rule skips'),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    listen: z
+      .object({
+        host: z.string().default('127.0.0.1').describe('public listener address (0.0.0.0 or :: for all interfaces)'),
+        port: z.number().int().min(0).max(65535).default(8080),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 8080 }),
+    public_url: z
+      .url()
+      .optional()
+      .describe('URL under which clients reach this gateway; canary URLs are minted under it'),
+    trusted_proxies: z
+      .array(cidr)
+      .default([])
+      .describe('peers whose X-Forwarded-For is believed; from anyone else it is ignored'),
+    network: z
+      .object({
+        allow: z.array(cidr).default([]).describe('if not empty, only these client CIDRs are served'),
+        deny: z.array(cidr).default([]).describe('client CIDRs refused (deny wins over allow)'),
+      })
+      .strict()
+      .default({ allow: [], deny: [] }),
+    max_body_bytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(32 * 1024 * 1024)
+      .describe('largest request body accepted (bytes)'),
+    limits: z
+      .object({
+        exempt: z.array(cidr).default([]).describe('client CIDRs no rate limit applies to'),
+        rules: z.array(limitRuleSchema).default([]),
+      })
+      .strict()
+      .default({ exempt: [], rules: [] }),
+    lure_defaults: z
+      .object({
+        prompt: z
+          .string()
+          .default(
+            'You are a helpful assistant. Answer the user briefly and plausibly.',
+          )
+          .describe('prompt for lure keys that set none'),
+        max_requests: z.number().int().min(0).default(25),
+        block_duration: duration.default(86_400_000),
+        response_delay: duration.default(0),
+        upstream: z.string().default('decoy'),
+      })
+      .strict()
+      .default({
+        prompt: 'You are a helpful assistant. Answer the user briefly and plausibly.',
+        max_requests: 25,
+        block_duration: 86_400_000,
+        response_delay: 0,
+        upstream: 'decoy',
+      }),
+    upstreams: z
+      .record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'upstream names are lowercase [a-z0-9_-]'), upstreamSchema)
+      .default({ decoy: { type: 'decoy' } })
+      .describe('named upstreams; `decoy` (the built-in responder) always exists'),
+    keys: z.array(keySchema).default([]),
+    key_files: z
+      .array(z.string())
+      .default([])
+      .describe('YAML files with more keys ({keys: [...]}, as written by `honeygate keys new`)'),
+    store: storeConfigSchema,
+    events: eventsConfigSchema,
+  })
+  .strict();
+
+/** The config as written (before defaults). */
+export type ConfigInput = z.input<typeof configSchema>;
+/** The config after validation and defaults. */
+export type Config = z.output<typeof configSchema>;
+export type KeyConfig = z.output<typeof keySchema>;
+export type UpstreamConfig = z.output<typeof upstreamSchema>;
+export type LimitRuleConfig = z.output<typeof limitRuleSchema>;
