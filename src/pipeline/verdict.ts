@@ -1,0 +1,68 @@
+/**
+ * The verdict: a pure function of what the pipeline learned about one request. It knows no
+ * protocol; each surface renders the verdict in its own words. Order (the lifecycle, written once):
+ *
+ *   1. network policy  — a denied client is refused before anything else            → reject network_denied
+ *   2. authentication  — no key / unknown key, as the provider answers (auth first)  → reject missing_key | invalid_key
+ *   3. blocks          — a blocked subject (lure threshold, admin block)            → block blocked
+ *   4. lure threshold  — this request crossed the lure's max_requests               → block lure_threshold
+ *   5. rate limits     — a limit refused                                            → reject rate_limited
+ *   6. class           — lure → deceive; valid → forward
+ *
+ * Authentication failures never consult the store: a flood of junk keys costs no round trip.
+ */
+import type { KeyClass, VerdictAction } from '../events/model.js';
+import type { AdmitResult } from '../store/types.js';
+
+export type VerdictReason =
+  | 'valid_key'
+  | 'lure_key'
+  | 'network_denied'
+  | 'missing_key'
+  | 'invalid_key'
+  | 'blocked'
+  | 'lure_threshold'
+  | 'rate_limited'
+  | 'store_unavailable';
+
+export interface Verdict {
+  readonly action: VerdictAction;
+  readonly reason: VerdictReason;
+}
+
+export interface VerdictInput {
+  readonly keyClass: KeyClass;
+  readonly networkAllowed: boolean;
+  /** the store's answer; null when the store was not consulted; 'unavailable' under fail_closed */
+  readonly admit: AdmitResult | null | 'unavailable';
+}
+
+const V = (action: VerdictAction, reason: VerdictReason): Verdict => Object.freeze({ action, reason });
+const NETWORK_DENIED = V('reject', 'network_denied');
+const MISSING = V('reject', 'missing_key');
+const INVALID = V('reject', 'invalid_key');
+const BLOCKED = V('block', 'blocked');
+const LURE_THRESHOLD = V('block', 'lure_threshold');
+const RATE_LIMITED = V('reject', 'rate_limited');
+const UNAVAILABLE = V('reject', 'store_unavailable');
+const DECEIVE = V('deceive', 'lure_key');
+const FORWARD = V('forward', 'valid_key');
+
+/** Does this request need the store at all? (steps 3–5 only apply to accepted keys.) */
+export function needsStore(keyClass: KeyClass, networkAllowed: boolean): boolean {
+  return networkAllowed && (keyClass === 'valid' || keyClass === 'lure');
+}
+
+export function decide(input: VerdictInput): Verdict {
+  if (!input.networkAllowed) return NETWORK_DENIED;
+  if (input.keyClass === 'missing') return MISSING;
+  if (input.keyClass === 'invalid') return INVALID;
+  const admit = input.admit;
+  if (admit === 'unavailable') return UNAVAILABLE;
+  if (admit) {
+    if (admit.blocked) return BLOCKED;
+    if (admit.lureBlocked) return LURE_THRESHOLD;
+    if (admit.limited) return RATE_LIMITED;
+  }
+  return input.keyClass === 'lure' ? DECEIVE : FORWARD;
+}

@@ -1,0 +1,80 @@
+/**
+ * Writing OpenAI answers onto a node:http response: errors from the registry in their layer's
+ * exact JSON layout, JSON successes, and the header set of each profile.
+ */
+import type { ServerResponse } from 'node:http';
+import { openaiJson } from '../../util/json.js';
+import { OPENAI_ERRORS, openaiError, type OpenAIErrorBody, type OpenAIErrorCode, type OpenAILayer } from './errors.js';
+import { openaiHeaders, openaiRequestId, type AccountHeaders, type OpenAIHeaderProfile } from './headers.js';
+
+export function formatErrorBody(error: OpenAIErrorBody, layer: OpenAILayer): string {
+  const body = { error: { message: error.message, type: error.type, param: error.param, code: error.code } };
+  return layer === 'legacy' ? `${JSON.stringify(body, null, 4)}\n` : JSON.stringify(body, null, 2);
+}
+
+export interface RenderOptions {
+  readonly account?: AccountHeaders;
+  readonly processingMs?: number;
+  readonly requestId?: string;
+  readonly extraHeaders?: readonly string[];
+  readonly head?: boolean;
+}
+
+/** Write an error; returns the bytes written. */
+export function writeOpenAIErrorBody(
+  res: ServerResponse,
+  status: number,
+  error: OpenAIErrorBody,
+  layer: OpenAILayer,
+  options: RenderOptions = {},
+): number {
+  const body = formatErrorBody(error, layer);
+  const length = Buffer.byteLength(body);
+  const profile: OpenAIHeaderProfile = layer === 'legacy' ? 'legacy' : status === 401 ? 'unauthorized' : 'chat';
+  const headers = openaiHeaders({
+    profile,
+    contentType: layer === 'legacy' ? 'application/json; charset=utf-8' : 'application/json',
+    // legacy-layer errors are sent chunked, current-layer ones with a length (wire-spec A1.2)
+    ...(layer === 'legacy' ? {} : { contentLength: length }),
+    processingMs: options.processingMs ?? 2 + Math.floor(Math.random() * 9),
+    requestId: options.requestId ?? openaiRequestId(),
+    ...(options.account && status !== 401 ? { account: options.account } : {}),
+  });
+  if (options.extraHeaders) headers.push(...options.extraHeaders);
+  res.writeHead(status, headers);
+  res.end(options.head ? undefined : body);
+  return length;
+}
+
+export function writeOpenAIError(
+  res: ServerResponse,
+  code: OpenAIErrorCode,
+  args: readonly string[] = [],
+  options: RenderOptions & { param?: string | null } = {},
+): number {
+  const spec = OPENAI_ERRORS[code];
+  return writeOpenAIErrorBody(res, spec.status, openaiError(code, args, options.param ?? null), spec.layer, options);
+}
+
+/** A JSON success (2-space, trailing newline, chunked as the API sends it). */
+export function writeOpenAIJson(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  profile: OpenAIHeaderProfile,
+  options: RenderOptions & { model?: string },
+): number {
+  const body = openaiJson(value);
+  const headers = openaiHeaders({
+    profile,
+    contentType: 'application/json',
+    processingMs: options.processingMs ?? 100,
+    requestId: options.requestId ?? openaiRequestId(),
+    ...(options.account ? { account: options.account } : {}),
+    ...(options.model !== undefined ? { model: options.model } : {}),
+  });
+  if (options.extraHeaders) headers.push(...options.extraHeaders);
+  res.writeHead(status, headers);
+  res.end(options.head ? undefined : body);
+  return Buffer.byteLength(body);
+}
