@@ -90,12 +90,22 @@ export interface StoreHealth {
 
 export interface Store {
   readonly backend: 'memory' | 'redis';
+  /**
+   * In this order, atomically: blocks (a blocked subject: nothing consumed) → limits (all or
+   * nothing: a refused request consumes no limit, counts no lure, no usage) → lure count (and the
+   * block at the threshold, which also resets the lure counter) → usage (not counted for the request
+   * refused by the lure threshold). Malformed input rejects with StoreInputError; Redis down under
+   * fail_closed rejects with StoreUnavailableError (errors.ts).
+   */
   admit(input: AdmitInput): Promise<AdmitResult>;
   block(subject: string, durationMs: number, reason: string): Promise<BlockRecord>;
   unblock(subject: string): Promise<boolean>;
+  /** live blocks, soonest to end first (Redis: at most 10 000) */
   listBlocks(): Promise<BlockRecord[]>;
   putCanary(record: CanaryRecord, ttlMs: number): Promise<void>;
   getCanary(token: string): Promise<CanaryRecord | null>;
   health(): StoreHealth;
+  /** resolves once the backend answers, or after timeoutMs with the health at that time (added; optional) */
+  ready?(timeoutMs?: number): Promise<StoreHealth>;
   close(): Promise<void>;
 }
