@@ -1,0 +1,64 @@
+/**
+ * Assembly of the event sinks (issue 6): one bounded queue per sink (queue.ts), each subscribed to
+ * the gateway's EventBus with a listener that only enqueues. `close()` unsubscribes, then flushes
+ * every sink in parallel within a deadline; `stats()` reports each sink's counters.
+ */
+import { join } from 'node:path';
+import type { EventBus } from '../bus.js';
+import type { EventsConfig } from '../config.js';
+import type { GatewayEvent } from '../model.js';
+import { createJsonlSink } from './jsonl.js';
+import type { MetricHandler, QueuedSink, SinkStats } from './queue.js';
+
+export type { MetricHandler, SinkMetric, SinkStats } from './queue.js';
+
+export interface SinksOptions {
+  /** counter increments (Prometheus); `dropped` is reported on the publisher's stack: keep it O(1) */
+  readonly onMetric?: MetricHandler;
+  /** how long close() waits for sinks to flush before counting the rest as failed; default 10 s */
+  readonly closeTimeoutMs?: number;
+  /** clock for JSONL age rotation (tests) */
+  readonly now?: () => number;
+}
+
+export interface Sinks {
+  /** unsubscribe from the bus, flush every sink, release files and sockets */
+  close(): Promise<void>;
+  /** per sink: name, queued, dropped, written, failed, disabled */
+  stats(): SinkStats[];
+}
+
+interface Running {
+  readonly sink: { stats(): SinkStats; close(timeoutMs: number): Promise<void> };
+  readonly unsubscribe: () => void;
+}
+
+function subscribe(bus: EventBus, sink: QueuedSink<GatewayEvent>): Running {
+  return { sink, unsubscribe: bus.subscribe((event) => void sink.offer(event)) };
+}
+
+export async function createSinks(config: EventsConfig, bus: EventBus, options: SinksOptions = {}): Promise<Sinks> {
+  const running: Running[] = [];
+  if (config.jsonl.enabled) {
+    const { sink } = createJsonlSink({
+      path: config.jsonl.path ?? join(config.dir, 'events.jsonl'),
+      config: config.jsonl,
+      queueSize: config.jsonl.queue_size ?? config.queue_size,
+      onMetric: options.onMetric,
+      ...(options.now !== undefined ? { now: options.now } : {}),
+    });
+    running.push(subscribe(bus, sink));
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    stats: () => running.map((r) => r.sink.stats()),
+    close: () => {
+      closing ??= (async () => {
+        for (const r of running) r.unsubscribe();
+        const timeout = options.closeTimeoutMs ?? 10_000;
+        await Promise.all(running.map((r) => r.sink.close(timeout)));
+      })();
+      return closing;
+    },
+  };
+}
