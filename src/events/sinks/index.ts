@@ -7,17 +7,20 @@ import { join } from 'node:path';
 import type { EventBus } from '../bus.js';
 import type { EventsConfig } from '../config.js';
 import type { GatewayEvent } from '../model.js';
+import { openEventStore, redactUrl, type EventStore } from '../store/index.js';
 import { createJsonlSink } from './jsonl.js';
 import type { MetricHandler, QueuedSink, SinkStats } from './queue.js';
+import { createStoreSink } from './store.js';
 
 export type { MetricHandler, SinkMetric, SinkStats } from './queue.js';
+export type { EventFilter, EventStore, QueryOptions, StoreStats, TimelineBucket, TopCampaign, TopIp } from '../store/index.js';
 
 export interface SinksOptions {
   /** counter increments (Prometheus); `dropped` is reported on the publisher's stack: keep it O(1) */
   readonly onMetric?: MetricHandler;
   /** how long close() waits for sinks to flush before counting the rest as failed; default 10 s */
   readonly closeTimeoutMs?: number;
-  /** clock for JSONL age rotation (tests) */
+  /** clock for JSONL age rotation and store retention (tests) */
   readonly now?: () => number;
 }
 
@@ -26,19 +29,56 @@ export interface Sinks {
   close(): Promise<void>;
   /** per sink: name, queued, dropped, written, failed, disabled */
   stats(): SinkStats[];
+  /** the event store (queries for the admin API and the `events` command), when configured */
+  readonly store?: EventStore;
 }
 
 interface Running {
   readonly sink: { stats(): SinkStats; close(timeoutMs: number): Promise<void> };
   readonly unsubscribe: () => void;
+  /** after the sink has closed (store: stop retention, close the database) */
+  readonly after?: () => Promise<void>;
 }
 
 function subscribe(bus: EventBus, sink: QueuedSink<GatewayEvent>): Running {
   return { sink, unsubscribe: bus.subscribe((event) => void sink.offer(event)) };
 }
 
+/**
+ * Start every configured sink and subscribe it to `bus`. Rejects (with nothing left open) when the
+ * event store cannot be opened or migrated: a wrong URL is found at start, not at the first event.
+ */
 export async function createSinks(config: EventsConfig, bus: EventBus, options: SinksOptions = {}): Promise<Sinks> {
   const running: Running[] = [];
+  let store: EventStore | undefined;
+  if (config.store.driver !== 'none') {
+    const target =
+      config.store.driver === 'sqlite' ? (config.store.url ?? join(config.dir, 'events.db')) : redactUrl(config.store.url ?? '');
+    store =
+      config.store.driver === 'sqlite'
+        ? await openEventStore({ driver: 'sqlite', path: target })
+        : await openEventStore({
+            driver: 'postgres',
+            url: config.store.url ?? '',
+            ...(config.store.schema !== undefined ? { schema: config.store.schema } : {}),
+          });
+    const opened = store;
+    const { sink, stop } = createStoreSink({
+      store: opened,
+      config: config.store,
+      queueSize: config.store.queue_size ?? config.queue_size,
+      target,
+      onMetric: options.onMetric,
+      ...(options.now !== undefined ? { now: options.now } : {}),
+    });
+    running.push({
+      ...subscribe(bus, sink),
+      after: async () => {
+        stop();
+        await opened.close();
+      },
+    });
+  }
   if (config.jsonl.enabled) {
     const { sink } = createJsonlSink({
       path: config.jsonl.path ?? join(config.dir, 'events.jsonl'),
@@ -51,12 +91,18 @@ export async function createSinks(config: EventsConfig, bus: EventBus, options: 
   }
   let closing: Promise<void> | undefined;
   return {
+    ...(store !== undefined ? { store } : {}),
     stats: () => running.map((r) => r.sink.stats()),
     close: () => {
       closing ??= (async () => {
         for (const r of running) r.unsubscribe();
         const timeout = options.closeTimeoutMs ?? 10_000;
-        await Promise.all(running.map((r) => r.sink.close(timeout)));
+        await Promise.all(
+          running.map(async (r) => {
+            await r.sink.close(timeout);
+            await r.after?.();
+          }),
+        );
       })();
       return closing;
     },

@@ -1,0 +1,111 @@
+/**
+ * The event store's tables and their migrations (kysely Migrator, in-code provider). One schema
+ * for SQLite and PostgreSQL: only types both understand (`text`, `integer`, `bigint` — SQLite gives
+ * `bigint` INTEGER affinity), timestamps as epoch milliseconds so range and bucket arithmetic is
+ * plain integer math in both, and the full event as JSON text in `doc`.
+ *
+ * Table names carry a `honeygate_` prefix: a shared PostgreSQL database has other tenants.
+ * Migrations are append-only: never edit one that has shipped, add the next number.
+ */
+import { sql, type ColumnType, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+export const EVENTS_TABLE = 'honeygate_events';
+export const MIGRATION_TABLE = 'honeygate_migration';
+export const MIGRATION_LOCK_TABLE = 'honeygate_migration_lock';
+
+/** One row per event; the filterable fields are columns, the rest lives in `doc`. */
+export interface EventsTable {
+  /** event.id */
+  id: string;
+  /** @timestamp in epoch ms (PostgreSQL returns bigint as a string: read it through Number()) */
+  ts: ColumnType<number | string, number, never>;
+  dataset: string;
+  kind: string;
+  action: string;
+  outcome: string;
+  key_class: string | null;
+  key_fingerprint: string | null;
+  campaign: string | null;
+  placement: string | null;
+  source_ip: string | null;
+  model: string | null;
+  surface: string | null;
+  verdict_action: string | null;
+  verdict_reason: string | null;
+  status: number | null;
+  tool_user: string | null;
+  tool_conversation: string | null;
+  /** the whole event, JSON */
+  doc: string;
+}
+
+export interface EventsDatabase {
+  [EVENTS_TABLE]: EventsTable;
+}
+
+/** Columns with an index; every index leads with the column and ends with ts for range scans. */
+export const INDEXED_COLUMNS = [
+  'dataset',
+  'key_class',
+  'key_fingerprint',
+  'campaign',
+  'placement',
+  'source_ip',
+  'model',
+  'surface',
+  'verdict_action',
+  'verdict_reason',
+  'status',
+  'tool_user',
+  'tool_conversation',
+] as const;
+
+const initial: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable(EVENTS_TABLE)
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('ts', 'bigint', (c) => c.notNull())
+      .addColumn('dataset', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('action', 'text', (c) => c.notNull())
+      .addColumn('outcome', 'text', (c) => c.notNull())
+      .addColumn('key_class', 'text')
+      .addColumn('key_fingerprint', 'text')
+      .addColumn('campaign', 'text')
+      .addColumn('placement', 'text')
+      .addColumn('source_ip', 'text')
+      .addColumn('model', 'text')
+      .addColumn('surface', 'text')
+      .addColumn('verdict_action', 'text')
+      .addColumn('verdict_reason', 'text')
+      .addColumn('status', 'integer')
+      .addColumn('tool_user', 'text')
+      .addColumn('tool_conversation', 'text')
+      .addColumn('doc', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex(`${EVENTS_TABLE}_ts_idx`).on(EVENTS_TABLE).columns(['ts', 'id']).execute();
+    for (const column of INDEXED_COLUMNS) {
+      await db.schema.createIndex(`${EVENTS_TABLE}_${column}_idx`).on(EVENTS_TABLE).columns([column, 'ts']).execute();
+    }
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.dropTable(EVENTS_TABLE).ifExists().execute();
+  },
+};
+
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001_events': initial,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve({ ...MIGRATIONS }),
+};
+
+/** The newest migration name: a database is current when it has run this one. */
+export const LATEST_MIGRATION = Object.keys(MIGRATIONS).sort().at(-1) ?? '';
+
+/** `create schema if not exists` (PostgreSQL). */
+export async function ensureSchema(db: Kysely<unknown>, schema: string): Promise<void> {
+  await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+}
