@@ -7,7 +7,7 @@
 import type { StoreSinkConfig } from '../config.js';
 import type { GatewayEvent } from '../model.js';
 import { eventRow, insertRowsOf, type EventStore } from '../store/index.js';
-import type { EventsTable } from '../store/schema.js';
+import type { EventRow } from '../store/schema.js';
 import { errorText, QueuedSink, type MetricHandler, type SinkWriter, type WriteResult } from './queue.js';
 import { eventJson } from './serialize.js';
 
@@ -22,7 +22,7 @@ export interface StoreSinkOptions {
 
 class StoreWriter implements SinkWriter<GatewayEvent> {
   readonly #store: EventStore;
-  readonly #insertRows: ((rows: readonly (EventsTable & { ts: number })[]) => Promise<number>) | undefined;
+  readonly #insertRows: ((rows: readonly (EventRow)[]) => Promise<number>) | undefined;
 
   constructor(store: EventStore) {
     this.#store = store;
@@ -34,7 +34,7 @@ class StoreWriter implements SinkWriter<GatewayEvent> {
       await this.#store.insert(batch);
       return { written: batch.length, failed: 0 };
     }
-    const rows: (EventsTable & { ts: number })[] = [];
+    const rows: (EventRow)[] = [];
     let failed = 0;
     for (const event of batch) {
       try {

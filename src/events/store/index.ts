@@ -33,8 +33,8 @@ import {
   MIGRATION_LOCK_TABLE,
   MIGRATION_TABLE,
   migrationProvider,
+  type EventRow,
   type EventsDatabase,
-  type EventsTable,
 } from './schema.js';
 
 export interface EventFilter {
@@ -256,7 +256,7 @@ function cap(value: string | undefined): string | null {
   return value === undefined ? null : columnValue(value);
 }
 
-export function eventRow(event: GatewayEvent, doc: string): EventsTable & { ts: number } {
+export function eventRow(event: GatewayEvent, doc: string): EventRow {
   const parsed = Date.parse(event['@timestamp']);
   const h = event.honeygate;
   return {
@@ -333,7 +333,7 @@ class KyselyEventStore implements EventStore {
   }
 
   /** insert prepared rows (the sink serializes with the shared cache) */
-  async insertRows(rows: readonly (EventsTable & { ts: number })[]): Promise<number> {
+  async insertRows(rows: readonly (EventRow)[]): Promise<number> {
     if (rows.length === 0) return 0;
     let inserted = 0;
     await this.#db.transaction().execute(async (tx) => {
@@ -515,6 +515,6 @@ class KyselyEventStore implements EventStore {
 }
 
 /** For the sink: insert rows prepared with the shared JSON cache, if the store supports it. */
-export function insertRowsOf(store: EventStore): ((rows: readonly (EventsTable & { ts: number })[]) => Promise<number>) | undefined {
+export function insertRowsOf(store: EventStore): ((rows: readonly (EventRow)[]) => Promise<number>) | undefined {
   return store instanceof KyselyEventStore ? (rows) => store.insertRows(rows) : undefined;
 }

@@ -7,7 +7,7 @@
  * Table names carry a `honeygate_` prefix: a shared PostgreSQL database has other tenants.
  * Migrations are append-only: never edit one that has shipped, add the next number.
  */
-import { sql, type ColumnType, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { sql, type ColumnType, type Insertable, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 export const EVENTS_TABLE = 'honeygate_events';
 export const MIGRATION_TABLE = 'honeygate_migration';
@@ -38,6 +38,9 @@ export interface EventsTable {
   /** the whole event, JSON */
   doc: string;
 }
+
+/** A row as inserted (ts is a number going in). */
+export type EventRow = Insertable<EventsTable>;
 
 export interface EventsDatabase {
   [EVENTS_TABLE]: EventsTable;
