@@ -11,6 +11,7 @@ import { openEventStore, redactUrl, type EventStore } from '../store/index.js';
 import { createJsonlSink } from './jsonl.js';
 import type { MetricHandler, QueuedSink, SinkStats } from './queue.js';
 import { createStoreSink } from './store.js';
+import { createSyslogSink } from './syslog.js';
 
 export type { MetricHandler, SinkMetric, SinkStats } from './queue.js';
 export type { EventFilter, EventStore, QueryOptions, StoreStats, TimelineBucket, TopCampaign, TopIp } from '../store/index.js';
@@ -20,6 +21,8 @@ export interface SinksOptions {
   readonly onMetric?: MetricHandler;
   /** how long close() waits for sinks to flush before counting the rest as failed; default 10 s */
   readonly closeTimeoutMs?: number;
+  /** product version for CEF headers; default: package.json */
+  readonly version?: string;
   /** clock for JSONL age rotation and store retention (tests) */
   readonly now?: () => number;
 }
@@ -86,6 +89,16 @@ export async function createSinks(config: EventsConfig, bus: EventBus, options: 
       queueSize: config.jsonl.queue_size ?? config.queue_size,
       onMetric: options.onMetric,
       ...(options.now !== undefined ? { now: options.now } : {}),
+    });
+    running.push(subscribe(bus, sink));
+  }
+  for (const [index, syslog] of config.syslog.entries()) {
+    const sink = createSyslogSink({
+      index,
+      config: syslog,
+      queueSize: syslog.queue_size ?? config.queue_size,
+      onMetric: options.onMetric,
+      ...(options.version !== undefined ? { version: options.version } : {}),
     });
     running.push(subscribe(bus, sink));
   }
