@@ -1,0 +1,21 @@
+/**
+ * Provider-style key masks (wire-spec A2.2). OpenAI echoes an unknown key in "Incorrect API key
+ * provided: …" as `key[0:8] + '*' × (len − 12) + key[−4:]`, keeping its length (checked on nine
+ * public samples); strings of 12 characters or fewer are echoed unmasked. Lengths count Unicode
+ * code points, as the API's Python does.
+ */
+export function maskOpenAIKey(key: string): string {
+  const chars = Array.from(key);
+  if (chars.length <= 12) return key;
+  return `${chars.slice(0, 8).join('')}${'*'.repeat(chars.length - 12)}${chars.slice(-4).join('')}`;
+}
+
+/**
+ * The mask shown for a lure key in events, `honeygate keys list` and key files: the OpenAI rule for
+ * every secret key format; an AWS access key id (an identifier AWS prints in CloudTrail and IAM,
+ * not a secret) keeps its 4-letter prefix and last 4 characters.
+ */
+export function maskKey(key: string): string {
+  if (/^A[A-Z0-9]{3}[A-Z2-7]{16}$/.test(key)) return `${key.slice(0, 4)}${'*'.repeat(key.length - 8)}${key.slice(-4)}`;
+  return maskOpenAIKey(key);
+}
