@@ -39,7 +39,11 @@ export const cidr = z.string().refine(
 const SHA256_REF = /^sha256:[0-9a-f]{64}$/;
 
 const lureFields = {
-  prompt: z.string().optional().describe('lure prompt injected into every request made with this key'),
+  prompt: z.string().optional().describe('lure prompt injected into every request made with this key (sent to a real lure upstream)'),
+  reply: z
+    .string()
+    .optional()
+    .describe("the decoy's answer text for this key's requests; canary placeholders such as {{canary:url}} are filled per attacker"),
   max_requests: z.number().int().min(0).optional().describe('lure requests answered before the quota error and block'),
   block_duration: duration.optional().describe('how long a client IP stays blocked after the threshold'),
   response_delay: duration.optional().describe('delay added to each lure answer (tarpit)'),
@@ -116,6 +120,13 @@ export const configSchema = z
       .url()
       .optional()
       .describe('URL under which clients reach this gateway; canary URLs are minted under it'),
+    canary_secret: z
+      .string()
+      .min(16)
+      .optional()
+      .describe(
+        'secret (≥16 chars, write it as ${HONEYGATE_CANARY_SECRET}) from which canary values are derived; the same on every instance. Absent: random per process, so canary values change on restart',
+      ),
     trusted_proxies: z
       .array(cidr)
       .default([])
@@ -148,6 +159,7 @@ export const configSchema = z
             'You are a helpful assistant. Answer the user briefly and plausibly.',
           )
           .describe('prompt for lure keys that set none'),
+        reply: z.string().optional().describe("the decoy's answer for lure keys that set none (default: a short, neutral assistant reply)"),
         max_requests: z.number().int().min(0).default(25),
         block_duration: duration.default(86_400_000),
         response_delay: duration.default(0),

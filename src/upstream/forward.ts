@@ -7,7 +7,7 @@
  * it into its own error without leaking upstream detail.
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
 
 const HOP_BY_HOP = new Set([
@@ -44,10 +44,14 @@ export interface ForwardOptions {
   readonly body: Readable | Buffer | null;
   /** replace these request headers (lower-case names), e.g. authorization for a key swap */
   readonly setHeaders?: Readonly<Record<string, string>>;
+  /** do not pass upstream 5xx answers through (they may carry internal detail): report them instead */
+  readonly replaceServerErrors?: boolean;
 }
 
 export interface ForwardResult {
   readonly status: number;
+  /** true when an upstream 5xx was swallowed (replaceServerErrors): the caller writes its own error */
+  readonly replaced: boolean;
   /** ms until the upstream's response headers arrived */
   readonly upstreamMs: number;
 }
@@ -137,6 +141,7 @@ export class HttpUpstream {
     const started = performance.now();
     let upstreamMs = 0;
     let status = 0;
+    let replaced = false;
     const controller = new AbortController();
     const onClose = (): void => {
       if (!res.writableFinished) controller.abort();
@@ -158,20 +163,24 @@ export class HttpUpstream {
         ({ statusCode, headers: upHeaders }) => {
           upstreamMs = performance.now() - started;
           status = statusCode;
+          if (statusCode >= 500 && options.replaceServerErrors) {
+            replaced = true;
+            return new Writable({ write: (_chunk, _enc, done) => done() });
+          }
           res.writeHead(statusCode, responseHeadersForClient(upHeaders as Record<string, string | string[] | undefined>) as string[]);
           return res;
         },
       );
     } catch (e: unknown) {
-      if (status !== 0 || res.headersSent) {
+      if (res.headersSent) {
         if (!res.destroyed) res.destroy();
-        return { status, upstreamMs };
+        return { status, upstreamMs, replaced };
       }
       throw new UpstreamFault(controller.signal.aborted ? 'aborted' : classify(e), e);
     } finally {
       res.off('close', onClose);
     }
-    return { status, upstreamMs };
+    return { status, upstreamMs, replaced };
   }
 
   close(): Promise<void> {

@@ -78,3 +78,28 @@ export function writeOpenAIJson(
   res.end(options.head ? undefined : body);
   return Buffer.byteLength(body);
 }
+
+/** Any prepared answer (probe answers): success JSON, or an error body in its layer's layout. */
+export function writeOpenAIAnswer(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  layer: OpenAILayer,
+  options: RenderOptions,
+): number {
+  if (status < 400) return writeOpenAIJson(res, status, body, 'chat', options);
+  const error = (body as { error?: OpenAIErrorBody } | null)?.error;
+  if (error) return writeOpenAIErrorBody(res, status, error, layer, options);
+  const text = JSON.stringify(body, null, 2);
+  const headers = openaiHeaders({
+    profile: 'chat',
+    contentType: 'application/json',
+    contentLength: Buffer.byteLength(text),
+    processingMs: options.processingMs ?? 5,
+    requestId: options.requestId ?? openaiRequestId(),
+    ...(options.account ? { account: options.account } : {}),
+  });
+  res.writeHead(status, headers);
+  res.end(options.head ? undefined : text);
+  return Buffer.byteLength(text);
+}

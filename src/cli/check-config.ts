@@ -1,0 +1,30 @@
+/** `honeygate check-config FILE`: every problem with its dotted path; exit 2 on errors, 0 otherwise. */
+import { dirname, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { formatIssue } from '../config/issues.js';
+import { loadConfigText } from '../config/load.js';
+import { EXIT_USAGE, type CliIO } from './io.js';
+
+export async function runCheckConfig(io: CliIO): Promise<number> {
+  const file = io.argv.find((a) => !a.startsWith('-'));
+  if (file === undefined) {
+    io.stderr.write('usage: honeygate check-config FILE\n');
+    return EXIT_USAGE;
+  }
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e: unknown) {
+    io.stderr.write(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})\n`);
+    return EXIT_USAGE;
+  }
+  const { config, issues } = await loadConfigText(text, { env: io.env, baseDir: dirname(resolve(file)), file });
+  for (const issue of issues) (issue.level === 'error' ? io.stderr : io.stdout).write(`${file}: ${formatIssue(issue)}\n`);
+  if (!config) {
+    io.stderr.write(`${file}: ${issues.filter((i) => i.level === 'error').length} error(s)\n`);
+    return EXIT_USAGE;
+  }
+  const lure = config.keys.filter((k) => k.class === 'lure').length;
+  io.stdout.write(`${file}: ok (${config.keys.length} keys, ${lure} lure; ${Object.keys(config.upstreams).length} upstreams; ${issues.length} warning(s))\n`);
+  return 0;
+}

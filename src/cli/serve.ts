@@ -1,0 +1,141 @@
+/**
+ * `honeygate serve [--config FILE] [--host H] [--port P]`.
+ * With no config it runs the offline demo: one valid and one lure key minted in the real OpenAI
+ * format and printed once (never written anywhere), the built-in decoy as everyone's upstream,
+ * the memory store, events under ./data/. SIGHUP reloads the config file (an invalid one keeps the
+ * old config and reports every error); SIGTERM/SIGINT drain in-flight requests and flush every sink.
+ */
+import { formatIssue } from '../config/issues.js';
+import { loadConfigFile, loadConfigObject } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { mintOpenAIKey } from '../deception/keygen.js';
+import { EventBus } from '../events/bus.js';
+import { createSinks } from '../events/sinks/index.js';
+import { startGateway, type Gateway } from '../server/gateway.js';
+import { EXIT_FAILURE, EXIT_USAGE, type CliIO } from './io.js';
+import { parseArgs } from 'node:util';
+
+export interface DemoKeys {
+  readonly valid: string;
+  readonly lure: string;
+}
+
+/** The embedded default: everything offline, loopback only. */
+export async function demoConfig(keys: DemoKeys, env: NodeJS.ProcessEnv): Promise<Readonly<Config>> {
+  const { config, issues } = await loadConfigObject(
+    {
+      listen: { host: '127.0.0.1', port: 8080 },
+      upstreams: { decoy: { type: 'decoy' } },
+      keys: [
+        { name: 'demo-valid', key: keys.valid, class: 'valid', upstream: 'decoy' },
+        {
+          name: 'demo-lure',
+          key: keys.lure,
+          class: 'lure',
+          campaign: 'demo',
+          placement: 'printed by honeygate serve',
+          max_requests: 5,
+          block_duration: '10m',
+          reply: 'Here is the staging access you asked about: {{canary:url}} (token {{canary:api_key}}).',
+        },
+      ],
+      events: { dir: './data' },
+    },
+    { env },
+  );
+  if (!config) throw new Error(`demo config invalid: ${issues.map(formatIssue).join('; ')}`);
+  return config;
+}
+
+function demoBanner(url: string, keys: DemoKeys): string {
+  const curl = (key: string): string =>
+    `curl ${url}/v1/chat/completions -H "Authorization: Bearer ${key}" -H "Content-Type: application/json" \\\n    -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello"}]}'`;
+  return [
+    `honeygate demo listening on ${url} (offline: every answer comes from the built-in decoy)`,
+    '',
+    'These keys are shown once and stored nowhere:',
+    `  valid key: ${keys.valid}`,
+    `  lure key:  ${keys.lure}`,
+    '',
+    'Try the valid key:',
+    `  ${curl(keys.valid)}`,
+    'Try the lure key (5 answers, then a quota error and a 10-minute block):',
+    `  ${curl(keys.lure)}`,
+    'Try a wrong key:',
+    `  ${curl('sk-wrong-key-1234567890')}`,
+    '',
+    'Events are written to ./data/events.jsonl. Stop with Ctrl-C.',
+    '',
+  ].join('\n');
+}
+
+export async function runServe(io: CliIO): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: io.argv,
+      options: { config: { type: 'string', short: 'c' }, host: { type: 'string' }, port: { type: 'string' } },
+      strict: true,
+    });
+  } catch (e: unknown) {
+    io.stderr.write(`honeygate serve: ${e instanceof Error ? e.message : String(e)}\nusage: honeygate serve [--config FILE] [--host H] [--port P]\n`);
+    return EXIT_USAGE;
+  }
+  const file = args.values.config;
+  const port = args.values.port !== undefined ? Number(args.values.port) : undefined;
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    io.stderr.write(`honeygate serve: --port must be 0–65535\n`);
+    return EXIT_USAGE;
+  }
+  let config: Readonly<Config>;
+  let demo: DemoKeys | null = null;
+  try {
+    if (file !== undefined) {
+      const loaded = await loadConfigFile(file, io.env);
+      for (const w of loaded.warnings) io.stderr.write(`${file}: ${formatIssue(w)}\n`);
+      config = loaded.config;
+    } else {
+      demo = { valid: mintOpenAIKey('project'), lure: mintOpenAIKey('project') };
+      config = await demoConfig(demo, io.env);
+    }
+  } catch (e: unknown) {
+    io.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    return EXIT_USAGE;
+  }
+
+  const bus = new EventBus();
+  let sinks;
+  let gateway: Gateway;
+  try {
+    sinks = await createSinks(config.events, bus);
+    gateway = await startGateway(config, { bus, ...(args.values.host !== undefined ? { host: args.values.host } : {}), ...(port !== undefined ? { port } : {}) });
+  } catch (e: unknown) {
+    io.stderr.write(`honeygate: cannot start: ${e instanceof Error ? e.message : String(e)}\n`);
+    await sinks?.close();
+    return EXIT_FAILURE;
+  }
+  io.stdout.write(demo ? demoBanner(gateway.url, demo) : `honeygate listening on ${gateway.url}\n`);
+
+  const onHup = (): void => {
+    if (file === undefined) return;
+    loadConfigFile(file, io.env).then(
+      async (loaded) => {
+        await gateway.reload(loaded.config);
+        io.stderr.write(`honeygate: config reloaded from ${file}\n`);
+      },
+      (e: unknown) => io.stderr.write(`honeygate: reload refused, keeping the running config:\n${e instanceof Error ? e.message : String(e)}\n`),
+    );
+  };
+  process.on('SIGHUP', onHup);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    io.signal?.addEventListener('abort', stop, { once: true });
+  });
+  process.off('SIGHUP', onHup);
+  io.stderr.write('honeygate: draining in-flight requests and flushing events…\n');
+  await gateway.close();
+  await sinks.close();
+  return 0;
+}

@@ -1,0 +1,41 @@
+/**
+ * Canary use, detected two ways (issue 3 part 3):
+ * - an HTTP hit on a canary URL `/c/<token>`: answered exactly like any unknown OpenAI URL (so
+ *   canary links are indistinguishable from the API's own 404s), then looked up and recorded;
+ * - a canary API key presented to the gateway: the client gets the ordinary invalid-key answer
+ *   first; the lookup runs after the response, off the request path.
+ * A hit whose token is known produces a `honeygate.canary` alert linked to the minting request.
+ */
+import { buildCanaryEvent } from '../events/build.js';
+import type { Exchange } from '../server/exchange.js';
+import type { GatewayState } from '../server/state.js';
+import { writeOpenAIError } from '../surfaces/openai/render.js';
+import { clientAddress } from '../pipeline/identity.js';
+import { canaryTokenFromKey, canaryTokenFromPath } from './canary.js';
+
+async function record(ex: Exchange, state: GatewayState, token: string, via: 'http' | 'api_key'): Promise<void> {
+  const canary = await state.store.getCanary(token);
+  if (canary) state.bus.publish(buildCanaryEvent(ex, canary, via));
+}
+
+function report(e: unknown): void {
+  process.emitWarning(`honeygate: canary lookup failed: ${e instanceof Error ? e.message : String(e)}`);
+}
+
+/** Route for `/c/<token>`; returns false for every other path. */
+export function canaryRoute(ex: Exchange, state: GatewayState): boolean {
+  if (!ex.path.startsWith('/c/')) return false;
+  const token = canaryTokenFromPath(ex.path);
+  ex.surface = 'openai';
+  ex.ip = clientAddress(ex.req.socket.remoteAddress ?? '', ex.req.headers['x-forwarded-for'], state.runtime.policy.trustedProxies);
+  writeOpenAIError(ex.res, 'invalid_url', [ex.req.method ?? 'GET', ex.path]);
+  if (token !== null) record(ex, state, token, 'http').catch(report);
+  return true;
+}
+
+/** After an invalid-key answer: was that key one of our canaries? */
+export function checkCanaryKey(ex: Exchange, state: GatewayState, secret: string | undefined): void {
+  if (secret === undefined) return;
+  const token = canaryTokenFromKey(secret);
+  if (token !== null) record(ex, state, token, 'api_key').catch(report);
+}

@@ -1,0 +1,55 @@
+/**
+ * Lure glue between the pipeline and the deception modules: the persona of a lure key (computed
+ * once per key and cached in the gateway state), its account headers for an answer (organization,
+ * project, rate limits falling with use, colo), and the controlled reply with canaries minted for
+ * this attacker and registered in the store (so a later use links back to this request).
+ */
+import { randomUUID } from 'node:crypto';
+import type { AccountHeaders } from '../surfaces/openai/headers.js';
+import type { KeyRecord } from '../pipeline/keyring.js';
+import type { Exchange } from '../server/exchange.js';
+import type { GatewayState } from '../server/state.js';
+import { mintCanaries } from './canary.js';
+import { openaiPersona, type OpenAIPersona } from './persona.js';
+import { rateLimitHeaders, type RateLimitUsage } from './ratelimit-headers.js';
+
+const DEFAULT_MODEL_FOR_LIMITS = 'gpt-4o-mini';
+const CANARY_TTL_MS = 90 * 86_400_000;
+
+export interface LurePersona {
+  readonly persona: OpenAIPersona;
+  headers(model: string | undefined, usage: RateLimitUsage | undefined): AccountHeaders;
+}
+
+export function personaFor(record: KeyRecord, state: GatewayState): LurePersona {
+  const cacheKey = `persona:${record.hash}`;
+  const cached = state.cache.get(cacheKey) as LurePersona | undefined;
+  if (cached) return cached;
+  const persona = openaiPersona(record.hash);
+  const base = { organization: persona.orgSlug, project: persona.projectId, colo: persona.cfColo };
+  const handle: LurePersona = {
+    persona,
+    headers(model, usage) {
+      const limits = persona.limitsFor(model ?? DEFAULT_MODEL_FOR_LIMITS);
+      return { ...base, rateLimit: rateLimitHeaders(limits, usage ?? { requests: 1, tokens: 0, resetMs: 0 }) };
+    },
+  };
+  state.cache.set(cacheKey, handle);
+  return handle;
+}
+
+/** The reply with its canary placeholders filled for this attacker; the canaries are stored. */
+export async function lureReply(ex: Exchange, record: KeyRecord, template: string, state: GatewayState): Promise<{ text: string; canaries: string[] }> {
+  if (!template.includes('{{')) return { text: template, canaries: [] };
+  ex.id ??= randomUUID();
+  const minted = mintCanaries(template, {
+    clientIp: ex.ip,
+    lureKeyFingerprint: record.fingerprint,
+    eventId: ex.id,
+    baseUrl: state.publicUrl,
+    ...(record.campaign !== undefined ? { campaign: record.campaign } : {}),
+    ...(record.placement !== undefined ? { placement: record.placement } : {}),
+  }, state.canarySecret);
+  await Promise.all(minted.records.map((r) => state.store.putCanary(r, CANARY_TTL_MS)));
+  return { text: minted.text, canaries: minted.records.map((r) => r.token) };
+}

@@ -1,0 +1,130 @@
+/**
+ * Assembly of the public listener: node:http in (the hot path keeps to the least a Node proxy can
+ * do; fastify serves only the admin listener), routing by surface, lifecycle (reload swaps the
+ * runtime whole; close drains in-flight requests, then closes pools, store and sinks).
+ * `createGateway` builds everything without a socket; `startGateway` also listens.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config/schema.js';
+import { EventBus } from '../events/bus.js';
+import { canaryRoute } from '../deception/canary-hits.js';
+import { createStore } from '../store/index.js';
+import type { Store } from '../store/types.js';
+import { writeOpenAIError } from '../surfaces/openai/render.js';
+import { openaiSurface } from '../surfaces/openai/surface.js';
+import type { Surface } from '../surfaces/types.js';
+import { Exchange } from './exchange.js';
+import { buildRuntime } from './runtime.js';
+import { finishExchange, servePipeline } from './serve.js';
+import type { GatewayState } from './state.js';
+
+export interface GatewayOptions {
+  readonly store?: Store;
+  readonly bus?: EventBus;
+  /** override config.listen */
+  readonly host?: string;
+  readonly port?: number;
+  /** extra routes tried before the surfaces (canary routes, tool routes); return true when handled */
+  readonly routes?: readonly ((ex: Exchange, state: GatewayState) => boolean | Promise<boolean>)[];
+  /** extra surfaces by path prefix (Bedrock: `/model/`) */
+  readonly surfaces?: readonly { readonly prefix: string; readonly surface: Surface }[];
+}
+
+export interface Gateway {
+  readonly server: Server;
+  readonly state: GatewayState;
+  /** base URL once listening */
+  url: string;
+  reload(config: Readonly<Config>): Promise<void>;
+  close(): Promise<void>;
+}
+
+function onError(ex: Exchange, e: unknown): void {
+  // never echo internal detail: an allowlisted generic error, the cause goes to stderr once
+  process.emitWarning(`honeygate: request failed: ${e instanceof Error ? e.message : String(e)}`);
+  if (!ex.res.headersSent) writeOpenAIError(ex.res, 'upstream_error');
+  else if (!ex.res.destroyed) ex.res.destroy();
+}
+
+export function createGateway(config: Readonly<Config>, options: GatewayOptions = {}): Gateway {
+  const store = options.store ?? createStore(config.store);
+  const bus = options.bus ?? new EventBus();
+  const state: GatewayState = {
+    runtime: buildRuntime(config),
+    store,
+    bus,
+    cache: new Map(),
+    canarySecret: config.canary_secret ?? randomBytes(32).toString('base64url'),
+    publicUrl: config.public_url ?? `http://${config.listen.host}:${config.listen.port}`,
+  };
+  const routes = [canaryRoute, ...(options.routes ?? [])];
+  const surfaces = options.surfaces ?? [];
+
+  const handle = async (ex: Exchange): Promise<void> => {
+    const url = ex.req.url ?? '/';
+    const q = url.indexOf('?');
+    ex.path = q < 0 ? url : url.slice(0, q);
+    for (const route of routes) if (await route(ex, state)) return;
+    if (ex.path.startsWith('/v1/')) return servePipeline(ex, openaiSurface, state);
+    for (const s of surfaces) if (ex.path.startsWith(s.prefix)) return servePipeline(ex, s.surface, state);
+    // outside every surface: the OpenAI API's own answer for an unknown URL
+    ex.surface = 'openai';
+    writeOpenAIError(ex.res, 'invalid_url', [ex.req.method ?? 'GET', ex.path]);
+  };
+
+  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 30_000 }, (req: IncomingMessage, res: ServerResponse) => {
+    const ex = new Exchange(req, res);
+    res.once('close', () => finishExchange(ex, state));
+    handle(ex).catch((e: unknown) => onError(ex, e));
+  });
+  // malformed HTTP never reaches a handler: answer as a plain edge would, and close
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || (err.code === 'ECONNRESET')) {
+      socket.destroy();
+      return;
+    }
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nServer: cloudflare\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+  });
+
+  const gateway: Gateway = {
+    server,
+    state,
+    url: '',
+    async reload(next) {
+      const old = state.runtime;
+      state.runtime = buildRuntime(next);
+      state.cache.clear();
+      await old.close();
+    },
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await state.runtime.close();
+      await store.close();
+    },
+  };
+  return gateway;
+}
+
+export async function startGateway(config: Readonly<Config>, options: GatewayOptions = {}): Promise<Gateway> {
+  const gateway = createGateway(config, options);
+  const host = options.host ?? config.listen.host;
+  const port = options.port ?? config.listen.port;
+  await new Promise<void>((resolve, reject) => {
+    gateway.server.once('error', reject);
+    gateway.server.listen(port, host, () => {
+      gateway.server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = gateway.server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  gateway.url = `http://${shownHost}:${address.port}`;
+  if (config.public_url === undefined) gateway.state.publicUrl = gateway.url;
+  return gateway;
+}

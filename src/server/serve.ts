@@ -1,0 +1,67 @@
+/**
+ * The request lifecycle, written once and followed stage for stage (see pipeline/verdict.ts for the
+ * order of decisions):
+ *
+ *   client identity → surface.classify → [store.admit: one call] → decide → surface action → event
+ *
+ * Every stage returns early once a reply is sent. The event is built and published after the
+ * response closes, never on the way in.
+ */
+import { buildRequestEvent } from '../events/build.js';
+import { clientAddress } from '../pipeline/identity.js';
+import { decide, needsStore } from '../pipeline/verdict.js';
+import { isStoreUnavailable } from '../store/errors.js';
+import type { AdmitResult } from '../store/types.js';
+import type { Surface } from '../surfaces/types.js';
+import { Exchange } from './exchange.js';
+import type { GatewayState } from './state.js';
+
+export function finishExchange(ex: Exchange, state: GatewayState): void {
+  if (state.bus.hasSubscribers) state.bus.publish(buildRequestEvent(ex));
+}
+
+export async function servePipeline(ex: Exchange, surface: Surface, state: GatewayState): Promise<void> {
+  const runtime = state.runtime;
+  ex.surface = surface.name;
+  ex.ip = clientAddress(ex.req.socket.remoteAddress ?? '', ex.req.headers['x-forwarded-for'], runtime.policy.trustedProxies);
+  const networkAllowed = runtime.policy.networkAllowed(ex.ip);
+  const classification = await surface.classify(ex, state);
+  if (ex.res.writableEnded) return; // the surface already answered (malformed credential)
+  const record = classification.record;
+  ex.key = record
+    ? {
+        class: record.class,
+        fingerprint: record.fingerprint,
+        name: record.name,
+        ...(record.mask !== undefined ? { mask: record.mask } : {}),
+        ...(record.campaign !== undefined ? { campaign: record.campaign } : {}),
+        ...(record.placement !== undefined ? { placement: record.placement } : {}),
+      }
+    : { class: classification.class, ...(classification.hash !== undefined ? { fingerprint: `sha256:${classification.hash.slice(0, 16)}` } : {}) };
+
+  let admit: AdmitResult | null | 'unavailable' = null;
+  if (record && needsStore(classification.class, networkAllowed)) {
+    try {
+      admit = await state.store.admit(
+        runtime.policy.admitInput({ ip: ex.ip, headers: ex.req.headers, record, tokens: surface.estimateTokens?.(ex) ?? 0 }),
+      );
+    } catch (e: unknown) {
+      if (!isStoreUnavailable(e)) throw e;
+      admit = 'unavailable';
+    }
+  }
+  const verdict = decide({ keyClass: classification.class, networkAllowed, admit });
+  ex.verdict = verdict;
+  const admitted = admit === 'unavailable' ? null : admit;
+  if (record?.lure && admitted?.lureCount !== undefined) ex.lure = { count: admitted.lureCount, max: record.lure.maxRequests };
+  switch (verdict.action) {
+    case 'forward':
+      return surface.forward(ex, record!, state);
+    case 'deceive':
+      return surface.deceive(ex, record!, admitted, state);
+    case 'reject':
+    case 'block':
+      surface.refuse(ex, verdict, admitted, classification, state);
+      return;
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * The OpenAI surface (`/v1/*`): classify the bearer key; forward valid keys to their upstream with
+ * the body streamed; deceive lure keys (persona headers, probe answers, validation errors, canaries,
+ * decoy or burner-key lure upstream, tarpit delay); refuse everything else exactly as
+ * api.openai.com does (wire-spec A2).
+ */
+import type { IncomingMessage } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { serveOpenAIDecoy, type Json } from '../../deception/decoy/openai.js';
+import { lureReply, personaFor } from '../../deception/lure.js';
+import { accountProbe } from '../../deception/probes.js';
+import { validateOpenAIRequest, type ValidatedEndpoint } from '../../deception/validate.js';
+import type { KeyRecord } from '../../pipeline/keyring.js';
+import { DEFAULT_REPLY } from '../../server/runtime.js';
+import type { Exchange } from '../../server/exchange.js';
+import type { GatewayState } from '../../server/state.js';
+import type { AdmitResult } from '../../store/types.js';
+import { UpstreamFault } from '../../upstream/forward.js';
+import { declaredTooLarge, parseJson, readBody } from '../../util/body.js';
+import type { Surface } from '../types.js';
+import { maskOpenAIKey } from '../../deception/mask.js';
+import { checkCanaryKey } from '../../deception/canary-hits.js';
+import { OPENAI_ERRORS, openaiError } from './errors.js';
+import type { AccountHeaders } from './headers.js';
+import { injectLurePrompt, promptText } from './inject.js';
+import { matchOpenAIRoute, openaiCredential, type OpenAIEndpoint } from './protocol.js';
+import { writeOpenAIAnswer, writeOpenAIError, writeOpenAIErrorBody } from './render.js';
+
+const MODEL_SNIFF_BYTES = 8192;
+const VALIDATED: ReadonlySet<OpenAIEndpoint> = new Set(['chat.completions', 'completions', 'responses', 'embeddings']);
+
+function isValidated(endpoint: OpenAIEndpoint): endpoint is ValidatedEndpoint {
+  return VALIDATED.has(endpoint);
+}
+
+/** The client's body as an async iterable that keeps its first bytes for the event's model field. */
+async function* teeHead(req: IncomingMessage, ex: Exchange): AsyncGenerator<Buffer> {
+  let kept = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    if (kept < MODEL_SNIFF_BYTES) {
+      (ex.bodyHead ??= []).push(chunk.subarray(0, MODEL_SNIFF_BYTES - kept));
+      kept += chunk.length;
+    }
+    yield chunk;
+  }
+}
+
+function pathAndQuery(ex: Exchange): string {
+  return ex.req.url ?? ex.path;
+}
+
+function method(ex: Exchange): string {
+  return ex.req.method ?? 'GET';
+}
+
+function faultToClient(ex: Exchange, e: unknown, account?: AccountHeaders): void {
+  if (!(e instanceof UpstreamFault)) throw e;
+  if (e.kind === 'aborted' || ex.res.headersSent || ex.res.destroyed) {
+    if (!ex.res.destroyed && !ex.res.writableEnded) ex.res.destroy();
+    return;
+  }
+  writeOpenAIError(ex.res, e.kind === 'timeout' ? 'upstream_timeout' : 'upstream_error', [], account ? { account } : {});
+}
+
+async function readJsonBody(ex: Exchange, state: GatewayState, account: AccountHeaders): Promise<{ ok: true; body: Json | undefined; raw: Buffer } | { ok: false }> {
+  if (method(ex) === 'GET' || method(ex) === 'HEAD' || method(ex) === 'DELETE') return { ok: true, body: undefined, raw: Buffer.alloc(0) };
+  const max = state.runtime.maxBodyBytes;
+  const result = await readBody(ex.req, max);
+  if (!result.ok) {
+    if (result.reason === 'too_large') writeOpenAIError(ex.res, 'body_too_large', [String(max)], { account });
+    else if (!ex.res.destroyed) ex.res.destroy();
+    return { ok: false };
+  }
+  if (result.body.length === 0) return { ok: true, body: undefined, raw: result.body };
+  const parsed = parseJson(result.body);
+  if (parsed === undefined || parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    writeOpenAIError(ex.res, 'invalid_json', [], { account });
+    return { ok: false };
+  }
+  return { ok: true, body: parsed as Json, raw: result.body };
+}
+
+async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | null, state: GatewayState): Promise<void> {
+  const lure = record.lure;
+  const m = method(ex);
+  const route = matchOpenAIRoute(m, ex.path);
+  const persona = personaFor(record, state);
+  const account = persona.headers(undefined, admit?.usage);
+  if (route.kind === 'unknown') {
+    writeOpenAIError(ex.res, 'invalid_url', [m, ex.path], { account });
+    return;
+  }
+  if (route.kind === 'method') {
+    writeOpenAIError(ex.res, 'invalid_method', [m, ex.path], { account });
+    return;
+  }
+  const parsed = await readJsonBody(ex, state, account);
+  if (!parsed.ok) return;
+  const body = parsed.body;
+  const endpoint: OpenAIEndpoint = route.endpoint;
+  const model = typeof body?.['model'] === 'string' ? body['model'] : undefined;
+  if (model !== undefined) ex.model = model.slice(0, 200);
+  ex.stream = body?.['stream'] === true;
+  const prompt = body ? promptText(endpoint, body) : undefined;
+  ex.lure = { ...ex.lure, ...(prompt !== undefined ? { prompt } : {}) };
+  const headers = persona.headers(model, admit?.usage);
+  const head = m === 'HEAD';
+
+  // the tarpit applies to every lure answer, probes included
+  if (lure && lure.responseDelayMs > 0) await sleep(lure.responseDelayMs);
+  if (ex.res.destroyed) return;
+  const probe = accountProbe(m, ex.path, persona.persona, body);
+  if (probe) {
+    writeOpenAIAnswer(ex.res, probe.status, probe.body, probe.layer, { account: headers, head });
+    return;
+  }
+  const invalid = m === 'POST' && isValidated(endpoint) ? validateOpenAIRequest(endpoint, body ?? {}, persona.persona) : null;
+  if (invalid) {
+    writeOpenAIErrorBody(ex.res, invalid.status, invalid.error, invalid.layer, { account: headers, head });
+    return;
+  }
+  const upstream = state.runtime.upstreams.get(record.upstream);
+  ex.upstream = record.upstream;
+  const minted = await lureReply(ex, record, lure?.reply ?? DEFAULT_REPLY, state);
+  if (minted.canaries.length > 0) ex.lure = { ...ex.lure, canaries: minted.canaries };
+  if (!upstream || upstream.kind === 'decoy') {
+    // the decoy needs no prompt: it is told what to say; it answers the client's own body
+    ex.lure = { ...ex.lure, injected: false };
+    const result = serveOpenAIDecoy(
+      { endpoint, method: m, path: ex.path, ...(route.param !== undefined ? { param: route.param } : {}), body, account: persona.persona, headers, reply: minted.text, head },
+      ex.res,
+    );
+    ex.model ??= result.model;
+    return;
+  }
+  // a real lure upstream with its own burner key: inject the lure prompt into the body
+  const injection = body ? injectLurePrompt(endpoint, body, lure?.prompt ?? '') : { body: undefined, injected: false };
+  ex.lure = { ...ex.lure, injected: injection.injected };
+  const started = performance.now();
+  try {
+    const sent = injection.body ? Buffer.from(JSON.stringify(injection.body)) : parsed.raw;
+    const result = await upstream.upstream.forward(
+      { method: m, path: pathAndQuery(ex), headers: ex.req.headers, body: sent, setHeaders: { authorization: `Bearer ${upstream.apiKey ?? ''}` }, replaceServerErrors: true },
+      ex.res,
+    );
+    ex.upstreamMs = result.upstreamMs;
+    if (result.replaced) writeOpenAIError(ex.res, 'upstream_error', [], { account: headers });
+  } catch (e: unknown) {
+    ex.upstreamMs = performance.now() - started;
+    faultToClient(ex, e, headers);
+  }
+}
+
+async function forward(ex: Exchange, record: KeyRecord, state: GatewayState): Promise<void> {
+  const upstream = state.runtime.upstreams.get(record.upstream);
+  ex.upstream = record.upstream;
+  if (!upstream || upstream.kind === 'decoy') {
+    // the embedded demo: a valid key answered offline by the decoy (no lure, no canaries)
+    const { lure: _none, ...plain } = record;
+    return deceive(ex, plain, null, state);
+  }
+  const m = method(ex);
+  if (declaredTooLarge(ex.req, state.runtime.maxBodyBytes)) {
+    writeOpenAIError(ex.res, 'body_too_large', [String(state.runtime.maxBodyBytes)]);
+    ex.req.resume();
+    return;
+  }
+  const hasBody = m !== 'GET' && m !== 'HEAD';
+  try {
+    const result = await upstream.upstream.forward(
+      {
+        method: m,
+        path: pathAndQuery(ex),
+        headers: ex.req.headers,
+        body: hasBody ? (teeHead(ex.req, ex) as unknown as IncomingMessage) : null,
+        ...(upstream.apiKey !== undefined ? { setHeaders: { authorization: `Bearer ${upstream.apiKey}` } } : {}),
+        replaceServerErrors: true,
+      },
+      ex.res,
+    );
+    ex.upstreamMs = result.upstreamMs;
+    if (result.replaced) writeOpenAIError(ex.res, result.status === 504 ? 'upstream_timeout' : 'upstream_error');
+    ex.stream = /event-stream/.test(String(ex.res.getHeader('content-type') ?? ''));
+  } catch (e: unknown) {
+    faultToClient(ex, e);
+  }
+}
+
+function refuse(ex: Exchange, verdict: { action: string; reason: string }, _admit: AdmitResult | null, classification: { record?: KeyRecord }, state: GatewayState): void {
+  const head = method(ex) === 'HEAD';
+  const record = classification.record;
+  const persona = record ? personaFor(record, state) : undefined;
+  const account = persona?.headers(undefined, undefined);
+  const opts = { head, ...(account ? { account } : {}) };
+  switch (verdict.reason) {
+    case 'network_denied':
+      writeOpenAIError(ex.res, 'unsupported_region', [], { head });
+      return;
+    case 'missing_key':
+      writeOpenAIError(ex.res, 'missing_key', [], { head });
+      return;
+    case 'invalid_key': {
+      const secret = openaiCredential(ex.req.headers);
+      writeOpenAIError(ex.res, 'invalid_api_key', [maskOpenAIKey(secret ?? '')], { head });
+      checkCanaryKey(ex, state, secret);
+      return;
+    }
+    case 'rate_limited': {
+      const retry = _admit?.limited ? `${Math.max(1, Math.ceil(_admit.limited.retryAfterMs / 1000))}s` : '1s';
+      const limit = String(_admit?.limited?.limit ?? 0);
+      writeOpenAIErrorBody(ex.res, 429, rateLimitError(persona?.persona.orgId ?? 'org-unknown', limit, retry), 'current', opts);
+      return;
+    }
+    case 'store_unavailable':
+      writeOpenAIError(ex.res, 'overloaded', [], opts);
+      return;
+    default:
+      // blocked, lure_threshold: the thief's credit has "run out"
+      writeOpenAIError(ex.res, 'insufficient_quota', [], opts);
+  }
+}
+
+function rateLimitError(org: string, limit: string, retry: string): ReturnType<typeof openaiError> {
+  const spec = OPENAI_ERRORS.rate_limit_requests;
+  return {
+    message: `Rate limit reached in organization ${org} on requests per min (RPM): Limit ${limit}, Used ${limit}, Requested 1. Please try again in ${retry}. Visit https://platform.openai.com/account/rate-limits to learn more.`,
+    type: spec.type,
+    param: null,
+    code: spec.code,
+  };
+}
+
+export const openaiSurface: Surface = {
+  name: 'openai',
+  classify(ex, state) {
+    return state.runtime.keyring.classify(openaiCredential(ex.req.headers));
+  },
+  estimateTokens(ex) {
+    const cl = Number(ex.req.headers['content-length']);
+    return Number.isFinite(cl) && cl > 0 ? Math.ceil(cl / 4) : 0;
+  },
+  forward,
+  deceive,
+  refuse,
+};
