@@ -45,6 +45,8 @@ export function planRedisConnection(
     enableReadyCheck: true,
     autoResubscribe: false,
     retryStrategy,
+    // after a Sentinel failover the old master turns replica: reconnect (to the new master) on READONLY
+    reconnectOnError: (e: Error) => e.message.startsWith('READONLY'),
     lazyConnect: false,
   };
   if (config.username !== undefined) common.username = config.username;
