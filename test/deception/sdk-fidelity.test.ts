@@ -44,7 +44,7 @@ beforeAll(async () => {
         body = undefined;
       }
       const path = req.url ?? '/';
-      const probe = accountProbe(req.method ?? 'GET', path, persona, body, { openaiBeta: req.headers['openai-beta'], contentType: req.headers['content-type'] });
+      const probe = accountProbe(req.method ?? 'GET', path, persona, body, { openaiBeta: String(req.headers['openai-beta'] ?? ''), contentType: req.headers['content-type'] });
       if (probe) return render(probe.status, probe.body, probe.layer, res);
       const endpoint = ENDPOINTS[path];
       if (endpoint && req.method === 'POST') {
