@@ -12,6 +12,7 @@ import { createJsonlSink } from './jsonl.js';
 import type { MetricHandler, QueuedSink, SinkStats } from './queue.js';
 import { createStoreSink } from './store.js';
 import { createSyslogSink } from './syslog.js';
+import { createWebhookSink } from './webhook.js';
 
 export type { MetricHandler, SinkMetric, SinkStats } from './queue.js';
 export type { EventFilter, EventStore, QueryOptions, StoreStats, TimelineBucket, TopCampaign, TopIp } from '../store/index.js';
@@ -101,6 +102,18 @@ export async function createSinks(config: EventsConfig, bus: EventBus, options: 
       ...(options.version !== undefined ? { version: options.version } : {}),
     });
     running.push(subscribe(bus, sink));
+  }
+  for (const [index, webhook] of config.webhooks.entries()) {
+    const { sink, listener } = createWebhookSink({
+      index,
+      config: webhook,
+      queueSize: webhook.queue_size ?? config.queue_size,
+      publish: (event) => bus.publish(event),
+      onMetric: options.onMetric,
+      ...(options.version !== undefined ? { version: options.version } : {}),
+      ...(options.now !== undefined ? { now: options.now } : {}),
+    });
+    running.push({ sink, unsubscribe: bus.subscribe(listener) });
   }
   let closing: Promise<void> | undefined;
   return {

@@ -49,6 +49,8 @@ export type MetricHandler = (metric: SinkMetric) => void;
 export interface WriteResult {
   readonly written: number;
   readonly failed: number;
+  /** why some failed (short, no secrets) */
+  readonly error?: string;
 }
 
 export interface SinkWriter<T> {
@@ -228,7 +230,7 @@ export class QueuedSink<T = GatewayEvent> {
           const result = await this.#writer.write(batch);
           this.#written += result.written;
           if (result.written > 0) this.#metric('written', result.written);
-          if (result.failed > 0) this.#fail(result.failed);
+          if (result.failed > 0) this.#fail(result.failed, result.error);
         } catch (e: unknown) {
           this.#fail(batch.length, errorText(e));
         }
