@@ -241,7 +241,7 @@ describe('RedisStore: failure policy and recovery', () => {
     expect(Date.now() - t0).toBeLessThan(150);
     const t1 = Date.now();
     await expect(store.admit(fullInput(2))).rejects.toBeInstanceOf(StoreUnavailableError);
-    expect(Date.now() - t1).toBeLessThan(20);
+    expect(Date.now() - t1).toBeLessThan(40); // no wait at all: well under the 50ms timeout
     proxy.resume();
     await waitFor(() => store.health().ok, 3000, 'recovery');
     expect((await store.admit(fullInput(3))).blocked).toBeNull();
