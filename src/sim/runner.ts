@@ -1,0 +1,267 @@
+/**
+ * Runners. One-arm: client flows against a target (directly or through an HTTP forward proxy),
+ * each reported `allowed`, `blocked` or `altered`. Two-arm: the same flows against a server arm on
+ * this machine (the flow emulator, or honeygate's gateway), checking both ways that every flow
+ * completes faithfully: the server received exactly what the client sent, the client received
+ * exactly what the server sent, and the answer is the expected one.
+ */
+import type { Catalog, Flow } from './flows.js';
+import { defaultProfile } from './flows.js';
+import { checkShape, type ShapeResult } from './expect.js';
+import { startFlowEmulator, type EmulatedServer, type FlowEmulator, type ServerExchange } from './emulator.js';
+import { getPath } from './json.js';
+import type { Profile, Surface } from './profiles.js';
+import { buildRequest, encodeHead, encodeRequest, type BuiltRequest, type HeaderPair } from './request.js';
+import {
+  connectHead,
+  decodedBody,
+  exchange,
+  headerValue,
+  proxyAuthorization,
+  type Exchange,
+  type FailureKind,
+  type ParsedResponse,
+  type Timings,
+  type TlsOptions,
+} from './wire.js';
+
+export type Outcome = 'allowed' | 'blocked' | 'altered';
+
+export interface FlowResult {
+  readonly flow: string;
+  readonly profile: string;
+  readonly surface: Surface;
+  readonly api: string;
+  readonly url: string;
+  readonly outcome: Outcome;
+  /** one line: why this outcome */
+  readonly reason: string;
+  readonly status?: number;
+  readonly failure?: FailureKind;
+  /** the answer was the provider's own error shape (reached the provider, e.g. with a fake key) */
+  readonly providerError: boolean;
+  readonly problems: readonly string[];
+  readonly text?: string;
+  readonly events?: readonly string[];
+  readonly timings: Timings;
+  /** the request as sent; its vars hold secrets: print only through report/har */
+  readonly request: BuiltRequest;
+  /** exactly the bytes written for the request (CONNECT excluded) */
+  readonly requestBytes: Buffer;
+  readonly exchange: Exchange;
+  /** two-arm only */
+  readonly faithful?: boolean;
+  readonly fidelity?: readonly string[];
+}
+
+export interface RunOptions {
+  readonly target: URL;
+  readonly proxy?: URL;
+  readonly params: Readonly<Record<string, string>>;
+  readonly timeoutMs: number;
+  readonly tls: TlsOptions;
+  readonly loopbackOnly: boolean;
+  readonly signal?: AbortSignal;
+  readonly now?: Date;
+}
+
+/** Pairs of (profile, flow) to run. */
+export interface Selection {
+  readonly profile: Profile;
+  readonly flow: Flow;
+}
+
+const BLOCK_STATUSES = new Set([403, 407, 451]);
+
+/**
+ * A provider-shaped error: the request reached something that answers as the provider does —
+ * OpenAI's `{"error": {"message", "type"}}` or Bedrock's `x-amzn-ErrorType` (wire-spec A2, B4).
+ */
+export function isProviderError(surface: Surface, res: ParsedResponse): boolean {
+  if (res.status < 400) return false;
+  if (surface === 'bedrock') return headerValue(res.headers, 'x-amzn-errortype') !== undefined;
+  try {
+    const doc = JSON.parse(decodedBody(res).toString('utf8')) as unknown;
+    return typeof getPath(doc, 'error.message') === 'string' && getPath(doc, 'error.type') !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** allowed / blocked / altered for one exchange (see docs/sim.md for the rules). */
+export function classifyExchange(
+  flow: Flow,
+  ex: Exchange,
+): { outcome: Outcome; reason: string; shape?: ShapeResult; providerError: boolean } {
+  if (ex.failure) {
+    const proxy = ex.failure.proxyResponse;
+    const reason = proxy ? `proxy ${proxy.status} on CONNECT` : `${ex.failure.kind}: ${ex.failure.detail}`;
+    return { outcome: 'blocked', reason, providerError: false };
+  }
+  const res = ex.response;
+  if (!res) return { outcome: 'blocked', reason: 'no response', providerError: false };
+  const shape = checkShape(flow, res);
+  if (shape.ok) return { outcome: 'allowed', reason: `${res.status} ${flow.expect.format}`, shape, providerError: false };
+  if (isProviderError(flow.surface, res)) {
+    return { outcome: 'allowed', reason: `provider error ${res.status}`, shape, providerError: true };
+  }
+  const expected2xx = flow.expect.status >= 200 && flow.expect.status < 300;
+  if (expected2xx && BLOCK_STATUSES.has(res.status)) return { outcome: 'blocked', reason: `http ${res.status}`, shape, providerError: false };
+  return { outcome: 'altered', reason: shape.problems[0] ?? 'unexpected response', shape, providerError: false };
+}
+
+/** Add Proxy-Authorization to an absolute-form request when the proxy URL carries credentials. */
+function requestBytes(req: BuiltRequest, proxy: URL | undefined): Buffer {
+  const auth = proxyAuthorization(proxy);
+  if (!auth || req.requestTarget === req.path) return encodeRequest(req);
+  const headers: HeaderPair[] = [...req.headers, ['Proxy-Authorization', auth]];
+  return Buffer.concat([encodeHead(`${req.method} ${req.requestTarget} HTTP/1.1`, headers), req.body]);
+}
+
+/** Run one flow in one profile against the target. */
+export async function runFlow(profile: Profile, flow: Flow, options: RunOptions): Promise<FlowResult> {
+  const req = await buildRequest(profile, flow, {
+    target: options.target,
+    viaProxy: options.proxy !== undefined,
+    params: options.params,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const bytes = requestBytes(req, options.proxy);
+  const sni = req.vars['sni'];
+  const ex = await exchange({
+    target: options.target,
+    ...(options.proxy ? { proxy: options.proxy } : {}),
+    method: req.method,
+    request: bytes,
+    connectHead: connectHead(req.connect.line, req.connect.headers, proxyAuthorization(options.proxy)),
+    timeoutMs: options.timeoutMs,
+    tls: sni !== undefined && sni !== '' ? { ...options.tls, servername: sni } : options.tls,
+    loopbackOnly: options.loopbackOnly,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const c = classifyExchange(flow, ex);
+  return {
+    flow: flow.name,
+    profile: profile.name,
+    surface: flow.surface,
+    api: flow.api,
+    url: req.url,
+    outcome: c.outcome,
+    reason: c.reason,
+    ...(ex.response ? { status: ex.response.status } : {}),
+    ...(ex.failure ? { failure: ex.failure.kind } : {}),
+    providerError: c.providerError,
+    problems: c.shape?.problems ?? [],
+    ...(c.shape?.text !== undefined ? { text: c.shape.text } : {}),
+    ...(c.shape?.events ? { events: c.shape.events } : {}),
+    timings: ex.timings,
+    request: req,
+    requestBytes: bytes,
+    exchange: ex,
+  };
+}
+
+/** One-arm: every selected (profile, flow), one after the other. */
+export async function runOneArm(selection: readonly Selection[], options: RunOptions): Promise<FlowResult[]> {
+  const results: FlowResult[] = [];
+  for (const { profile, flow } of selection) {
+    if (options.signal?.aborted) break;
+    results.push(await runFlow(profile, flow, options));
+  }
+  return results;
+}
+
+/** Every server profile by surface (the default one of each surface). */
+export function serverProfiles(catalog: Catalog): Map<string, Profile> {
+  const out = new Map<string, Profile>();
+  for (const surface of ['openai', 'bedrock'] as const) {
+    const p = defaultProfile(catalog, surface, 'server');
+    if (p) out.set(surface, p);
+  }
+  return out;
+}
+
+export interface TwoArmOptions extends Omit<RunOptions, 'target'> {
+  /** start the server arm; default: the flow emulator with the catalog's server profiles */
+  readonly startServer?: (flows: readonly Flow[]) => Promise<EmulatedServer>;
+}
+
+export interface TwoArmResult {
+  readonly serverUrl: string;
+  readonly results: readonly FlowResult[];
+  /** what the server arm saw (the flow emulator records it; other servers do not) */
+  readonly serverExchanges: readonly ServerExchange[];
+  readonly passed: boolean;
+}
+
+function isFlowEmulator(s: EmulatedServer): s is FlowEmulator {
+  return 'exchanges' in s && 'pin' in s;
+}
+
+function sameHeaders(a: readonly HeaderPair[], b: readonly HeaderPair[]): boolean {
+  return a.length === b.length && a.every(([n, v], i) => b[i]?.[0] === n && b[i]?.[1] === v);
+}
+
+/** Compare both arms of one flow; returns the problems (none = faithful). */
+function fidelity(result: FlowResult, seen: ServerExchange | undefined, want: string | undefined): string[] {
+  const problems: string[] = [];
+  if (result.outcome !== 'allowed' || result.providerError) problems.push(`outcome ${result.outcome}: ${result.reason}`);
+  if (seen) {
+    const req = result.request;
+    if (seen.method !== req.method) problems.push('server saw another method');
+    if (seen.target.replace(/^[a-z]+:\/\/[^/]+/i, '') !== req.path) problems.push(`server saw path ${seen.target}, client sent ${req.path}`);
+    if (!sameHeaders(seen.requestHeaders.filter(([n]) => n.toLowerCase() !== 'proxy-authorization'), req.headers)) {
+      problems.push('server saw other request headers (order, casing or values)');
+    }
+    if (!seen.requestBody.equals(req.body)) problems.push('server saw another request body');
+    const res = result.exchange.response;
+    if (res) {
+      if (res.status !== seen.status) problems.push('client saw another status');
+      if (!sameHeaders(res.headers, seen.responseHeaders)) problems.push('client saw other response headers');
+      if (!res.body.equals(seen.responseBody)) problems.push('client saw another response body');
+    }
+    if (result.text !== undefined && want !== undefined && result.text !== want) {
+      problems.push(`answer text ${JSON.stringify(result.text.slice(0, 60))} is not the response prompt`);
+    }
+  } else if (result.text === undefined || result.text === '') {
+    if (problems.length === 0) problems.push('no answer text');
+  }
+  return problems;
+}
+
+/** The answer the emulator gives for a flow: the tester's response_prompt, else the flow's. */
+function expectedAnswer(flow: Flow, params: Readonly<Record<string, string>>): string | undefined {
+  const own = flow.params['response_prompt'];
+  return params['response_prompt'] ?? (typeof own === 'string' ? own : undefined);
+}
+
+/** Two-arm: start the server arm, run every flow against it, check fidelity, stop the server. */
+export async function runTwoArm(catalog: Catalog, selection: readonly Selection[], options: TwoArmOptions): Promise<TwoArmResult> {
+  const flows = [...new Map(selection.map((s) => [s.flow.name, s.flow])).values()];
+  const server = options.startServer
+    ? await options.startServer(flows)
+    : await startFlowEmulator({ flows, servers: serverProfiles(catalog), params: options.params });
+  const results: FlowResult[] = [];
+  try {
+    const target = new URL(server.url);
+    for (const { profile, flow } of selection) {
+      if (options.signal?.aborted) break;
+      const emulator = isFlowEmulator(server) ? server : undefined;
+      emulator?.pin(flow.name);
+      const before = emulator?.exchanges.length ?? 0;
+      const r = await runFlow(profile, flow, { ...options, target });
+      const seen = emulator && emulator.exchanges.length > before ? emulator.exchanges[emulator.exchanges.length - 1] : undefined;
+      const problems = fidelity(r, seen, emulator ? expectedAnswer(flow, options.params) : undefined);
+      if (emulator && !seen && r.outcome !== 'blocked') problems.push('the server arm saw no request');
+      results.push({ ...r, faithful: problems.length === 0, fidelity: problems });
+    }
+    return {
+      serverUrl: server.url,
+      results,
+      serverExchanges: isFlowEmulator(server) ? [...server.exchanges] : [],
+      passed: results.length > 0 && results.every((r) => r.faithful === true),
+    };
+  } finally {
+    await server.close();
+  }
+}

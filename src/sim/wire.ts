@@ -1,0 +1,653 @@
+/**
+ * The raw HTTP/1.1 client of the simulator and its strict response parser. Requests go out byte
+ * for byte as built (no library reorders or recases a header), over `net` or `tls`, directly or
+ * through an HTTP forward proxy: absolute-form for http targets, CONNECT for https (RFC 9110
+ * §9.3.6). Responses are framed per RFC 9112 §6 (chunked, Content-Length, or close-delimited);
+ * SSE and event-stream bodies are kept as bytes. Every failure is classified for the report.
+ */
+import { lookup } from 'node:dns/promises';
+import { isIP, Socket, connect as netConnect } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { brotliDecompressSync, gunzipSync, inflateSync, inflateRawSync } from 'node:zlib';
+import { encodeHead, type HeaderPair } from './request.js';
+
+// ───────────────────────────── response parser ─────────────────────────────
+
+export class HttpParseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HttpParseError';
+  }
+}
+
+export type Framing = 'none' | 'length' | 'chunked' | 'close';
+
+export interface ParsedResponse {
+  readonly httpVersion: '1.0' | '1.1';
+  readonly status: number;
+  readonly reason: string;
+  /** header lines in wire order and casing */
+  readonly headers: readonly HeaderPair[];
+  readonly trailers: readonly HeaderPair[];
+  /** the body, de-chunked but still content-encoded */
+  readonly body: Buffer;
+  readonly framing: Framing;
+  /** 1xx responses skipped before this one */
+  readonly informational: readonly number[];
+  readonly headBytes: number;
+}
+
+export interface ParserLimits {
+  readonly maxHeadBytes: number;
+  readonly maxHeaders: number;
+  readonly maxBodyBytes: number;
+}
+
+export const DEFAULT_LIMITS: ParserLimits = { maxHeadBytes: 64 * 1024, maxHeaders: 256, maxBodyBytes: 64 * 1024 * 1024 };
+
+const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d{2})(?: ([\t\x20-\x7e\x80-\xff]*))?$/;
+const HEADER_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[\t ]*([\t\x20-\x7e\x80-\xff]*?)[\t ]*$/;
+const CHUNK_SIZE = /^([0-9A-Fa-f]{1,15})[\t ]*(?:;[\t\x20-\x7e\x80-\xff]*)?$/;
+
+type State = 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-crlf' | 'trailers' | 'close' | 'done';
+
+/** First value of a header (case-insensitive name). */
+export function headerValue(headers: readonly HeaderPair[], name: string): string | undefined {
+  const lower = name.toLowerCase();
+  return headers.find(([n]) => n.toLowerCase() === lower)?.[1];
+}
+
+function parseHeaderLines(lines: string[], limits: ParserLimits, what: string): HeaderPair[] {
+  if (lines.length > limits.maxHeaders) throw new HttpParseError(`more than ${limits.maxHeaders} ${what}`);
+  return lines.map((line) => {
+    if (line.startsWith(' ') || line.startsWith('\t')) throw new HttpParseError(`obsolete line folding in ${what}`);
+    const m = HEADER_LINE.exec(line);
+    if (!m) throw new HttpParseError(`malformed ${what} line ${JSON.stringify(line.slice(0, 60))}`);
+    return [m[1] ?? '', m[2] ?? ''] as const;
+  });
+}
+
+/**
+ * Incremental, strict HTTP/1.1 response parser. feed() bytes as they arrive, end() at EOF.
+ * `done` turns true when a complete response has been read; `result` then holds it.
+ */
+export class ResponseParser {
+  private buf: Buffer = Buffer.alloc(0);
+  private state: State = 'head';
+  private readonly limits: ParserLimits;
+  private readonly noBody: boolean;
+  private remaining = 0;
+  private readonly bodyParts: Buffer[] = [];
+  private bodyBytes = 0;
+  private head?: { httpVersion: '1.0' | '1.1'; status: number; reason: string; headers: HeaderPair[]; framing: Framing };
+  private trailers: HeaderPair[] = [];
+  private readonly informational: number[] = [];
+  private headBytes = 0;
+  result?: ParsedResponse;
+
+  constructor(options: { method?: string; limits?: Partial<ParserLimits> } = {}) {
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.noBody = options.method === 'HEAD' || options.method === 'CONNECT';
+  }
+
+  get done(): boolean {
+    return this.state === 'done';
+  }
+
+  /** Bytes received after the end of the response (there should be none). */
+  get leftover(): Buffer {
+    return this.buf;
+  }
+
+  feed(chunk: Buffer): void {
+    if (this.state === 'done') {
+      this.buf = Buffer.concat([this.buf, chunk]);
+      return;
+    }
+    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    this.run();
+  }
+
+  /** The peer closed: completes a close-delimited body, otherwise the response is truncated. */
+  end(): void {
+    if (this.state === 'done') return;
+    if (this.state === 'close') {
+      this.finish();
+      return;
+    }
+    if (this.state === 'head' && this.buf.length === 0 && this.informational.length === 0) {
+      throw new HttpParseError('connection closed before any response');
+    }
+    throw new HttpParseError(`connection closed mid-response (${this.state})`);
+  }
+
+  private addBody(part: Buffer): void {
+    this.bodyBytes += part.length;
+    if (this.bodyBytes > this.limits.maxBodyBytes) throw new HttpParseError(`body larger than ${this.limits.maxBodyBytes} bytes`);
+    this.bodyParts.push(part);
+  }
+
+  private takeLine(max: number, what: string): string | undefined {
+    const at = this.buf.indexOf('\r\n');
+    if (at < 0) {
+      if (this.buf.length > max) throw new HttpParseError(`${what} longer than ${max} bytes`);
+      if (this.buf.includes(0x0a)) throw new HttpParseError(`bare LF in ${what}`);
+      return undefined;
+    }
+    const line = this.buf.subarray(0, at).toString('latin1');
+    if (line.includes('\n')) throw new HttpParseError(`bare LF in ${what}`);
+    this.buf = this.buf.subarray(at + 2);
+    return line;
+  }
+
+  private run(): void {
+    for (;;) {
+      switch (this.state) {
+        case 'head': {
+          const end = this.buf.indexOf('\r\n\r\n');
+          if (end < 0) {
+            if (this.buf.length > this.limits.maxHeadBytes) throw new HttpParseError(`response head larger than ${this.limits.maxHeadBytes} bytes`);
+            if (this.buf.length >= 5 && !this.buf.subarray(0, 5).equals(Buffer.from('HTTP/'))) {
+              throw new HttpParseError('not an HTTP/1.x response');
+            }
+            return;
+          }
+          if (end > this.limits.maxHeadBytes) throw new HttpParseError(`response head larger than ${this.limits.maxHeadBytes} bytes`);
+          const text = this.buf.subarray(0, end).toString('latin1');
+          this.headBytes += end + 4;
+          this.buf = this.buf.subarray(end + 4);
+          if (/(^|[^\r])\n/.test(text) || /\r(?!\n)/.test(text)) throw new HttpParseError('bare CR or LF in response head');
+          const [statusLine = '', ...lines] = text.split('\r\n');
+          const m = STATUS_LINE.exec(statusLine);
+          if (!m) throw new HttpParseError(`malformed status line ${JSON.stringify(statusLine.slice(0, 60))}`);
+          const status = Number(m[2]);
+          const headers = parseHeaderLines(lines, this.limits, 'header');
+          if (status >= 100 && status < 200 && status !== 101) {
+            this.informational.push(status);
+            if (this.informational.length > 8) throw new HttpParseError('too many 1xx responses');
+            continue;
+          }
+          const framing = this.framing(status, headers);
+          this.head = { httpVersion: m[1] === '0' ? '1.0' : '1.1', status, reason: m[3] ?? '', headers, framing };
+          if (framing === 'none') this.finish();
+          else if (framing === 'length') {
+            this.state = this.remaining === 0 ? 'done' : 'length';
+            if (this.remaining === 0) this.finish();
+          } else if (framing === 'chunked') this.state = 'chunk-size';
+          else this.state = 'close';
+          if (this.state === 'done') return;
+          continue;
+        }
+        case 'length': {
+          if (this.buf.length === 0) return;
+          const part = this.buf.subarray(0, this.remaining);
+          this.buf = this.buf.subarray(part.length);
+          this.remaining -= part.length;
+          this.addBody(part);
+          if (this.remaining === 0) {
+            this.finish();
+            return;
+          }
+          return;
+        }
+        case 'chunk-size': {
+          const line = this.takeLine(4096, 'chunk size line');
+          if (line === undefined) return;
+          const m = CHUNK_SIZE.exec(line);
+          if (!m) throw new HttpParseError(`malformed chunk size ${JSON.stringify(line.slice(0, 40))}`);
+          this.remaining = parseInt(m[1] ?? '0', 16);
+          if (this.bodyBytes + this.remaining > this.limits.maxBodyBytes) throw new HttpParseError(`body larger than ${this.limits.maxBodyBytes} bytes`);
+          this.state = this.remaining === 0 ? 'trailers' : 'chunk-data';
+          continue;
+        }
+        case 'chunk-data': {
+          if (this.buf.length === 0) return;
+          const part = this.buf.subarray(0, this.remaining);
+          this.buf = this.buf.subarray(part.length);
+          this.remaining -= part.length;
+          this.addBody(part);
+          if (this.remaining > 0) return;
+          this.state = 'chunk-crlf';
+          continue;
+        }
+        case 'chunk-crlf': {
+          if (this.buf.length < 2) {
+            if (this.buf.length === 1 && this.buf[0] !== 0x0d) throw new HttpParseError('chunk data not followed by CRLF');
+            return;
+          }
+          if (this.buf[0] !== 0x0d || this.buf[1] !== 0x0a) throw new HttpParseError('chunk data not followed by CRLF');
+          this.buf = this.buf.subarray(2);
+          this.state = 'chunk-size';
+          continue;
+        }
+        case 'trailers': {
+          const line = this.takeLine(this.limits.maxHeadBytes, 'trailer');
+          if (line === undefined) return;
+          if (line === '') {
+            this.finish();
+            return;
+          }
+          this.trailers.push(...parseHeaderLines([line], this.limits, 'trailer'));
+          if (this.trailers.length > this.limits.maxHeaders) throw new HttpParseError('too many trailers');
+          continue;
+        }
+        case 'close': {
+          if (this.buf.length === 0) return;
+          this.addBody(this.buf);
+          this.buf = Buffer.alloc(0);
+          return;
+        }
+        case 'done':
+          return;
+      }
+    }
+  }
+
+  /** RFC 9112 §6.3, strict: TE with CL, or differing CLs, is an error (request smuggling shapes). */
+  private framing(status: number, headers: readonly HeaderPair[]): Framing {
+    if (this.noBody || status === 204 || status === 304 || status === 101) return 'none';
+    const te = headers.filter(([n]) => n.toLowerCase() === 'transfer-encoding').map(([, v]) => v);
+    const cl = headers.filter(([n]) => n.toLowerCase() === 'content-length').flatMap(([, v]) => v.split(','));
+    if (te.length > 0) {
+      if (cl.length > 0) throw new HttpParseError('both Transfer-Encoding and Content-Length');
+      const codings = te.join(',').split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '');
+      if (codings.filter((c) => c === 'chunked').length > 1) throw new HttpParseError('chunked applied twice');
+      if (codings.includes('chunked') && codings[codings.length - 1] !== 'chunked') throw new HttpParseError('chunked is not the final transfer coding');
+      return codings[codings.length - 1] === 'chunked' ? 'chunked' : 'close';
+    }
+    if (cl.length > 0) {
+      const values = new Set(cl.map((v) => v.trim()));
+      if (values.size !== 1) throw new HttpParseError('conflicting Content-Length values');
+      const [value = ''] = values;
+      if (!/^\d{1,15}$/.test(value)) throw new HttpParseError(`invalid Content-Length ${JSON.stringify(value.slice(0, 20))}`);
+      this.remaining = Number(value);
+      if (this.remaining > this.limits.maxBodyBytes) throw new HttpParseError(`body larger than ${this.limits.maxBodyBytes} bytes`);
+      return 'length';
+    }
+    return 'close';
+  }
+
+  private finish(): void {
+    const head = this.head;
+    if (!head) throw new HttpParseError('no response head');
+    this.state = 'done';
+    this.result = {
+      ...head,
+      trailers: this.trailers,
+      body: Buffer.concat(this.bodyParts),
+      informational: this.informational,
+      headBytes: this.headBytes,
+    };
+  }
+}
+
+/** Parse a complete response held in one buffer (tests, captures). */
+export function parseResponse(bytes: Buffer, options: { method?: string; limits?: Partial<ParserLimits> } = {}): ParsedResponse {
+  const p = new ResponseParser(options);
+  p.feed(bytes);
+  if (!p.done) p.end();
+  if (!p.result) throw new HttpParseError('incomplete response');
+  return p.result;
+}
+
+const MAX_DECODED = 64 * 1024 * 1024;
+
+/** The body with its Content-Encoding removed (gzip, deflate, br); identity as is. */
+export function decodedBody(res: ParsedResponse): Buffer {
+  const enc = (headerValue(res.headers, 'content-encoding') ?? 'identity').trim().toLowerCase();
+  const opts = { maxOutputLength: MAX_DECODED };
+  switch (enc) {
+    case '':
+    case 'identity':
+      return res.body;
+    case 'gzip':
+    case 'x-gzip':
+      return gunzipSync(res.body, opts);
+    case 'deflate':
+      try {
+        return inflateSync(res.body, opts);
+      } catch {
+        return inflateRawSync(res.body, opts);
+      }
+    case 'br':
+      return brotliDecompressSync(res.body, opts);
+    default:
+      throw new HttpParseError(`unsupported Content-Encoding ${JSON.stringify(enc.slice(0, 20))}`);
+  }
+}
+
+// ───────────────────────────── client ─────────────────────────────
+
+/** Why a request did not get a response. */
+export type FailureKind =
+  | 'refused'
+  | 'reset'
+  | 'closed'
+  | 'timeout'
+  | 'tls'
+  | 'dns'
+  | 'unreachable'
+  | 'proxy-refused'
+  | 'protocol'
+  | 'loopback-only'
+  | 'aborted';
+
+export interface WireFailure {
+  readonly kind: FailureKind;
+  readonly detail: string;
+  /** the proxy's answer to CONNECT when it refused the tunnel */
+  readonly proxyResponse?: ParsedResponse;
+}
+
+export interface Timings {
+  readonly startedAt: Date;
+  readonly dns: number;
+  readonly connect: number;
+  readonly ssl: number;
+  readonly send: number;
+  readonly wait: number;
+  readonly receive: number;
+  readonly total: number;
+}
+
+export interface Exchange {
+  readonly response?: ParsedResponse;
+  readonly failure?: WireFailure;
+  readonly timings: Timings;
+  readonly rawResponse: Buffer;
+  readonly remoteAddress?: string;
+}
+
+export interface TlsOptions {
+  readonly rejectUnauthorized: boolean;
+  readonly ca?: string | Buffer;
+  /** SNI; default the target host name (none for an IP address) */
+  readonly servername?: string;
+}
+
+export interface ExchangeOptions {
+  readonly target: URL;
+  readonly proxy?: URL;
+  readonly method: string;
+  /** request bytes as built (request line in the right form already) */
+  readonly request: Buffer;
+  /** CONNECT head, used only for https through a proxy */
+  readonly connectHead?: Buffer;
+  readonly timeoutMs: number;
+  readonly tls: TlsOptions;
+  /** refuse any address outside 127.0.0.0/8 and ::1 (tests, CI) */
+  readonly loopbackOnly: boolean;
+  readonly signal?: AbortSignal;
+  readonly limits?: Partial<ParserLimits>;
+}
+
+/** Is this address in 127.0.0.0/8 or ::1 (or ::ffff:127.x)? */
+export function isLoopback(address: string): boolean {
+  const a = address.replace(/^\[|\]$/g, '').toLowerCase();
+  if (isIP(a) === 4) return a.startsWith('127.');
+  if (a === '::1' || a === '0:0:0:0:0:0:0:1') return true;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
+  return mapped !== null && (mapped[1] ?? '').startsWith('127.');
+}
+
+class Failure extends Error {
+  constructor(
+    readonly kind: FailureKind,
+    detail: string,
+    readonly proxyResponse?: ParsedResponse,
+  ) {
+    super(detail);
+  }
+}
+
+function classify(e: unknown, phase: 'connect' | 'tls' | 'exchange'): Failure {
+  if (e instanceof Failure) return e;
+  if (e instanceof HttpParseError) {
+    return new Failure(e.message.startsWith('connection closed') ? 'closed' : 'protocol', e.message);
+  }
+  const code = (e as NodeJS.ErrnoException | undefined)?.code ?? '';
+  const message = e instanceof Error ? e.message : String(e);
+  if (code === 'ECONNREFUSED') return new Failure('refused', `connection refused (${code})`);
+  if (code === 'ECONNRESET' || code === 'EPIPE') return new Failure('reset', `connection reset (${code})`);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') return new Failure('dns', `name not resolved (${code})`);
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL') return new Failure('unreachable', `unreachable (${code})`);
+  if (code === 'ETIMEDOUT') return new Failure('timeout', `timed out (${code})`);
+  if (phase === 'tls' || /^(ERR_SSL|ERR_TLS|CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|HOSTNAME_MISMATCH)/.test(code) || /ssl|tls|certificate/i.test(message)) {
+    return new Failure('tls', `TLS failure (${code || message.slice(0, 80)})`);
+  }
+  return new Failure('protocol', `${code || 'error'}: ${message.slice(0, 120)}`);
+}
+
+async function resolveAddress(host: string, loopbackOnly: boolean): Promise<string> {
+  const bare = host.replace(/^\[|\]$/g, '');
+  let addresses: string[];
+  if (isIP(bare) !== 0) addresses = [bare];
+  else {
+    try {
+      addresses = (await lookup(bare, { all: true })).map((a) => a.address);
+    } catch (e: unknown) {
+      throw classify(e, 'connect');
+    }
+  }
+  if (loopbackOnly) {
+    const outside = addresses.filter((a) => !isLoopback(a));
+    if (outside.length > 0 || addresses.length === 0) {
+      throw new Failure('loopback-only', `refusing ${host}: not a loopback address (loopback-only mode)`);
+    }
+  }
+  const first = addresses[0];
+  if (first === undefined) throw new Failure('dns', `no address for ${host}`);
+  return first;
+}
+
+/** Names that can never reach the internet (RFC 2606, RFC 6761). */
+const RESERVED_TLD = /\.(test|invalid|localhost|example)\.?$/i;
+
+/**
+ * Behind a proxy the simulator does not connect to the target itself, but in loopback-only mode
+ * the target must still be loopback or a reserved name, so no test can ask a proxy to go out.
+ */
+function checkProxiedTarget(hostname: string): void {
+  const bare = hostname.replace(/^\[|\]$/g, '');
+  if (isIP(bare) !== 0 ? isLoopback(bare) : bare === 'localhost' || RESERVED_TLD.test(bare)) return;
+  throw new Failure('loopback-only', `refusing ${hostname} behind the proxy: not loopback nor a reserved .test/.invalid/.example name (loopback-only mode)`);
+}
+
+function portOf(url: URL): number {
+  if (url.port !== '') return Number(url.port);
+  return url.protocol === 'https:' ? 443 : 80;
+}
+
+/** Read one response from a socket. Resolves with the parser result; rejects on close/error. */
+function readResponse(socket: Socket, parser: ResponseParser, raw: Buffer[], onFirstByte: () => void): Promise<ParsedResponse> {
+  return new Promise<ParsedResponse>((resolve, reject) => {
+    let first = true;
+    const cleanup = (): void => {
+      socket.off('data', onData);
+      socket.off('end', onEnd);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+    };
+    const settle = (): boolean => {
+      if (parser.done && parser.result) {
+        cleanup();
+        resolve(parser.result);
+        return true;
+      }
+      return false;
+    };
+    const onData = (chunk: Buffer): void => {
+      if (first) {
+        first = false;
+        onFirstByte();
+      }
+      raw.push(chunk);
+      try {
+        parser.feed(chunk);
+        settle();
+      } catch (e: unknown) {
+        cleanup();
+        reject(e);
+      }
+    };
+    const onEnd = (): void => {
+      try {
+        parser.end();
+        if (!settle()) throw new HttpParseError('connection closed mid-response');
+      } catch (e: unknown) {
+        cleanup();
+        reject(e);
+      }
+    };
+    const onError = (e: Error): void => {
+      cleanup();
+      reject(e);
+    };
+    const onClose = (): void => onEnd();
+    socket.on('data', onData);
+    socket.on('end', onEnd);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+  });
+}
+
+function waitFor(socket: Socket, event: 'connect' | 'secureConnect'): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const ok = (): void => {
+      socket.off('error', bad);
+      socket.off('close', closed);
+      resolve();
+    };
+    const bad = (e: Error): void => {
+      socket.off(event, ok);
+      socket.off('close', closed);
+      reject(e);
+    };
+    const closed = (): void => {
+      socket.off(event, ok);
+      socket.off('error', bad);
+      reject(Object.assign(new Error('socket closed during handshake'), { code: 'ECONNRESET' }));
+    };
+    socket.once(event, ok);
+    socket.once('error', bad);
+    socket.once('close', closed);
+  });
+}
+
+/**
+ * Send one request and read one response. Never throws: the result holds either a response or a
+ * classified failure. One connection per exchange, closed afterwards; the whole exchange (DNS,
+ * connect, proxy, TLS, response) shares one deadline.
+ */
+export async function exchange(options: ExchangeOptions): Promise<Exchange> {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const marks = { dns: t0, connect: t0, ssl: t0, sent: t0, firstByte: t0 };
+  const raw: Buffer[] = [];
+  const sockets: Socket[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let remoteAddress: string | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Failure('timeout', `no complete response within ${options.timeoutMs} ms`)), options.timeoutMs);
+  });
+  const abort = new Promise<never>((_, reject) => {
+    if (options.signal?.aborted) reject(new Failure('aborted', 'aborted'));
+    options.signal?.addEventListener('abort', () => reject(new Failure('aborted', 'aborted')), { once: true });
+  });
+  deadline.catch(() => undefined);
+  abort.catch(() => undefined);
+  let phase: 'connect' | 'tls' | 'exchange' = 'connect';
+  const run = async (): Promise<ParsedResponse> => {
+    const hop = options.proxy ?? options.target;
+    const address = await resolveAddress(hop.hostname, options.loopbackOnly);
+    if (options.proxy && options.loopbackOnly) checkProxiedTarget(options.target.hostname);
+    remoteAddress = address;
+    marks.dns = performance.now();
+    const https = options.target.protocol === 'https:';
+    const servername = options.tls.servername ?? (isIP(options.target.hostname.replace(/^\[|\]$/g, '')) === 0 ? options.target.hostname : undefined);
+    let socket: Socket = netConnect({ host: address, port: portOf(hop) });
+    sockets.push(socket);
+    await waitFor(socket, 'connect');
+    marks.connect = performance.now();
+    if (options.proxy && https) {
+      socket.write(options.connectHead ?? Buffer.alloc(0));
+      const connectParser = new ResponseParser({ method: 'CONNECT', ...(options.limits ? { limits: options.limits } : {}) });
+      const answer = await readResponse(socket, connectParser, [], () => undefined);
+      if (answer.status < 200 || answer.status > 299) {
+        throw new Failure('proxy-refused', `proxy refused CONNECT with ${answer.status} ${answer.reason}`.trim(), answer);
+      }
+      if (connectParser.leftover.length > 0) throw new Failure('protocol', 'proxy sent bytes before the TLS handshake');
+    }
+    if (https) {
+      phase = 'tls';
+      const tlsSocket: TLSSocket = tlsConnect({
+        socket,
+        rejectUnauthorized: options.tls.rejectUnauthorized,
+        ...(servername !== undefined ? { servername } : {}),
+        ...(options.tls.ca !== undefined ? { ca: options.tls.ca } : {}),
+        ALPNProtocols: ['http/1.1'],
+      });
+      sockets.push(tlsSocket);
+      await waitFor(tlsSocket, 'secureConnect');
+      socket = tlsSocket;
+      marks.ssl = performance.now();
+      phase = 'exchange';
+    } else {
+      marks.ssl = marks.connect;
+      phase = 'exchange';
+    }
+    const parser = new ResponseParser({ method: options.method, ...(options.limits ? { limits: options.limits } : {}) });
+    const reading = readResponse(socket, parser, raw, () => {
+      marks.firstByte = performance.now();
+    });
+    socket.write(options.request, () => {
+      marks.sent = performance.now();
+    });
+    return await reading;
+  };
+  let response: ParsedResponse | undefined;
+  let failure: WireFailure | undefined;
+  try {
+    response = await Promise.race([run(), deadline, abort]);
+  } catch (e: unknown) {
+    const f = classify(e, phase);
+    failure = { kind: f.kind, detail: f.message, ...(f.proxyResponse ? { proxyResponse: f.proxyResponse } : {}) };
+  } finally {
+    clearTimeout(timer);
+    for (const s of sockets) s.destroy();
+  }
+  const end = performance.now();
+  if (marks.sent < marks.ssl) marks.sent = marks.ssl;
+  if (marks.firstByte < marks.sent) marks.firstByte = marks.sent;
+  const ms = (a: number, b: number): number => Math.max(0, Math.round((b - a) * 1000) / 1000);
+  const timings: Timings = {
+    startedAt,
+    dns: ms(t0, marks.dns),
+    connect: ms(marks.dns, marks.connect),
+    ssl: ms(marks.connect, marks.ssl),
+    send: ms(marks.ssl, marks.sent),
+    wait: ms(marks.sent, marks.firstByte),
+    receive: ms(marks.firstByte, end),
+    total: ms(t0, end),
+  };
+  return {
+    ...(response ? { response } : {}),
+    ...(failure ? { failure } : {}),
+    timings,
+    rawResponse: Buffer.concat(raw),
+    ...(remoteAddress !== undefined ? { remoteAddress } : {}),
+  };
+}
+
+/** CONNECT head bytes for a request (the profile's form). */
+export function connectHead(line: string, headers: readonly HeaderPair[], proxyAuth?: string): Buffer {
+  return encodeHead(line, proxyAuth ? [...headers, ['Proxy-Authorization', proxyAuth]] : headers);
+}
+
+/** `Basic …` from credentials in a proxy URL, if any. */
+export function proxyAuthorization(proxy: URL | undefined): string | undefined {
+  if (!proxy || (proxy.username === '' && proxy.password === '')) return undefined;
+  const user = decodeURIComponent(proxy.username);
+  const pass = decodeURIComponent(proxy.password);
+  return `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+}
