@@ -196,7 +196,8 @@ export function isReasoningModel(id: string): boolean {
 
 /** `stop` is refused by the newer reasoning models [REC wire-spec A2.1 "Unsupported parameter: 'stop'"]. */
 export function refusesStop(id: string): boolean {
-  return isReasoningModel(id) && !id.startsWith('o1');
+  // [REC] o1-mini refused `stop` with unsupported_parameter (crewAI cassette, 2025-07)
+  return isReasoningModel(id);
 }
 
 /**

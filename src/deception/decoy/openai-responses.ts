@@ -134,7 +134,11 @@ export function serveResponses(req: DecoyRequest, res: ServerResponse): DecoyRes
     let seq = 0;
     let out = '';
     const emit = (type: string, fields: Json): void => {
-      out += `event: ${type}\ndata: ${toJson({ type, ...fields, sequence_number: seq++ }, COMPACT)}\n\n`;
+      // [REC] every event writes `type` first, then its other keys in alphabetical order
+      const event: Json = { type };
+      const all: Json = { ...fields, sequence_number: seq++ };
+      for (const k of Object.keys(all).sort()) event[k] = all[k];
+      out += `event: ${type}\ndata: ${toJson(event, COMPACT)}\n\n`;
     };
     emit('response.created', { response: responseObject('in_progress', [], null, requestedTier, null) });
     emit('response.in_progress', { response: responseObject('in_progress', [], null, requestedTier, null) });

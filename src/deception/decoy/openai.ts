@@ -11,6 +11,7 @@ import { ALNUM, randomChars } from '../../util/random.js';
 import { writeOpenAIErrorBody, writeOpenAIJson } from '../../surfaces/openai/render.js';
 import { openaiHeaders, openaiRequestId, type AccountHeaders } from '../../surfaces/openai/headers.js';
 import type { OpenAIEndpoint } from '../../surfaces/openai/protocol.js';
+import { writeHeadRaw } from '../../util/write-head.js';
 import { fillSchema } from './schema-fill.js';
 import { chatPromptTokens, streamPieces, tokenCount, anyTextTokens } from './tokens.js';
 import { serveResponses } from './openai-responses.js';
@@ -128,10 +129,7 @@ function chatUsage(prompt: number, completion: number): Json {
 /** Write an SSE response head (chat and responses streams share it). */
 export function writeSseHead(res: ServerResponse, req: DecoyRequest, processingMs: number, profile: 'chat' | 'responses'): string {
   const requestId = openaiRequestId();
-  res.writeHead(
-    200,
-    openaiHeaders({ profile, contentType: 'text/event-stream; charset=utf-8', processingMs, requestId, account: req.headers }),
-  );
+  writeHeadRaw(res, 200, openaiHeaders({ profile, contentType: 'text/event-stream; charset=utf-8', processingMs, requestId, account: req.headers }));
   return requestId;
 }
 

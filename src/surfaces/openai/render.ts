@@ -3,7 +3,8 @@
  * exact JSON layout, JSON successes, and the header set of each profile.
  */
 import type { ServerResponse } from 'node:http';
-import { openaiJson } from '../../util/json.js';
+import { openaiJson, toJson } from '../../util/json.js';
+import { writeHeadRaw } from '../../util/write-head.js';
 import { OPENAI_ERRORS, openaiError, type OpenAIErrorBody, type OpenAIErrorCode, type OpenAILayer } from './errors.js';
 import { openaiHeaders, openaiRequestId, type AccountHeaders, type OpenAIHeaderProfile } from './headers.js';
 
@@ -41,7 +42,7 @@ export function writeOpenAIErrorBody(
     ...(options.account && status !== 401 ? { account: options.account } : {}),
   });
   if (options.extraHeaders) headers.push(...options.extraHeaders);
-  res.writeHead(status, headers);
+  writeHeadRaw(res, status, headers);
   res.end(options.head ? undefined : body);
   return length;
 }
@@ -56,7 +57,10 @@ export function writeOpenAIError(
   return writeOpenAIErrorBody(res, spec.status, openaiError(code, args, options.param ?? null), spec.layer, options);
 }
 
-/** A JSON success (2-space, trailing newline, chunked as the API sends it). */
+/**
+ * A JSON success, 2-space indented and chunked as the API sends it; with a trailing newline except
+ * on the Responses API, whose bodies end at the closing brace [REC 2026-02, 2026-03].
+ */
 export function writeOpenAIJson(
   res: ServerResponse,
   status: number,
@@ -64,7 +68,7 @@ export function writeOpenAIJson(
   profile: OpenAIHeaderProfile,
   options: RenderOptions & { model?: string },
 ): number {
-  const body = openaiJson(value);
+  const body = profile === 'responses' ? toJson(value, { indent: 2 }) : openaiJson(value);
   const headers = openaiHeaders({
     profile,
     contentType: 'application/json',
@@ -74,7 +78,7 @@ export function writeOpenAIJson(
     ...(options.model !== undefined ? { model: options.model } : {}),
   });
   if (options.extraHeaders) headers.push(...options.extraHeaders);
-  res.writeHead(status, headers);
+  writeHeadRaw(res, status, headers);
   res.end(options.head ? undefined : body);
   return Buffer.byteLength(body);
 }
@@ -99,7 +103,7 @@ export function writeOpenAIAnswer(
     requestId: options.requestId ?? openaiRequestId(),
     ...(options.account ? { account: options.account } : {}),
   });
-  res.writeHead(status, headers);
+  writeHeadRaw(res, status, headers);
   res.end(options.head ? undefined : text);
   return Buffer.byteLength(text);
 }

@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// Start honeygate (from dist/) on loopback with a lure OpenAI key and a lure AWS key pair, run the
+// fidelity check from ../shared/fidelity against it, print its report, stop. `npm run fidelity`.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const diff = process.env.HONEYGATE_FIDELITY ?? join(root, '..', 'shared', 'fidelity', 'diff.mjs');
+if (!existsSync(diff)) {
+  console.error(`fidelity check not found at ${diff} (set HONEYGATE_FIDELITY)`);
+  process.exit(2);
+}
+const { loadConfigObject } = await import(join(root, 'dist/config/load.js'));
+const { startGateway } = await import(join(root, 'dist/server/gateway.js'));
+const { mintOpenAIKey, mintAwsKeyPair } = await import(join(root, 'dist/deception/keygen.js'));
+
+const lure = mintOpenAIKey('project');
+const aws = mintAwsKeyPair();
+const raw = {
+  listen: { host: '127.0.0.1', port: 0 },
+  keys: [{ name: 'fidelity-lure', key: lure, class: 'lure', max_requests: 100000 }],
+  aws_keys: [{ name: 'fidelity-aws-lure', access_key_id: aws.accessKeyId, secret_access_key: aws.secretAccessKey, class: 'lure', max_requests: 100000 }],
+  events: { dir: join(root, 'data', 'fidelity'), jsonl: { enabled: false } },
+};
+let { config, issues } = await loadConfigObject(raw, { env: process.env });
+if (!config) {
+  // before the Bedrock surface exists, run without AWS keys
+  delete raw.aws_keys;
+  ({ config, issues } = await loadConfigObject(raw, { env: process.env }));
+}
+if (!config) {
+  console.error(issues);
+  process.exit(2);
+}
+let extra = {};
+try {
+  const bedrock = await import(join(root, 'dist/surfaces/bedrock/index.js'));
+  extra = bedrock.gatewayOptions ? bedrock.gatewayOptions(config) : {};
+} catch {
+  /* no Bedrock surface yet */
+}
+const gateway = await startGateway(config, { ...extra, port: 0, host: '127.0.0.1' });
+const args = [diff, '--target', gateway.url, '--key', lure, '--aws-access-key-id', aws.accessKeyId, '--aws-secret-access-key', aws.secretAccessKey, ...process.argv.slice(2)];
+const child = spawn(process.execPath, args, { stdio: 'inherit' });
+const code = await new Promise((r) => child.on('exit', r));
+await gateway.close();
+process.exit(code ?? 1);
