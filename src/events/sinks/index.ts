@@ -1,7 +1,10 @@
 /**
  * Assembly of the event sinks (issue 6): one bounded queue per sink (queue.ts), each subscribed to
- * the gateway's EventBus with a listener that only enqueues. `close()` unsubscribes, then flushes
- * every sink in parallel within a deadline; `stats()` reports each sink's counters.
+ * the gateway's EventBus with a listener that only enqueues. `stats()` reports each sink's counters.
+ *
+ * `close()` runs in two phases within `closeTimeoutMs`: first the webhooks (up to half the time),
+ * while the JSONL, store and syslog sinks still listen — a webhook that disables itself while
+ * flushing publishes a `honeygate.system` event, and that event is still recorded — then the rest.
  */
 import { join } from 'node:path';
 import type { EventBus } from '../bus.js';
@@ -24,7 +27,7 @@ export interface SinksOptions {
   readonly closeTimeoutMs?: number;
   /** product version for CEF headers; default: package.json */
   readonly version?: string;
-  /** clock for JSONL age rotation and store retention (tests) */
+  /** clock for JSONL age rotation, store retention and webhook throttling (tests) */
   readonly now?: () => number;
 }
 
@@ -38,6 +41,8 @@ export interface Sinks {
 }
 
 interface Running {
+  /** closed first, while the others still listen (webhooks publish system events) */
+  readonly early?: boolean;
   readonly sink: { stats(): SinkStats; close(timeoutMs: number): Promise<void> };
   readonly unsubscribe: () => void;
   /** after the sink has closed (store: stop retention, close the database) */
@@ -113,7 +118,7 @@ export async function createSinks(config: EventsConfig, bus: EventBus, options: 
       ...(options.version !== undefined ? { version: options.version } : {}),
       ...(options.now !== undefined ? { now: options.now } : {}),
     });
-    running.push({ sink, unsubscribe: bus.subscribe(listener) });
+    running.push({ early: true, sink, unsubscribe: bus.subscribe(listener) });
   }
   let closing: Promise<void> | undefined;
   return {
@@ -121,14 +126,19 @@ export async function createSinks(config: EventsConfig, bus: EventBus, options: 
     stats: () => running.map((r) => r.sink.stats()),
     close: () => {
       closing ??= (async () => {
-        for (const r of running) r.unsubscribe();
         const timeout = options.closeTimeoutMs ?? 10_000;
-        await Promise.all(
-          running.map(async (r) => {
-            await r.sink.close(timeout);
-            await r.after?.();
-          }),
-        );
+        const started = Date.now();
+        const phase = async (group: Running[], ms: number): Promise<void> => {
+          for (const r of group) r.unsubscribe();
+          await Promise.all(
+            group.map(async (r) => {
+              await r.sink.close(Math.max(1, ms));
+              await r.after?.();
+            }),
+          );
+        };
+        await phase(running.filter((r) => r.early === true), timeout / 2);
+        await phase(running.filter((r) => r.early !== true), timeout - (Date.now() - started));
       })();
       return closing;
     },
