@@ -195,7 +195,10 @@ export class MemoryStore implements Store {
   putCanary(record: CanaryRecord, ttlMs: number): Promise<void> {
     try {
       validateCanary(record, ttlMs);
-      this.#canaries.set(canaryKey(record.token), { record: { ...record }, expiresAt: this.#now() + ttlMs });
+      // first mint wins; a re-mint only extends its life (as the Redis store does)
+      const key = canaryKey(record.token);
+      const existing = this.#canaries.get(key, this.#now())?.record;
+      this.#canaries.set(key, { record: existing ?? { ...record }, expiresAt: this.#now() + ttlMs });
       return Promise.resolve();
     } catch (e: unknown) {
       return Promise.reject(e);

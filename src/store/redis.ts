@@ -154,7 +154,10 @@ export class RedisStore implements Store {
 
   async putCanary(record: CanaryRecord, ttlMs: number): Promise<void> {
     validateCanary(record, ttlMs);
-    await this.client.set(this.#base + canaryKey(record.token), JSON.stringify(record), 'PX', ttlMs);
+    // first mint wins (attribution points at the request that first handed the canary out); a
+    // re-mint only extends its life — one round trip
+    const key = this.#base + canaryKey(record.token);
+    await this.client.multi().set(key, JSON.stringify(record), 'PX', ttlMs, 'NX').pexpire(key, ttlMs).exec();
   }
 
   async getCanary(token: string): Promise<CanaryRecord | null> {

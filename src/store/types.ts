@@ -102,6 +102,7 @@ export interface Store {
   unblock(subject: string): Promise<boolean>;
   /** live blocks, soonest to end first (Redis: at most 10 000) */
   listBlocks(): Promise<BlockRecord[]>;
+  /** Register a canary; if the token exists, the first record is kept and its life extended. */
   putCanary(record: CanaryRecord, ttlMs: number): Promise<void>;
   getCanary(token: string): Promise<CanaryRecord | null>;
   health(): StoreHealth;

@@ -266,6 +266,9 @@ export function storeContract(name: string, factory: StoreFactory): void {
         await store.putCanary(full, 60_000);
         await store.putCanary(bare, 300);
         expect(await store.getCanary('tok-full')).toEqual(full);
+        // a re-mint keeps the first record (attribution to the first lure request)
+        await store.putCanary(canary('tok-full', { mintedBy: 'a-later-request' }), 60_000);
+        expect(await store.getCanary('tok-full')).toEqual(full);
         const got = await store.getCanary('tok-bare');
         expect(got).toEqual(bare);
         expect(got !== null && 'campaign' in got).toBe(false);
