@@ -105,3 +105,13 @@ export function buildCanaryEvent(ex: Exchange, canary: CanaryRecord, via: 'http'
     },
   };
 }
+
+/** A change in the gateway itself: store degraded or recovered, sink disabled, config reloaded. */
+export function buildSystemEvent(component: string, action: string, detail: string, outcome: 'success' | 'failure' = 'success'): GatewayEvent {
+  return {
+    '@timestamp': new Date().toISOString(),
+    ecs: { version: '8.11.0' },
+    event: { id: randomUUID(), kind: 'event', dataset: 'honeygate.system', category: ['configuration'], type: ['change'], action, outcome },
+    honeygate: { system: { component, detail } },
+  };
+}

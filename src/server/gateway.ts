@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.js';
 import { EventBus } from '../events/bus.js';
-import { canaryRoute } from '../deception/canary-hits.js';
+import { buildSystemEvent } from '../events/build.js';
 import { createStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { writeOpenAIError } from '../surfaces/openai/render.js';
@@ -18,6 +18,7 @@ import type { Surface } from '../surfaces/types.js';
 import { Exchange } from './exchange.js';
 import { buildRuntime } from './runtime.js';
 import { finishExchange, servePipeline } from './serve.js';
+import { defaultSurfaces } from './surfaces.js';
 import type { GatewayState } from './state.js';
 
 export interface GatewayOptions {
@@ -49,8 +50,16 @@ function onError(ex: Exchange, e: unknown): void {
 }
 
 export function createGateway(config: Readonly<Config>, options: GatewayOptions = {}): Gateway {
-  const store = options.store ?? createStore(config.store);
   const bus = options.bus ?? new EventBus();
+  // store degradation and recovery are events of their own (issue 5)
+  const store =
+    options.store ??
+    createStore(config.store, {
+      onHealthChange: (h) =>
+        bus.publish(
+          buildSystemEvent('store', h.ok && !h.degraded ? 'store:recovered' : 'store:degraded', `${h.backend}: ${h.detail ?? (h.ok ? 'ok' : 'unavailable')}`, h.ok && !h.degraded ? 'success' : 'failure'),
+        ),
+    });
   const state: GatewayState = {
     runtime: buildRuntime(config),
     store,
@@ -59,8 +68,9 @@ export function createGateway(config: Readonly<Config>, options: GatewayOptions 
     canarySecret: config.canary_secret ?? randomBytes(32).toString('base64url'),
     publicUrl: config.public_url ?? `http://${config.listen.host}:${config.listen.port}`,
   };
-  const routes = [canaryRoute, ...(options.routes ?? [])];
-  const surfaces = options.surfaces ?? [];
+  const defaults = defaultSurfaces(config);
+  const routes = [...defaults.routes, ...(options.routes ?? [])];
+  const surfaces = [...defaults.surfaces, ...(options.surfaces ?? [])];
 
   const handle = async (ex: Exchange): Promise<void> => {
     const url = ex.req.url ?? '/';
