@@ -1,0 +1,392 @@
+/**
+ * `honeygate keys` (issue 3): mint lure or valid keys in genuine provider formats and list the keys
+ * a gateway knows — never showing a key after the moment it is minted.
+ *
+ *   honeygate keys new --lure|--valid [--campaign NAME --placement TEXT] [--format F] [--name N]
+ *                      [--file keys.yaml] [--prompt TEXT] [--max-requests N]
+ *                      [--aws-account 123456789012] [--secret-env VAR] [--secrets-file F]
+ *   honeygate keys list [--file F] [--config F] [--json]
+ *
+ * The key file holds `{keys: [...]}` entries of `keySchema` (src/config/schema.ts) with only the
+ * key's sha256 and its provider-style mask. An AWS lure is a pair: SigV4 verification needs the
+ * secret itself (it keys the HMAC chain, wire-spec B5), so the pair goes to a separate sidecar,
+ * `<file>.aws-secrets.yaml`, mode 0600, with the secret raw or as `${VAR}` (--secret-env).
+ * Exit codes: 0 ok, 1 file or config problem, 2 usage error. Errors are a coded registry.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmod, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { isMap, isSeq, parseDocument, YAMLMap, YAMLSeq, type Document } from 'yaml';
+import { ConfigError, formatIssue } from '../config/issues.js';
+import { loadConfigFile } from '../config/load.js';
+import { keyHash } from '../config/rules.js';
+import { keySchema, type KeyConfig } from '../config/schema.js';
+import { DeceptionError } from '../deception/errors.js';
+import { KEY_FORMATS, mintKey, type KeyFormat } from '../deception/keygen.js';
+import { maskKey } from '../deception/mask.js';
+import { awsPersona } from '../deception/persona.js';
+import type { ByteSource } from '../deception/random.js';
+import { fingerprintOfHash, sha256Hex } from '../util/hash.js';
+
+export interface KeysIO {
+  readonly argv: string[];
+  readonly env: NodeJS.ProcessEnv;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+}
+
+/** Hit counts per key fingerprint (`sha256:<16 hex>`), e.g. counted from the event store. */
+export type HitCounts = ReadonlyMap<string, number>;
+
+export interface KeysDeps {
+  /** shown as a HITS column by `keys list` */
+  readonly hits?: HitCounts | (() => Promise<HitCounts> | HitCounts);
+  /** randomness for minted keys (tests); default: the OS CSPRNG */
+  readonly source?: ByteSource;
+}
+
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+
+/** Every error `honeygate keys` reports: stable code, exit status, message template. */
+export const KEYS_ERRORS = {
+  HG_KEYS_USAGE: { exit: EXIT_USAGE, message: '{0}' },
+  HG_KEYS_NAME_TAKEN: { exit: EXIT_USAGE, message: 'a key named "{0}" is already in {1}' },
+  HG_KEYS_FILE_UNREADABLE: { exit: EXIT_FAILURE, message: 'cannot read {0} ({1})' },
+  HG_KEYS_FILE_INVALID: { exit: EXIT_FAILURE, message: '{0} is not a key file: {1}' },
+  HG_KEYS_FILE_UNWRITABLE: { exit: EXIT_FAILURE, message: 'cannot write {0} ({1})' },
+  HG_KEYS_CONFIG_INVALID: { exit: EXIT_FAILURE, message: 'config {0} is not valid:\n{1}' },
+  HG_KEYS_NO_SOURCE: { exit: EXIT_FAILURE, message: 'no key file: {0} does not exist (use --file or --config)' },
+} as const satisfies Record<string, { readonly exit: number; readonly message: string }>;
+
+export type KeysErrorCode = keyof typeof KEYS_ERRORS;
+
+class KeysError extends Error {
+  override readonly name: KeysErrorCode;
+  readonly code: KeysErrorCode;
+  readonly exit: number;
+  constructor(code: KeysErrorCode, ...args: string[]) {
+    super(KEYS_ERRORS[code].message.replace(/\{(\d)\}/g, (_m, i: string) => args[Number(i)] ?? ''));
+    this.name = code;
+    this.code = code;
+    this.exit = KEYS_ERRORS[code].exit;
+  }
+}
+
+const USAGE = `usage:
+  honeygate keys new --lure --campaign NAME --placement TEXT [--format F] [--name N] [--file keys.yaml]
+                     [--prompt TEXT] [--max-requests N] [--aws-account ID] [--secret-env VAR] [--secrets-file F]
+  honeygate keys new --valid [--format openai-project|openai-legacy|openai-svcacct|openai-admin] [--name N] [--file keys.yaml]
+  honeygate keys list [--file F] [--config F] [--json]
+
+formats: ${KEY_FORMATS.join(', ')} (default openai-project)
+The key is printed once and never stored: the key file keeps only its sha256 and a mask.
+`;
+
+/** Strip control characters from text shown on a terminal (no escape-sequence injection). */
+function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+}
+
+function usageError(message: string): KeysError {
+  return new KeysError('HG_KEYS_USAGE', message);
+}
+
+function parse(argv: string[], options: Record<string, { type: 'string' | 'boolean'; short?: string }>): Record<string, string | boolean | undefined> {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    if (positionals.length > 0) throw usageError(`unexpected argument "${printable(positionals[0] ?? '').slice(0, 64)}"`);
+    return values as Record<string, string | boolean | undefined>;
+  } catch (e: unknown) {
+    if (e instanceof KeysError) throw e;
+    throw usageError(e instanceof Error ? printable(e.message).split('\n')[0] ?? 'bad arguments' : 'bad arguments');
+  }
+}
+
+function str(v: string | boolean | undefined): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+async function readText(file: string): Promise<string | null> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e: unknown) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    if (code === 'ENOENT') return null;
+    throw new KeysError('HG_KEYS_FILE_UNREADABLE', file, code);
+  }
+}
+
+/** Atomic write (temp file + rename) with the given mode. */
+async function writeAtomic(file: string, text: string, mode: number): Promise<void> {
+  const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await writeFile(tmp, text, { mode, flag: 'wx' });
+    await chmod(tmp, mode);
+    await rename(tmp, file);
+  } catch (e: unknown) {
+    throw new KeysError('HG_KEYS_FILE_UNWRITABLE', file, (e as NodeJS.ErrnoException).code ?? 'error');
+  }
+}
+
+async function modeOf(file: string, fallback: number): Promise<number> {
+  try {
+    return (await stat(file)).mode & 0o777;
+  } catch (e: unknown) {
+    void e;
+    return fallback;
+  }
+}
+
+/** Load a `{<listKey>: [...]}` YAML document, creating an empty one when the file is new. */
+function loadList(text: string | null, file: string, listKey: string): { doc: Document; list: YAMLSeq } {
+  const doc = parseDocument(text ?? '') as unknown as Document;
+  if (doc.errors.length > 0) throw new KeysError('HG_KEYS_FILE_INVALID', file, printable(doc.errors[0]?.message.split('\n')[0] ?? 'YAML error'));
+  if (doc.contents === null || doc.contents === undefined) doc.contents = new YAMLMap();
+  if (!isMap(doc.contents)) throw new KeysError('HG_KEYS_FILE_INVALID', file, `expected a mapping with "${listKey}:"`);
+  let list: unknown = doc.get(listKey, true);
+  if (list === undefined || list === null || (typeof list === 'object' && 'value' in list && (list as { value: unknown }).value === null)) {
+    list = new YAMLSeq();
+    doc.set(listKey, list);
+  }
+  if (!isSeq(list)) throw new KeysError('HG_KEYS_FILE_INVALID', file, `"${listKey}" must be a list`);
+  list.flow = false;
+  return { doc, list };
+}
+
+function sidecarPath(file: string): string {
+  const dir = dirname(file);
+  const base = basename(file).replace(/\.ya?ml$/i, '');
+  return join(dir, `${base}.aws-secrets.yaml`);
+}
+
+async function runNew(io: KeysIO, argv: string[], deps: KeysDeps): Promise<number> {
+  const v = parse(argv, {
+    lure: { type: 'boolean' },
+    valid: { type: 'boolean' },
+    campaign: { type: 'string' },
+    placement: { type: 'string' },
+    format: { type: 'string' },
+    name: { type: 'string' },
+    file: { type: 'string' },
+    prompt: { type: 'string' },
+    'max-requests': { type: 'string' },
+    'aws-account': { type: 'string' },
+    'secret-env': { type: 'string' },
+    'secrets-file': { type: 'string' },
+  });
+  const lure = v['lure'] === true;
+  if (lure === (v['valid'] === true)) throw usageError('give exactly one of --lure or --valid');
+  const format = (str(v['format']) ?? 'openai-project') as KeyFormat;
+  if (!KEY_FORMATS.includes(format)) throw usageError(`unknown --format "${printable(format).slice(0, 40)}" (one of ${KEY_FORMATS.join(', ')})`);
+  const campaign = str(v['campaign'])?.trim();
+  const placement = str(v['placement'])?.trim();
+  const prompt = str(v['prompt']);
+  const maxText = str(v['max-requests']);
+  const awsAccount = str(v['aws-account']);
+  const secretEnv = str(v['secret-env']);
+  if (lure) {
+    if (!campaign) throw usageError('a lure key needs --campaign NAME (where it is planted)');
+    if (!placement) throw usageError('a lure key needs --placement TEXT (the exact spot)');
+  } else {
+    for (const [flag, val] of [['--campaign', campaign], ['--placement', placement], ['--prompt', prompt], ['--max-requests', maxText]] as const) {
+      if (val !== undefined) throw usageError(`${flag} is for lure keys only`);
+    }
+    if (!format.startsWith('openai-')) throw usageError('--valid keys authenticate clients on the OpenAI surface: use an openai-* format');
+  }
+  if (format !== 'aws') {
+    for (const [flag, val] of [['--aws-account', awsAccount], ['--secret-env', secretEnv], ['--secrets-file', str(v['secrets-file'])]] as const) {
+      if (val !== undefined) throw usageError(`${flag} is for --format aws only`);
+    }
+  }
+  let maxRequests: number | undefined;
+  if (maxText !== undefined) {
+    if (!/^\d{1,9}$/.test(maxText)) throw usageError('--max-requests takes a whole number ≥ 0');
+    maxRequests = Number(maxText);
+  }
+  if (awsAccount !== undefined && !/^\d{12}$/.test(awsAccount)) throw usageError('--aws-account takes a 12-digit AWS account id');
+  if (secretEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(secretEnv)) throw usageError('--secret-env takes an environment variable name');
+  const nameArg = str(v['name']);
+  if (nameArg !== undefined && (nameArg.trim() === '' || nameArg.length > 128 || /[\u0000-\u001f\u007f]/.test(nameArg))) {
+    throw usageError('--name must be 1-128 printable characters');
+  }
+  for (const [flag, text] of [['--campaign', campaign], ['--placement', placement]] as const) {
+    if (text !== undefined && (text.length > 512 || /[\u0000-\u001f\u007f]/.test(text))) throw usageError(`${flag} must be ≤ 512 printable characters`);
+  }
+  if (prompt !== undefined && prompt.length > 64 * 1024) throw usageError('--prompt is limited to 64 KiB');
+
+  const file = str(v['file']) ?? 'keys.yaml';
+  const { doc, list } = loadList(await readText(file), file, 'keys');
+  const existing = list.items.map((item) => (isMap(item) ? item.toJSON() : item) as Record<string, unknown>);
+  if (nameArg !== undefined && existing.some((e) => e['name'] === nameArg)) throw new KeysError('HG_KEYS_NAME_TAKEN', printable(nameArg), file);
+
+  let minted;
+  try {
+    minted = mintKey(format, { ...(awsAccount !== undefined ? { accountId: awsAccount } : {}), ...(deps.source ? { source: deps.source } : {}) });
+  } catch (e: unknown) {
+    if (e instanceof DeceptionError) throw usageError(e.message);
+    throw e;
+  }
+  const hash = sha256Hex(minted.key);
+  const fingerprint = fingerprintOfHash(hash);
+  const name = nameArg ?? `${lure ? (campaign ?? 'lure').replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 48) : 'valid'}-${hash.slice(0, 8)}`;
+  const mask = maskKey(minted.key);
+  const entry: Record<string, unknown> = {
+    name,
+    key: `sha256:${hash}`,
+    class: lure ? 'lure' : 'valid',
+    ...(campaign !== undefined ? { campaign } : {}),
+    ...(placement !== undefined ? { placement } : {}),
+    mask,
+    ...(prompt !== undefined ? { prompt } : {}),
+    ...(maxRequests !== undefined ? { max_requests: maxRequests } : {}),
+  };
+  const checked = keySchema.safeParse(entry);
+  if (!checked.success) throw usageError(checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+
+  // the AWS secret first, so a key never sits in the key file without what verifies it
+  let secretsFile: string | undefined;
+  if (format === 'aws' && minted.secret !== undefined) {
+    secretsFile = str(v['secrets-file']) ?? sidecarPath(file);
+    const side = loadList(await readText(secretsFile), secretsFile, 'aws_credentials');
+    side.list.add(
+      side.doc.createNode({
+        name,
+        access_key_id: minted.key,
+        secret_access_key: secretEnv !== undefined ? `\${${secretEnv}}` : minted.secret,
+        account_id: minted.accountId,
+      }),
+    );
+    await writeAtomic(secretsFile, side.doc.toString(), 0o600);
+  }
+  list.add(doc.createNode(entry));
+  await writeAtomic(file, doc.toString(), await modeOf(file, 0o600));
+
+  const out: string[] = [];
+  if (format === 'aws') {
+    out.push(`aws_access_key_id = ${minted.key}`, `aws_secret_access_key = ${minted.secret ?? ''}`);
+  } else {
+    out.push(minted.key);
+  }
+  out.push(`# ${lure ? 'lure' : 'valid'} key "${printable(name)}" (${format}) added to ${printable(file)} as ${fingerprint}, mask ${mask}`);
+  if (lure) out.push(`# campaign "${printable(campaign ?? '')}", placement "${printable(placement ?? '')}"`);
+  if (format === 'aws') {
+    const who = awsPersona(minted.key);
+    out.push(`# account ${who.accountId}, ${who.arn}`);
+    out.push(
+      secretEnv !== undefined
+        ? `# ${printable(secretsFile ?? '')} refers to \${${secretEnv}}: set ${secretEnv} to the secret above wherever honeygate runs`
+        : `# the secret is kept in ${printable(secretsFile ?? '')} (mode 0600) so the gateway can verify SigV4 signatures`,
+    );
+  }
+  out.push(`# WARNING: this key is shown once and NOT stored — ${printable(file)} holds only its sha256. Copy it now; it cannot be recovered.`);
+  io.stdout.write(`${out.join('\n')}\n`);
+  return EXIT_OK;
+}
+
+interface ListedKey {
+  readonly name: string;
+  readonly class: string;
+  readonly campaign: string;
+  readonly placement: string;
+  readonly fingerprint: string;
+  readonly mask: string;
+  readonly hits?: number;
+}
+
+function listed(k: KeyConfig): Omit<ListedKey, 'hits'> {
+  const hash = keyHash(k.key);
+  const fingerprint = fingerprintOfHash(hash);
+  const raw = k.key.startsWith('sha256:') ? undefined : k.key;
+  return {
+    name: printable(k.name ?? fingerprint),
+    class: k.class,
+    campaign: printable(k.campaign ?? ''),
+    placement: printable(k.placement ?? ''),
+    fingerprint,
+    // a raw key in a config is masked here; the raw value is never printed
+    mask: printable(k.mask ?? (raw !== undefined ? maskKey(raw) : '')),
+  };
+}
+
+async function keysFromFile(file: string, io: KeysIO): Promise<KeyConfig[]> {
+  const text = await readText(file);
+  if (text === null) throw new KeysError('HG_KEYS_NO_SOURCE', file);
+  const { list } = loadList(text, file, 'keys');
+  const keys: KeyConfig[] = [];
+  list.items.forEach((item, i) => {
+    const parsed = keySchema.safeParse(isMap(item) ? item.toJSON() : item);
+    if (parsed.success) keys.push(parsed.data);
+    else io.stderr.write(`honeygate keys: ${printable(file)}: keys.${i}: skipped (${printable(parsed.error.issues[0]?.message ?? 'invalid')})\n`);
+  });
+  return keys;
+}
+
+function table(rows: readonly ListedKey[], withHits: boolean): string {
+  const head = ['NAME', 'CLASS', 'CAMPAIGN', 'PLACEMENT', 'FINGERPRINT', 'MASK', ...(withHits ? ['HITS'] : [])];
+  const cells = rows.map((r) => [r.name, r.class, r.campaign, r.placement, r.fingerprint, r.mask, ...(withHits ? [String(r.hits ?? 0)] : [])]);
+  const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+  const limits = [32, 6, 24, 40, 24, 28, 8];
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => clip(c[i] ?? '', limits[i] ?? 40).length)));
+  const line = (c: readonly string[]): string => c.map((x, i) => clip(x, limits[i] ?? 40).padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return `${[line(head), ...cells.map(line)].join('\n')}\n`;
+}
+
+async function runList(io: KeysIO, argv: string[], deps: KeysDeps): Promise<number> {
+  const v = parse(argv, { file: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } });
+  const file = str(v['file']);
+  const config = str(v['config']);
+  const keys: KeyConfig[] = [];
+  if (config !== undefined) {
+    try {
+      keys.push(...(await loadConfigFile(config, io.env)).config.keys);
+    } catch (e: unknown) {
+      if (e instanceof ConfigError) throw new KeysError('HG_KEYS_CONFIG_INVALID', config, e.issues.map(formatIssue).join('\n'));
+      throw e;
+    }
+  }
+  if (file !== undefined || config === undefined) keys.push(...(await keysFromFile(file ?? 'keys.yaml', io)));
+  const hitsSource = deps.hits;
+  const hits = hitsSource === undefined ? undefined : typeof hitsSource === 'function' ? await hitsSource() : hitsSource;
+  const seen = new Set<string>();
+  const rows: ListedKey[] = [];
+  for (const k of keys) {
+    const row = listed(k);
+    if (seen.has(row.fingerprint)) continue;
+    seen.add(row.fingerprint);
+    rows.push(hits ? { ...row, hits: hits.get(row.fingerprint) ?? 0 } : row);
+  }
+  if (v['json'] === true) io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+  else io.stdout.write(rows.length === 0 ? 'no keys\n' : table(rows, hits !== undefined));
+  return EXIT_OK;
+}
+
+/** `honeygate keys …`; returns the exit code. */
+export async function runKeys(io: KeysIO, deps: KeysDeps = {}): Promise<number> {
+  const [sub, ...rest] = io.argv;
+  try {
+    switch (sub) {
+      case 'new':
+        return await runNew(io, rest, deps);
+      case 'list':
+        return await runList(io, rest, deps);
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout.write(USAGE);
+        return EXIT_OK;
+      default:
+        throw usageError(sub === undefined ? 'missing subcommand' : `unknown subcommand "${printable(sub).slice(0, 40)}"`);
+    }
+  } catch (e: unknown) {
+    if (e instanceof KeysError) {
+      io.stderr.write(`honeygate keys: ${e.code}: ${e.message}\n`);
+      if (e.exit === EXIT_USAGE) io.stderr.write(USAGE);
+      return e.exit;
+    }
+    throw e;
+  }
+}
+
