@@ -34,9 +34,12 @@ export interface ProbeAnswer {
 }
 
 export interface ProbeOptions {
-  /** the request's `OpenAI-Beta` header, if any */
+  /** the request's `OpenAI-Beta` header; pass it, or assistants/threads always answer 400 */
   readonly openaiBeta?: string | undefined;
-  /** the request's `Content-Type` header, if any */
+  /**
+   * the request's `Content-Type` header; pass it, or a file upload is refused as if it were JSON
+   * (the checkers' case: trufflehog posts `application/json`)
+   */
   readonly contentType?: string | undefined;
 }
 
@@ -187,7 +190,7 @@ export function accountProbe(method: string, path: string, persona: OpenAIPerson
   if (pathname === '/v1/files') {
     if (m === 'GET') return ok({ object: 'list', data: [], has_more: false });
     if (m === 'POST') {
-      const ct = options.contentType ?? '';
+      const ct = options.contentType ?? 'application/json';
       if (/^multipart\/form-data/i.test(ct.trim())) return null;
       const shown = ct.length > 256 ? ct.slice(0, 256) : ct;
       return error(415, `Invalid Content-Type header (${shown}), expected multipart/form-data. (HINT: If you're using curl, you can pass -H 'Content-Type: multipart/form-data')`, null, null);
