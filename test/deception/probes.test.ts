@@ -90,6 +90,8 @@ describe('trufflehog analyzer probe set (scopes.go)', () => {
       "Invalid Content-Type header (application/json), expected multipart/form-data. (HINT: If you're using curl, you can pass -H 'Content-Type: multipart/form-data')",
     );
     expect(accountProbe('POST', '/v1/files', persona, undefined, { contentType: 'multipart/form-data; boundary=x' })).toBeNull();
+    // without the header the upload is answered as the checkers' JSON post
+    expect((accountProbe('POST', '/v1/files', persona, SPEED)?.body as { error: { message: string } }).error.message).toMatch(/^Invalid Content-Type header \(application\/json\)/);
   });
 
   it('with the beta header, assistants behave like an empty account', () => {
