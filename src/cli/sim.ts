@@ -1,0 +1,411 @@
+/**
+ * `honeygate sim`: the traffic simulator's command line (honeygate issue 7).
+ *   sim list                       profiles and flows
+ *   sim run --target URL …         one-arm: allowed / blocked / altered per flow, --expect for policy tests
+ *   sim two-arm …                  client flows against the emulated server on this machine
+ *   sim load --target URL --flow F bounded rate / concurrency / duration, latency percentiles
+ * Exit codes: 0 ok (or every flow matched --expect), 1 expectation not met / two-arm not faithful,
+ * 2 usage or data-file error. See docs/sim.md.
+ */
+import { writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseDuration } from '../config/duration.js';
+import { formatFileIssue, SimDataError, builtinSimDir } from '../sim/files.js';
+import { defaultProfile, loadCatalog, matchFlows, type Catalog, type Flow } from '../sim/flows.js';
+import { toHar } from '../sim/har.js';
+import { LOAD_LIMITS, runLoad } from '../sim/load.js';
+import { PARAM_NAME, type Profile } from '../sim/profiles.js';
+import { loadText, matchesExpectation, runJson, runText, safeUrl, scrub, type Expectation } from '../sim/report.js';
+import { buildRequest, encodeRequest } from '../sim/request.js';
+import { runOneArm, runTwoArm, type FlowResult, type Selection } from '../sim/runner.js';
+import { SignError } from '../sim/sign.js';
+import { TemplateError } from '../sim/template.js';
+import type { TlsOptions } from '../sim/wire.js';
+
+export interface SimIO {
+  readonly argv: string[];
+  readonly env: NodeJS.ProcessEnv;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly signal?: AbortSignal;
+}
+
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+
+class UsageError extends Error {}
+
+const USAGE = `usage: honeygate sim <command> [options]
+
+commands:
+  list                          list client/server profiles and flows
+  run --target URL              one-arm: run flows against a target, report allowed/blocked/altered
+  two-arm                       run flows against the emulated server on this machine
+  load --target URL --flow F    bounded load of one flow with latency percentiles
+
+options (run, two-arm, load):
+  --profile P        client profile (repeatable, or "all"); default: the surface's default profile
+  --flow F           flow name, glob (bedrock-invoke-*) or "all" (repeatable); default: all flows
+  --param k=v        set a flow/profile parameter (repeatable); values are literal
+  --param-env k=VAR  take a parameter from an environment variable (keeps keys out of argv)
+  --proxy URL        HTTP forward proxy (absolute-form for http targets, CONNECT for https)
+  --timeout 10s      per-request deadline (default 10s)
+  --insecure         do not verify the target's TLS certificate
+  --ca FILE          trust this CA bundle (PEM) for the target
+  --sim-dir DIR      extra folder with profiles/ and flows/ (its files override built-in ones)
+  --json             machine-readable output
+run:     --expect allowed|blocked   exit 0 only if every flow had that outcome
+         --har FILE                 write a HAR 1.2 file      --dry-run   print the requests, send nothing
+two-arm: --har FILE                 HAR with both arms
+load:    --rate N (10) --concurrency N (4) --duration 10s --requests N --expect allowed|blocked
+`;
+
+const COMMON: ParseArgsConfig['options'] = {
+  profile: { type: 'string', multiple: true },
+  flow: { type: 'string', multiple: true },
+  param: { type: 'string', multiple: true },
+  'param-env': { type: 'string', multiple: true },
+  proxy: { type: 'string' },
+  timeout: { type: 'string' },
+  insecure: { type: 'boolean' },
+  ca: { type: 'string' },
+  'sim-dir': { type: 'string', multiple: true },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+const OPTIONS: Readonly<Record<string, ParseArgsConfig['options']>> = {
+  list: { json: { type: 'boolean' }, 'sim-dir': { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
+  run: { ...COMMON, target: { type: 'string' }, expect: { type: 'string' }, har: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+  'two-arm': { ...COMMON, har: { type: 'string' } },
+  load: {
+    ...COMMON,
+    target: { type: 'string' },
+    rate: { type: 'string' },
+    concurrency: { type: 'string' },
+    duration: { type: 'string' },
+    requests: { type: 'string' },
+    expect: { type: 'string' },
+  },
+};
+
+type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
+
+function str(v: Values, name: string): string | undefined {
+  const x = v[name];
+  return typeof x === 'string' ? x : undefined;
+}
+
+function list(v: Values, name: string): string[] {
+  const x = v[name];
+  return Array.isArray(x) ? x.filter((s): s is string => typeof s === 'string') : [];
+}
+
+function parseUrl(text: string, what: string, schemes: readonly string[]): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`${what}: not a URL: ${JSON.stringify(text.slice(0, 80))}`);
+  }
+  if (!schemes.includes(url.protocol)) throw new UsageError(`${what}: scheme must be ${schemes.join(' or ')}`);
+  if (url.search !== '' || url.hash !== '') throw new UsageError(`${what}: no query or fragment`);
+  return url;
+}
+
+function positiveNumber(text: string | undefined, what: string, fallback: number, integer: boolean): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw new UsageError(`${what}: must be a positive ${integer ? 'integer' : 'number'}`);
+  }
+  return n;
+}
+
+function durationMs(text: string | undefined, what: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const ms = parseDuration(text);
+  if (ms === null || ms <= 0) throw new UsageError(`${what}: not a duration (e.g. 500ms, 10s, 2m)`);
+  return ms;
+}
+
+function parseParams(v: Values, env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list(v, 'param')) {
+    const eq = item.indexOf('=');
+    const key = eq < 0 ? item : item.slice(0, eq);
+    if (eq < 0 || !PARAM_NAME.test(key)) throw new UsageError(`--param: expected name=value with a lower_snake_case name, got ${JSON.stringify(key.slice(0, 40))}`);
+    out[key] = item.slice(eq + 1);
+  }
+  for (const item of list(v, 'param-env')) {
+    const eq = item.indexOf('=');
+    const key = eq < 0 ? item : item.slice(0, eq);
+    const name = item.slice(eq + 1);
+    if (eq < 0 || !PARAM_NAME.test(key) || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError('--param-env: expected name=ENV_VAR');
+    const value = env[name];
+    if (value === undefined) throw new UsageError(`--param-env: environment variable ${name} is not set`);
+    out[key] = value;
+  }
+  return out;
+}
+
+function expectation(text: string | undefined): Expectation | undefined {
+  if (text === undefined) return undefined;
+  if (text === 'allowed' || text === 'blocked') return text;
+  throw new UsageError('--expect: allowed or blocked');
+}
+
+/** Pairs of (profile, flow) from --profile and --flow. */
+export function select(catalog: Catalog, profileNames: readonly string[], flowPatterns: readonly string[]): Selection[] {
+  const clients = [...catalog.profiles.values()].filter((p) => p.role === 'client');
+  let profiles: Profile[] = [];
+  if (profileNames.includes('all')) profiles = clients;
+  else {
+    for (const name of profileNames) {
+      const p = catalog.profiles.get(name);
+      if (!p) throw new UsageError(`unknown profile ${name} (see honeygate sim list)`);
+      if (p.role !== 'client') throw new UsageError(`profile ${name} is a server profile`);
+      profiles.push(p);
+    }
+  }
+  let flows: Flow[] = [];
+  if (flowPatterns.length === 0) {
+    const surfaces = new Set(profiles.map((p) => p.surface));
+    flows = [...catalog.flows.values()].filter((f) => profiles.length === 0 || surfaces.has(f.surface));
+  } else {
+    for (const pattern of flowPatterns) {
+      const found = matchFlows(catalog, pattern);
+      if (found.length === 0) throw new UsageError(`no flow matches ${pattern} (see honeygate sim list)`);
+      for (const f of found) if (!flows.includes(f)) flows.push(f);
+    }
+  }
+  const out: Selection[] = [];
+  for (const flow of flows) {
+    const fitting = profiles.filter((p) => p.surface === flow.surface);
+    if (profiles.length > 0 && fitting.length === 0) {
+      if (flowPatterns.length === 0 || profileNames.includes('all')) continue;
+      throw new UsageError(`flow ${flow.name} is ${flow.surface}; no selected profile speaks it`);
+    }
+    if (fitting.length === 0) {
+      const d = defaultProfile(catalog, flow.surface, 'client');
+      if (!d) throw new UsageError(`no client profile for ${flow.surface}`);
+      fitting.push(d);
+    }
+    for (const profile of fitting) out.push({ profile, flow });
+  }
+  if (out.length === 0) throw new UsageError('nothing to run');
+  return out;
+}
+
+function tlsOptions(v: Values): TlsOptions {
+  const ca = str(v, 'ca');
+  let caText: string | undefined;
+  if (ca !== undefined) {
+    try {
+      caText = readFileSync(ca, 'utf8');
+    } catch {
+      throw new UsageError(`--ca: cannot read ${ca}`);
+    }
+  }
+  return { rejectUnauthorized: v['insecure'] !== true, ...(caText !== undefined ? { ca: caText } : {}) };
+}
+
+function loopbackOnly(env: NodeJS.ProcessEnv): boolean {
+  return env['HONEYGATE_SIM_LOOPBACK_ONLY'] === '1' || env['VITEST'] !== undefined;
+}
+
+async function catalogOf(v: Values): Promise<Catalog> {
+  return loadCatalog([builtinSimDir(), ...list(v, 'sim-dir')]);
+}
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+async function writeHar(file: string | undefined, results: readonly FlowResult[], server: Parameters<typeof toHar>[1], serverUrl?: string): Promise<void> {
+  if (file === undefined) return;
+  const har = toHar(results, server, { version: version(), ...(serverUrl !== undefined ? { serverUrl } : {}) });
+  await writeFile(file, `${JSON.stringify(har, null, 2)}\n`, 'utf8');
+}
+
+async function cmdList(io: SimIO, v: Values): Promise<number> {
+  const c = await catalogOf(v);
+  const profiles = [...c.profiles.values()];
+  const flows = [...c.flows.values()];
+  if (v['json'] === true) {
+    io.stdout.write(
+      `${JSON.stringify(
+        {
+          profiles: profiles.map((p) => ({ name: p.name, role: p.role, surface: p.surface, default: p.default, client: p.client, description: p.description })),
+          flows: flows.map((f) => ({ name: f.name, surface: f.surface, api: f.api, family: f.family, stream: f.stream, description: f.description, params: Object.keys(f.params) })),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    return EXIT_OK;
+  }
+  const w = Math.max(...profiles.map((p) => p.name.length), ...flows.map((f) => f.name.length));
+  let out = 'profiles:\n';
+  for (const p of profiles) out += `  ${p.name.padEnd(w)}  ${p.role.padEnd(6)}  ${p.surface.padEnd(7)}${p.default ? ' *' : '  '}  ${p.description}\n`;
+  out += '\nflows:\n';
+  for (const f of flows) out += `  ${f.name.padEnd(w)}  ${f.surface.padEnd(7)}  ${f.api.padEnd(30)}  ${f.description}\n`;
+  out += '\n(* = default profile of its surface)\n';
+  io.stdout.write(out);
+  return EXIT_OK;
+}
+
+function dryRunTarget(selection: Selection, params: Record<string, string>): URL {
+  if (selection.flow.surface === 'openai') return new URL('https://api.openai.com');
+  const region = params['region'] ?? (typeof selection.flow.params['region'] === 'string' ? selection.flow.params['region'] : 'us-east-1');
+  return new URL(`https://bedrock-runtime.${region}.amazonaws.com`);
+}
+
+async function cmdRun(io: SimIO, v: Values): Promise<number> {
+  const catalog = await catalogOf(v);
+  const params = parseParams(v, io.env);
+  const selection = select(catalog, list(v, 'profile'), list(v, 'flow'));
+  const targetText = str(v, 'target');
+  const proxy = str(v, 'proxy') !== undefined ? parseUrl(str(v, 'proxy') ?? '', '--proxy', ['http:']) : undefined;
+  const expect = expectation(str(v, 'expect'));
+  if (v['dry-run'] === true) {
+    for (const s of selection) {
+      const target = targetText !== undefined ? parseUrl(targetText, '--target', ['http:', 'https:']) : dryRunTarget(s, params);
+      const req = await buildRequest(s.profile, s.flow, { target, viaProxy: proxy !== undefined, params });
+      const secrets = [...req.secrets].map((k) => req.vars[k] ?? '').filter((x) => x.length >= 4);
+      io.stdout.write(`# ${s.profile.name} / ${s.flow.name} → ${req.url}\n${scrub(encodeRequest(req).toString('utf8'), secrets)}\n\n`);
+    }
+    return EXIT_OK;
+  }
+  if (targetText === undefined) throw new UsageError('run: --target URL is required');
+  const target = parseUrl(targetText, '--target', ['http:', 'https:']);
+  const results = await runOneArm(selection, {
+    target,
+    ...(proxy ? { proxy } : {}),
+    params,
+    timeoutMs: durationMs(str(v, 'timeout'), '--timeout', 10_000),
+    tls: tlsOptions(v),
+    loopbackOnly: loopbackOnly(io.env),
+    ...(io.signal ? { signal: io.signal } : {}),
+  });
+  const meta = { mode: 'one-arm' as const, target: target.toString(), ...(proxy ? { proxy: proxy.toString() } : {}), ...(expect ? { expect } : {}) };
+  io.stdout.write(v['json'] === true ? `${JSON.stringify(runJson(meta, results), null, 2)}\n` : runText(meta, results));
+  await writeHar(str(v, 'har'), results, []);
+  if (expect === undefined) return EXIT_OK;
+  return matchesExpectation(results, expect) ? EXIT_OK : EXIT_FAILURE;
+}
+
+async function cmdTwoArm(io: SimIO, v: Values): Promise<number> {
+  const catalog = await catalogOf(v);
+  const params = parseParams(v, io.env);
+  const selection = select(catalog, list(v, 'profile'), list(v, 'flow'));
+  const proxy = str(v, 'proxy') !== undefined ? parseUrl(str(v, 'proxy') ?? '', '--proxy', ['http:']) : undefined;
+  const r = await runTwoArm(catalog, selection, {
+    ...(proxy ? { proxy } : {}),
+    params,
+    timeoutMs: durationMs(str(v, 'timeout'), '--timeout', 10_000),
+    tls: tlsOptions(v),
+    loopbackOnly: loopbackOnly(io.env),
+    ...(io.signal ? { signal: io.signal } : {}),
+  });
+  const meta = { mode: 'two-arm' as const, target: r.serverUrl, ...(proxy ? { proxy: proxy.toString() } : {}) };
+  io.stdout.write(v['json'] === true ? `${JSON.stringify(runJson(meta, r.results), null, 2)}\n` : runText(meta, r.results));
+  await writeHar(str(v, 'har'), r.results, r.serverExchanges, r.serverUrl);
+  return r.passed ? EXIT_OK : EXIT_FAILURE;
+}
+
+async function cmdLoad(io: SimIO, v: Values): Promise<number> {
+  const catalog = await catalogOf(v);
+  const params = parseParams(v, io.env);
+  const targetText = str(v, 'target');
+  if (targetText === undefined) throw new UsageError('load: --target URL is required');
+  const target = parseUrl(targetText, '--target', ['http:', 'https:']);
+  const flows = list(v, 'flow');
+  if (flows.length !== 1) throw new UsageError('load: exactly one --flow');
+  const profiles = list(v, 'profile');
+  if (profiles.length > 1 || profiles.includes('all')) throw new UsageError('load: at most one --profile');
+  const selection = select(catalog, profiles, flows);
+  const only = selection[0];
+  if (selection.length !== 1 || only === undefined) throw new UsageError('load: --flow must name one flow');
+  const { profile, flow } = only;
+  const proxy = str(v, 'proxy') !== undefined ? parseUrl(str(v, 'proxy') ?? '', '--proxy', ['http:']) : undefined;
+  const expect = expectation(str(v, 'expect'));
+  const rate = positiveNumber(str(v, 'rate'), '--rate', 10, false);
+  const concurrency = positiveNumber(str(v, 'concurrency'), '--concurrency', 4, true);
+  const duration = durationMs(str(v, 'duration'), '--duration', LOAD_LIMITS.defaultDurationMs);
+  const requests = str(v, 'requests') !== undefined ? positiveNumber(str(v, 'requests'), '--requests', 1, true) : undefined;
+  if (rate > LOAD_LIMITS.maxRate) throw new UsageError(`--rate: at most ${LOAD_LIMITS.maxRate}`);
+  if (concurrency > LOAD_LIMITS.maxConcurrency) throw new UsageError(`--concurrency: at most ${LOAD_LIMITS.maxConcurrency}`);
+  if (duration > LOAD_LIMITS.maxDurationMs) throw new UsageError(`--duration: at most ${LOAD_LIMITS.maxDurationMs / 60_000} minutes`);
+  const report = await runLoad({
+    profile,
+    flow,
+    target,
+    ...(proxy ? { proxy } : {}),
+    params,
+    timeoutMs: durationMs(str(v, 'timeout'), '--timeout', 10_000),
+    tls: tlsOptions(v),
+    loopbackOnly: loopbackOnly(io.env),
+    rate,
+    concurrency,
+    durationMs: duration,
+    ...(requests !== undefined ? { requests } : {}),
+    ...(io.signal ? { signal: io.signal } : {}),
+  });
+  const out = { ...report, target: safeUrl(report.target) };
+  io.stdout.write(v['json'] === true ? `${JSON.stringify(out, null, 2)}\n` : loadText(report));
+  if (expect === undefined) return EXIT_OK;
+  return report.completed > 0 && report.outcomes[expect] === report.completed ? EXIT_OK : EXIT_FAILURE;
+}
+
+const COMMANDS: Readonly<Record<string, (io: SimIO, v: Values) => Promise<number>>> = {
+  list: cmdList,
+  run: cmdRun,
+  'two-arm': cmdTwoArm,
+  load: cmdLoad,
+};
+
+/** `honeygate sim …`: returns the exit code; never throws. */
+export async function runSim(io: SimIO): Promise<number> {
+  const [name, ...rest] = io.argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    (name === undefined ? io.stderr : io.stdout).write(USAGE);
+    return name === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  const command = COMMANDS[name];
+  const options = OPTIONS[name];
+  if (!command || !options) {
+    io.stderr.write(`honeygate sim: unknown command ${JSON.stringify(name.slice(0, 40))}\n\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  try {
+    let values: Values;
+    try {
+      values = parseArgs({ args: rest, options, strict: true, allowPositionals: false }).values as Values;
+    } catch (e: unknown) {
+      throw new UsageError(e instanceof Error ? e.message : 'bad arguments');
+    }
+    if (values['help'] === true) {
+      io.stdout.write(USAGE);
+      return EXIT_OK;
+    }
+    return await command(io, values);
+  } catch (e: unknown) {
+    if (e instanceof UsageError || e instanceof TemplateError || e instanceof SignError) {
+      io.stderr.write(`honeygate sim ${name}: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (e instanceof SimDataError) {
+      io.stderr.write(`honeygate sim: invalid profile/flow files:\n${e.issues.map((i) => `  ${formatFileIssue(i)}`).join('\n')}\n`);
+      return EXIT_USAGE;
+    }
+    io.stderr.write(`honeygate sim ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
+    return EXIT_FAILURE;
+  }
+}
