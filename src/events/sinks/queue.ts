@@ -97,6 +97,10 @@ export class QueuedSink<T = GatewayEvent> {
   #closed = false;
   #lastError: string | undefined;
   #running = false;
+  /** items handed to the writer and not yet settled */
+  #inFlight = 0;
+  /** close() gave up: results that arrive later are not counted again */
+  #abandoned = false;
   #timer: NodeJS.Timeout | undefined;
   #idleWaiters: (() => void)[] = [];
 
@@ -186,8 +190,10 @@ export class QueuedSink<T = GatewayEvent> {
     const outcome = await Promise.race([this.flush().then(() => 'flushed' as const), deadline]);
     clearTimeout(timer);
     if (outcome === 'timeout') {
+      this.#abandoned = true;
       this.#writer.abort?.();
-      const left = this.#take(this.#length).length;
+      const left = this.#take(this.#length).length + this.#inFlight;
+      this.#inFlight = 0;
       if (left > 0) this.#fail(left, 'closed before these could be written');
     }
     if (this.#timer !== undefined) clearTimeout(this.#timer);
@@ -226,13 +232,18 @@ export class QueuedSink<T = GatewayEvent> {
     try {
       while (this.#length > 0 && !this.#disabled) {
         const batch = this.#take(this.#batchSize);
+        this.#inFlight = batch.length;
         try {
           const result = await this.#writer.write(batch);
+          if (this.#abandoned) break;
           this.#written += result.written;
           if (result.written > 0) this.#metric('written', result.written);
           if (result.failed > 0) this.#fail(result.failed, result.error);
         } catch (e: unknown) {
+          if (this.#abandoned) break;
           this.#fail(batch.length, errorText(e));
+        } finally {
+          this.#inFlight = 0;
         }
       }
     } finally {
