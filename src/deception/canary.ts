@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import type { CanaryRecord } from '../store/types.js';
 import { DeceptionError } from './errors.js';
-import { encodeAwsAccessKeyId, mintAnthropicKey, mintOpenAIKey, randomAwsAccountId } from './keygen.js';
+import { mintAnthropicKey, mintAwsKeyPair, mintOpenAIKey } from './keygen.js';
 import { ALNUM, B64URL, BASE32, charsFrom, hmacBytes, intFrom, type ByteSource } from './random.js';
 
 /** Every placeholder kind `{{canary:<kind>}}` / `{{canary:<kind>:<label>}}` understands. */
@@ -175,8 +175,8 @@ export function mintCanaries(template: string, ctx: CanaryContext, secret: strin
   };
   const aws = (label: string): { id: string; secret: string } => {
     const pair = value('aws', label, (s) => {
-      const id = encodeAwsAccessKeyId(randomAwsAccountId(s), 'AKIA', s);
-      return `${id}:${Buffer.from(s(30)).toString('base64')}`;
+      const minted = mintAwsKeyPair({}, s);
+      return `${minted.accessKeyId}:${minted.secretAccessKey}`;
     });
     const [id = '', sec = ''] = pair.split(':');
     record(keyToken(id), 'aws_key');
