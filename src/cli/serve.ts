@@ -115,6 +115,8 @@ export async function runServe(io: CliIO): Promise<number> {
     return EXIT_FAILURE;
   }
   io.stdout.write(demo ? demoBanner(gateway.url, demo) : `honeygate listening on ${gateway.url}\n`);
+  const storeHealth = gateway.state.store.health();
+  if (!storeHealth.ok) io.stderr.write(`honeygate: state store not reachable yet (${storeHealth.detail ?? 'unavailable'}); it is retried in the background\n`);
 
   const onHup = (): void => {
     if (file === undefined) return;

@@ -11,7 +11,7 @@ import type { Config } from '../config/schema.js';
 import { EventBus } from '../events/bus.js';
 import { buildSystemEvent } from '../events/build.js';
 import { createStore } from '../store/index.js';
-import type { Store } from '../store/types.js';
+import type { Store, StoreHealth } from '../store/types.js';
 import { writeOpenAIError } from '../surfaces/openai/render.js';
 import { openaiSurface } from '../surfaces/openai/surface.js';
 import type { Surface } from '../surfaces/types.js';
@@ -39,6 +39,11 @@ export interface Gateway {
   /** base URL once listening */
   url: string;
   reload(config: Readonly<Config>): Promise<void>;
+  /**
+   * Waits (at most `timeoutMs`) for the store to answer; a store still down then is reported as a
+   * `store:degraded` event, and requests meet the failure policy until it recovers by itself.
+   */
+  ready(timeoutMs: number): Promise<StoreHealth>;
   close(): Promise<void>;
 }
 
@@ -49,17 +54,26 @@ function onError(ex: Exchange, e: unknown): void {
   else if (!ex.res.destroyed) ex.res.destroy();
 }
 
+/**
+ * Store health as honeygate.system events (issue 5): `store:connected` the first time the store
+ * answers, `store:degraded` when it stops (or is still unreachable when the gateway starts),
+ * `store:recovered` when it answers again. Each state is reported once.
+ */
+function storeHealthReporter(bus: EventBus): (h: StoreHealth) => void {
+  let last: 'none' | 'up' | 'down' = 'none';
+  return (h) => {
+    const up = h.ok && !h.degraded;
+    if ((up && last === 'up') || (!up && last === 'down')) return;
+    const action = up ? (last === 'none' ? 'store:connected' : 'store:recovered') : 'store:degraded';
+    last = up ? 'up' : 'down';
+    bus.publish(buildSystemEvent('store', action, `${h.backend}: ${h.detail ?? (up ? 'ok' : 'unavailable')}`, up ? 'success' : 'failure'));
+  };
+}
+
 export function createGateway(config: Readonly<Config>, options: GatewayOptions = {}): Gateway {
   const bus = options.bus ?? new EventBus();
-  // store degradation and recovery are events of their own (issue 5)
-  const store =
-    options.store ??
-    createStore(config.store, {
-      onHealthChange: (h) =>
-        bus.publish(
-          buildSystemEvent('store', h.ok && !h.degraded ? 'store:recovered' : 'store:degraded', `${h.backend}: ${h.detail ?? (h.ok ? 'ok' : 'unavailable')}`, h.ok && !h.degraded ? 'success' : 'failure'),
-        ),
-    });
+  const reportStore = storeHealthReporter(bus);
+  const store = options.store ?? createStore(config.store, { onHealthChange: reportStore });
   const state: GatewayState = {
     runtime: buildRuntime(config),
     store,
@@ -109,6 +123,11 @@ export function createGateway(config: Readonly<Config>, options: GatewayOptions 
       state.cache.clear();
       await old.close();
     },
+    async ready(timeoutMs) {
+      const health = store.ready ? await store.ready(timeoutMs) : store.health();
+      if (!health.ok || health.degraded) reportStore(health);
+      return health;
+    },
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -123,15 +142,24 @@ export function createGateway(config: Readonly<Config>, options: GatewayOptions 
 
 export async function startGateway(config: Readonly<Config>, options: GatewayOptions = {}): Promise<Gateway> {
   const gateway = createGateway(config, options);
+  // listen only once the shared store answers (bounded): an instance joining a load balancer must
+  // not serve its first requests from local state (fail_open) or refuse them (fail_closed)
+  if (gateway.state.store.backend === 'redis') await gateway.ready(config.store.redis.connect_timeout);
   const host = options.host ?? config.listen.host;
   const port = options.port ?? config.listen.port;
-  await new Promise<void>((resolve, reject) => {
-    gateway.server.once('error', reject);
-    gateway.server.listen(port, host, () => {
-      gateway.server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      gateway.server.once('error', reject);
+      gateway.server.listen(port, host, () => {
+        gateway.server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (e: unknown) {
+    // release the store (a Redis client reconnects forever) and the pools, or the process never exits
+    await gateway.close().catch(() => undefined);
+    throw e;
+  }
   const address = gateway.server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   gateway.url = `http://${shownHost}:${address.port}`;
