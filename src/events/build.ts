@@ -49,7 +49,8 @@ export function buildRequestEvent(ex: Exchange): GatewayEvent {
     },
     source: { ip: ex.ip, ...(req.socket.remotePort !== undefined ? { port: req.socket.remotePort } : {}) },
     http: {
-      request: { method: req.method ?? 'GET', bytes: req.socket.bytesRead - ex.bytesRead0 },
+      // the request was read before the handler ran: its size is what it declared
+      request: { method: req.method ?? 'GET', ...(req.headers['content-length'] !== undefined ? { bytes: Number(req.headers['content-length']) || 0 } : {}) },
       response: { status_code: status, bytes: req.socket.bytesWritten - ex.bytesWritten0 },
     },
     url: { path: ex.path.length > 2048 ? ex.path.slice(0, 2048) : ex.path },

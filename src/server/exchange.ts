@@ -20,7 +20,6 @@ export class Exchange {
   readonly res: ServerResponse;
   readonly startedAt = performance.now();
   readonly startedWall = Date.now();
-  readonly bytesRead0: number;
   readonly bytesWritten0: number;
   /** event id, assigned early when something must link back to this request (canaries) */
   id?: string;
@@ -45,7 +44,6 @@ export class Exchange {
   constructor(req: IncomingMessage, res: ServerResponse) {
     this.req = req;
     this.res = res;
-    this.bytesRead0 = req.socket.bytesRead;
     this.bytesWritten0 = req.socket.bytesWritten;
   }
 }

@@ -109,7 +109,12 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
   // the tarpit applies to every lure answer, probes included
   if (lure && lure.responseDelayMs > 0) await sleep(lure.responseDelayMs);
   if (ex.res.destroyed) return;
-  const probe = accountProbe(m, ex.path, persona.persona, body);
+  const beta = ex.req.headers['openai-beta'];
+  const contentType = ex.req.headers['content-type'];
+  const probe = accountProbe(m, ex.path, persona.persona, body, {
+    ...(beta !== undefined ? { openaiBeta: Array.isArray(beta) ? beta.join(',') : beta } : {}),
+    ...(contentType !== undefined ? { contentType } : {}),
+  });
   if (probe) {
     writeOpenAIAnswer(ex.res, probe.status, probe.body, probe.layer, { account: headers, head });
     return;
@@ -130,7 +135,7 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
       { endpoint, method: m, path: ex.path, ...(route.param !== undefined ? { param: route.param } : {}), body, account: persona.persona, headers, reply: minted.text, head },
       ex.res,
     );
-    ex.model ??= result.model;
+    if (ex.model === undefined && result.model !== undefined) ex.model = result.model;
     return;
   }
   // a real lure upstream with its own burner key: inject the lure prompt into the body
