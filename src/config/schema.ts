@@ -6,6 +6,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { adminConfigSchema } from '../admin/config.js';
 import { eventsConfigSchema } from '../events/config.js';
 import { storeConfigSchema } from '../store/config.js';
 import { parseDuration } from './duration.js';
@@ -184,6 +185,7 @@ export const configSchema = z
       .describe('YAML files with more keys ({keys: [...]}, as written by `honeygate keys new`)'),
     store: storeConfigSchema,
     events: eventsConfigSchema,
+    admin: adminConfigSchema,
   })
   .strict();
 
