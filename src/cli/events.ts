@@ -16,7 +16,6 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../config/duration.js';
 import { ConfigError, formatIssue } from '../config/issues.js';
-import { loadConfigFile } from '../config/load.js';
 import { printable } from '../events/describe.js';
 import type { GatewayEvent, KeyClass, VerdictAction } from '../events/model.js';
 import { MAX_LIMIT, openEventStore, type EventFilter, type EventStore, type OpenStoreOptions } from '../events/store/index.js';
@@ -127,6 +126,8 @@ async function resolveSource(values: Record<string, string | boolean | undefined
   if (typeof values['config'] === 'string') {
     let events;
     try {
+      // loaded only for --config: the config loader pulls in every rule module of the gateway
+      const { loadConfigFile } = await import('../config/load.js');
       events = (await loadConfigFile(values['config'], io.env)).config.events;
     } catch (e: unknown) {
       if (e instanceof ConfigError) throw new UsageError(e.issues.map((i) => `${values['config']}: ${formatIssue(i)}`).join('\n'));
