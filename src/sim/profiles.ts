@@ -46,7 +46,12 @@ export const paramValueSchema = z.union([
 export type ParamValue = z.infer<typeof paramValueSchema>;
 
 export const paramsSchema = z
-  .record(z.string().regex(PARAM_NAME, 'parameter names are lower_snake_case'), paramValueSchema)
+  .record(z.string(), paramValueSchema)
+  .superRefine((rec, ctx) => {
+    for (const key of Object.keys(rec)) {
+      if (!PARAM_NAME.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'parameter names are lower_snake_case' });
+    }
+  })
   .default({});
 
 export const jsonFormatSchema = z
