@@ -59,6 +59,7 @@ options (run, two-arm, load):
 run:     --expect allowed|blocked   exit 0 only if every flow had that outcome
          --har FILE                 write a HAR 1.2 file      --dry-run   print the requests, send nothing
 two-arm: --har FILE                 HAR with both arms
+         --server emulator|gateway  the server arm: the flow emulator (default) or honeygate's gateway
 load:    --rate N (10) --concurrency N (4) --duration 10s --requests N --expect allowed|blocked
 `;
 
@@ -79,7 +80,7 @@ const COMMON: ParseArgsConfig['options'] = {
 const OPTIONS: Readonly<Record<string, ParseArgsConfig['options']>> = {
   list: { json: { type: 'boolean' }, 'sim-dir': { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
   run: { ...COMMON, target: { type: 'string' }, expect: { type: 'string' }, har: { type: 'string' }, 'dry-run': { type: 'boolean' } },
-  'two-arm': { ...COMMON, har: { type: 'string' } },
+  'two-arm': { ...COMMON, har: { type: 'string' }, server: { type: 'string' } },
   load: {
     ...COMMON,
     target: { type: 'string' },
@@ -306,8 +307,18 @@ async function cmdTwoArm(io: SimIO, v: Values): Promise<number> {
   const params = parseParams(v, io.env);
   const selection = select(catalog, list(v, 'profile'), list(v, 'flow'));
   const proxy = str(v, 'proxy') !== undefined ? parseUrl(str(v, 'proxy') ?? '', '--proxy', ['http:']) : undefined;
+  const serverKind = str(v, 'server') ?? 'emulator';
+  if (serverKind !== 'emulator' && serverKind !== 'gateway') throw new UsageError('--server: emulator or gateway');
+  let startServer: Parameters<typeof runTwoArm>[2]['startServer'];
+  if (serverKind === 'gateway') {
+    // honeygate's own gateway (offline demo config, the decoy answers a freshly minted valid key)
+    const arm = await (await import('../sim/gateway-arm.js')).gatewayArm(io.env);
+    params['api_key'] ??= arm.apiKey;
+    startServer = () => arm.start();
+  }
   const r = await runTwoArm(catalog, selection, {
     ...(proxy ? { proxy } : {}),
+    ...(startServer ? { startServer } : {}),
     params,
     timeoutMs: durationMs(str(v, 'timeout'), '--timeout', 10_000),
     tls: tlsOptions(v),

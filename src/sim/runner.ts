@@ -203,7 +203,7 @@ function sameHeaders(a: readonly HeaderPair[], b: readonly HeaderPair[]): boolea
 }
 
 /** Compare both arms of one flow; returns the problems (none = faithful). */
-function fidelity(result: FlowResult, seen: ServerExchange | undefined, want: string | undefined): string[] {
+function fidelity(result: FlowResult, seen: ServerExchange | undefined, want: string | undefined, expectsText: boolean): string[] {
   const problems: string[] = [];
   if (result.outcome !== 'allowed' || result.providerError) problems.push(`outcome ${result.outcome}: ${result.reason}`);
   if (seen) {
@@ -223,7 +223,7 @@ function fidelity(result: FlowResult, seen: ServerExchange | undefined, want: st
     if (result.text !== undefined && want !== undefined && result.text !== want) {
       problems.push(`answer text ${JSON.stringify(result.text.slice(0, 60))} is not the response prompt`);
     }
-  } else if (result.text === undefined || result.text === '') {
+  } else if (expectsText && (result.text === undefined || result.text === '')) {
     if (problems.length === 0) problems.push('no answer text');
   }
   return problems;
@@ -251,7 +251,7 @@ export async function runTwoArm(catalog: Catalog, selection: readonly Selection[
       const before = emulator?.exchanges.length ?? 0;
       const r = await runFlow(profile, flow, { ...options, target });
       const seen = emulator && emulator.exchanges.length > before ? emulator.exchanges[emulator.exchanges.length - 1] : undefined;
-      const problems = fidelity(r, seen, emulator ? expectedAnswer(flow, options.params) : undefined);
+      const problems = fidelity(r, seen, emulator ? expectedAnswer(flow, options.params) : undefined, flow.expect.text !== undefined);
       if (emulator && !seen && r.outcome !== 'blocked') problems.push('the server arm saw no request');
       results.push({ ...r, faithful: problems.length === 0, fidelity: problems });
     }

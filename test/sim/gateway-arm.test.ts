@@ -1,0 +1,47 @@
+/**
+ * Two-arm against honeygate's own gateway (startGateway with the demo config: the built-in decoy
+ * answers a valid key): every OpenAI flow completes with a faithful answer, in every OpenAI client
+ * profile (rotating, to keep the run short: the decoy paces its streams like the real API).
+ * Bedrock flows join once the Bedrock surface is registered in the gateway.
+ */
+import { describe, expect, it } from 'vitest';
+import { demoConfig } from '../../src/cli/serve.js';
+import { mintOpenAIKey } from '../../src/deception/keygen.js';
+import { startGateway } from '../../src/server/gateway.js';
+import type { EmulatedServer } from '../../src/sim/emulator.js';
+import { loadCatalog } from '../../src/sim/flows.js';
+import { runTwoArm } from '../../src/sim/runner.js';
+import { sim } from './helpers.js';
+
+const catalog = await loadCatalog();
+
+describe('two-arm against the gateway', () => {
+  it('OpenAI flows in every OpenAI client profile', async () => {
+    const keys = { valid: mintOpenAIKey('project'), lure: mintOpenAIKey('project') };
+    const config = await demoConfig(keys, {});
+    const start = async (): Promise<EmulatedServer> => {
+      const g = await startGateway(config, { host: '127.0.0.1', port: 0 });
+      return { url: g.url, close: () => g.close() };
+    };
+    const profiles = [...catalog.profiles.values()].filter((p) => p.role === 'client' && p.surface === 'openai');
+    const selection = [...catalog.flows.values()]
+      .filter((f) => f.surface === 'openai')
+      .map((flow, i) => ({ profile: profiles[i % profiles.length] ?? profiles[0], flow }))
+      .flatMap((s) => (s.profile ? [{ profile: s.profile, flow: s.flow }] : []));
+    expect(selection.length).toBeGreaterThanOrEqual(5);
+    const r = await runTwoArm(catalog, selection, { params: { api_key: keys.valid }, timeoutMs: 5000, tls: { rejectUnauthorized: true }, loopbackOnly: true, startServer: start });
+    const bad = r.results.filter((x) => !x.faithful).map((x) => `${x.profile}/${x.flow}: ${x.reason} ${(x.fidelity ?? []).join('; ')}`);
+    expect(bad).toEqual([]);
+    expect(r.results.every((x) => x.outcome === 'allowed' && !x.providerError && x.status === 200)).toBe(true);
+  }, 60_000);
+
+  it('from the CLI: sim two-arm --server gateway', async () => {
+    const r = await sim(['two-arm', '--server', 'gateway', '--flow', 'openai-chat', '--flow', 'openai-chat-stream', '--profile', 'openai-python', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { passed: boolean; results: Array<{ text: string }> };
+    expect(doc.passed).toBe(true);
+    expect(doc.results[0]?.text.length).toBeGreaterThan(0);
+    expect((await sim(['two-arm', '--server', 'nginx'])).code).toBe(2);
+  }, 60_000);
+});
