@@ -7,6 +7,9 @@
  *   honeygate events top ips|campaigns [SOURCE] [FILTERS] [--limit N] [--json]
  *   honeygate events timeline [--bucket 1h] [SOURCE] [FILTERS] [--json]
  *   honeygate events stats [SOURCE] [FILTERS] [--json]
+ *   honeygate events campaign NAME [SOURCE] [FILTERS] [--json]
+  honeygate events campaign NAME [SOURCE] [FILTERS] [--json]   which placement leaked, who used it,
+                       what they asked, which canaries they touched
  *
  * Event text is attacker text: every cell goes through `printable` (controls → U+FFFD) and bidi
  * overrides are removed, so a crafted model name cannot drive the terminal.
@@ -14,6 +17,7 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { campaignReport, type CampaignReport } from '../events/report.js';
 import { parseDuration } from '../config/duration.js';
 import { ConfigError, formatIssue } from '../config/issues.js';
 import { printable } from '../events/describe.js';
@@ -208,9 +212,10 @@ export async function runEvents(io: CliIO, options: EventsCliOptions = {}): Prom
   try {
     const [command = 'list', what, ...extra] = positionals;
     if (extra.length > 0) throw new UsageError(`unexpected ${JSON.stringify(extra[0])}`);
-    if (!['list', 'top', 'timeline', 'stats'].includes(command)) throw new UsageError(`unknown subcommand ${JSON.stringify(command)}`);
+    if (!['list', 'top', 'timeline', 'stats', 'campaign'].includes(command)) throw new UsageError(`unknown subcommand ${JSON.stringify(command)}`);
     if (command === 'top' && what !== 'ips' && what !== 'campaigns') throw new UsageError('top what? ips or campaigns');
-    if (command !== 'top' && what !== undefined) throw new UsageError(`unexpected ${JSON.stringify(what)}`);
+    if (command === 'campaign' && (what === undefined || what === '')) throw new UsageError('campaign NAME: which campaign? (`honeygate events top campaigns` lists them)');
+    if (command !== 'top' && command !== 'campaign' && what !== undefined) throw new UsageError(`unexpected ${JSON.stringify(what)}`);
     if (values.bucket !== undefined && command !== 'timeline') throw new UsageError('--bucket goes with timeline');
     if (values.order !== undefined && command !== 'list') throw new UsageError('--order goes with the event list');
     const filter = buildFilter(values, now);
@@ -277,6 +282,12 @@ export async function runEvents(io: CliIO, options: EventsCliOptions = {}): Prom
         }
         break;
       }
+      case 'campaign': {
+        const report = await campaignReport(store, what ?? '', filter);
+        if (json) jsonLines([report]);
+        else out(renderCampaign(report));
+        break;
+      }
       case 'stats': {
         const s = await store.stats(filter);
         if (json) jsonLines([s]);
@@ -316,4 +327,25 @@ export async function runEvents(io: CliIO, options: EventsCliOptions = {}): Prom
   } finally {
     await store?.close().catch(() => undefined);
   }
+}
+
+function renderCampaign(r: CampaignReport): string {
+  if (r.placements.length === 0 && r.attackers.length === 0) return `campaign ${cell(r.campaign, 64)}: no lure use recorded\n`;
+  let text = `campaign ${cell(r.campaign, 64)}${r.truncated ? ' (scan limit reached: narrow with --since)' : ''}\n\nplacements used\n`;
+  text += table(
+    ['PLACEMENT', 'REQUESTS', 'ATTACKERS', 'FIRST', 'LAST'],
+    r.placements.map((p) => [cell(p.placement, 60), String(p.requests), String(p.attackers), shortTime(p.first), shortTime(p.last)]),
+  );
+  text += '\nwho used it\n';
+  text += table(
+    ['SOURCE', 'REQUESTS', 'BLOCKED', 'CLIENTS', 'MODELS', 'FIRST', 'LAST'],
+    r.attackers.map((a) => [cell(a.ip, 39), String(a.requests), a.blocked ? 'yes' : 'no', cell(a.clients.join(', '), 40), cell(a.models.join(', '), 40), shortTime(a.first), shortTime(a.last)]),
+  );
+  for (const a of r.attackers) {
+    if (a.prompts.length === 0 && a.canariesUsed.length === 0) continue;
+    text += `\n${cell(a.ip, 39)}\n`;
+    for (const p of a.prompts) text += `  asked:  ${cell(p.replace(/\s+/g, ' '), 100)}\n`;
+    for (const c of a.canariesUsed) text += `  canary: ${cell(c.kind, 16)} ${c.token.slice(0, 12)}… used via ${c.via} from ${cell(c.usedFrom, 39)} at ${shortTime(c.at)}\n`;
+  }
+  return text;
 }
