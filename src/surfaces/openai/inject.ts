@@ -3,8 +3,8 @@
  * instructions are kept; the lure's prompt goes first so it governs the answer:
  * - chat `messages`: a new first message, role `developer` when the client speaks `developer`
  *   (o-series convention) and `system` otherwise — string or content-part content alike;
- * - Responses API: prepended to `instructions` (the channel for system text there); `input` is
- *   left as the client wrote it;
+ * - Responses API: a `developer` message first in `input` (a string input becomes a user message
+ *   after it); `instructions` stay as the client wrote them, because the API echoes them back;
  * - legacy completions: prepended to each string `prompt` (token-array prompts are left alone);
  * - embeddings and other endpoints: nothing to inject.
  * Returns a new object; the input is not mutated.
@@ -32,9 +32,12 @@ export function injectLurePrompt(endpoint: OpenAIEndpoint, body: Json, prompt: s
       return { body: { ...body, messages: [{ role: usesDeveloper ? 'developer' : 'system', content: prompt }, ...messages] }, injected: true };
     }
     case 'responses': {
-      const instructions = body['instructions'];
-      const merged = typeof instructions === 'string' && instructions !== '' ? `${prompt}\n\n${instructions}` : prompt;
-      return { body: { ...body, instructions: merged }, injected: true };
+      // not into `instructions`: the API echoes them in every response object, the thief would read the lure prompt
+      const input = body['input'];
+      const lead = { role: 'developer', content: prompt };
+      if (typeof input === 'string') return { body: { ...body, input: [lead, { role: 'user', content: input }] }, injected: true };
+      if (Array.isArray(input)) return { body: { ...body, input: [lead, ...input] }, injected: true };
+      return { body, injected: false };
     }
     case 'completions': {
       const p = body['prompt'];
