@@ -3,6 +3,8 @@
  * The safety rules here are the ones a deception tool must never get wrong: no key in two classes,
  * no lure traffic sent upstream with a valid user's key or with the lure key itself.
  */
+import { BUILTIN_PRESET_NAMES } from '../surfaces/tool/presets.js';
+import { checkToolRules } from '../surfaces/tool/config.js';
 import { sha256Hex } from '../util/hash.js';
 import type { ConfigIssue } from './issues.js';
 import type { Config } from './schema.js';
@@ -60,5 +62,6 @@ export function checkRules(config: Config): ConfigIssue[] {
       issues.push({ level: 'warning', path: `upstreams.${name}`, message: 'a second decoy upstream behaves exactly like "decoy"' });
     }
   }
+  issues.push(...checkToolRules(config.routes, config.cidr_presets, BUILTIN_PRESET_NAMES));
   return issues;
 }

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { adminConfigSchema } from '../admin/config.js';
 import { eventsConfigSchema } from '../events/config.js';
 import { storeConfigSchema } from '../store/config.js';
+import { cidrPresetsSchema, routesSchema } from '../surfaces/tool/config.js';
 import { parseDuration } from './duration.js';
 
 /** A duration written `48h` / `1h30m` / `500ms` or a number of seconds; parsed to milliseconds. */
@@ -186,6 +187,8 @@ export const configSchema = z
     store: storeConfigSchema,
     events: eventsConfigSchema,
     admin: adminConfigSchema,
+    routes: routesSchema,
+    cidr_presets: cidrPresetsSchema,
   })
   .strict();
 
