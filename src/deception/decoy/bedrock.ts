@@ -20,7 +20,7 @@ import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { httpDate } from '../../util/http-date.js';
 import { uuid4 } from '../../util/random.js';
-import { BedrockError, type BedrockErrorCode, renderAwsError } from '../../surfaces/bedrock/errors.js';
+import { BedrockError, type BedrockErrorCode, renderAwsError, writeAwsHead } from '../../surfaces/bedrock/errors.js';
 import { encodeEvent, sortedJson } from '../../surfaces/bedrock/eventstream.js';
 import type { CatalogModel, ModelFamily } from '../../surfaces/bedrock/models.js';
 import { type BedrockOperation, resolveModel } from '../../surfaces/bedrock/route.js';
@@ -247,8 +247,7 @@ function cachingModel(model: CatalogModel): boolean {
 }
 
 function sendJson(res: ServerResponse, body: Buffer, headers: string[]): number {
-  res.sendDate = false;
-  res.writeHead(200, headers);
+  writeAwsHead(res, 200, headers);
   res.end(body);
   return body.length;
 }
@@ -397,8 +396,7 @@ export async function serveBedrockDecoy(req: BedrockDecoyRequest, res: ServerRes
       return { status: 200, bytes: sendJson(res, out, jsonHeaders(out.length, requestId)), ...base };
     }
     case 'ConverseStream': {
-      res.sendDate = false;
-      res.writeHead(200, streamHeaders(requestId, null));
+      writeAwsHead(res, 200, streamHeaders(requestId, null));
       const bytes = await writeFrames(res, converseFrames(gen, rand), req.chunkDelayMs ?? 0);
       return { status: 200, bytes, ...base };
     }
@@ -415,8 +413,7 @@ export async function serveBedrockDecoy(req: BedrockDecoyRequest, res: ServerRes
     }
     case 'InvokeModelWithResponseStream': {
       const events = invokeStreamEvents(family, model, body, gen, rand);
-      res.sendDate = false;
-      res.writeHead(200, streamHeaders(requestId, 'application/json'));
+      writeAwsHead(res, 200, streamHeaders(requestId, 'application/json'));
       const bytes = await writeFrames(res, invokeFrames(events, gen, rand), req.chunkDelayMs ?? 0);
       return { status: 200, bytes, ...base };
     }

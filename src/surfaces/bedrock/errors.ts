@@ -12,6 +12,7 @@
 import type { ServerResponse } from 'node:http';
 import { httpDate } from '../../util/http-date.js';
 import { uuid4 } from '../../util/random.js';
+import { writeHeadRaw } from '../../util/write-head.js';
 
 export type CoralNamespace = 'com.amazon.coral.service' | 'com.amazon.bedrock';
 
@@ -117,6 +118,28 @@ export function errorBody(code: BedrockErrorCode, message?: string): Buffer {
   return Buffer.from(d.bodyKey === 'Message' ? JSON.stringify({ Message: text }) : JSON.stringify({ message: text }));
 }
 
+/** Headers HTTP/2 forbids (RFC 9113 §8.2.2); the service omits them on h2 connections. */
+const H1_ONLY = new Set(['connection', 'transfer-encoding', 'keep-alive', 'proxy-connection', 'upgrade']);
+
+/**
+ * Write a raw header array in wire order. HTTP/1.1: as given (Connection follows the client's
+ * keep-alive, util/write-head.ts). HTTP/2 (the JS SDK's default transport to Bedrock Runtime,
+ * reached through node:http2's compatibility API): connection-specific headers are dropped.
+ */
+export function writeAwsHead(res: ServerResponse, status: number, headers: string[]): void {
+  res.sendDate = false;
+  if (res.req?.httpVersionMajor === 2) {
+    const out: string[] = [];
+    for (let i = 0; i + 1 < headers.length; i += 2) {
+      const name = headers[i] ?? '';
+      if (!H1_ONLY.has(name.toLowerCase())) out.push(name, headers[i + 1] ?? '');
+    }
+    res.writeHead(status, out);
+    return;
+  }
+  writeHeadRaw(res, status, headers);
+}
+
 /** Throwable form for parsers and validators that find a client error deep inside. */
 export class BedrockError extends Error {
   readonly code: BedrockErrorCode;
@@ -152,8 +175,7 @@ export function renderAwsError(res: ServerResponse, code: BedrockErrorCode, mess
     'x-amzn-RequestId', options.requestId ?? uuid4(),
     'x-amzn-ErrorType', errorTypeHeader(code),
   ];
-  res.sendDate = false;
-  res.writeHead(d.status, headers);
+  writeAwsHead(res, d.status, headers);
   res.end(body);
   return body.length;
 }

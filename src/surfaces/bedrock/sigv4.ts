@@ -76,6 +76,8 @@ export type AuthResult =
       readonly accessKeyId: string | null;
       /** sha256 of a long-term bearer key */
       readonly bearerHash?: string;
+      /** the account a long-term bearer key names (`BedrockAPIKey-…-at-<account>:…`), when it does */
+      readonly bearerAccountId?: string;
       readonly region: string;
       readonly service: string;
     }
@@ -141,7 +143,10 @@ export function canonicalQuery(rawQuery: string, exclude: ReadonlySet<string> = 
   return pairs.map(([k, v]) => `${k}=${v}`).join('&');
 }
 
-/** Header name (lowercase) → values in arrival order. */
+/**
+ * Header name (lowercase) → values in arrival order. On HTTP/2 the client's `host` is the
+ * `:authority` pseudo-header (B5.3: "Use the Host/:authority exactly as the client sent it").
+ */
 export function headerMap(rawHeaders: readonly string[]): Map<string, string[]> {
   const map = new Map<string, string[]>();
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
@@ -151,6 +156,8 @@ export function headerMap(rawHeaders: readonly string[]): Map<string, string[]> 
     if (list) list.push(value);
     else map.set(name, [value]);
   }
+  const authority = map.get(':authority');
+  if (!map.has('host') && authority !== undefined) map.set('host', authority.slice(0, 1));
   return map;
 }
 
@@ -313,7 +320,8 @@ function verifySigV4Header(req: InboundRequest, authorization: string, headers: 
     return fail('IncompleteSignature', `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${params.credential}'`);
   }
   const claimed = { accessKeyId: scope.accessKeyId, scheme: 'sigv4' as const };
-  if (!params.signedHeaders.includes('host') || params.signedHeaders.length > MAX_SIGNED_HEADERS) {
+  // over HTTP/2 the JS SDK signs `:authority` instead of `host`
+  if (!(params.signedHeaders.includes('host') || params.signedHeaders.includes(':authority')) || params.signedHeaders.length > MAX_SIGNED_HEADERS) {
     return fail('IncompleteSignature', "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.", claimed);
   }
   if (scope.terminator !== 'aws4_request') {
@@ -425,13 +433,25 @@ export function decodeShortTermKey(token: string): { host: string; pathAndQuery:
   return { host: text.slice(0, slash), pathAndQuery: text.slice(slash) };
 }
 
+/**
+ * The account a long-term key names: `ABSK` + base64(`BedrockAPIKey-<id>-at-<account>:<secret>`)
+ * [DOC: IAM service-specific credentials for Bedrock; INF for the exact layout].
+ */
+export function longTermKeyAccount(token: string): string | null {
+  if (!token.startsWith(BEARER_LONG_PREFIX)) return null;
+  const text = Buffer.from(token.slice(BEARER_LONG_PREFIX.length), 'base64').toString('latin1');
+  const m = /-at-(\d{12})(?::|$)/.exec(text.slice(0, 256));
+  return m ? (m[1] ?? null) : null;
+}
+
 function verifyBearer(token: string, options: AuthOptions): AuthResult {
   if (token.length > MAX_BEARER_LENGTH) return fail('BearerKeyFormat', 'Invalid API Key format: Must start with pre-defined prefix');
   if (token.startsWith(BEARER_LONG_PREFIX)) {
     const hash = sha256Hex(token);
     if (/^ABSK[A-Za-z0-9+/]+={0,2}$/.test(token) && options.lookupBearerHash?.(hash) === true) {
       const region = typeof options.region === 'string' ? options.region : 'us-east-1';
-      return { ok: true, scheme: 'bearer-long', accessKeyId: null, bearerHash: hash, region, service: options.service };
+      const account = longTermKeyAccount(token);
+      return { ok: true, scheme: 'bearer-long', accessKeyId: null, bearerHash: hash, ...(account === null ? {} : { bearerAccountId: account }), region, service: options.service };
     }
     return fail('BearerKeyInvalid', 'Authentication failed: Please make sure your API Key is valid.', { scheme: 'bearer-long' });
   }
