@@ -12,6 +12,7 @@ import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { adminRedis, deleteKeys, REDIS_PORT, REDIS_SERVER_BIN, runPrefix, sleep, startPrivateRedis, TcpProxy, waitFor } from '../store/helpers.js';
 import { CANARY_SECRET, chat, LURE, LURE_CANARY, outcome, redisStore, sdk, VALID, waitForEvent } from './helpers.js';
 
+const LURE_PERSONA = 'sk-proj-MultiLurePersona0123456789abcdefghijklmnopqrstuvwxyzABCT3BlbkFJ0123456789';
 const INVALID = 'sk-proj-NotAKeyOfThisGateway0123456789abcdefghijklmnopqrstuvwxyzT3BlbkFJ0123456789';
 
 function gatewayConfig(prefix: string, redisPort: number, upstreamUrl: string): Record<string, unknown> {
@@ -23,6 +24,7 @@ function gatewayConfig(prefix: string, redisPort: number, upstreamUrl: string): 
       { name: 'valid', key: VALID, class: 'valid', upstream: 'real' },
       { name: 'lure-threshold', key: LURE, class: 'lure', max_requests: 3, block_duration: '10m' },
       { name: 'lure-canary', key: LURE_CANARY, class: 'lure', max_requests: 1000, reply: 'Try {{canary:api_key}} against {{canary:url}}.' },
+      { name: 'lure-persona', key: LURE_PERSONA, class: 'lure', max_requests: 1000 },
     ],
     limits: { rules: [{ name: 'per-key', by: 'key', limit: 5, window: '1m', exempt: ['10.9.0.0/16'] }] },
     store: redisStore(prefix, redisPort),
@@ -95,6 +97,24 @@ describe('two in-process gateways, two Redis stores, one Redis', () => {
     expect(upstream.requests.length - before).toBe(5);
     // the rule's exemption applies on both
     expect((await outcome(chat(sdk(b.url, VALID, '10.9.1.1')))).status).toBe(200);
+  });
+
+  it('a lure key shows one account through both: same organization and project, remaining requests falling across them', async () => {
+    const seen: { org: string | null; project: string | null; remaining: number }[] = [];
+    for (const g of [a, b, a, b]) {
+      const { response } = await sdk(g.url, LURE_PERSONA, '192.0.2.150').models.list().withResponse();
+      seen.push({
+        org: response.headers.get('openai-organization'),
+        project: response.headers.get('openai-project'),
+        remaining: Number(response.headers.get('x-ratelimit-remaining-requests')),
+      });
+    }
+    expect(new Set(seen.map((x) => x.org)).size).toBe(1);
+    expect(new Set(seen.map((x) => x.project)).size).toBe(1);
+    expect(seen[0]?.org).toBeTruthy();
+    const remaining = seen.map((x) => x.remaining);
+    // usage is counted in the shared store: each answer, whichever instance gives it, shows one less
+    expect(remaining.slice(1)).toEqual(remaining.slice(0, -1).map((r) => r - 1));
   });
 
   it('a block set through one store is seen by the other gateway; an unblock through the other lifts it on both', async () => {
