@@ -5,6 +5,7 @@
  * there is no early-exit string comparison of secrets anywhere.
  */
 import type { KeyClass } from '../events/model.js';
+import type { CredentialRefusal, RequestRefusal } from './verdict.js';
 import { fingerprintOfHash, sha256Hex } from '../util/hash.js';
 
 export interface LurePolicy {
@@ -33,6 +34,10 @@ export interface Classification {
   readonly record?: KeyRecord;
   /** sha256 hex of the presented key (absent when missing) */
   readonly hash?: string;
+  /** class `invalid` only: a known credential refused for this reason (tool surface) */
+  readonly invalidReason?: CredentialRefusal;
+  /** class `valid` / `lure` only: the surface refuses this request after blocks and limits (tool surface) */
+  readonly refusal?: RequestRefusal;
 }
 
 const MISSING: Classification = Object.freeze({ class: 'missing' });

@@ -25,6 +25,10 @@ export interface AdmitContext {
   readonly record: KeyRecord;
   /** estimated tokens of this request (persona usage headers) */
   readonly tokens: number;
+  /** more block subjects from the surface (tool: `user:<id>`, `conversation:<id>`) */
+  readonly subjects?: readonly string[] | undefined;
+  /** more limits from the surface (tool: per-route rules and the route's service cap) */
+  readonly limits?: readonly LimitCheck[] | undefined;
 }
 
 export class Policy {
@@ -79,9 +83,11 @@ export class Policy {
 
   admitInput(ctx: AdmitContext): AdmitInput {
     const subject = `ip:${ctx.ip}`;
-    const limits = this.limitsFor(ctx.ip, ctx.headers, ctx.record);
+    const own = this.limitsFor(ctx.ip, ctx.headers, ctx.record);
+    const limits = ctx.limits && ctx.limits.length > 0 ? [...own, ...ctx.limits] : own;
+    const subjects = ctx.subjects && ctx.subjects.length > 0 ? [subject, ...ctx.subjects] : [subject];
     const lure = ctx.record.lure;
-    if (!lure) return { subjects: [subject], limits };
+    if (!lure) return { subjects, limits };
     const lureCheck: LureCheck = {
       lureId: ctx.record.fingerprint,
       subject,
@@ -90,6 +96,6 @@ export class Policy {
       windowMs: Math.max(lure.blockDurationMs, 86_400_000),
     };
     const usage: UsageCheck = { key: ctx.record.fingerprint, windowMs: 60_000, tokens: ctx.tokens };
-    return { subjects: [subject], limits, lure: lureCheck, usage };
+    return { subjects, limits, lure: lureCheck, usage };
   }
 }

@@ -8,6 +8,7 @@ import type { Config, KeyConfig } from '../config/schema.js';
 import { maskOpenAIKey } from '../deception/mask.js';
 import { KeyRing, type KeyRecord, type LurePolicy } from '../pipeline/keyring.js';
 import { Policy } from '../pipeline/policy.js';
+import { ToolRuntime } from '../surfaces/tool/route.js';
 import { HttpUpstream } from '../upstream/forward.js';
 import { fingerprintOfHash } from '../util/hash.js';
 
@@ -24,6 +25,8 @@ export interface Runtime {
   readonly policy: Policy;
   readonly upstreams: ReadonlyMap<string, UpstreamEntry>;
   readonly maxBodyBytes: number;
+  /** tool routes (issue 10), when the config has any */
+  readonly tool: ToolRuntime | null;
   close(): Promise<void>;
 }
 
@@ -68,14 +71,17 @@ export function buildRuntime(config: Readonly<Config>): Runtime {
   }
   if (!upstreams.has('decoy')) upstreams.set('decoy', { name: 'decoy', kind: 'decoy' });
   const keyring = new KeyRing(config.keys.map((k, i) => keyRecord(k, config, i)));
+  const tool = config.routes.length > 0 ? new ToolRuntime(config) : null;
   return {
     config,
     keyring,
     policy: new Policy(config),
     upstreams,
     maxBodyBytes: config.max_body_bytes,
+    tool,
     async close() {
       await Promise.all([...upstreams.values()].map((u) => (u.kind === 'http' ? u.upstream.close() : undefined)));
+      await tool?.close();
     },
   };
 }

@@ -24,7 +24,7 @@ export async function servePipeline(ex: Exchange, surface: Surface, state: Gatew
   const runtime = state.runtime;
   ex.surface = surface.name;
   ex.ip = clientAddress(ex.req.socket.remoteAddress ?? '', ex.req.headers['x-forwarded-for'], runtime.policy.trustedProxies);
-  const networkAllowed = runtime.policy.networkAllowed(ex.ip);
+  const networkAllowed = runtime.policy.networkAllowed(ex.ip) && (surface.networkAllowed?.(ex, state) ?? true);
   const classification = await surface.classify(ex, state);
   if (ex.res.writableEnded) return; // the surface already answered (malformed credential)
   const record = classification.record;
@@ -42,15 +42,28 @@ export async function servePipeline(ex: Exchange, surface: Surface, state: Gatew
   let admit: AdmitResult | null | 'unavailable' = null;
   if (record && needsStore(classification.class, networkAllowed)) {
     try {
+      const extras = surface.admitExtras?.(ex, state);
       admit = await state.store.admit(
-        runtime.policy.admitInput({ ip: ex.ip, headers: ex.req.headers, record, tokens: surface.estimateTokens?.(ex) ?? 0 }),
+        runtime.policy.admitInput({
+          ip: ex.ip,
+          headers: ex.req.headers,
+          record,
+          tokens: surface.estimateTokens?.(ex) ?? 0,
+          ...(extras ? { subjects: extras.subjects, limits: extras.limits } : {}),
+        }),
       );
     } catch (e: unknown) {
       if (!isStoreUnavailable(e)) throw e;
       admit = 'unavailable';
     }
   }
-  const verdict = decide({ keyClass: classification.class, networkAllowed, admit });
+  const verdict = decide({
+    keyClass: classification.class,
+    networkAllowed,
+    admit,
+    invalidReason: classification.invalidReason,
+    refusal: classification.refusal,
+  });
   ex.verdict = verdict;
   const admitted = admit === 'unavailable' ? null : admit;
   if (record?.lure && admitted?.lureCount !== undefined) ex.lure = { count: admitted.lureCount, max: record.lure.maxRequests };

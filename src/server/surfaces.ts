@@ -5,6 +5,7 @@
  */
 import type { Config } from '../config/schema.js';
 import { canaryRoute } from '../deception/canary-hits.js';
+import { toolRoute } from '../surfaces/tool/surface.js';
 import type { Surface } from '../surfaces/types.js';
 import type { Exchange } from './exchange.js';
 import type { GatewayState } from './state.js';
@@ -18,5 +19,6 @@ export interface SurfaceSet {
 }
 
 export function defaultSurfaces(_config: Readonly<Config>): SurfaceSet {
-  return { routes: [canaryRoute], surfaces: [] };
+  // toolRoute answers only for configured routes (it reads them from the runtime, so reloads apply)
+  return { routes: [canaryRoute, toolRoute], surfaces: [] };
 }

@@ -9,12 +9,22 @@ import type { Classification, KeyRecord } from '../pipeline/keyring.js';
 import type { Verdict } from '../pipeline/verdict.js';
 import type { Exchange } from '../server/exchange.js';
 import type { GatewayState } from '../server/state.js';
-import type { AdmitResult } from '../store/types.js';
+import type { AdmitResult, LimitCheck } from '../store/types.js';
+
+/** What a surface adds to the one store call (optional; tool surface). */
+export interface AdmitExtras {
+  readonly subjects?: readonly string[];
+  readonly limits?: readonly LimitCheck[];
+}
 
 export interface Surface {
   readonly name: SurfaceName;
   /** Find and classify the credential (may read the body, e.g. to verify a SigV4 payload hash). */
   classify(ex: Exchange, state: GatewayState): Classification | Promise<Classification>;
+  /** A network policy of the surface's own (per-route CIDR lists), on top of the global one. */
+  networkAllowed?(ex: Exchange, state: GatewayState): boolean;
+  /** More block subjects and limits for store.admit (called after classify, for accepted credentials). */
+  admitExtras?(ex: Exchange, state: GatewayState): AdmitExtras;
   /** Estimated tokens of the request before reading it (persona usage headers); 0 if unknown. */
   estimateTokens?(ex: Exchange): number;
   forward(ex: Exchange, record: KeyRecord, state: GatewayState): Promise<void>;
