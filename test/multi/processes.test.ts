@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
+import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { adminRedis, deleteKeys, REDIS_PORT, runPrefix, scanKeys, TcpProxy } from '../store/helpers.js';
 import {
   CANARY_SECRET,
@@ -35,11 +36,11 @@ const LURE_MAX = 3;
 
 function sharedConfig(prefix: string): Record<string, unknown> {
   return {
-    upstreams: { decoy: { type: 'decoy' } },
+    upstreams: { real: { type: 'openai', url: upstream.url } },
     trusted_proxies: ['127.0.0.1/32'],
     canary_secret: CANARY_SECRET,
     keys: [
-      { name: 'valid', key: VALID, class: 'valid', upstream: 'decoy' },
+      { name: 'valid', key: VALID, class: 'valid', upstream: 'real' },
       { name: 'lure-threshold', key: LURE, class: 'lure', campaign: 'multi', max_requests: LURE_MAX, block_duration: '10m' },
       { name: 'lure-canary', key: LURE_CANARY, class: 'lure', campaign: 'multi-canary', max_requests: 1000, reply: 'Staging is at {{canary:url}} for now.' },
     ],
@@ -50,16 +51,19 @@ function sharedConfig(prefix: string): Record<string, unknown> {
 
 let tmp: string;
 let redis: Redis;
+let upstream: FakeUpstream;
 const prefixes: string[] = [];
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'hg-multi-proc-'));
   redis = adminRedis();
+  upstream = await startFakeUpstream(); // valid keys are forwarded here by both processes
 });
 
 afterAll(async () => {
   for (const prefix of prefixes) await deleteKeys(redis, prefix);
   redis.disconnect();
+  await upstream.close();
   await rm(tmp, { recursive: true, force: true });
 });
 
@@ -114,8 +118,10 @@ describe.skipIf(!DIST_READY)('two honeygate processes share one Redis', () => {
   it('a rate limit is shared: 4 per minute across both, then 429 on both', async () => {
     const tenant = { 'x-tenant': `acme-${prefix}` };
     const statuses: number[] = [];
+    const forwarded = upstream.requests.length;
     for (const instance of [a, b, a, b, a, b]) statuses.push((await outcome(chat(sdk(instance.url, VALID, '198.51.100.7', tenant)))).status);
     expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+    expect(upstream.requests.length - forwarded).toBe(4); // refused requests never reach the upstream
     const refused = await outcome(chat(sdk(b.url, VALID, '198.51.100.8', tenant)));
     expect(refused).toEqual({ status: 429, code: 'rate_limit_exceeded' });
     // another tenant has its own budget
