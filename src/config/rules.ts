@@ -49,7 +49,7 @@ export function checkRules(config: Config): ConfigIssue[] {
       checkLureUpstream(k.upstream ?? config.lure_defaults.upstream, k.upstream !== undefined ? `keys.${i}.upstream` : 'lure_defaults.upstream');
     }
     if (k.class === 'valid') {
-      for (const field of ['prompt', 'reply', 'max_requests', 'block_duration', 'response_delay', 'campaign', 'placement'] as const) {
+      for (const field of ['prompt', 'reply', 'max_requests', 'block_duration', 'response_delay', 'realistic_timing', 'campaign', 'placement'] as const) {
         if (k[field] !== undefined) issues.push({ level: 'warning', path: `keys.${i}.${field}`, message: `ignored on a valid key (lure keys only)` });
       }
     }

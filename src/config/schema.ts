@@ -49,6 +49,10 @@ const lureFields = {
   max_requests: z.number().int().min(0).optional().describe('lure requests answered before the quota error and block'),
   block_duration: duration.optional().describe('how long a client IP stays blocked after the threshold'),
   response_delay: duration.optional().describe('delay added to each lure answer (tarpit)'),
+  realistic_timing: z
+    .boolean()
+    .optional()
+    .describe("the decoy takes as long as a real model would (and reports that time in openai-processing-ms); false answers at once"),
 };
 
 export const keySchema = z
@@ -165,6 +169,7 @@ export const configSchema = z
         max_requests: z.number().int().min(0).default(25),
         block_duration: duration.default(86_400_000),
         response_delay: duration.default(0),
+        realistic_timing: z.boolean().default(true).describe('decoy answers take a real model’s time'),
         upstream: z.string().default('decoy'),
       })
       .strict()
@@ -173,6 +178,7 @@ export const configSchema = z
         max_requests: 25,
         block_duration: 86_400_000,
         response_delay: 0,
+        realistic_timing: true,
         upstream: 'decoy',
       }),
     upstreams: z

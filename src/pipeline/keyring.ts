@@ -14,6 +14,8 @@ export interface LurePolicy {
   readonly maxRequests: number;
   readonly blockDurationMs: number;
   readonly responseDelayMs: number;
+  /** the decoy waits a real model's time (deception/decoy/pacing.ts) */
+  readonly realisticTiming: boolean;
 }
 
 export interface KeyRecord {

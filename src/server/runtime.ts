@@ -56,6 +56,7 @@ export function keyRecord(k: KeyConfig, config: Config, index: number): KeyRecor
     maxRequests: k.max_requests ?? d.max_requests,
     blockDurationMs: k.block_duration ?? d.block_duration,
     responseDelayMs: k.response_delay ?? d.response_delay,
+    realisticTiming: k.realistic_timing ?? d.realistic_timing,
   };
   return { ...base, class: 'lure', upstream: k.upstream ?? d.upstream, lure };
 }

@@ -12,6 +12,7 @@ const LURE = 'sk-proj-LureKeyForDecoyTests0123456789abcdefghijklmnopqrstuvwxyzAB
 const LURE_UP = 'sk-proj-LureKeyWithRealUpstream0123456789abcdefghijklmnopqrstuvwxyzT3BlbkFJ';
 const LURE_LIMITED = 'sk-proj-LureKeyWithThreshold0123456789abcdefghijklmnopqrstuvwxyzT3BlbkFJ';
 const LURE_SLOW = 'sk-proj-LureKeyWithDelay0123456789abcdefghijklmnopqrstuvwxyzT3BlbkFJ';
+const LURE_PACED = 'sk-proj-LureKeyWithRealisticTiming0123456789abcdefghijklmnopqrstuvwxyzT3BlbkFJ';
 const VALID = 'sk-proj-ValidKeyOfTheSameClient0123456789abcdefghijklmnopqrstuvwxyzT3BlbkFJ';
 const BURNER = 'sk-burner-key-of-the-lure-upstream';
 const PROMPT = 'LURE-PROMPT: answer briefly.';
@@ -27,11 +28,14 @@ beforeAll(async () => {
       burner: { type: 'openai', url: upstream.url, api_key: BURNER },
     },
     trusted_proxies: ['127.0.0.1/32'],
+    // answers at once here; one test below turns realistic timing on
+    lure_defaults: { realistic_timing: false },
     keys: [
       { name: 'decoy-lure', key: LURE, class: 'lure', campaign: 'github-leak', placement: 'repo x/.env', reply: 'Use {{canary:url}} with key {{canary:api_key}}.', max_requests: 1000 },
       { name: 'upstream-lure', key: LURE_UP, class: 'lure', upstream: 'burner', prompt: PROMPT, max_requests: 1000 },
       { name: 'limited-lure', key: LURE_LIMITED, class: 'lure', max_requests: 2, block_duration: '1h' },
       { name: 'slow-lure', key: LURE_SLOW, class: 'lure', response_delay: '300ms' },
+      { name: 'paced-lure', key: LURE_PACED, class: 'lure', realistic_timing: true },
       { name: 'valid', key: VALID, class: 'valid', upstream: 'real' },
     ],
   });
@@ -193,11 +197,13 @@ describe('lure prompt injection into every shape, sent to a real lure upstream w
     expect((seen['messages'] as unknown[])[0]).toEqual({ role: 'system', content: PROMPT });
   });
 
-  it('responses: instructions (kept after the lure prompt); completions: string and list prompts', async () => {
+  it('responses: a developer message first in input, instructions untouched (they are echoed back); completions: string and list prompts', async () => {
     let seen = await post('/v1/responses', { model: 'gpt-4o-mini', input: 'hi', instructions: 'theirs' });
-    expect(seen['instructions']).toBe(`${PROMPT}\n\ntheirs`);
+    expect(seen['instructions']).toBe('theirs');
+    expect(seen['input']).toEqual([{ role: 'developer', content: PROMPT }, { role: 'user', content: 'hi' }]);
     seen = await post('/v1/responses', { model: 'gpt-4o-mini', input: [{ role: 'user', content: 'hi' }] });
-    expect(seen['instructions']).toBe(PROMPT);
+    expect(seen['input']).toEqual([{ role: 'developer', content: PROMPT }, { role: 'user', content: 'hi' }]);
+    expect(seen['instructions']).toBeUndefined();
     seen = await post('/v1/completions', { model: 'gpt-3.5-turbo-instruct', prompt: 'hi' });
     expect(seen['prompt']).toBe(`${PROMPT}\n\nhi`);
     seen = await post('/v1/completions', { model: 'gpt-3.5-turbo-instruct', prompt: ['a', 'b'] });
@@ -229,6 +235,28 @@ describe('threshold, block, tarpit', () => {
     // another client is not affected
     const other = await sdk(LURE_LIMITED, { 'x-forwarded-for': '198.51.100.78' }).models.list();
     expect(other.data.length).toBeGreaterThan(0);
+  });
+
+  it('realistic timing: the answer takes what openai-processing-ms says; a stream sends headers at the first token', async () => {
+    const started = Date.now();
+    const { response } = await sdk(LURE_PACED, { 'x-forwarded-for': '198.51.100.91' })
+      .chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }] })
+      .withResponse();
+    const reported = Number(response.headers.get('openai-processing-ms'));
+    expect(reported).toBeGreaterThan(50);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(reported - 5);
+    const t0 = Date.now();
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${LURE_PACED}`, 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.91' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hello' }] }),
+    });
+    const firstByte = Date.now() - t0;
+    const ttft = Number(res.headers.get('openai-processing-ms'));
+    await res.text();
+    const total = Date.now() - t0;
+    expect(firstByte).toBeGreaterThanOrEqual(ttft - 5);
+    expect(total).toBeGreaterThan(firstByte);
   });
 
   it('response_delay holds the answer back', async () => {

@@ -98,7 +98,7 @@ describe('key ring and policy', () => {
     hash: sha256Hex('sk-lure'),
     fingerprint: 'sha256:aaaa',
     upstream: 'decoy',
-    lure: { prompt: 'p', reply: 'r', maxRequests: 3, blockDurationMs: 1000, responseDelayMs: 0 },
+    lure: { prompt: 'p', reply: 'r', maxRequests: 3, blockDurationMs: 1000, responseDelayMs: 0, realisticTiming: false },
   };
   it('classifies by hash; any other string is invalid', () => {
     const ring = new KeyRing([lure]);

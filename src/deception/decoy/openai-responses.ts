@@ -11,6 +11,7 @@ import { Float, toJson } from '../../util/json.js';
 import { ALNUM, randomChars, randomHex } from '../../util/random.js';
 import { chooseTool, isObject, obfuscation, replyText, unixNow, writeSseHead, type DecoyRequest, type DecoyResult, type Json } from './openai.js';
 import { fillSchema } from './schema-fill.js';
+import { firstTokenMs, paceJson, paceStream } from './pacing.js';
 import { anyTextTokens, streamPieces, tokenCount } from './tokens.js';
 
 const REASONING = /^(o\d|gpt-5)/;
@@ -48,7 +49,7 @@ function echoFormat(text: unknown): Json {
   return { format, verbosity };
 }
 
-export function serveResponses(req: DecoyRequest, res: ServerResponse): DecoyResult {
+export async function serveResponses(req: DecoyRequest, res: ServerResponse): Promise<DecoyResult> {
   const body = req.body ?? {};
   const requested = body['model'];
   if (typeof requested !== 'string' || requested === '') {
@@ -130,15 +131,14 @@ export function serveResponses(req: DecoyRequest, res: ServerResponse): DecoyRes
   const requestedTier = typeof body['service_tier'] === 'string' ? body['service_tier'] : 'auto';
 
   if (body['stream'] === true) {
-    writeSseHead(res, req, processingMs, 'responses');
     let seq = 0;
-    let out = '';
+    const out: string[] = [];
     const emit = (type: string, fields: Json): void => {
       // [REC] every event writes `type` first, then its other keys in alphabetical order
       const event: Json = { type };
       const all: Json = { ...fields, sequence_number: seq++ };
       for (const k of Object.keys(all).sort()) event[k] = all[k];
-      out += `event: ${type}\ndata: ${toJson(event, COMPACT)}\n\n`;
+      out.push(`event: ${type}\ndata: ${toJson(event, COMPACT)}\n\n`);
     };
     emit('response.created', { response: responseObject('in_progress', [], null, requestedTier, null) });
     emit('response.in_progress', { response: responseObject('in_progress', [], null, requestedTier, null) });
@@ -165,9 +165,10 @@ export function serveResponses(req: DecoyRequest, res: ServerResponse): DecoyRes
       emit('response.output_item.done', { item: finalItem, output_index: index });
     }
     emit('response.completed', { response: responseObject('completed', output, usage, 'default', unixNow()) });
-    res.end(req.head ? undefined : out);
+    await paceStream(res, req.pace, processingMs, () => writeSseHead(res, req, firstTokenMs(processingMs), 'responses'), out, req.head);
     return { status: 200, model, promptTokens: inputTokens, completionTokens: outputTokens + reasoningTokens };
   }
+  await paceJson(req.pace, processingMs);
   writeOpenAIJson(res, 200, responseObject('completed', output, usage, 'default', unixNow()), 'responses', {
     account: req.headers,
     processingMs,

@@ -12,6 +12,7 @@ import { writeOpenAIErrorBody, writeOpenAIJson } from '../../surfaces/openai/ren
 import { openaiHeaders, openaiRequestId, type AccountHeaders } from '../../surfaces/openai/headers.js';
 import type { OpenAIEndpoint } from '../../surfaces/openai/protocol.js';
 import { writeHeadRaw } from '../../util/write-head.js';
+import { firstTokenMs, paceJson, paceStream } from './pacing.js';
 import { fillSchema } from './schema-fill.js';
 import { chatPromptTokens, streamPieces, tokenCount, anyTextTokens } from './tokens.js';
 import { serveResponses } from './openai-responses.js';
@@ -46,6 +47,8 @@ export interface DecoyRequest {
   /** the controlled answer text (canaries already filled in) */
   readonly reply: string;
   readonly head: boolean;
+  /** wait as long as a real model would (pacing.ts) */
+  readonly pace: boolean;
 }
 
 export interface DecoyResult {
@@ -133,7 +136,7 @@ export function writeSseHead(res: ServerResponse, req: DecoyRequest, processingM
   return requestId;
 }
 
-function serveChat(req: DecoyRequest, res: ServerResponse): DecoyResult {
+async function serveChat(req: DecoyRequest, res: ServerResponse): Promise<DecoyResult> {
   const body = req.body ?? {};
   const requested = body['model'];
   if (typeof requested !== 'string' || requested === '') return badRequest(res, req, "you must provide a model parameter", null, null);
@@ -161,29 +164,27 @@ function serveChat(req: DecoyRequest, res: ServerResponse): DecoyResult {
     const streamOptions = isObject(body['stream_options']) ? body['stream_options'] : {};
     const includeUsage = streamOptions['include_usage'] === true;
     const obfuscate = streamOptions['include_obfuscation'] !== false;
-    writeSseHead(res, req, processingMs, 'chat');
     const chunk = (choices: unknown[], usage?: Json | null): string => {
       const c: Json = { id, object: 'chat.completion.chunk', created, model, service_tier: 'default', system_fingerprint: fingerprint, choices };
       if (includeUsage) c['usage'] = usage ?? null;
       if (obfuscate) c['obfuscation'] = obfuscation();
       return `data: ${JSON.stringify(c)}\n\n`;
     };
-    let out = '';
+    const out: string[] = [];
     for (let index = 0; index < n; index++) {
       if (tool) {
-        out += chunk([{ index, delta: { role: 'assistant', content: null, tool_calls: [{ index: 0, id: toolCallId(), type: 'function', function: { name: tool.name, arguments: '' } }], refusal: null }, logprobs: null, finish_reason: null }]);
-        for (const piece of streamPieces(args)) out += chunk([{ index, delta: { tool_calls: [{ index: 0, function: { arguments: piece } }] }, logprobs: null, finish_reason: null }]);
-        out += chunk([{ index, delta: {}, logprobs: null, finish_reason: 'tool_calls' }]);
+        out.push(chunk([{ index, delta: { role: 'assistant', content: null, tool_calls: [{ index: 0, id: toolCallId(), type: 'function', function: { name: tool.name, arguments: '' } }], refusal: null }, logprobs: null, finish_reason: null }]));
+        for (const piece of streamPieces(args)) out.push(chunk([{ index, delta: { tool_calls: [{ index: 0, function: { arguments: piece } }] }, logprobs: null, finish_reason: null }]));
+        out.push(chunk([{ index, delta: {}, logprobs: null, finish_reason: 'tool_calls' }]));
       } else {
-        out += chunk([{ index, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }]);
-        for (const piece of streamPieces(text)) out += chunk([{ index, delta: { content: piece }, logprobs: null, finish_reason: null }]);
-        out += chunk([{ index, delta: {}, logprobs: null, finish_reason: 'stop' }]);
+        out.push(chunk([{ index, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }]));
+        for (const piece of streamPieces(text)) out.push(chunk([{ index, delta: { content: piece }, logprobs: null, finish_reason: null }]));
+        out.push(chunk([{ index, delta: {}, logprobs: null, finish_reason: 'stop' }]));
       }
     }
-    if (includeUsage) out += chunk([], chatUsage(promptTokens, completionTokens));
-    out += 'data: [DONE]\n\n';
-    if (req.head) res.end();
-    else res.end(out);
+    if (includeUsage) out.push(chunk([], chatUsage(promptTokens, completionTokens)));
+    out.push('data: [DONE]\n\n');
+    await paceStream(res, req.pace, processingMs, () => writeSseHead(res, req, firstTokenMs(processingMs), 'chat'), out, req.head);
     return { status: 200, model, promptTokens, completionTokens };
   }
 
@@ -195,6 +196,7 @@ function serveChat(req: DecoyRequest, res: ServerResponse): DecoyResult {
     logprobs: null,
     finish_reason: tool ? 'tool_calls' : 'stop',
   }));
+  await paceJson(req.pace, processingMs);
   writeOpenAIJson(
     res,
     200,
@@ -207,7 +209,7 @@ function serveChat(req: DecoyRequest, res: ServerResponse): DecoyResult {
 
 const COMPLETION_MODELS = /^(gpt-3\.5-turbo-instruct|davinci-002|babbage-002)/;
 
-function serveCompletions(req: DecoyRequest, res: ServerResponse): DecoyResult {
+async function serveCompletions(req: DecoyRequest, res: ServerResponse): Promise<DecoyResult> {
   const body = req.body ?? {};
   const requested = body['model'];
   if (typeof requested !== 'string' || requested === '') return badRequest(res, req, 'you must provide a model parameter', null, null);
@@ -229,16 +231,15 @@ function serveCompletions(req: DecoyRequest, res: ServerResponse): DecoyResult {
   const created = unixNow();
   const processingMs = req.account.processingMs(Math.random, completionTokens);
   if (body['stream'] === true) {
-    writeSseHead(res, req, processingMs, 'chat');
-    let out = '';
     const pieces = streamPieces(req.reply);
-    pieces.forEach((piece, i) => {
-      out += `data: ${JSON.stringify({ id, object: 'text_completion', created, choices: [{ text: piece, index: 0, logprobs: null, finish_reason: i === pieces.length - 1 ? 'stop' : null }], model })}\n\n`;
-    });
-    out += 'data: [DONE]\n\n';
-    res.end(req.head ? undefined : out);
+    const out = pieces.map(
+      (piece, i) => `data: ${JSON.stringify({ id, object: 'text_completion', created, choices: [{ text: piece, index: 0, logprobs: null, finish_reason: i === pieces.length - 1 ? 'stop' : null }], model })}\n\n`,
+    );
+    out.push('data: [DONE]\n\n');
+    await paceStream(res, req.pace, processingMs, () => writeSseHead(res, req, firstTokenMs(processingMs), 'chat'), out, req.head);
     return { status: 200, model, promptTokens, completionTokens };
   }
+  await paceJson(req.pace, processingMs);
   writeOpenAIJson(
     res,
     200,
@@ -280,7 +281,7 @@ function embed(text: string, dims: number): Float32Array {
   return out;
 }
 
-function serveEmbeddings(req: DecoyRequest, res: ServerResponse): DecoyResult {
+async function serveEmbeddings(req: DecoyRequest, res: ServerResponse): Promise<DecoyResult> {
   const body = req.body ?? {};
   const requested = body['model'];
   if (typeof requested !== 'string' || requested === '') return badRequest(res, req, 'you must provide a model parameter', null, null);
@@ -306,12 +307,14 @@ function serveEmbeddings(req: DecoyRequest, res: ServerResponse): DecoyResult {
     };
   });
   const promptTokens = inputs.reduce((n, t) => n + tokenCount(t), 0);
+  const processingMs = req.account.processingMs(Math.random, 0);
+  await paceJson(req.pace, processingMs);
   writeOpenAIJson(
     res,
     200,
     { object: 'list', data, model: base, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } },
     'embeddings',
-    { account: req.headers, processingMs: req.account.processingMs(Math.random, 0), model: base, head: req.head },
+    { account: req.headers, processingMs, model: base, head: req.head },
   );
   return { status: 200, model: base, promptTokens, completionTokens: 0 };
 }
@@ -357,7 +360,7 @@ function serveOther(req: DecoyRequest, res: ServerResponse): DecoyResult {
   return badRequest(res, req, "'$' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", null, null);
 }
 
-export function serveOpenAIDecoy(req: DecoyRequest, res: ServerResponse): DecoyResult {
+export async function serveOpenAIDecoy(req: DecoyRequest, res: ServerResponse): Promise<DecoyResult> {
   switch (req.endpoint) {
     case 'chat.completions':
       return req.method === 'GET' ? serveOther(req, res) : serveChat(req, res);

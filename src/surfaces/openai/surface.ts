@@ -131,8 +131,9 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
   if (!upstream || upstream.kind === 'decoy') {
     // the decoy needs no prompt: it is told what to say; it answers the client's own body
     ex.lure = { ...ex.lure, injected: false };
-    const result = serveOpenAIDecoy(
-      { endpoint, method: m, path: ex.path, ...(route.param !== undefined ? { param: route.param } : {}), body, account: persona.persona, headers, reply: minted.text, head },
+    const pace = lure?.realisticTiming ?? state.runtime.config.lure_defaults.realistic_timing;
+    const result = await serveOpenAIDecoy(
+      { endpoint, method: m, path: ex.path, ...(route.param !== undefined ? { param: route.param } : {}), body, account: persona.persona, headers, reply: minted.text, head, pace },
       ex.res,
     );
     if (ex.model === undefined && result.model !== undefined) ex.model = result.model;
