@@ -11,6 +11,7 @@ const COMMANDS: Readonly<Record<string, { readonly summary: string; readonly loa
   'check-config': { summary: 'validate a config file; every problem with its path', load: async () => (await import('./check-config.js')).runCheckConfig },
   schema: { summary: 'print the JSON Schema of the config file (for editors)', load: async () => (await import('./schema.js')).runSchema },
   keys: { summary: 'mint lure/valid keys, list keys (never shown again)', load: async () => (await import('./keys.js')).runKeys },
+  secrets: { summary: 'mint a service secret for a tool route (shown once)', load: async () => (await import('./secrets.js')).runSecrets },
   events: { summary: 'query recorded events', load: async () => (await import('./events.js')).runEvents },
   sim: { summary: 'simulate LLM API client traffic', load: async () => (await import('./sim.js')).runSim },
 };
