@@ -73,9 +73,14 @@ export interface ParsedQuery {
 export function parseQuery(query: unknown, now: number, extra: Readonly<Record<string, z.ZodType<string>>> = {}): ParsedQuery {
   const raw = (query ?? {}) as Record<string, unknown>;
   const issues: QueryIssue[] = [];
-  const values: Record<string, string> = {};
+  // no prototype: a parameter named __proto__ or constructor is just an unknown name
+  const values: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [key, value] of Object.entries(raw)) {
-    const schema = (FILTER_FIELDS as Record<string, z.ZodType<string>>)[key] ?? extra[key];
+    const schema = Object.hasOwn(FILTER_FIELDS, key)
+      ? (FILTER_FIELDS as Record<string, z.ZodType<string>>)[key]
+      : Object.hasOwn(extra, key)
+        ? extra[key]
+        : undefined;
     if (schema === undefined) {
       issues.push({ path: key.slice(0, 64), message: 'unknown parameter' });
       continue;

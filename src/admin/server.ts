@@ -126,6 +126,8 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer | n
     routerOptions: { maxParamLength: 600, caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
   });
 
+  // JSON (the API) and the login form only: anything else is 415
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8')));
   });
