@@ -217,4 +217,17 @@ describe('fail_open', () => {
     expect((await timedChat(a.url, VALID, '192.0.2.60')).status).toBe(200);
     expect(a.gateway.state.store.health()).toMatchObject({ ok: true, degraded: false });
   });
+
+  it('the trade-off (docs/multi-instance.md): a client blocked in Redis before the outage is served by the degraded instance', async () => {
+    const ip = '198.51.100.123';
+    await b.gateway.state.store.block(`ip:${ip}`, 60_000, 'manual');
+    expect((await timedChat(a.url, VALID, ip)).status).toBe(429);
+    const recovered = a.events.filter(systemEvent('store:recovered')).length;
+    relay.stall();
+    expect((await timedChat(a.url, VALID, ip)).status).toBe(200); // the block lives in Redis only
+    expect((await timedChat(b.url, VALID, ip)).status).toBe(429);
+    relay.resume();
+    await waitFor(() => a.events.filter(systemEvent('store:recovered')).length === recovered + 1, 5000, 'store:recovered');
+    expect((await timedChat(a.url, VALID, ip)).status).toBe(429);
+  });
 });
