@@ -2,9 +2,12 @@
  * `honeygate serve [--config FILE] [--host H] [--port P]`.
  * With no config it runs the offline demo: one valid and one lure key minted in the real OpenAI
  * format and printed once (never written anywhere), the built-in decoy as everyone's upstream,
- * the memory store, events under ./data/. SIGHUP reloads the config file (an invalid one keeps the
- * old config and reports every error); SIGTERM/SIGINT drain in-flight requests and flush every sink.
+ * the memory store, events under ./data/, the admin API and dashboard on loopback (its token printed
+ * once too). SIGHUP and POST /api/v1/reload reload the config file (an invalid one keeps the old
+ * config and reports every error); SIGTERM/SIGINT drain in-flight requests and flush every sink.
  */
+import { randomBytes } from 'node:crypto';
+import { formatReport, Reloader, startAdmin, type AdminServer } from '../admin/index.js';
 import { formatIssue } from '../config/issues.js';
 import { loadConfigFile, loadConfigObject } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -18,6 +21,8 @@ import { parseArgs } from 'node:util';
 export interface DemoKeys {
   readonly valid: string;
   readonly lure: string;
+  /** the demo's admin token (dashboard sign-in) */
+  readonly admin?: string;
 }
 
 /** The embedded default: everything offline, loopback only. */
@@ -40,6 +45,7 @@ export async function demoConfig(keys: DemoKeys, env: NodeJS.ProcessEnv): Promis
         },
       ],
       events: { dir: './data' },
+      ...(keys.admin !== undefined ? { admin: { token: keys.admin } } : {}),
     },
     { env },
   );
@@ -47,7 +53,7 @@ export async function demoConfig(keys: DemoKeys, env: NodeJS.ProcessEnv): Promis
   return config;
 }
 
-function demoBanner(url: string, keys: DemoKeys): string {
+function demoBanner(url: string, keys: DemoKeys, adminUrl: string | undefined): string {
   const curl = (key: string): string =>
     `curl ${url}/v1/chat/completions -H "Authorization: Bearer ${key}" -H "Content-Type: application/json" \\\n    -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello"}]}'`;
   return [
@@ -64,6 +70,7 @@ function demoBanner(url: string, keys: DemoKeys): string {
     'Try a wrong key:',
     `  ${curl('sk-wrong-key-1234567890')}`,
     '',
+    ...(adminUrl !== undefined && keys.admin !== undefined ? [`Dashboard: ${adminUrl}/dashboard/ (sign in with the admin token ${keys.admin})`, ''] : []),
     'Events are written to ./data/events.jsonl. Stop with Ctrl-C.',
     '',
   ].join('\n');
@@ -95,7 +102,7 @@ export async function runServe(io: CliIO): Promise<number> {
       for (const w of loaded.warnings) io.stderr.write(`${file}: ${formatIssue(w)}\n`);
       config = loaded.config;
     } else {
-      demo = { valid: mintOpenAIKey('project'), lure: mintOpenAIKey('project') };
+      demo = { valid: mintOpenAIKey('project'), lure: mintOpenAIKey('project'), admin: randomBytes(32).toString('base64url') };
       config = await demoConfig(demo, io.env);
     }
   } catch (e: unknown) {
@@ -105,28 +112,32 @@ export async function runServe(io: CliIO): Promise<number> {
 
   const bus = new EventBus();
   let sinks;
-  let gateway: Gateway;
+  let gateway: Gateway | undefined;
+  let admin: AdminServer | null;
+  let reloader: Reloader;
   try {
     sinks = await createSinks(config.events, bus);
     gateway = await startGateway(config, { bus, ...(args.values.host !== undefined ? { host: args.values.host } : {}), ...(port !== undefined ? { port } : {}) });
+    const running = gateway;
+    reloader = new Reloader({ file, env: io.env, current: () => running.state.runtime.config, apply: (next) => running.reload(next), bus });
+    admin = await startAdmin({ gateway, sinks, reloader, log: (line) => io.stderr.write(`${line}\n`) }).catch((e: unknown) => {
+      if (demo === null) throw e; // a configured admin listener that cannot bind stops the start; the demo goes on without it
+      io.stderr.write(`honeygate: admin listener off: ${e instanceof Error ? e.message : String(e)}\n`);
+      return null;
+    });
   } catch (e: unknown) {
     io.stderr.write(`honeygate: cannot start: ${e instanceof Error ? e.message : String(e)}\n`);
+    await gateway?.close();
     await sinks?.close();
     return EXIT_FAILURE;
   }
-  io.stdout.write(demo ? demoBanner(gateway.url, demo) : `honeygate listening on ${gateway.url}\n`);
+  io.stdout.write(demo ? demoBanner(gateway.url, demo, admin?.url) : `honeygate listening on ${gateway.url}\n`);
   const storeHealth = gateway.state.store.health();
   if (!storeHealth.ok) io.stderr.write(`honeygate: state store not reachable yet (${storeHealth.detail ?? 'unavailable'}); it is retried in the background\n`);
 
   const onHup = (): void => {
     if (file === undefined) return;
-    loadConfigFile(file, io.env).then(
-      async (loaded) => {
-        await gateway.reload(loaded.config);
-        io.stderr.write(`honeygate: config reloaded from ${file}\n`);
-      },
-      (e: unknown) => io.stderr.write(`honeygate: reload refused, keeping the running config:\n${e instanceof Error ? e.message : String(e)}\n`),
-    );
+    void reloader.reload('sighup').then((report) => io.stderr.write(formatReport(report)));
   };
   process.on('SIGHUP', onHup);
   await new Promise<void>((resolve) => {
@@ -137,6 +148,7 @@ export async function runServe(io: CliIO): Promise<number> {
   });
   process.off('SIGHUP', onHup);
   io.stderr.write('honeygate: draining in-flight requests and flushing events…\n');
+  await admin?.close();
   await gateway.close();
   await sinks.close();
   return 0;
