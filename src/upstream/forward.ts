@@ -168,6 +168,8 @@ export class HttpUpstream {
             return new Writable({ write: (_chunk, _enc, done) => done() });
           }
           res.writeHead(statusCode, responseHeadersForClient(upHeaders as Record<string, string | string[] | undefined>) as string[]);
+          // an event stream may stay silent for long (an MCP server's GET stream): send its head now, not with the first event
+          if (/^text\/event-stream/i.test(String(upHeaders['content-type'] ?? ''))) res.flushHeaders();
           return res;
         },
       );
