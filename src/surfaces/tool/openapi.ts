@@ -7,6 +7,7 @@
  * This module is the one place that touches openapi-backend.
  */
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { OpenAPIBackend, type Document } from 'openapi-backend';
 import { parse as parseYaml } from 'yaml';
 
@@ -35,6 +36,25 @@ export interface OpenApiRequest {
 
 const MAX_PROBLEMS = 5;
 
+/** The string formats OpenAPI documents use most (JSON Schema 2020-12 §7.3); others are not checked. */
+const FORMATS = {
+  uri: (s: string): boolean => URL.canParse(s),
+  url: (s: string): boolean => URL.canParse(s),
+  email: /^[^\s@]+@[^\s@]+\.[^\s@]+$/,
+  uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+  date: /^\d{4}-\d{2}-\d{2}$/,
+  'date-time': /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/,
+  ipv4: (s: string): boolean => isIP(s) === 4,
+  ipv6: (s: string): boolean => isIP(s) === 6,
+  int32: true,
+  int64: true,
+  float: true,
+  double: true,
+  byte: true,
+  binary: true,
+  password: true,
+};
+
 export class OpenApiGuard {
   readonly #api: OpenAPIBackend;
   readonly #validateBody: boolean;
@@ -61,7 +81,7 @@ export class OpenApiGuard {
       validate: true,
       ignoreTrailingSlashes: true,
       coerceTypes: true,
-      ajvOpts: { allErrors: true, strict: false },
+      ajvOpts: { allErrors: true, strict: false, logger: false, formats: FORMATS },
     });
     await api.init();
     return new OpenApiGuard(api, validateBody);
@@ -86,11 +106,6 @@ export class OpenApiGuard {
     const problems = (result.errors ?? []).slice(0, MAX_PROBLEMS).map((e) => `${e.instancePath === '' ? '(request)' : e.instancePath} ${e.message ?? 'is invalid'}`);
     if (!this.#validateBody && problems.every((p) => p.startsWith('/requestBody'))) return { kind: 'ok', operation };
     return { kind: 'invalid', operation, problems };
-  }
-
-  /** Does the operation take a request body? (then the body is read and validated) */
-  hasOperations(): boolean {
-    return this.#api.getOperations().length > 0;
   }
 
   /** A plausible answer for an operation: its example, else data built from its response schema. */
