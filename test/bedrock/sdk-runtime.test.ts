@@ -82,6 +82,32 @@ describe('Converse', () => {
     expect(typeof (use?.input as Record<string, unknown>)['city']).toBe('string');
   });
 
+  it('with tools on auto, talks then calls a tool; after the tool result, answers in text', async () => {
+    const tools = { tools: [{ toolSpec: { name: 'lookup', inputSchema: { json: { type: 'object', properties: { query: { type: 'string' } }, required: ['query'] } } } }] };
+    const first = await client.send(
+      new ConverseCommand({ modelId: 'us.anthropic.claude-sonnet-4-6', messages: [{ role: 'user', content: [{ text: 'find the release notes' }] }], toolConfig: tools }),
+    );
+    expect(first.stopReason).toBe('tool_use');
+    const content = first.output?.message?.content ?? [];
+    expect(content[0]?.text).toBe(LURE_TEXT);
+    const use = content[1]?.toolUse;
+    expect(use?.name).toBe('lookup');
+    const second = await client.send(
+      new ConverseCommand({
+        modelId: 'us.anthropic.claude-sonnet-4-6',
+        toolConfig: tools,
+        messages: [
+          { role: 'user', content: [{ text: 'find the release notes' }] },
+          { role: 'assistant', content },
+          { role: 'user', content: [{ toolResult: { toolUseId: use?.toolUseId ?? '', content: [{ text: 'notes: v2 shipped' }] } }] },
+        ],
+      }),
+    );
+    expect(second.stopReason).toBe('end_turn');
+    expect(second.output?.message?.content).toEqual([{ text: LURE_TEXT }]);
+    expect(second.usage?.inputTokens).toBeGreaterThan(first.usage?.inputTokens ?? 0);
+  });
+
   it('refuses an unknown model id as the service does', async () => {
     await expect(
       client.send(new ConverseCommand({ modelId: 'us.amazon.nova-micro-v1:O', messages: [{ role: 'user', content: [{ text: 'hello' }] }] })),

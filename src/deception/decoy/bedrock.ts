@@ -160,29 +160,47 @@ function chunkPieces(pieces: readonly string[], rand: RandomFn): string[] {
 interface ToolRequest {
   readonly name: string;
   readonly schema: unknown;
+  /** `any`/`tool` choices force a call with no text; `auto` lets the model talk first */
+  readonly forced: boolean;
 }
 
-/** The tool a request forces (Converse `toolChoice.any|tool`, Anthropic `tool_choice.type any|tool`). */
-function forcedTool(operation: BedrockOperation, family: ModelFamily, body: Json): ToolRequest | null {
+/** Whether the last turn is a fresh user message (not tool results coming back). */
+function lastTurnIsUserAsk(messages: unknown): boolean {
+  if (!Array.isArray(messages) || messages.length === 0) return false;
+  const last: unknown = messages[messages.length - 1];
+  if (!isObject(last) || last['role'] !== 'user') return false;
+  const content = last['content'];
+  if (!Array.isArray(content)) return true;
+  return !content.some((b) => isObject(b) && ('toolResult' in b || b['type'] === 'tool_result'));
+}
+
+/**
+ * The tool the decoy calls, as an agentic model would: the one a `tool` choice names, the first
+ * one for `any`, and — with `auto` (or no choice) — the first tool when the user just asked
+ * something, after a short text; once tool results come back it answers in text.
+ */
+function chooseTool(operation: BedrockOperation, family: ModelFamily, body: Json): ToolRequest | null {
   if (operation === 'Converse' || operation === 'ConverseStream') {
     const cfg = body['toolConfig'];
     if (!isObject(cfg) || !Array.isArray(cfg['tools'])) return null;
-    const choice = cfg['toolChoice'];
-    if (!isObject(choice)) return null;
     const specs = cfg['tools'].map((t) => (isObject(t) && isObject(t['toolSpec']) ? t['toolSpec'] : null)).filter((t): t is Json => t !== null);
+    const choice = isObject(cfg['toolChoice']) ? cfg['toolChoice'] : { auto: {} };
     const wanted = isObject(choice['tool']) && typeof choice['tool']['name'] === 'string' ? choice['tool']['name'] : null;
-    if (wanted === null && !isObject(choice['any'])) return null;
+    const forced = wanted !== null || isObject(choice['any']);
+    if (!forced && !lastTurnIsUserAsk(body['messages'])) return null;
     const spec = wanted === null ? specs[0] : specs.find((s) => s['name'] === wanted);
     if (!spec || typeof spec['name'] !== 'string') return null;
-    return { name: spec['name'], schema: isObject(spec['inputSchema']) ? spec['inputSchema']['json'] : {} };
+    return { name: spec['name'], schema: isObject(spec['inputSchema']) ? spec['inputSchema']['json'] : {}, forced };
   }
-  if (family === 'anthropic' && Array.isArray(body['tools']) && isObject(body['tool_choice'])) {
-    const choice = body['tool_choice'];
-    if (choice['type'] !== 'any' && choice['type'] !== 'tool') return null;
+  if (family === 'anthropic' && Array.isArray(body['tools'])) {
+    const choice = isObject(body['tool_choice']) ? body['tool_choice'] : { type: 'auto' };
+    if (choice['type'] === 'none') return null;
+    const forced = choice['type'] === 'any' || choice['type'] === 'tool';
+    if (!forced && !lastTurnIsUserAsk(body['messages'])) return null;
     const tools = body['tools'].filter((t): t is Json => isObject(t) && typeof t['name'] === 'string');
     const tool = choice['type'] === 'tool' ? tools.find((t) => t['name'] === choice['name']) : tools[0];
     if (!tool) return null;
-    return { name: tool['name'] as string, schema: tool['input_schema'] };
+    return { name: tool['name'] as string, schema: tool['input_schema'], forced };
   }
   return null;
 }
@@ -199,21 +217,20 @@ function generate(operation: BedrockOperation, family: ModelFamily, model: Catal
   const max = converse
     ? typeof cfg['maxTokens'] === 'number' ? cfg['maxTokens'] : model.maxOutputTokens
     : requestedMaxTokens(family, body) ?? DEFAULT_MAX[family] ?? model.maxOutputTokens;
-  const forced = forcedTool(operation, family, body);
+  const chosen = chooseTool(operation, family, body);
   let tool: ToolCall | undefined;
   let text = lureText;
   let stop: Generation['stop'] = 'end';
-  if (forced) {
-    const id = converse || family === 'nova' ? ids.converseTool(rand) : ids.anthropicTool(rand);
-    tool = { name: forced.name, id, input: fillSchema(forced.schema, lureText) ?? {} };
-    text = '';
-    stop = 'tool';
-  }
-  const pieces = streamPieces(text);
+  const pieces = streamPieces(chosen?.forced === true ? '' : text);
+  if (chosen?.forced === true) text = '';
   if (pieces.length > max) {
     text = pieces.slice(0, max).join('');
     pieces.length = max;
     stop = 'length';
+  } else if (chosen) {
+    const id = converse || family === 'nova' ? ids.converseTool(rand) : ids.anthropicTool(rand);
+    tool = { name: chosen.name, id, input: fillSchema(chosen.schema, lureText) ?? {} };
+    stop = 'tool';
   }
   const outputTokens = Math.max(1, tokenCount(text) + (tool ? tokenCount(JSON.stringify(tool.input)) + 12 : 0));
   const perToken = 8 + Math.floor(rand() * 18);
