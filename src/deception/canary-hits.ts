@@ -3,7 +3,7 @@
  * - an HTTP hit on a canary URL `/c/<token>`: answered exactly like any unknown OpenAI URL (so
  *   canary links are indistinguishable from the API's own 404s), then looked up and recorded;
  * - a canary API key presented to the gateway: the client gets the ordinary invalid-key answer
- *   first; the lookup runs after the response, off the request path.
+ *   first; the lookup (only for keys in a genuine provider format) runs after the response.
  * A hit whose token is known produces a `honeygate.canary` alert linked to the minting request.
  */
 import { buildCanaryEvent } from '../events/build.js';
@@ -12,6 +12,7 @@ import type { GatewayState } from '../server/state.js';
 import { writeOpenAIError } from '../surfaces/openai/render.js';
 import { clientAddress } from '../pipeline/identity.js';
 import { canaryTokenFromKey, canaryTokenFromPath } from './canary.js';
+import { detectKeyFormat } from './keygen.js';
 
 async function record(ex: Exchange, state: GatewayState, token: string, via: 'http' | 'api_key'): Promise<void> {
   const canary = await state.store.getCanary(token);
@@ -33,9 +34,13 @@ export function canaryRoute(ex: Exchange, state: GatewayState): boolean {
   return true;
 }
 
-/** After an invalid-key answer: was that key one of our canaries? */
+/**
+ * After an invalid-key answer: was that key one of our canaries? Canary keys are minted in genuine
+ * provider formats, so only a key in such a format is looked up — a flood of junk keys costs no
+ * store call; a failed lookup is dropped silently (the client already has its answer).
+ */
 export function checkCanaryKey(ex: Exchange, state: GatewayState, secret: string | undefined): void {
-  if (secret === undefined) return;
+  if (secret === undefined || detectKeyFormat(secret) === null) return;
   const token = canaryTokenFromKey(secret);
-  if (token !== null) record(ex, state, token, 'api_key').catch(report);
+  if (token !== null) record(ex, state, token, 'api_key').catch(() => undefined);
 }

@@ -50,6 +50,12 @@ export async function lureReply(ex: Exchange, record: KeyRecord, template: strin
     ...(record.campaign !== undefined ? { campaign: record.campaign } : {}),
     ...(record.placement !== undefined ? { placement: record.placement } : {}),
   }, state.canarySecret);
-  await Promise.all(minted.records.map((r) => state.store.putCanary(r, CANARY_TTL_MS)));
+  try {
+    await Promise.all(minted.records.map((r) => state.store.putCanary(r, CANARY_TTL_MS)));
+  } catch (e: unknown) {
+    // the thief still gets the answer (the values are derived, not stored); only attribution of
+    // this mint is lost, and the next request from the same attacker registers the same values again
+    process.emitWarning(`honeygate: canary registration failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
   return { text: minted.text, canaries: minted.records.map((r) => r.token) };
 }
