@@ -192,6 +192,7 @@ export async function startPrivateRedis(): Promise<{ port: number; stop: () => P
     { stdio: 'ignore' },
   );
   const probe = new Redis({ host: REDIS_HOST, port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => undefined); // refused while the server starts: the probe loop retries
   try {
     await waitFor(
       async () => {
