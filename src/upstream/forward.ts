@@ -46,6 +46,11 @@ export interface ForwardOptions {
   readonly setHeaders?: Readonly<Record<string, string>>;
   /** do not pass upstream 5xx answers through (they may carry internal detail): report them instead */
   readonly replaceServerErrors?: boolean;
+  /**
+   * called when the upstream's head arrives, before any byte goes to the client; the request event
+   * may be built (on the client's close) before `forward` resolves, so record what it needs here
+   */
+  readonly onResponse?: (status: number, headers: Readonly<Record<string, string | string[] | undefined>>, upstreamMs: number) => void;
 }
 
 export interface ForwardResult {
@@ -163,6 +168,7 @@ export class HttpUpstream {
         ({ statusCode, headers: upHeaders }) => {
           upstreamMs = performance.now() - started;
           status = statusCode;
+          options.onResponse?.(statusCode, upHeaders as Record<string, string | string[] | undefined>, upstreamMs);
           if (statusCode >= 500 && options.replaceServerErrors) {
             replaced = true;
             return new Writable({ write: (_chunk, _enc, done) => done() });

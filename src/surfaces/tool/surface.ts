@@ -380,10 +380,13 @@ async function send(ex: Exchange, call: ToolCall, upstream: HttpUpstream, keepAu
   if (route.ratePolicy !== undefined) ex.res.setHeader('RateLimit-Policy', route.ratePolicy);
   const started = performance.now();
   try {
-    const result = await upstream.forward({ method: m, path: upstreamPath(route, call), headers, body, setHeaders: set, replaceServerErrors: true }, ex.res);
+    const onResponse = (_status: number, h: Readonly<Record<string, string | string[] | undefined>>, ms: number): void => {
+      ex.upstreamMs = ms;
+      ex.stream = /^text\/event-stream/i.test(String(h['content-type'] ?? ''));
+    };
+    const result = await upstream.forward({ method: m, path: upstreamPath(route, call), headers, body, setHeaders: set, replaceServerErrors: true, onResponse }, ex.res);
     ex.upstreamMs = result.upstreamMs;
     if (result.replaced) writeProblem(ex.res, result.status === 504 ? 'HG_TOOL_UPSTREAM_TIMEOUT' : 'HG_TOOL_UPSTREAM_ERROR');
-    ex.stream = /event-stream/.test(String(ex.res.getHeader('content-type') ?? ''));
   } catch (e: unknown) {
     ex.upstreamMs = performance.now() - started;
     faultToClient(ex, e, call);
