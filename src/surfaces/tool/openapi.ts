@@ -53,7 +53,7 @@ const FORMATS = {
   byte: true,
   binary: true,
   password: true,
-};
+} as const;
 
 export class OpenApiGuard {
   readonly #api: OpenAPIBackend;
