@@ -1,0 +1,304 @@
+#!/usr/bin/env node
+// `npm run bench` — honeygate's end-to-end benchmark (issue 11). Everything on loopback, every
+// process bounded in time, the whole run under ten minutes and stopping by itself.
+//
+// Each figure is a ratio against a baseline measured in the same run, request for request:
+//   bare         node:http answering honeygate's own captured bytes (reject paths)
+//   direct       the fake upstream without any proxy
+//   least proxy  node:http + undici Pool and nothing else: the floor for a proxy on this runtime
+//   haproxy      the native reference, when installed
+// The key ratios are measured BENCH_REPS times (default 3), baselines and honeygate interleaved
+// (the order flips every repetition), and the median is reported. See bench/README.md.
+//
+// Options (environment): BENCH_DURATION=5 (s per measurement), BENCH_WARMUP=1 (s), BENCH_REPS=3,
+// BENCH_BUDGET=570 (s, hard stop), BENCH_MEM_CLIENTS=1000000, BENCH_REDIS_URL=redis://127.0.0.1:6379,
+// HONEYGATE_ROOT (a honeygate tree with bin/ and dist/; default this repo), BENCH_PROFILE=1 or
+// `--profile` (a profiling pass at the end: node --cpu-prof, profiles in bench/profiles/).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CHAT_BODY, CHAT_REQUEST, KEYS, STREAM_REQUEST } from './lib/fixtures.mjs';
+import { benchConfig, fitConfig, ROOT, startGateway } from './lib/gateway.mjs';
+import { startHaproxy } from './lib/haproxy.mjs';
+import { rawExchange } from './lib/http.mjs';
+import { chooseLoadGenerator, measure } from './lib/load.mjs';
+import { optionalPaths } from './lib/optional.mjs';
+import { jsonReady, killAll, run, startChild } from './lib/proc.mjs';
+import { summarise } from './lib/profile.mjs';
+import { openRedis } from './lib/redis.mjs';
+import { evaluate, writeReport } from './lib/report.mjs';
+
+const BENCH = fileURLToPath(new URL('.', import.meta.url));
+const env = process.env;
+const opts = {
+  duration: Number(env.BENCH_DURATION ?? 5),
+  warmup: Number(env.BENCH_WARMUP ?? 1),
+  reps: Number(env.BENCH_REPS ?? 3),
+  budgetS: Number(env.BENCH_BUDGET ?? 570),
+  memClients: Number(env.BENCH_MEM_CLIENTS ?? 1_000_000),
+  profile: process.argv.includes('--profile') || env.BENCH_PROFILE === '1',
+};
+const t0 = Date.now();
+const elapsed = () => (Date.now() - t0) / 1000;
+const left = () => opts.budgetS - elapsed();
+const log = (...a) => console.log(`[${elapsed().toFixed(0).padStart(3)}s]`, ...a);
+
+const watchdog = setTimeout(() => {
+  console.error(`bench: over the ${opts.budgetS} s budget, stopping every child`);
+  killAll();
+  process.exit(2);
+}, opts.budgetS * 1000);
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'honeygate-bench-'));
+const started = [];
+const results = {
+  meta: {},
+  runs: {},
+  sse: [],
+  redis_calls_per_request: [],
+  memory: null,
+  profiles: [],
+  skipped: [],
+  notes: [],
+};
+
+function request(key, body = CHAT_REQUEST) {
+  return {
+    method: 'POST',
+    path: '/v1/chat/completions',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body,
+  };
+}
+const REQ = { valid: request(KEYS.valid), invalid: request(KEYS.invalid), lure: request(KEYS.lure) };
+
+async function start(name, promise) {
+  const s = await promise;
+  if (s) started.push(s);
+  return s;
+}
+
+/** Warm up, then one measured run; appended to results.runs[name]. */
+async function bench(gen, name, target, req, connections, onMeasured) {
+  await measure(gen, { url: target.url, request: req, connections, durationS: opts.warmup, scratch, name: `${name}-warm` });
+  const before = onMeasured ? await onMeasured.before() : undefined;
+  const m = await measure(gen, { url: target.url, request: req, connections, durationS: opts.duration, scratch, name });
+  if (onMeasured) await onMeasured.after(before, m);
+  (results.runs[name] ??= []).push(m);
+  log(`${name.padEnd(22)} c=${String(connections).padEnd(3)} ${String(Math.round(m.rps)).padStart(6)} req/s  p50 ${m.p50} µs  p99 ${m.p99} µs${m.errors ? `  errors ${m.errors}` : ''}`);
+  return m;
+}
+
+/** Run a group's measurements in order, reversed on odd repetitions (no position favours anyone). */
+async function group(rep, items) {
+  const list = rep % 2 === 1 ? [...items].reverse() : items;
+  for (const item of list) await item();
+}
+
+async function check(what, ok, detail) {
+  if (!ok) throw new Error(`preflight: ${what} failed${detail ? `: ${detail}` : ''}`);
+}
+
+async function post(url, req) {
+  const r = await fetch(`${url}${req.path}`, { method: req.method, headers: req.headers, body: req.body });
+  return { status: r.status, text: await r.text() };
+}
+
+function commit() {
+  try {
+    const head = execFileSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
+    return `${head}${dirty ? '+dirty src' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main() {
+  const gen = await chooseLoadGenerator();
+  const redis = await openRedis();
+  results.meta = {
+    date: new Date().toISOString(),
+    honeygate: commit(),
+    node: process.version,
+    cpus: cpus().length,
+    cpu_model: cpus()[0]?.model ?? 'unknown',
+    loadavg_start: loadavg().map((x) => Math.round(x * 100) / 100),
+    generator: gen.version,
+    duration_s: opts.duration,
+    warmup_s: opts.warmup,
+    reps: opts.reps,
+    redis: redis ? `${await redis.version()} at ${redis.url}` : null,
+  };
+  log(`load generator: ${gen.version}; honeygate tree: ${ROOT}`);
+
+  // --- the servers
+  const upstream = await start('upstream', startChild('upstream', process.execPath, [join(BENCH, 'servers/upstream.mjs')], { ready: jsonReady }));
+  const least = await start('least', startChild('least-proxy', process.execPath, [join(BENCH, 'servers/least-proxy.mjs'), upstream.url], { ready: jsonReady }));
+  const haproxy = await start('haproxy', startHaproxy(upstream.port, scratch));
+  results.meta.haproxy = haproxy ? haproxy.version : null;
+  if (!haproxy) results.skipped.push({ path: 'haproxy reference', why: 'haproxy not installed (apt-get install -y haproxy)' });
+
+  const dataDir = join(scratch, 'data');
+  const baseConfig = await fitConfig(benchConfig({ upstreamUrl: upstream.url, dataDir }));
+  const gw = await start('gateway', startGateway('honeygate', baseConfig, { scratch }));
+
+  const prefix = `hgbench-${process.pid}-${Date.now()}:`;
+  let gwRedis = null;
+  if (redis) {
+    const redisConfig = await fitConfig(benchConfig({ upstreamUrl: upstream.url, dataDir: join(scratch, 'data-redis'), store: { backend: 'redis', redis: { url: redis.url, prefix } } }));
+    gwRedis = await start('gateway-redis', startGateway('honeygate-redis', redisConfig, { scratch }));
+  } else {
+    results.skipped.push({ path: 'Redis store', why: 'no Redis answering at BENCH_REDIS_URL (default redis://127.0.0.1:6379)' });
+  }
+
+  // --- honeygate's exact 401, served by the bare baseline
+  const raw = `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${gw.port}\r\nContent-Type: application/json\r\nAuthorization: Bearer ${KEYS.invalid}\r\nContent-Length: ${Buffer.byteLength(CHAT_REQUEST)}\r\n\r\n${CHAT_REQUEST}`;
+  const captured = await rawExchange(gw.port, raw);
+  const capturedFile = join(scratch, 'captured-401.json');
+  writeFileSync(capturedFile, JSON.stringify({ status: captured.status, headers: captured.headers, body: captured.body.toString('base64') }));
+  const bare = await start('bare', startChild('bare', process.execPath, [join(BENCH, 'servers/bare.mjs'), capturedFile], { ready: jsonReady }));
+
+  // --- preflight: every path answers what it should, before anything is timed
+  {
+    const f = await post(gw.url, REQ.valid);
+    await check('forward via honeygate', f.status === 200 && f.text === CHAT_BODY, `${f.status}`);
+    const l = await post(least.url, REQ.valid);
+    await check('forward via least proxy', l.status === 200 && l.text === CHAT_BODY, `${l.status}`);
+    if (haproxy) {
+      const h = await post(haproxy.url, REQ.valid);
+      await check('forward via haproxy', h.status === 200 && h.text === CHAT_BODY, `${h.status}`);
+    }
+    const r = await post(gw.url, REQ.invalid);
+    await check('reject via honeygate', r.status === 401 && r.text.includes('invalid_api_key'), `${r.status}`);
+    const b = await post(bare.url, REQ.invalid);
+    await check('bare 401', b.status === 401 && b.text === captured.body.toString('utf8'), `${b.status}`);
+    const u = await post(gw.url, REQ.lure);
+    await check('lure via honeygate', u.status === 200 && u.text.includes('"chat.completion"'), `${u.status} ${u.text.slice(0, 200)}`);
+    if (gwRedis) {
+      const x = await post(gwRedis.url, REQ.valid);
+      await check('forward via honeygate (Redis store)', x.status === 200 && x.text === CHAT_BODY, `${x.status}`);
+    }
+    results.meta.bytes = { reject_answer: captured.body.length, forward_answer: Buffer.byteLength(CHAT_BODY) };
+  }
+  const extra = await optionalPaths({ root: ROOT, scratch, upstream, log, results, startGateway, fitConfig, started, baseConfig, dataDir });
+
+  // --- the measurements, BENCH_REPS times
+  const hasTime = (need) => left() > need;
+  for (let rep = 0; rep < opts.reps; rep++) {
+    log(`— repetition ${rep + 1}/${opts.reps}`);
+    const c32 = 32;
+    await group(rep, [
+      () => bench(gen, 'reject/bare', bare, REQ.invalid, c32),
+      () => bench(gen, 'reject/honeygate', gw, REQ.invalid, c32),
+      () => bench(gen, 'lure/honeygate', gw, REQ.lure, c32),
+    ]);
+    const redisCount = gwRedis
+      ? {
+          before: () => redis.totalCalls(),
+          after: async (before, m) => {
+            const after = await redis.totalCalls();
+            results.redis_calls_per_request.push(Math.max(0, after - before - 1) / m.requests);
+          },
+        }
+      : undefined;
+    await group(rep, [
+      () => bench(gen, 'forward32/direct', upstream, REQ.valid, c32),
+      () => bench(gen, 'forward32/least', least, REQ.valid, c32),
+      ...(haproxy ? [() => bench(gen, 'forward32/haproxy', haproxy, REQ.valid, c32)] : []),
+      () => bench(gen, 'forward32/honeygate', gw, REQ.valid, c32),
+      ...(gwRedis ? [() => bench(gen, 'forward32/honeygate-redis', gwRedis, REQ.valid, c32, redisCount)] : []),
+    ]);
+    await group(rep, [
+      () => bench(gen, 'forward1/direct', upstream, REQ.valid, 1),
+      () => bench(gen, 'forward1/least', least, REQ.valid, 1),
+      ...(haproxy ? [() => bench(gen, 'forward1/haproxy', haproxy, REQ.valid, 1)] : []),
+      () => bench(gen, 'forward1/honeygate', gw, REQ.valid, 1),
+    ]);
+    for (const p of extra) await group(rep, p.items.map((it) => () => bench(gen, it.name, it.target, it.request, it.connections ?? c32)));
+
+    // streaming: sequential SSE requests, targets interleaved request by request
+    const targets = [
+      { name: 'direct', url: upstream.url },
+      { name: 'least', url: least.url },
+      ...(haproxy ? [{ name: 'haproxy', url: haproxy.url }] : []),
+      { name: 'honeygate', url: gw.url },
+    ];
+    const spec = { targets: rep % 2 ? [...targets].reverse() : targets, path: '/v1/chat/completions', headers: REQ.valid.headers, body: STREAM_REQUEST, n: 300, warmup: 30, maxMs: 30_000 };
+    const s = await run(process.execPath, [join(BENCH, 'clients/sse.mjs'), JSON.stringify(spec)], { timeoutMs: 40_000 });
+    if (s.code !== 0) throw new Error(`sse client failed: ${s.stderr.slice(-800)}`);
+    const sse = JSON.parse(s.stdout);
+    results.sse.push(sse);
+    log(`sse first-byte p50 (ms): ${Object.entries(sse).map(([k, v]) => `${k} ${v.first_p50_ms.toFixed(3)}`).join(', ')}`);
+    if (!hasTime(90 + (opts.reps - rep - 1) * 10)) {
+      results.notes.push(`stopped after ${rep + 1} repetition(s): time budget`);
+      break;
+    }
+  }
+
+  // --- memory after 1M + 1M distinct client IPs (store API, separate process)
+  if (hasTime(60)) {
+    const memConfig = { ...baseConfig, events: { dir: dataDir, jsonl: { enabled: false }, store: { driver: 'none' } } };
+    const m = await run(process.execPath, ['--expose-gc', join(BENCH, 'clients/memory-store.mjs'), JSON.stringify({ root: ROOT, config: memConfig, perPhase: opts.memClients })], {
+      timeoutMs: Math.min(180, left() - 20) * 1000,
+    });
+    if (m.code === 0) {
+      results.memory = { via: 'store API (policy.admitInput → store.admit), separate process', ...JSON.parse(m.stdout) };
+      log(`memory: ${results.memory.snapshots.map((x) => `${x.clients} clients → ${x.rss_mb} MB RSS`).join(', ')}`);
+    } else results.notes.push(`memory client failed (${m.code}): ${m.stderr.slice(-300)}`);
+  } else results.skipped.push({ path: 'memory after 1M client IPs', why: 'time budget' });
+
+  // --- optional profiling pass (off by default: the profiler slows what it watches)
+  if (opts.profile && hasTime(60)) {
+    const dir = join(BENCH, 'profiles');
+    mkdirSync(dir, { recursive: true });
+    for (const [name, req] of [
+      ['forward', REQ.valid],
+      ['reject', REQ.invalid],
+      ['lure', REQ.lure],
+    ]) {
+      if (!hasTime(30)) break;
+      const before = new Set((await import('node:fs')).readdirSync(dir));
+      const p = await startGateway(`profile-${name}`, baseConfig, { scratch, profileDir: dir });
+      await measure(gen, { url: p.url, request: req, connections: 32, durationS: opts.duration, scratch, name: `profile-${name}` });
+      await p.stop();
+      const file = (await import('node:fs')).readdirSync(dir).find((f) => !before.has(f) && f.startsWith(`profile-${name}`));
+      if (file) {
+        const s = summarise(join(dir, file), 15);
+        results.profiles.push({ path: name, file: `bench/profiles/${file}`, busy_ms: s.busy_ms, modules: s.modules, functions: s.functions });
+        log(`profile ${name}: bench/profiles/${file}`);
+      }
+    }
+  }
+
+  for (const s of started.reverse()) await s.stop();
+  if (redis) {
+    await redis.clean(prefix);
+    await redis.close();
+  }
+  results.meta.loadavg_end = loadavg().map((x) => Math.round(x * 100) / 100);
+  results.meta.seconds = Math.round(elapsed());
+  const evaluated = evaluate(results);
+  const files = writeReport(BENCH, evaluated);
+  log(`results: ${files.join(', ')}`);
+  for (const t of evaluated.targets) console.log(`${t.held === true ? 'HELD  ' : t.held === false ? 'MISSED' : 'n/a   '} ${t.what}: ${t.shown} (target ${t.target})`);
+}
+
+try {
+  await main();
+  clearTimeout(watchdog);
+  rmSync(scratch, { recursive: true, force: true });
+} catch (e) {
+  console.error(e);
+  killAll();
+  clearTimeout(watchdog);
+  process.exitCode = 1;
+}
