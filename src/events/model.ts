@@ -96,6 +96,10 @@ export interface GatewayEvent {
       readonly gpt_id?: string;
       readonly session?: string;
       readonly region?: string;
+      /** how the caller authenticated: secret, jwt, introspection, public */
+      readonly auth?: string;
+      /** the OAuth client (`client_id` / `azp`) */
+      readonly client_id?: string;
     };
     readonly system?: { readonly component: string; readonly detail: string };
   };

@@ -6,7 +6,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretDigest } from '../../src/surfaces/tool/secrets.js';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { rawRequest, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { startApi, type FakeApi } from './helpers/api.js';
 
 const SECRET = 'hgs_forward-secret-0123456789abcdefghijklmnop';
@@ -112,6 +112,17 @@ describe('forwarding on a tool route', () => {
     const res = await fetch(`${gw.url}/down/x`, { headers: auth });
     expect(res.status).toBe(502);
     expect(await res.text()).not.toMatch(/ECONNREFUSED|127\.0\.0\.1:9/);
+  });
+
+  it('paths that could leave the upstream base path are refused before the API sees them', async () => {
+    const n = api.seen.length;
+    for (const path of ['/plain/../admin', '/plain/a/%2e%2e/admin', '/plain/a%2Fb', '/plain/a%5cb', '/plain/./x']) {
+      const res = await rawRequest(gw.url, `GET ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${SECRET}\r\nConnection: close\r\n\r\n`);
+      expect(res.startsWith('HTTP/1.1 400'), path).toBe(true);
+      expect(res).toContain('"detail":"The request path has dot segments or encoded separators."');
+    }
+    expect(api.seen.length).toBe(n);
+    expect((await fetch(`${gw.url}/plain/a..b/.well`, { headers: auth })).status).toBe(200);
   });
 
   it('no credential on a secret route: 401 with a plain Bearer challenge', async () => {

@@ -48,6 +48,11 @@ const H = {
 const SAFE_ID = /^[\x21-\x7e]{1,256}$/;
 const SAFE_SECRET = /^[\x21-\x7e]{1,4096}$/;
 const GATEWAY_HEADER = /^x-honeygate-/;
+/**
+ * Dot segments (RFC 3986 §5.2.4), encoded slashes and backslashes would let a path leave the
+ * upstream base path once the upstream normalises it (`/weather/../admin` → `/admin`): refused.
+ */
+const UNSAFE_PATH = /(^|\/)(\.|%2e){1,2}(\/|$)|%2f|%5c|\\/i;
 
 interface Problem {
   readonly code: ToolProblemCode;
@@ -188,6 +193,10 @@ async function inspect(ex: Exchange, call: ToolCall, accepted: Classification, s
     return withRefusal(accepted, 'request_invalid');
   }
   const m = method(ex);
+  if (UNSAFE_PATH.test(call.rest)) {
+    call.problem = { code: 'HG_TOOL_BAD_REQUEST', detail: 'The request path has dot segments or encoded separators.' };
+    return withRefusal(accepted, 'request_invalid');
+  }
   if (declaredTooLarge(ex.req, route.maxBodyBytes)) {
     call.problem = { code: 'HG_TOOL_TOO_LARGE', detail: `The request body is larger than ${route.maxBodyBytes} bytes.` };
     return withRefusal(accepted, 'request_invalid');
