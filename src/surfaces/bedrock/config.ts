@@ -1,0 +1,165 @@
+/**
+ * Config schemas for the Bedrock surface (issue 4), for the lead to wire into config/schema.ts:
+ * (a) a `bedrock` upstream (the real service, re-signed with the upstream's own credentials),
+ * (b) AWS access keys — SigV4 needs the secret itself, not a hash (wire-spec B5) — and
+ * (c) Bedrock API keys (`ABSK…` long-term keys, stored raw or as sha256), plus (d) the surface's
+ * own options. Secrets may be written `${ENV}`; the loader interpolates before validation.
+ *
+ * This module must not import config/schema.ts (schema.ts will import it): durations are parsed
+ * here with config/duration.ts directly.
+ */
+import { z } from 'zod';
+import { parseDuration } from '../../config/duration.js';
+import { sha256Hex } from '../../util/hash.js';
+import type { AwsCredentialEntry, AwsKeyEntry } from './endpoint.js';
+import { BEDROCK_REGIONS } from './models.js';
+
+const durationMs = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === null) {
+    ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(value)} (use e.g. 500ms, 2s, 10m, 48h)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+/** AKIA/ASIA + 16; AWS ids are base32 but scanners (and some tools) accept [A-Z0-9] */
+const ACCESS_KEY_ID = /^(AKIA|ASIA)[A-Z0-9]{16}$/;
+const SHA256_REF = /^sha256:[0-9a-f]{64}$/;
+
+export const awsRegion = z.string().regex(REGION, 'an AWS region like us-east-1');
+
+export const awsCredentialsSchema = z
+  .object({
+    access_key_id: z.string().regex(ACCESS_KEY_ID, 'an access key id: AKIA or ASIA + 16 characters'),
+    secret_access_key: z.string().min(16).describe('raw, or ${ENV_VAR}'),
+    session_token: z.string().min(1).optional().describe('for ASIA (temporary) keys'),
+  })
+  .strict();
+
+export const bedrockUpstreamSchema = z
+  .object({
+    type: z.literal('bedrock'),
+    region: awsRegion.optional().describe('the upstream region; default AWS_REGION / AWS_DEFAULT_REGION'),
+    endpoint: z.url().optional().describe('runtime base URL; default https://bedrock-runtime.<region>.amazonaws.com'),
+    control_endpoint: z.url().optional().describe('control-plane base URL; default https://bedrock.<region>.amazonaws.com'),
+    credentials: z
+      .union([z.literal('env'), awsCredentialsSchema])
+      .default('env')
+      .describe("the upstream's own AWS credentials, or `env` for AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN"),
+    timeout: durationMs.default(600_000).describe('headers timeout (LLM calls can be slow)'),
+    connections: z.number().int().min(1).max(4096).default(64),
+  })
+  .strict();
+
+const lureFields = {
+  campaign: z.string().optional().describe('lure campaign: where the key was planted'),
+  placement: z.string().optional().describe('lure placement: the exact spot'),
+  prompt: z.string().optional().describe('lure prompt injected into requests made with this key'),
+  reply: z.string().optional().describe("the decoy's answer for this lure key"),
+  max_requests: z.number().int().min(0).optional(),
+  block_duration: durationMs.optional(),
+  response_delay: durationMs.optional(),
+};
+
+export const awsKeySchema = z
+  .object({
+    name: z.string().min(1),
+    class: z.enum(['valid', 'lure']),
+    access_key_id: z.string().regex(ACCESS_KEY_ID, 'an access key id: AKIA or ASIA + 16 characters'),
+    secret_access_key: z.string().min(16).describe('raw or ${ENV_VAR}: SigV4 is an HMAC keyed by the secret, a hash cannot verify it'),
+    session_token: z.string().min(1).optional().describe('required on requests when set (ASIA keys)'),
+    account_id: z.string().regex(/^\d{12}$/).optional().describe('informational; the decoys use the account the key id decodes to'),
+    upstream: z.string().optional().describe('named upstream: a `bedrock` upstream (valid keys) or `decoy` (lure, default)'),
+    ...lureFields,
+  })
+  .strict()
+  .superRefine((k, ctx) => {
+    if (k.access_key_id.startsWith('ASIA') && k.session_token === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['session_token'], message: 'ASIA keys are temporary credentials: set the session token the requests will carry' });
+    }
+  });
+
+export const bedrockApiKeySchema = z
+  .object({
+    name: z.string().min(1),
+    class: z.enum(['valid', 'lure']),
+    key: z
+      .string()
+      .min(1)
+      .describe('a long-term Bedrock API key (ABSK…), raw or as sha256:<64 hex>')
+      .refine((v) => SHA256_REF.test(v) || /^ABSK[A-Za-z0-9+/]+={0,2}$/.test(v), 'an ABSK… key or sha256:<64 lowercase hex>'),
+    upstream: z.string().optional(),
+    ...lureFields,
+  })
+  .strict();
+
+/** Entries of the `keys.aws-secrets.yaml` sidecar that `honeygate keys new --format aws` writes. */
+export const awsSecretsSidecarSchema = z
+  .object({
+    aws_credentials: z.array(
+      z
+        .object({
+          name: z.string().min(1),
+          access_key_id: z.string().regex(ACCESS_KEY_ID),
+          secret_access_key: z.string().min(16),
+          account_id: z.string().regex(/^\d{12}$/).optional(),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
+export const bedrockSurfaceSchema = z
+  .object({
+    regions: z
+      .array(awsRegion)
+      .optional()
+      .describe('regions accepted in SigV4 scopes when the Host names none; default every Bedrock region'),
+    explain_signature_mismatch: z.boolean().default(true).describe("append AWS's canonical-request explanation to InvalidSignatureException (as the service does since 2025)"),
+    max_body_bytes: z.number().int().min(1024).max(25_000_000).default(25_000_000),
+    stream_chunk_delay: durationMs.default(0).describe('pause between decoy stream frames'),
+  })
+  .strict();
+
+export type BedrockUpstreamConfig = z.output<typeof bedrockUpstreamSchema>;
+export type AwsKeyConfig = z.output<typeof awsKeySchema>;
+export type BedrockApiKeyConfig = z.output<typeof bedrockApiKeySchema>;
+export type BedrockSurfaceConfig = z.output<typeof bedrockSurfaceSchema>;
+
+export interface AwsKeyLookups {
+  readonly lookupAccessKey: (accessKeyId: string) => AwsKeyEntry | undefined;
+  readonly lookupBearerHash: (sha256hex: string) => AwsCredentialEntry | undefined;
+}
+
+/**
+ * The endpoint's lookups from validated config. Duplicate ids or keys are a config error the
+ * caller's cross-field rules report; here the first entry wins.
+ */
+export function awsKeyLookups(awsKeys: readonly AwsKeyConfig[], apiKeys: readonly BedrockApiKeyConfig[] = []): AwsKeyLookups {
+  const byId = new Map<string, AwsKeyEntry>();
+  for (const k of awsKeys) {
+    if (byId.has(k.access_key_id)) continue;
+    byId.set(k.access_key_id, {
+      name: k.name,
+      class: k.class,
+      secretAccessKey: k.secret_access_key,
+      ...(k.session_token === undefined ? {} : { sessionToken: k.session_token }),
+      ...(k.reply === undefined ? {} : { lureText: k.reply }),
+      ...(k.prompt === undefined ? {} : { prompt: k.prompt }),
+    });
+  }
+  const byHash = new Map<string, AwsCredentialEntry>();
+  for (const k of apiKeys) {
+    const hash = SHA256_REF.test(k.key) ? k.key.slice(7) : sha256Hex(k.key);
+    if (byHash.has(hash)) continue;
+    byHash.set(hash, { name: k.name, class: k.class, ...(k.reply === undefined ? {} : { lureText: k.reply }), ...(k.prompt === undefined ? {} : { prompt: k.prompt }) });
+  }
+  return { lookupAccessKey: (id) => byId.get(id), lookupBearerHash: (h) => byHash.get(h) };
+}
+
+/** The SigV4 region set for a surface config. */
+export function acceptedRegions(surface: Pick<BedrockSurfaceConfig, 'regions'>): ReadonlySet<string> {
+  return surface.regions ? new Set(surface.regions) : BEDROCK_REGIONS;
+}
