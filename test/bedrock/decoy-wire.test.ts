@@ -3,10 +3,12 @@
  * (B2), event-stream framing (B3), and hostile request bodies.
  */
 import { connect } from 'node:net';
+import fc from 'fast-check';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAll, headerString } from '../../src/surfaces/bedrock/eventstream.js';
+import { CATALOG } from '../../src/surfaces/bedrock/models.js';
 import { LURE, LURE_TEXT, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
@@ -181,4 +183,37 @@ describe('hostile bodies', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.headers.find(([k]) => k === 'x-amzn-ErrorType')?.[1]).toBe('UnknownOperationException:http://internal.amazon.com/coral/com.amazon.coral.service/');
   });
+});
+
+describe('property: any JSON body, any operation, any model', () => {
+  const ops = ['converse', 'converse-stream', 'invoke', 'invoke-with-response-stream', 'count-tokens'];
+  const ids = CATALOG.map((m) => (m.onDemand ? m.id : `us.${m.id}`)).filter((id) => !id.startsWith('us.') || CATALOG.some((m) => `us.${m.id}` === id && m.profiles.includes('us')));
+  const shaped = fc.record(
+    {
+      messages: fc.array(fc.record({ role: fc.constantFrom('user', 'assistant', 'system', 7), content: fc.oneof(fc.string(), fc.array(fc.record({ text: fc.string() }), { maxLength: 3 })) }), { maxLength: 4 }),
+      max_tokens: fc.oneof(fc.integer({ min: -5, max: 100_000 }), fc.string()),
+      inferenceConfig: fc.record({ maxTokens: fc.integer({ min: -2, max: 200_000 }), temperature: fc.double({ min: -1, max: 3, noNaN: true }) }, { requiredKeys: [] }),
+      prompt: fc.string(),
+      inputText: fc.string(),
+      texts: fc.array(fc.string(), { maxLength: 3 }),
+      anthropic_version: fc.constant('bedrock-2023-05-31'),
+    },
+    { requiredKeys: [] },
+  );
+  it('answers 200 or a coded 400, and 200 bodies always parse', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...ops), fc.constantFrom(...ids), fc.oneof(shaped, fc.jsonValue({ maxDepth: 3 })), async (op, id, body) => {
+        const r = await send(`/model/${encodeURIComponent(id)}/${op}`, JSON.stringify(body) ?? 'null');
+        if (r.status === 200) {
+          if (op.endsWith('stream')) expect(decodeAll(r.body).length).toBeGreaterThan(0);
+          else expect(() => JSON.parse(r.body.toString()) as unknown).not.toThrow();
+        } else {
+          expect(r.status).toBe(400);
+          expect(r.headers.find(([k]) => k === 'x-amzn-ErrorType')?.[1]).toMatch(/^ValidationException:/);
+          expect(Object.keys(JSON.parse(r.body.toString()) as object)).toEqual(['message']);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  }, 60_000);
 });

@@ -81,13 +81,13 @@ function finish(gen: Generation, values: { end: string; length: string; tool?: s
   return gen.stop === 'length' ? values.length : values.end;
 }
 
-function wordTokens(text: string, offset: number): Json[] {
+function wordTokens(text: string, offset: number, rand: RandomFn): Json[] {
   const out: Json[] = [];
   let pos = offset;
   for (const m of text.matchAll(/\s*\S+/g)) {
     const piece = m[0];
     out.push({
-      generatedToken: { token: piece.replace(/^\s+/, '▁'), logprob: -Math.round(Math.random() * 2000) / 1000, raw_logprob: -Math.round(Math.random() * 2000) / 1000 },
+      generatedToken: { token: piece.replace(/^\s+/, '▁'), logprob: -Math.round(rand() * 2000) / 1000, raw_logprob: -Math.round(rand() * 2000) / 1000 },
       topTokens: null,
       textRange: { start: pos, end: pos + piece.length },
     });
@@ -182,8 +182,8 @@ export function invokeBody(family: ModelFamily, model: CatalogModel, body: Json,
       const prompt = typeof body['prompt'] === 'string' ? body['prompt'] : '';
       return JSON.stringify({
         id: 1000 + Math.floor(rand() * 9000),
-        prompt: { text: prompt, tokens: wordTokens(prompt, 0) },
-        completions: [{ data: { text: gen.text, tokens: wordTokens(gen.text, 0) }, finishReason: { reason: finish(gen, { end: 'endoftext', length: 'length' }) } }],
+        prompt: { text: prompt, tokens: wordTokens(prompt, 0, rand) },
+        completions: [{ data: { text: gen.text, tokens: wordTokens(gen.text, 0, rand) }, finishReason: { reason: finish(gen, { end: 'endoftext', length: 'length' }) } }],
       });
     }
     case 'ai21-jamba':
