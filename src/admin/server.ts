@@ -134,7 +134,7 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer | n
 
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
+    reply.header('referrer-policy', 'same-origin'); // no-referrer would make Chrome send `Origin: null` on the login POST
     reply.header('x-frame-options', 'DENY');
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     return payload;

@@ -64,7 +64,7 @@ describe('events and summaries', () => {
     expect(byIp.events).toHaveLength(1);
     const asc = (await get('/api/v1/events?limit=2&order=asc')).body as { events: GatewayEvent[] };
     expect(asc.events).toHaveLength(2);
-    expect(asc.events[0]?.['@timestamp'] <= (asc.events[1]?.['@timestamp'] ?? '')).toBe(true);
+    expect((asc.events[0]?.['@timestamp'] ?? '') <= (asc.events[1]?.['@timestamp'] ?? '')).toBe(true);
     const none = (await get('/api/v1/events?since=2000-01-01T00:00:00Z&until=2000-01-02T00:00:00Z')).body as { count: number };
     expect(none.count).toBe(0);
     const recent = (await get('/api/v1/events?since=1h&verdict=reject')).body as { count: number };
