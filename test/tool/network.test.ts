@@ -67,13 +67,15 @@ async function get(gw: TestGateway, path: string, xff?: string): Promise<Respons
 
 describe('CIDR presets against spoofed X-Forwarded-For', () => {
   it('without trusted proxies, an X-Forwarded-For naming a ChatGPT address is ignored', async () => {
-    const res = await get(direct, '/gpt/x', CHATGPT);
+    const res = await fetch(`${direct.url}/gpt/x`, { headers: { 'x-forwarded-for': CHATGPT, 'openai-conversation-id': 'conv-1' } });
     expect(res.status).toBe(403);
     expect(await res.json()).toEqual({ type: 'about:blank', title: 'Forbidden', status: 403 });
     await new Promise((r) => setTimeout(r, 20));
     const e = direct.events.at(-1)!;
     expect(e.event.action).toBe('reject:network_denied');
     expect(e.source?.ip).toBe('127.0.0.1');
+    expect(e.honeygate.route).toBe('gpt');
+    expect(e.honeygate.tool?.conversation).toBe('conv-1');
   });
 
   it('behind a trusted proxy, the address it vouches for is used', async () => {

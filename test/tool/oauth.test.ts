@@ -185,6 +185,22 @@ describe('JWT access tokens', () => {
   });
 });
 
+describe('an issuer that cannot be reached', () => {
+  it('is 503 with Retry-After, not 401 (the token may be fine)', async () => {
+    const dead = await startTestGateway({ routes: [{ name: 'd', prefix: '/d', upstream: api.url, auth: { oauth: { issuer: 'http://127.0.0.1:9/', timeout: '500ms' } } }] });
+    try {
+      const token = await issuer.sign({ sub: 'alice', aud: `${dead.url}/d` });
+      const res = await fetch(`${dead.url}/d/x`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      await new Promise((r) => setTimeout(r, 30));
+      expect(dead.events.at(-1)!.event.action).toBe('reject:auth_unavailable');
+    } finally {
+      await dead.close();
+    }
+  });
+});
+
 describe('opaque tokens through introspection (RFC 7662)', () => {
   it('an active token is accepted and cached; an inactive one refused', async () => {
     const token = issuer.mintOpaque({ sub: 'bob', scope: 'read', client_id: 'plugin', exp: Math.floor(Date.now() / 1000) + 300, aud: resource, iss: issuer.issuer });

@@ -263,7 +263,11 @@ async function classify(ex: Exchange, state: GatewayState): Promise<Classificati
   const route = call.route;
   const auth = route.config.auth;
   // a refused network learns nothing and costs no token check nor body read (the verdict says network_denied)
-  if (!state.runtime.policy.networkAllowed(ex.ip) || !toolRuntime(state)?.networkAllowed(route, ex.ip)) return { class: 'missing' };
+  if (!state.runtime.policy.networkAllowed(ex.ip) || !toolRuntime(state)?.networkAllowed(route, ex.ip)) {
+    readIdentity(ex, call);
+    audit(ex, call);
+    return { class: 'missing' };
+  }
   const bearer = parseBearer(header(ex, 'authorization'));
   let secret: string | undefined;
   let token: string | undefined;
