@@ -239,6 +239,12 @@ describe('a lure secret on a GPT action', () => {
 });
 
 describe('routing', () => {
+  it('a public route without secrets passes any Authorization to its upstream', async () => {
+    const res = await fetch(`${gw.url}/anything`, { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
+    expect(res.status).toBe(200);
+    expect(api.seen.at(-1)!.headers.authorization).toBe('Basic dXNlcjpwYXNz');
+  });
+
   it('a prefix matches on a segment boundary only', async () => {
     const res = await fetch(`${gw.url}/weatherx/forecast`);
     expect(res.status).toBe(200); // the public root route, not /weather

@@ -134,6 +134,14 @@ describe('a custom secret header', () => {
     expect(((await malformed.json()) as { detail: string }).detail).toBe('The x-api-key header is malformed.');
     const none = await fetch(`${gw.url}/keyed/z`);
     expect(none.status).toBe(401);
+    // Authorization belongs to the upstream on this route: without x-api-key the call is missing its secret
+    const upstreamAuth = await fetch(`${gw.url}/keyed/z`, { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
+    expect(upstreamAuth.status).toBe(401);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(gw.events.at(-1)!.event.action).toBe('reject:missing_key');
+    const passed = await fetch(`${gw.url}/keyed/z`, { headers: { 'x-api-key': KEYED, authorization: 'Basic dXNlcjpwYXNz' } });
+    expect(passed.status).toBe(200);
+    expect(api.seen.at(-1)!.headers.authorization).toBe('Basic dXNlcjpwYXNz');
   });
 });
 

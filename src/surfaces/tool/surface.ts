@@ -282,9 +282,10 @@ async function classify(ex: Exchange, state: GatewayState): Promise<Classificati
       if (!SAFE_SECRET.test(v)) call.malformedCredential = `The ${auth.secret_header} header is malformed.`;
       else secret = v;
     }
-    if (bearer.kind === 'token') token = bearer.token;
+    // with the secret in its own header, Authorization is ours only for OAuth (else it is the upstream's)
+    if (bearer.kind === 'token' && route.oauth) token = bearer.token;
   }
-  if (bearer.kind === 'malformed' && (auth.secret_header === 'authorization' || auth.oauth)) {
+  if (bearer.kind === 'malformed' && ((auth.secret_header === 'authorization' && route.secrets.size > 0) || route.oauth)) {
     call.malformedCredential = 'The Authorization header is not a Bearer token (RFC 6750).';
   }
   let result: Classification | undefined;
@@ -363,7 +364,7 @@ function upstreamHeaders(ex: Exchange, call: ToolCall, keepAuthorization: boolea
   for (const [k, v] of Object.entries(ex.req.headers)) {
     if (GATEWAY_HEADER.test(k)) continue;
     if (k === auth.secret_header && call.via === 'secret') continue;
-    if (k === 'authorization' && (!keepAuthorization || call.via === 'secret')) continue;
+    if (k === 'authorization' && !keepAuthorization) continue;
     headers[k] = v;
   }
   const set: Record<string, string> = { 'x-honeygate-route': call.route.name };
