@@ -6,10 +6,11 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretDigest } from '../../src/surfaces/tool/secrets.js';
-import { rawRequest, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { configFrom, rawRequest, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { startApi, type FakeApi } from './helpers/api.js';
 
 const SECRET = 'hgs_forward-secret-0123456789abcdefghijklmnop';
+const LURE = 'hgs_forward-lure-0123456789abcdefghijklmnopqr';
 const hash = `sha256:${secretDigest(SECRET).toString('hex')}`;
 let api: FakeApi;
 let gw: TestGateway;
@@ -21,6 +22,13 @@ beforeAll(async () => {
     routes: [
       { name: 'plain', prefix: '/plain/', upstream: `${api.url}/base/`, max_body_bytes: 2048, timeout: '300ms', auth: { secrets: [{ name: 's', hash }] } },
       { name: 'down', prefix: '/down', upstream: 'http://127.0.0.1:9/', auth: { secrets: [{ name: 's', hash }] } },
+      {
+        name: 'decoyed',
+        prefix: '/decoyed',
+        upstream: `${api.url}/real`,
+        auth: { secrets: [{ name: 's', hash }, { name: 'planted', hash: `sha256:${secretDigest(LURE).toString('hex')}`, lure: true }] },
+        lure: { upstream: `${api.url}/decoy` },
+      },
     ],
   });
 });
@@ -130,5 +138,29 @@ describe('forwarding on a tool route', () => {
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Bearer');
     expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('a lure secret with a lure upstream goes there, without any credential', async () => {
+    const res = await fetch(`${gw.url}/decoyed/item`, { headers: { authorization: `Bearer ${LURE}` } });
+    expect(res.status).toBe(200);
+    const seen = api.seen.at(-1)!;
+    expect(seen.url).toBe('/decoy/item');
+    expect(seen.headers.authorization).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(gw.events.at(-1)!.honeygate.verdict).toEqual({ action: 'deceive', reason: 'lure_key' });
+    const real = await fetch(`${gw.url}/decoyed/item`, { headers: auth });
+    expect(((await real.json()) as { url: string }).url).toBe('/real/item');
+  });
+
+  it('a reload applies new routes and drops removed ones', async () => {
+    const next = await configFrom({
+      routes: [{ name: 'fresh', prefix: '/fresh', upstream: `${api.url}/new`, auth: { public: true } }],
+    });
+    await gw.gateway.reload(next);
+    const res = await fetch(`${gw.url}/fresh/x`);
+    expect(((await res.json()) as { url: string }).url).toBe('/new/x');
+    const gone = await fetch(`${gw.url}/plain/x`, { headers: auth });
+    expect(gone.status).toBe(404);
+    await gone.arrayBuffer();
   });
 });
