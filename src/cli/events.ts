@@ -116,7 +116,7 @@ function eventRow(e: GatewayEvent): string[] {
   ];
 }
 
-async function resolveSource(values: Record<string, string | boolean | undefined>, io: CliIO): Promise<OpenStoreOptions> {
+export async function resolveSource(values: Record<string, string | boolean | undefined>, io: CliIO): Promise<OpenStoreOptions> {
   const given = (['db', 'postgres', 'config'] as const).filter((k) => values[k] !== undefined);
   if (given.length > 1) throw new UsageError(`choose one source: ${given.map((g) => `--${g}`).join(', ')}`);
   const schema = typeof values['schema'] === 'string' ? values['schema'] : undefined;

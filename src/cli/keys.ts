@@ -41,7 +41,8 @@ export type HitCounts = ReadonlyMap<string, number>;
 
 export interface KeysDeps {
   /** shown as a HITS column by `keys list` */
-  readonly hits?: HitCounts | (() => Promise<HitCounts> | HitCounts);
+  /** hit counts by fingerprint; a function resolving to undefined means "no event store": no HITS column */
+  readonly hits?: HitCounts | (() => Promise<HitCounts | undefined> | HitCounts | undefined);
   /** randomness for minted keys (tests); default: the OS CSPRNG */
   readonly source?: ByteSource;
 }

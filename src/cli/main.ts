@@ -10,11 +10,38 @@ const COMMANDS: Readonly<Record<string, { readonly summary: string; readonly loa
   serve: { summary: 'run the gateway (no --config: the offline demo)', load: async () => (await import('./serve.js')).runServe },
   'check-config': { summary: 'validate a config file; every problem with its path', load: async () => (await import('./check-config.js')).runCheckConfig },
   schema: { summary: 'print the JSON Schema of the config file (for editors)', load: async () => (await import('./schema.js')).runSchema },
-  keys: { summary: 'mint lure/valid keys, list keys (never shown again)', load: async () => (await import('./keys.js')).runKeys },
+  keys: {
+    summary: 'mint lure/valid keys, list keys (never shown again)',
+    load: async () => {
+      const { runKeys } = await import('./keys.js');
+      return (io) => runKeys(io, { hits: () => keyHits(io) });
+    },
+  },
   secrets: { summary: 'mint a service secret for a tool route (shown once)', load: async () => (await import('./secrets.js')).runSecrets },
   events: { summary: 'query recorded events', load: async () => (await import('./events.js')).runEvents },
   sim: { summary: 'simulate LLM API client traffic', load: async () => (await import('./sim.js')).runSim },
 };
+
+/** Hit counts for `keys list` from the event store of `--config` (or ./data/events.db); none if absent. */
+async function keyHits(io: CliIO): Promise<Map<string, number> | undefined> {
+  const { existsSync } = await import('node:fs');
+  const { resolveSource } = await import('./events.js');
+  const { openEventStore } = await import('../events/store/index.js');
+  const i = io.argv.indexOf('--config');
+  const config = i >= 0 ? io.argv[i + 1] : undefined;
+  try {
+    const source = await resolveSource(config !== undefined ? { config } : {}, io);
+    if (source.driver === 'sqlite' && !existsSync(source.path)) return undefined;
+    const store = await openEventStore(source);
+    try {
+      return await store.hitsByKey();
+    } finally {
+      await store.close();
+    }
+  } catch {
+    return undefined; // listing keys never fails because the event store cannot be read
+  }
+}
 
 export function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));

@@ -11,7 +11,7 @@ import type { Exchange } from '../server/exchange.js';
 import type { GatewayState } from '../server/state.js';
 import { writeOpenAIError } from '../surfaces/openai/render.js';
 import { clientAddress } from '../pipeline/identity.js';
-import { canaryTokenFromKey, canaryTokenFromPath } from './canary.js';
+import { canaryTokenFromHostname, canaryTokenFromKey, canaryTokenFromPath } from './canary.js';
 import { detectKeyFormat } from './keygen.js';
 
 async function record(ex: Exchange, state: GatewayState, token: string, via: 'http' | 'api_key'): Promise<void> {
@@ -23,8 +23,40 @@ function report(e: unknown): void {
   process.emitWarning(`honeygate: canary lookup failed: ${e instanceof Error ? e.message : String(e)}`);
 }
 
-/** Route for `/c/<token>`; returns false for every other path. */
+let domainOf: { readonly url: string; readonly domain: string } = { url: '', domain: '' };
+
+/** The domain canary hostnames are minted under: the host of public_url (parsed once per value). */
+function canaryDomain(publicUrl: string): string {
+  if (domainOf.url !== publicUrl) {
+    let domain = '';
+    try {
+      domain = new URL(publicUrl).hostname.toLowerCase();
+    } catch {
+      // an invalid public_url is refused by the config schema; nothing to match then
+    }
+    domainOf = { url: publicUrl, domain };
+  }
+  return domainOf.domain;
+}
+
+/**
+ * Route for `/c/<token>`; returns false for every other path. A request whose Host is a canary
+ * hostname (`<word>-<10 base32>.<public_url host>`, wildcard DNS pointed at honeygate) is recorded
+ * too and then served as usual.
+ */
 export function canaryRoute(ex: Exchange, state: GatewayState): boolean {
+  const host = ex.req.headers.host;
+  if (host !== undefined) {
+    const domain = canaryDomain(state.publicUrl);
+    const bare = host.replace(/:\d+$/, '');
+    if (domain !== '' && bare.length > domain.length + 1 && bare.toLowerCase().endsWith(`.${domain}`)) {
+      const token = canaryTokenFromHostname(host, domain);
+      if (token !== null) {
+        ex.ip = clientAddress(ex.req.socket.remoteAddress ?? '', ex.req.headers['x-forwarded-for'], state.runtime.policy.trustedProxies);
+        record(ex, state, token, 'http').catch(report);
+      }
+    }
+  }
   if (!ex.path.startsWith('/c/')) return false;
   const token = canaryTokenFromPath(ex.path);
   ex.surface = 'openai';

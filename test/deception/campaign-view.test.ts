@@ -4,7 +4,7 @@
  * campaign NAME` answers which placement leaked, who used it, what they asked, which canaries
  * they touched.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -23,7 +23,7 @@ const LURE_B = 'sk-proj-CampaignViewLureB0123456789abcdefghijklmnopqrstuvwxyzT3B
 describe('honeygate events campaign', () => {
   it('names the placement, the attackers, their prompts and the canaries they touched', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hg-campaign-'));
-    const { config } = await loadConfigObject({
+    const raw = {
       listen: { host: '127.0.0.1', port: 0 },
       trusted_proxies: ['127.0.0.1/32'],
       lure_defaults: { realistic_timing: false },
@@ -32,7 +32,8 @@ describe('honeygate events campaign', () => {
         { name: 'b', key: LURE_B, class: 'lure', campaign: 'github-leak', placement: 'gist 42' },
       ],
       events: { dir, jsonl: { enabled: false } },
-    });
+    };
+    const { config } = await loadConfigObject(raw);
     const bus = new EventBus();
     const sinks = await createSinks(config!.events, bus);
     const gateway = await startGateway(config!, { bus, port: 0, host: '127.0.0.1' });
@@ -76,5 +77,19 @@ describe('honeygate events campaign', () => {
     expect(text).toContain('asked:  list the admin passwords');
     expect(text).toMatch(/canary: url +\S+… used via http from 192\.0\.2\.99/);
     expect(await main({ argv: ['events', 'campaign', '--db', join(dir, 'events.db')], env: {}, stdout: new PassThrough(), stderr: new PassThrough() })).toBe(2);
+
+    // keys list reads the hit counts from the same event store, and shows no key
+    const configFile = join(dir, 'honeygate.yaml');
+    await writeFile(configFile, JSON.stringify(raw));
+    let listed = '';
+    const s3 = new PassThrough();
+    s3.on('data', (c: Buffer) => (listed += c.toString()));
+    expect(await main({ argv: ['keys', 'list', '--config', configFile, '--json'], env: {}, stdout: s3, stderr: new PassThrough() })).toBe(0);
+    const rows = JSON.parse(listed) as { name: string; hits?: number }[];
+    expect(rows.map((r) => [r.name, r.hits])).toEqual([
+      ['a', 2],
+      ['b', 1],
+    ]);
+    expect(listed).not.toContain(LURE_A);
   });
 });

@@ -119,6 +119,8 @@ export interface EventStore {
   /** counts per time bucket of `bucketMs`, oldest first, empty buckets filled (at most MAX_BUCKETS) */
   timeline(bucketMs: number, filter?: EventFilter): Promise<TimelineBucket[]>;
   stats(filter?: EventFilter): Promise<StoreStats>;
+  /** request events per key fingerprint (the HITS column of `honeygate keys list`) */
+  hitsByKey(filter?: EventFilter): Promise<Map<string, number>>;
   /** delete events older than `before` (epoch ms); returns rows deleted */
   prune(before: number): Promise<number>;
   close(): Promise<void>;
@@ -426,6 +428,16 @@ class KyselyEventStore implements EventStore {
         .map((p) => ({ placement: p.placement, count: Number(p.count) }))
         .sort((a, b) => b.count - a.count || (a.placement ?? '').localeCompare(b.placement ?? '')),
     }));
+  }
+
+  async hitsByKey(filter: EventFilter = {}): Promise<Map<string, number>> {
+    const rows = await this.#db
+      .selectFrom(EVENTS_TABLE)
+      .select((eb) => ['key_fingerprint', eb.fn.countAll<number | string>().as('count')])
+      .where((eb) => eb.and([conditions(eb, { dataset: 'honeygate.request', ...filter }), eb('key_fingerprint', 'is not', null)]))
+      .groupBy('key_fingerprint')
+      .execute();
+    return new Map(rows.map((r) => [r.key_fingerprint ?? '', Number(r.count)]));
   }
 
   async timeline(bucketMs: number, filter: EventFilter = {}): Promise<TimelineBucket[]> {
