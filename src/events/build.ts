@@ -47,11 +47,11 @@ export function buildRequestEvent(ex: Exchange): GatewayEvent {
       duration: Math.round(durationMs * 1e6),
       ...(verdict ? { reason: verdict.reason } : {}),
     },
-    source: { ip: ex.ip, ...(req.socket.remotePort !== undefined ? { port: req.socket.remotePort } : {}) },
+    source: { ip: ex.ip, ...(ex.remotePort !== undefined ? { port: ex.remotePort } : {}) },
     http: {
       // the request was read before the handler ran: its size is what it declared
       request: { method: req.method ?? 'GET', ...(req.headers['content-length'] !== undefined ? { bytes: Number(req.headers['content-length']) || 0 } : {}) },
-      response: { status_code: status, bytes: req.socket.bytesWritten - ex.bytesWritten0 },
+      response: { status_code: status, bytes: ex.socket.bytesWritten - ex.bytesWritten0 },
     },
     url: { path: ex.path.length > 2048 ? ex.path.slice(0, 2048) : ex.path },
     ...(req.headers['user-agent'] !== undefined ? { user_agent: { original: req.headers['user-agent'].slice(0, 512) } } : {}),
@@ -88,7 +88,7 @@ export function buildCanaryEvent(ex: Exchange, canary: CanaryRecord, via: 'http'
       outcome: 'success',
       reason: `canary ${canary.kind} minted for ${canary.clientIp} used again`,
     },
-    source: { ip: ex.ip, ...(ex.req.socket.remotePort !== undefined ? { port: ex.req.socket.remotePort } : {}) },
+    source: { ip: ex.ip, ...(ex.remotePort !== undefined ? { port: ex.remotePort } : {}) },
     url: { path: ex.path.length > 2048 ? ex.path.slice(0, 2048) : ex.path },
     ...(ex.req.headers['user-agent'] !== undefined ? { user_agent: { original: ex.req.headers['user-agent'].slice(0, 512) } } : {}),
     threat: LURE_THREAT,

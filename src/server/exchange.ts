@@ -21,6 +21,9 @@ export class Exchange {
   readonly startedAt = performance.now();
   readonly startedWall = Date.now();
   readonly bytesWritten0: number;
+  /** the connection, kept: node detaches `req.socket` once the exchange is over */
+  readonly socket: IncomingMessage['socket'];
+  readonly remotePort: number | undefined;
   /** event id, assigned early when something must link back to this request (canaries) */
   id?: string;
   /** path without the query */
@@ -44,6 +47,8 @@ export class Exchange {
   constructor(req: IncomingMessage, res: ServerResponse) {
     this.req = req;
     this.res = res;
+    this.socket = req.socket;
+    this.remotePort = req.socket.remotePort;
     this.bytesWritten0 = req.socket.bytesWritten;
   }
 }

@@ -8,7 +8,9 @@
  * response closes, never on the way in.
  */
 import { buildRequestEvent } from '../events/build.js';
+import type { KeyInfo } from '../events/model.js';
 import { clientAddress } from '../pipeline/identity.js';
+import type { KeyRecord } from '../pipeline/keyring.js';
 import { decide, needsStore } from '../pipeline/verdict.js';
 import { isStoreUnavailable } from '../store/errors.js';
 import type { AdmitResult } from '../store/types.js';
@@ -16,8 +18,33 @@ import type { Surface } from '../surfaces/types.js';
 import { Exchange } from './exchange.js';
 import type { GatewayState } from './state.js';
 
+/** The event's key fields of a configured key: built once per record, not per request. */
+const keyInfos = new WeakMap<KeyRecord, KeyInfo>();
+
+function keyInfoOf(record: KeyRecord): KeyInfo {
+  let info = keyInfos.get(record);
+  if (info === undefined) {
+    info = Object.freeze({
+      class: record.class,
+      fingerprint: record.fingerprint,
+      name: record.name,
+      ...(record.mask !== undefined ? { mask: record.mask } : {}),
+      ...(record.campaign !== undefined ? { campaign: record.campaign } : {}),
+      ...(record.placement !== undefined ? { placement: record.placement } : {}),
+    });
+    keyInfos.set(record, info);
+  }
+  return info;
+}
+
 export function finishExchange(ex: Exchange, state: GatewayState): void {
-  if (state.bus.hasSubscribers) state.bus.publish(buildRequestEvent(ex));
+  if (!state.bus.hasSubscribers) return;
+  try {
+    state.bus.publish(buildRequestEvent(ex));
+  } catch (e: unknown) {
+    // runs in the response's close listener: a bug here must cost one event, never the process
+    process.emitWarning(`honeygate: event not built: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 export async function servePipeline(ex: Exchange, surface: Surface, state: GatewayState): Promise<void> {
@@ -29,14 +56,7 @@ export async function servePipeline(ex: Exchange, surface: Surface, state: Gatew
   if (ex.res.writableEnded) return; // the surface already answered (malformed credential)
   const record = classification.record;
   ex.key = record
-    ? {
-        class: record.class,
-        fingerprint: record.fingerprint,
-        name: record.name,
-        ...(record.mask !== undefined ? { mask: record.mask } : {}),
-        ...(record.campaign !== undefined ? { campaign: record.campaign } : {}),
-        ...(record.placement !== undefined ? { placement: record.placement } : {}),
-      }
+    ? keyInfoOf(record)
     : { class: classification.class, ...(classification.hash !== undefined ? { fingerprint: `sha256:${classification.hash.slice(0, 16)}` } : {}) };
 
   let admit: AdmitResult | null | 'unavailable' = null;

@@ -177,6 +177,12 @@ describe('forwarding valid keys', () => {
     expect(e.honeygate.verdict).toEqual({ action: 'forward', reason: 'valid_key' });
     expect(e.honeygate.client?.name).toBe('curl');
     expect(e.http?.response.status_code).toBe(200);
+    // streamed answers are marked as streams with the upstream's time, even though the event is
+    // built at the client's close (possibly before the forwarder's promise settles)
+    const streamed = events.filter((x) => x.honeygate.stream === true);
+    expect(streamed.length).toBeGreaterThanOrEqual(2);
+    for (const x of streamed) expect(x.honeygate.upstream_ms).toBeGreaterThan(0);
+    expect(events.find((x) => x.url?.path === '/v1/models')?.honeygate.stream).toBe(false);
     const all = JSON.stringify(events);
     expect(all).not.toContain(VALID);
     expect(all).not.toContain(PASSTHROUGH);

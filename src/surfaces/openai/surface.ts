@@ -33,16 +33,27 @@ function isValidated(endpoint: OpenAIEndpoint): endpoint is ValidatedEndpoint {
   return VALIDATED.has(endpoint);
 }
 
-/** The client's body as an async iterable that keeps its first bytes for the event's model field. */
-async function* teeHead(req: IncomingMessage, ex: Exchange): AsyncGenerator<Buffer> {
+/**
+ * Keep the first bytes of the client's body (the event's model field) while undici streams it up.
+ * The body goes to undici as the IncomingMessage itself, as the least proxy does: paused first, so
+ * this listener does not start the flow; undici attaches its own and resumes, and both see every
+ * chunk. (An async generator in between cost a promise per chunk and undici's slower iterable path.)
+ */
+function keepHead(req: IncomingMessage, ex: Exchange): IncomingMessage {
   let kept = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    if (kept < MODEL_SNIFF_BYTES) {
-      (ex.bodyHead ??= []).push(chunk.subarray(0, MODEL_SNIFF_BYTES - kept));
-      kept += chunk.length;
-    }
-    yield chunk;
-  }
+  const onData = (chunk: Buffer): void => {
+    (ex.bodyHead ??= []).push(chunk.subarray(0, MODEL_SNIFF_BYTES - kept));
+    kept += chunk.length;
+    if (kept >= MODEL_SNIFF_BYTES) req.off('data', onData);
+  };
+  req.pause();
+  req.on('data', onData);
+  return req;
+}
+
+function recordResponse(ex: Exchange, headers: Readonly<Record<string, string | string[] | undefined>>, upstreamMs: number): void {
+  ex.upstreamMs = upstreamMs;
+  ex.stream = String(headers['content-type'] ?? '').includes('event-stream');
 }
 
 function pathAndQuery(ex: Exchange): string {
@@ -146,10 +157,17 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
   try {
     const sent = injection.body ? Buffer.from(JSON.stringify(injection.body)) : parsed.raw;
     const result = await upstream.upstream.forward(
-      { method: m, path: pathAndQuery(ex), headers: ex.req.headers, body: sent, setHeaders: { authorization: `Bearer ${upstream.apiKey ?? ''}` }, replaceServerErrors: true },
+      {
+        method: m,
+        path: pathAndQuery(ex),
+        headers: ex.req.headers,
+        body: sent,
+        setHeaders: { authorization: `Bearer ${upstream.apiKey ?? ''}` },
+        replaceServerErrors: true,
+        onResponse: (_status, headers, upstreamMs) => recordResponse(ex, headers, upstreamMs),
+      },
       ex.res,
     );
-    ex.upstreamMs = result.upstreamMs;
     if (result.replaced) writeOpenAIError(ex.res, 'upstream_error', [], { account: headers });
   } catch (e: unknown) {
     ex.upstreamMs = performance.now() - started;
@@ -178,15 +196,15 @@ async function forward(ex: Exchange, record: KeyRecord, state: GatewayState): Pr
         method: m,
         path: pathAndQuery(ex),
         headers: ex.req.headers,
-        body: hasBody ? (teeHead(ex.req, ex) as unknown as IncomingMessage) : null,
+        body: hasBody ? keepHead(ex.req, ex) : null,
         ...(upstream.apiKey !== undefined ? { setHeaders: { authorization: `Bearer ${upstream.apiKey}` } } : {}),
         replaceServerErrors: true,
+        // the event may be built (at the client's close) before forward() resolves: record now
+        onResponse: (_status, headers, upstreamMs) => recordResponse(ex, headers, upstreamMs),
       },
       ex.res,
     );
-    ex.upstreamMs = result.upstreamMs;
     if (result.replaced) writeOpenAIError(ex.res, result.status === 504 ? 'upstream_timeout' : 'upstream_error');
-    ex.stream = /event-stream/.test(String(ex.res.getHeader('content-type') ?? ''));
   } catch (e: unknown) {
     faultToClient(ex, e);
   }
