@@ -6,6 +6,7 @@
  * aborts the upstream request. Upstream faults surface as a typed `UpstreamFault`; the surface turns
  * it into its own error without leaking upstream detail.
  */
+import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { Writable, type Readable } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
@@ -113,6 +114,23 @@ function classify(e: unknown): UpstreamFaultKind {
   return 'protocol';
 }
 
+/**
+ * The abort signal handed to undici: undici accepts an EventEmitter with an `abort` event as well as
+ * an AbortSignal, and this costs a tenth of an AbortController, whose EventTarget machinery was
+ * ~4 µs of every forwarded request (issue 11 profile).
+ */
+class ClientGone extends EventEmitter {
+  aborted = false;
+  reason: Error | undefined;
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = new undiciErrors.RequestAbortedError();
+    this.emit('abort');
+  }
+}
+
 export interface HttpUpstreamOptions {
   readonly url: string;
   readonly timeoutMs: number;
@@ -147,9 +165,9 @@ export class HttpUpstream {
     let upstreamMs = 0;
     let status = 0;
     let replaced = false;
-    const controller = new AbortController();
+    const gone = new ClientGone();
     const onClose = (): void => {
-      if (!res.writableFinished) controller.abort();
+      if (!res.writableFinished) gone.abort();
     };
     res.once('close', onClose);
     const body = options.body;
@@ -161,7 +179,7 @@ export class HttpUpstream {
           method: options.method as 'GET',
           headers,
           body: options.method === 'GET' || options.method === 'HEAD' ? null : body,
-          signal: controller.signal,
+          signal: gone,
           headersTimeout: this.#timeoutMs,
           bodyTimeout: this.#timeoutMs,
         },
@@ -184,7 +202,7 @@ export class HttpUpstream {
         if (!res.destroyed) res.destroy();
         return { status, upstreamMs, replaced };
       }
-      throw new UpstreamFault(controller.signal.aborted ? 'aborted' : classify(e), e);
+      throw new UpstreamFault(gone.aborted ? 'aborted' : classify(e), e);
     } finally {
       res.off('close', onClose);
     }
