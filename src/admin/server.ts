@@ -12,7 +12,7 @@
  *            X-Honeygate-CSRF header on anything but GET/HEAD.
  *
  * `startAdmin` returns null (and logs why) when no token is configured: the admin API never runs
- * open. `close()` ends live streams, then closes the listener.
+ * open. `close()` ends live streams, then closes the listener and destroys its connections.
  */
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -123,6 +123,11 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer | n
     bodyLimit: ADMIN_BODY_LIMIT,
     trustProxy: false,
     return503OnClosing: true,
+    // close() destroys every connection: a client that connects and sends nothing (or a slow one)
+    // must not hold up shutdown, which drains the public listener only after this one has closed
+    forceCloseConnections: true,
+    // the whole request must arrive within 30 s (slowloris); a live feed is a long response, not a long request
+    requestTimeout: 30_000,
     routerOptions: { maxParamLength: 600, caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
   });
 
