@@ -4,39 +4,14 @@
  * (`honeygate schema`). Cross-field rules live in rules.ts; OpenAIPot configs are mapped onto this
  * shape by openaipot.ts before validation.
  */
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import { adminConfigSchema } from '../admin/config.js';
 import { eventsConfigSchema } from '../events/config.js';
 import { storeConfigSchema } from '../store/config.js';
 import { cidrPresetsSchema, routesSchema } from '../surfaces/tool/config.js';
-import { parseDuration } from './duration.js';
+import { cidr, duration } from './primitives.js';
 
-/** A duration written `48h` / `1h30m` / `500ms` or a number of seconds; parsed to milliseconds. */
-export const duration = z
-  .union([z.string(), z.number()])
-  .transform((value, ctx) => {
-    const ms = parseDuration(value);
-    if (ms === null) {
-      ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(value)} (use e.g. 500ms, 2s, 10m, 48h)` });
-      return z.NEVER;
-    }
-    return ms;
-  });
-
-/** An IPv4/IPv6 address or CIDR block. */
-export const cidr = z.string().refine(
-  (text) => {
-    const [addr, bits, extra] = text.split('/');
-    if (extra !== undefined || addr === undefined) return false;
-    const family = isIP(addr);
-    if (family === 0) return false;
-    if (bits === undefined) return true;
-    if (!/^\d{1,3}$/.test(bits)) return false;
-    return Number(bits) <= (family === 4 ? 32 : 128);
-  },
-  { message: 'not an IP address or CIDR block (e.g. 10.0.0.0/8, 2001:db8::/32)' },
-);
+export { cidr, duration };
 
 const SHA256_REF = /^sha256:[0-9a-f]{64}$/;
 

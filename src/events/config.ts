@@ -2,22 +2,9 @@
  * Config of event sinks (issue 6): JSONL file, event store (SQLite/PostgreSQL), syslog (RFC 5424
  * over UDP/TCP, RFC 6587 octet counting, optional ArcSight CEF payload) and webhooks (Slack, Teams,
  * Discord, signed JSON). Every key is described and defaulted; docs/events.md explains each one.
- *
- * Durations are parsed here with config/duration.ts rather than the `duration` schema of
- * config/schema.ts, because schema.ts imports this module (a cycle would leave it undefined).
  */
 import { z } from 'zod';
-import { parseDuration } from '../config/duration.js';
-
-/** A duration written `250ms` / `30d` or a number of seconds, parsed to milliseconds. */
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const ms = parseDuration(value);
-  if (ms === null) {
-    ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(value)} (use e.g. 500ms, 2s, 10m, 48h, 30d)` });
-    return z.NEVER;
-  }
-  return ms;
-});
+import { duration } from '../config/primitives.js';
 
 const queueSize = z
   .number()

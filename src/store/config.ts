@@ -4,17 +4,7 @@
  * `${ENV}` references (e.g. the password) are already expanded by the config loader.
  */
 import { z } from 'zod';
-import { parseDuration } from '../config/duration.js';
-
-/** Same format as config/schema.ts `duration` (kept local: schema.ts imports this module). */
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const ms = parseDuration(value);
-  if (ms === null) {
-    ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(value)} (use e.g. 500ms, 2s, 10m, 48h)` });
-    return z.NEVER;
-  }
-  return ms;
-});
+import { duration } from '../config/primitives.js';
 
 const HOST_PORT = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]+))(?::(\d{1,5}))?$/;
 

@@ -4,33 +4,11 @@
  * (RFC 6750, RFC 7662, RFC 9728), MCP method/tool filters, OpenAPI document, limits and lure — and
  * `cidr_presets:`, named CIDR lists loaded from a file or URL in the published
  * `{"creationTime", "prefixes": [{"ipv4Prefix"|"ipv6Prefix"}]}` format (wire-spec C).
- * Every key is described and defaulted; docs/tool.md explains them. Durations and CIDRs are parsed
- * here rather than with config/schema.ts helpers because schema.ts imports this module.
+ * Every key is described and defaulted; docs/tool.md explains them.
  */
-import { isIP } from 'node:net';
 import { z } from 'zod';
-import { parseDuration } from '../../config/duration.js';
+import { duration, isCidr } from '../../config/primitives.js';
 import type { ConfigIssue } from '../../config/issues.js';
-
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const ms = parseDuration(value);
-  if (ms === null) {
-    ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(value)} (use e.g. 500ms, 2s, 10m, 48h)` });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-/** An IPv4/IPv6 address or CIDR block. */
-export function isCidr(text: string): boolean {
-  const [addr, bits, extra] = text.split('/');
-  if (extra !== undefined || addr === undefined) return false;
-  const family = isIP(addr);
-  if (family === 0) return false;
-  if (bits === undefined) return true;
-  if (!/^\d{1,3}$/.test(bits)) return false;
-  return Number(bits) <= (family === 4 ? 32 : 128);
-}
 
 const PRESET_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 

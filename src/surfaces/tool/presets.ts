@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import type { BlockList } from 'node:net';
 import { cidrList, inList } from '../../pipeline/identity.js';
 import type { CidrPresetConfig } from './config.js';
-import { isCidr } from './config.js';
+import { isCidr } from '../../config/primitives.js';
 
 export interface BuiltinPreset {
   readonly source: string;
