@@ -23,8 +23,15 @@ const LURE_THREAT = {
   technique: { id: ['T1078.004', 'T1496'], name: ['Valid Accounts: Cloud Accounts', 'Resource Hijacking'] },
   tactic: { id: ['TA0001', 'TA0040'], name: ['Initial Access', 'Impact'] },
 } as const;
+const ECS = { version: '8.11.0' } as const;
 const LURE_TAGS = ['honeytoken', 'llmjacking', 'mitre-engage:lures', 'mitre-engage:decoy-content', 'mitre-engage:monitor'] as const;
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * Built without object spreads: they were most of this function's ~8 µs per request (issue 11
+ * profile). Optional fields are assigned in the order the spreads wrote them, so the JSON is the same.
+ */
 export function buildRequestEvent(ex: Exchange): GatewayEvent {
   const { req, res } = ex;
   const durationMs = performance.now() - ex.startedAt;
@@ -32,45 +39,57 @@ export function buildRequestEvent(ex: Exchange): GatewayEvent {
   const verdict = ex.verdict;
   const lure = ex.key.class === 'lure';
   const model = ex.model ?? sniffModel(ex.bodyHead);
-  const outcome = status === 0 ? 'unknown' : status < 400 ? 'success' : 'failure';
-  return {
-    '@timestamp': new Date(ex.startedWall).toISOString(),
-    ecs: { version: '8.11.0' },
-    event: {
-      id: ex.id ?? randomUUID(),
-      kind: lure || verdict?.action === 'block' ? 'alert' : 'event',
-      dataset: 'honeygate.request',
-      category: lure ? ['web', 'intrusion_detection'] : ['web'],
-      type: verdict?.action === 'forward' || verdict?.action === 'deceive' ? ['access', 'allowed'] : ['access', 'denied'],
-      action: verdict ? `${verdict.action}:${verdict.reason}` : 'unrouted',
-      outcome,
-      duration: Math.round(durationMs * 1e6),
-      ...(verdict ? { reason: verdict.reason } : {}),
-    },
-    source: { ip: ex.ip, ...(ex.remotePort !== undefined ? { port: ex.remotePort } : {}) },
-    http: {
-      // the request was read before the handler ran: its size is what it declared
-      request: { method: req.method ?? 'GET', ...(req.headers['content-length'] !== undefined ? { bytes: Number(req.headers['content-length']) || 0 } : {}) },
-      response: { status_code: status, bytes: ex.socket.bytesWritten - ex.bytesWritten0 },
-    },
-    url: { path: ex.path.length > 2048 ? ex.path.slice(0, 2048) : ex.path },
-    ...(req.headers['user-agent'] !== undefined ? { user_agent: { original: req.headers['user-agent'].slice(0, 512) } } : {}),
-    ...(lure ? { threat: LURE_THREAT, tags: LURE_TAGS } : {}),
-    honeygate: {
-      ...(ex.surface ? { surface: ex.surface } : {}),
-      key: ex.key,
-      ...(model !== undefined ? { model } : {}),
-      ...(ex.upstream !== undefined ? { upstream: ex.upstream } : {}),
-      ...(ex.route !== undefined ? { route: ex.route } : {}),
-      ...(verdict ? { verdict: { action: verdict.action, reason: verdict.reason } } : {}),
-      client: ex.client ?? clientFingerprint(req.headers),
-      overhead_ms: Math.round((durationMs - (ex.upstreamMs ?? 0)) * 1000) / 1000,
-      ...(ex.upstreamMs !== undefined ? { upstream_ms: Math.round(ex.upstreamMs * 1000) / 1000 } : {}),
-      ...(ex.stream !== undefined ? { stream: ex.stream } : {}),
-      ...(ex.lure ? { lure: ex.lure } : {}),
-      ...(ex.tool ? { tool: ex.tool } : {}),
-    },
+  const headers = req.headers;
+
+  const event: Mutable<GatewayEvent['event']> = {
+    id: ex.id ?? randomUUID(),
+    kind: lure || verdict?.action === 'block' ? 'alert' : 'event',
+    dataset: 'honeygate.request',
+    category: lure ? ['web', 'intrusion_detection'] : ['web'],
+    type: verdict?.action === 'forward' || verdict?.action === 'deceive' ? ['access', 'allowed'] : ['access', 'denied'],
+    action: verdict ? `${verdict.action}:${verdict.reason}` : 'unrouted',
+    outcome: status === 0 ? 'unknown' : status < 400 ? 'success' : 'failure',
+    duration: Math.round(durationMs * 1e6),
   };
+  if (verdict) event.reason = verdict.reason;
+  const source: { ip: string; port?: number } = { ip: ex.ip };
+  if (ex.remotePort !== undefined) source.port = ex.remotePort;
+  // the request was read before the handler ran: its size is what it declared
+  const request: { method: string; bytes?: number } = { method: req.method ?? 'GET' };
+  const length = headers['content-length'];
+  if (length !== undefined) request.bytes = Number(length) || 0;
+
+  const hg: Mutable<GatewayEvent['honeygate']> = {};
+  if (ex.surface) hg.surface = ex.surface;
+  hg.key = ex.key;
+  if (model !== undefined) hg.model = model;
+  if (ex.upstream !== undefined) hg.upstream = ex.upstream;
+  if (ex.route !== undefined) hg.route = ex.route;
+  if (verdict) hg.verdict = { action: verdict.action, reason: verdict.reason };
+  hg.client = ex.client ?? clientFingerprint(headers);
+  hg.overhead_ms = Math.round((durationMs - (ex.upstreamMs ?? 0)) * 1000) / 1000;
+  if (ex.upstreamMs !== undefined) hg.upstream_ms = Math.round(ex.upstreamMs * 1000) / 1000;
+  if (ex.stream !== undefined) hg.stream = ex.stream;
+  if (ex.lure) hg.lure = ex.lure;
+  if (ex.tool) hg.tool = ex.tool;
+
+  // key order as the SIEM mappings and tests know it: honeygate last
+  const out = {
+    '@timestamp': new Date(ex.startedWall).toISOString(),
+    ecs: ECS,
+    event,
+    source,
+    http: { request, response: { status_code: status, bytes: ex.socket.bytesWritten - ex.bytesWritten0 } },
+    url: { path: ex.path.length > 2048 ? ex.path.slice(0, 2048) : ex.path },
+  } as Mutable<GatewayEvent>;
+  const ua = headers['user-agent'];
+  if (ua !== undefined) out.user_agent = { original: ua.slice(0, 512) };
+  if (lure) {
+    out.threat = LURE_THREAT;
+    out.tags = LURE_TAGS;
+  }
+  out.honeygate = hg;
+  return out;
 }
 
 /** A canary was used: an alert linking back to the lure request that minted it. */
