@@ -153,7 +153,7 @@ describe('honeygate serve', () => {
     const file = join(dir, 'honeygate.yaml');
     await writeFile(file, JSON.stringify({ ...good, listen: { host: '127.0.0.1', port: -1 }, keys: [{ key: VALID, class: 'gold' }] }));
     c.child.kill('SIGHUP');
-    const until = Date.now() + 5000;
+    const until = Date.now() + 10_000;
     while (!c.err().includes('reload refused') && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     expect(c.err()).toContain('honeygate: reload refused, keeping the running config:');
     expect(c.err()).toContain('error: listen.port:');
@@ -162,12 +162,12 @@ describe('honeygate serve', () => {
 
     await writeFile(file, JSON.stringify({ ...good, keys: [{ name: 'only-lure', key: LURE, class: 'lure', max_requests: 100 }] }));
     c.child.kill('SIGHUP');
-    while (!c.err().includes('config reloaded') && Date.now() < until + 5000) await new Promise((r) => setTimeout(r, 20));
+    while (!c.err().includes('config reloaded') && Date.now() < until + 10_000) await new Promise((r) => setTimeout(r, 20));
     expect(c.err()).toContain(`honeygate: config reloaded from ${file}`);
     expect(await post(c.url, VALID)).toBe(401);
     // the admin API of the child sees the reloads as system events
     let actions: string[] = [];
-    for (const stop = Date.now() + 5000; Date.now() < stop && !actions.includes('config:reloaded'); await new Promise((r) => setTimeout(r, 25))) {
+    for (const stop = Date.now() + 10_000; Date.now() < stop && !actions.includes('config:reloaded'); await new Promise((r) => setTimeout(r, 25))) {
       const res = await fetch(`${c.adminUrl ?? ''}/api/v1/events?dataset=system`, { headers: { authorization: `Bearer ${TOKEN}` } });
       actions = ((await res.json()) as { events: { event: { action: string } }[] }).events.map((e) => e.event.action);
     }
