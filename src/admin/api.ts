@@ -216,42 +216,30 @@ export function registerApi(app: FastifyInstance, ctx: ApiContext): void {
   app.get('/api/v1/blocklist.txt', exportRoute('txt'));
   app.get('/api/v1/blocklist.csv', exportRoute('csv'));
 
-  // keys and campaigns: from the running key ring, hits from the event store
-  const hitsOf = async (fingerprint: string): Promise<{ requests: number; canaries: number; ips: number; first: string | null; last: string | null } | null> => {
-    const store = ctx.eventStore;
-    if (store === undefined) return null;
-    try {
-      const s = await store.stats({ fingerprint });
-      return {
-        requests: s.byDataset['honeygate.request'] ?? 0,
-        canaries: s.byDataset['honeygate.canary'] ?? 0,
-        ips: s.sourceIps,
-        first: s.first,
-        last: s.last,
-      };
-    } catch (e: unknown) {
-      ctx.metrics.queryError();
-      ctx.log(`honeygate admin: event store query failed: ${e instanceof Error ? e.message : String(e)}`);
-      return null;
-    }
-  };
-
+  // keys and campaigns: from the running key ring, hits from the event store (two grouped queries)
   app.get('/api/v1/keys', async () => {
     const records = ctx.state.runtime.keyring.records;
-    const keys = [];
-    for (const r of records) {
-      keys.push({
-        name: r.name,
-        class: r.class,
-        campaign: r.campaign ?? null,
-        placement: r.placement ?? null,
-        fingerprint: r.fingerprint,
-        mask: r.mask ?? null,
-        upstream: r.upstream,
-        ...(r.lure ? { lure: { max_requests: r.lure.maxRequests, block_duration_ms: r.lure.blockDurationMs, response_delay_ms: r.lure.responseDelayMs } } : {}),
-        hits: await hitsOf(r.fingerprint),
-      });
+    let hits: { requests: Map<string, number>; canaries: Map<string, number> } | null = null;
+    const store = ctx.eventStore;
+    if (store !== undefined) {
+      try {
+        hits = { requests: await store.hitsByKey({ dataset: 'honeygate.request' }), canaries: await store.hitsByKey({ dataset: 'honeygate.canary' }) };
+      } catch (e: unknown) {
+        ctx.metrics.queryError();
+        ctx.log(`honeygate admin: event store query failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
     }
+    const keys = records.map((r) => ({
+      name: r.name,
+      class: r.class,
+      campaign: r.campaign ?? null,
+      placement: r.placement ?? null,
+      fingerprint: r.fingerprint,
+      mask: r.mask ?? null,
+      upstream: r.upstream,
+      ...(r.lure ? { lure: { max_requests: r.lure.maxRequests, block_duration_ms: r.lure.blockDurationMs, response_delay_ms: r.lure.responseDelayMs } } : {}),
+      hits: hits === null ? null : { requests: hits.requests.get(r.fingerprint) ?? 0, canaries: hits.canaries.get(r.fingerprint) ?? 0 },
+    }));
     return { count: keys.length, keys };
   });
 

@@ -180,7 +180,7 @@ describe('keys and campaigns', () => {
       campaign: 'github-leak',
       placement: 'repo acme/api .env',
       upstream: 'decoy',
-      hits: { requests: 3, canaries: 0, ips: 1 },
+      hits: { requests: 3, canaries: 0 },
     });
     expect(leak1?.['fingerprint']).toMatch(/^sha256:[0-9a-f]{16}$/);
     expect(leak1?.['mask']).toMatch(/\*/);

@@ -135,6 +135,9 @@ describe('/metrics', () => {
     expect(delta('honeygate_request_duration_seconds_count', { key_class: 'lure' })).toBe(3);
     expect(delta('honeygate_gateway_overhead_seconds_count')).toBe(7);
     expect(delta('honeygate_requests_total', { key_class: 'valid', verdict: 'forward' })).toBe(3);
+    // the upstream wait of the request forwarded to a real (fake) upstream
+    expect(delta('honeygate_upstream_duration_seconds_count', { upstream: 'real' })).toBe(1);
+    expect(value(after, 'honeygate_upstream_duration_seconds_sum', { upstream: 'real' })).toBeGreaterThan(0);
     // histogram buckets are cumulative and end at +Inf = count
     const buckets = after.samples.filter((s) => s.name === 'honeygate_request_duration_seconds_bucket' && s.labels['key_class'] === 'lure');
     const values = buckets.map((b) => b.value);
@@ -147,9 +150,8 @@ describe('/metrics', () => {
     expect(value(after, 'honeygate_sink_queue_depth', { sink: 'store' })).toBe(0);
   });
 
-  it('upstream latency comes from honeygate.upstream_ms, per upstream', async () => {
-    // a published event, because forwarded requests do not carry upstream_ms yet (reported: the
-    // event is built on the response's close, before the surface records the upstream wait)
+  it('upstream latency comes from honeygate.upstream_ms, per upstream, into the right buckets', async () => {
+    // a published event with known values, to pin the unit conversion and the bucket boundaries
     const before = await scrape();
     const template = h.events.find((e) => e.honeygate.upstream === 'real');
     expect(template).toBeDefined();
