@@ -4,7 +4,11 @@
  * public samples); strings of 12 characters or fewer are echoed unmasked. Lengths count Unicode
  * code points, as the API's Python does.
  */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 export function maskOpenAIKey(key: string): string {
+  // without surrogate pairs, UTF-16 units are code points: no array of characters needed
+  if (!SURROGATE.test(key)) return key.length <= 12 ? key : `${key.slice(0, 8)}${'*'.repeat(key.length - 12)}${key.slice(-4)}`;
   const chars = Array.from(key);
   if (chars.length <= 12) return key;
   return `${chars.slice(0, 8).join('')}${'*'.repeat(chars.length - 12)}${chars.slice(-4).join('')}`;

@@ -30,8 +30,25 @@ export function randomHex(length: number): string {
   return take(Math.ceil(length / 2)).toString('hex').slice(0, length);
 }
 
+/**
+ * 64-character alphabets that are base64url with its 63rd character renamed. With 64 characters the
+ * loop below never rejects and takes 6 uniform bits per character, exactly what `base64url`
+ * encoding (native) does, several times faster: the cookies of every OpenAI answer are ~450 such
+ * characters (issue 11 profile).
+ */
+const BASE64_RENAMES: ReadonlyMap<string, readonly [string, string]> = new Map([
+  ['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_', ['-', '_']],
+  ['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._', ['.', '_']],
+]);
+
 /** `length` characters from `alphabet` (rejection sampling: no modulo bias). */
 export function randomChars(alphabet: string, length: number): string {
+  const renamed = BASE64_RENAMES.get(alphabet);
+  if (renamed !== undefined) {
+    // 3 bytes → 4 characters, each 6 uniform bits
+    const text = take(Math.ceil((length * 3) / 4)).toString('base64url').slice(0, length);
+    return renamed[0] === '-' ? text : text.replaceAll('-', renamed[0]);
+  }
   const limit = 256 - (256 % alphabet.length);
   let out = '';
   while (out.length < length) {
