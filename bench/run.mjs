@@ -15,7 +15,7 @@
 // HONEYGATE_ROOT (a honeygate tree with bin/ and dist/; default this repo), BENCH_PROFILE=1 or
 // `--profile` (a profiling pass at the end: node --cpu-prof, profiles in bench/profiles/).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,7 @@ import { optionalPaths } from './lib/optional.mjs';
 import { jsonReady, killAll, run, startChild } from './lib/proc.mjs';
 import { summarise } from './lib/profile.mjs';
 import { openRedis } from './lib/redis.mjs';
+import { startRespRelay } from './lib/resp-relay.mjs';
 import { evaluate, writeReport } from './lib/report.mjs';
 
 const BENCH = fileURLToPath(new URL('.', import.meta.url));
@@ -39,7 +40,10 @@ const opts = {
   budgetS: Number(env.BENCH_BUDGET ?? 570),
   memClients: Number(env.BENCH_MEM_CLIENTS ?? 1_000_000),
   profile: process.argv.includes('--profile') || env.BENCH_PROFILE === '1',
+  /** only these groups (comma-separated): reject, forward32, forward1, sse, extra, memory */
+  only: env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',')) : null,
 };
+const wanted = (g) => opts.only === null || opts.only.has(g);
 const t0 = Date.now();
 const elapsed = () => (Date.now() - t0) / 1000;
 const left = () => opts.budgetS - elapsed();
@@ -64,6 +68,7 @@ const results = {
   runs: {},
   sse: [],
   redis_calls_per_request: [],
+  redis_round_trips: null,
   memory: null,
   profiles: [],
   skipped: [],
@@ -86,14 +91,28 @@ async function start(name, promise) {
   return s;
 }
 
-/** Warm up, then one measured run; appended to results.runs[name]. */
+/** CPU time (user + system, µs) a server process has used so far; null where /proc is missing. */
+function cpuUs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000; // clock ticks of 10 ms
+  } catch {
+    return null;
+  }
+}
+
+/** Warm up, then one measured run; appended to results.runs[name] (with the server's CPU µs per request). */
 async function bench(gen, name, target, req, connections, onMeasured) {
   await measure(gen, { url: target.url, request: req, connections, durationS: opts.warmup, scratch, name: `${name}-warm` });
   const before = onMeasured ? await onMeasured.before() : undefined;
+  const pid = target.child?.pid;
+  const cpu0 = pid ? cpuUs(pid) : null;
   const m = await measure(gen, { url: target.url, request: req, connections, durationS: opts.duration, scratch, name });
+  const cpu1 = pid ? cpuUs(pid) : null;
+  if (cpu0 !== null && cpu1 !== null && m.requests > 0) m.cpu_us = Math.round(((cpu1 - cpu0) / m.requests) * 10) / 10;
   if (onMeasured) await onMeasured.after(before, m);
   (results.runs[name] ??= []).push(m);
-  log(`${name.padEnd(22)} c=${String(connections).padEnd(3)} ${String(Math.round(m.rps)).padStart(6)} req/s  p50 ${m.p50} µs  p99 ${m.p99} µs${m.errors ? `  errors ${m.errors}` : ''}`);
+  log(`${name.padEnd(26)} c=${String(connections).padEnd(3)} ${String(Math.round(m.rps)).padStart(6)} req/s  p50 ${String(m.p50).padStart(5)} µs  p99 ${String(m.p99).padStart(6)} µs  cpu ${m.cpu_us ?? '?'} µs/req${m.errors ? `  errors ${m.errors}` : ''}`);
   return m;
 }
 
@@ -150,6 +169,9 @@ async function main() {
   const dataDir = join(scratch, 'data');
   const baseConfig = await fitConfig(benchConfig({ upstreamUrl: upstream.url, dataDir }));
   const gw = await start('gateway', startGateway('honeygate', baseConfig, { scratch }));
+  // the same gateway without event sinks, and with the default sinks (JSONL + SQLite): information only
+  const gwNoEvents = await start('gateway-noevents', startGateway('honeygate-noevents', await fitConfig(benchConfig({ upstreamUrl: upstream.url, dataDir: join(scratch, 'data-none'), events: 'none' })), { scratch }));
+  const gwSqlite = await start('gateway-sqlite', startGateway('honeygate-sqlite', await fitConfig(benchConfig({ upstreamUrl: upstream.url, dataDir: join(scratch, 'data-full'), events: 'full' })), { scratch }));
 
   const prefix = `hgbench-${process.pid}-${Date.now()}:`;
   let gwRedis = null;
@@ -196,9 +218,10 @@ async function main() {
   for (let rep = 0; rep < opts.reps; rep++) {
     log(`— repetition ${rep + 1}/${opts.reps}`);
     const c32 = 32;
-    await group(rep, [
+    if (wanted('reject')) await group(rep, [
       () => bench(gen, 'reject/bare', bare, REQ.invalid, c32),
       () => bench(gen, 'reject/honeygate', gw, REQ.invalid, c32),
+      () => bench(gen, 'reject/honeygate-noevents', gwNoEvents, REQ.invalid, c32),
       () => bench(gen, 'lure/honeygate', gw, REQ.lure, c32),
     ]);
     const redisCount = gwRedis
@@ -210,22 +233,32 @@ async function main() {
           },
         }
       : undefined;
-    await group(rep, [
+    if (wanted('forward32')) await group(rep, [
       () => bench(gen, 'forward32/direct', upstream, REQ.valid, c32),
       () => bench(gen, 'forward32/least', least, REQ.valid, c32),
       ...(haproxy ? [() => bench(gen, 'forward32/haproxy', haproxy, REQ.valid, c32)] : []),
       () => bench(gen, 'forward32/honeygate', gw, REQ.valid, c32),
+      () => bench(gen, 'forward32/honeygate-noevents', gwNoEvents, REQ.valid, c32),
+      () => bench(gen, 'forward32/honeygate-sqlite', gwSqlite, REQ.valid, c32),
       ...(gwRedis ? [() => bench(gen, 'forward32/honeygate-redis', gwRedis, REQ.valid, c32, redisCount)] : []),
     ]);
-    await group(rep, [
+    if (wanted('forward1')) await group(rep, [
       () => bench(gen, 'forward1/direct', upstream, REQ.valid, 1),
       () => bench(gen, 'forward1/least', least, REQ.valid, 1),
       ...(haproxy ? [() => bench(gen, 'forward1/haproxy', haproxy, REQ.valid, 1)] : []),
       () => bench(gen, 'forward1/honeygate', gw, REQ.valid, 1),
     ]);
-    for (const p of extra) await group(rep, p.items.map((it) => () => bench(gen, it.name, it.target, it.request, it.connections ?? c32)));
+    if (wanted('extra')) for (const p of extra) await group(rep, p.items.map((it) => () => bench(gen, it.name, it.target, it.request, it.connections ?? c32)));
 
     // streaming: sequential SSE requests, targets interleaved request by request
+    if (wanted('sse')) await sseGroup(rep);
+    if (!hasTime(90 + (opts.reps - rep - 1) * 10)) {
+      results.notes.push(`stopped after ${rep + 1} repetition(s): time budget`);
+      break;
+    }
+  }
+
+  async function sseGroup(rep) {
     const targets = [
       { name: 'direct', url: upstream.url },
       { name: 'least', url: least.url },
@@ -238,14 +271,29 @@ async function main() {
     const sse = JSON.parse(s.stdout);
     results.sse.push(sse);
     log(`sse first-byte p50 (ms): ${Object.entries(sse).map(([k, v]) => `${k} ${v.first_p50_ms.toFixed(3)}`).join(', ')}`);
-    if (!hasTime(90 + (opts.reps - rep - 1) * 10)) {
-      results.notes.push(`stopped after ${rep + 1} repetition(s): time budget`);
-      break;
-    }
+  }
+
+  // --- Redis round trips per request, exactly: a second Redis-store gateway talks to Redis through
+  // a counting relay (the throughput runs above go straight to Redis)
+  if (redis && wanted('forward32') && hasTime(60)) {
+    const u = new URL(redis.url);
+    const relay = await startRespRelay(Number(u.port || 6379), u.hostname);
+    const cfg = await fitConfig(benchConfig({ upstreamUrl: upstream.url, dataDir: join(scratch, 'data-relay'), events: 'none', store: { backend: 'redis', redis: { url: `redis://127.0.0.1:${relay.port}`, prefix } } }));
+    const counted = await startGateway('honeygate-redis-counted', cfg, { scratch });
+    await post(counted.url, REQ.valid);
+    await measure(gen, { url: counted.url, request: REQ.valid, connections: 8, durationS: 1, scratch, name: 'relay-warm' });
+    const before = relay.total();
+    const m = await measure(gen, { url: counted.url, request: REQ.valid, connections: 8, durationS: 2, scratch, name: 'relay' });
+    const commands = relay.total() - before;
+    results.redis_round_trips = { requests: m.requests, commands, per_request: Math.round((commands / m.requests) * 1000) / 1000, via: 'RESP-counting relay, this gateway only' };
+    log(`Redis round trips: ${commands} commands for ${m.requests} requests (${results.redis_round_trips.per_request} per request)`);
+    await counted.stop();
+    await relay.close();
   }
 
   // --- memory after 1M + 1M distinct client IPs (store API, separate process)
-  if (hasTime(60)) {
+  if (!wanted('memory')) results.skipped.push({ path: 'memory after 1M client IPs', why: 'BENCH_ONLY' });
+  else if (hasTime(60)) {
     const memConfig = { ...baseConfig, events: { dir: dataDir, jsonl: { enabled: false }, store: { driver: 'none' } } };
     const m = await run(process.execPath, ['--expose-gc', join(BENCH, 'clients/memory-store.mjs'), JSON.stringify({ root: ROOT, config: memConfig, perPhase: opts.memClients })], {
       timeoutMs: Math.min(180, left() - 20) * 1000,

@@ -36,6 +36,20 @@ export function summarise(file, top = 25) {
     const group = cf.url ? w.replace(/^honeygate:.*$/, (s) => s) : name.startsWith('(') ? name : '(native)';
     mod.set(group, (mod.get(group) ?? 0) + us);
   }
+  // inclusive time per function (self + everything it called), counted once per call-tree path
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const incl = new Map();
+  for (const [id, us] of selfUs) {
+    const seen = new Set();
+    for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
+      const cf = byId.get(cur).callFrame;
+      const key = `${cf.functionName || '(anonymous)'} ${where(cf.url)}${cf.url ? `:${cf.lineNumber + 1}` : ''}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      incl.set(key, (incl.get(key) ?? 0) + us);
+    }
+  }
   const idle = (fn.get('(idle) (native)') ?? 0);
   const busy = total - idle;
   const rank = (m) =>
@@ -44,7 +58,8 @@ export function summarise(file, top = 25) {
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([k, us]) => ({ what: k, ms: Math.round(us / 1000), pct_busy: Math.round((1000 * us) / busy) / 10 }));
-  return { file, total_ms: Math.round(total / 1000), busy_ms: Math.round(busy / 1000), functions: rank(fn), modules: rank(mod) };
+  const ownInclusive = new Map([...incl].filter(([k]) => / honeygate:/.test(k)));
+  return { file, total_ms: Math.round(total / 1000), busy_ms: Math.round(busy / 1000), functions: rank(fn), modules: rank(mod), honeygate_inclusive: rank(ownInclusive) };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -54,4 +69,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   for (const r of s.modules) console.log(`${String(r.pct_busy).padStart(5)}%  ${r.what}`);
   console.log('\n-- by function (self time)');
   for (const r of s.functions) console.log(`${String(r.pct_busy).padStart(5)}%  ${r.what}`);
+  console.log('\n-- honeygate functions, inclusive (self + callees)');
+  for (const r of s.honeygate_inclusive) console.log(`${String(r.pct_busy).padStart(5)}%  ${r.what}`);
 }

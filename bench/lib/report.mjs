@@ -42,6 +42,9 @@ export function evaluate(results) {
   );
   add('forward c=1: honeygate added p99 (µs)', added('honeygate', 'p99'), 'µs');
   add('forward c=1: least proxy added p99 (µs)', added('least', 'p99'), 'µs');
+  add('forward c=32: honeygate without event sinks / least proxy (req/s)', rps('forward32/honeygate-noevents', 'forward32/least'));
+  add('forward c=32: honeygate with JSONL + SQLite events / least proxy (req/s)', rps('forward32/honeygate-sqlite', 'forward32/least'));
+  add('reject: honeygate without event sinks / bare (req/s)', rps('reject/honeygate-noevents', 'reject/bare'));
   add('lure → decoy / reject (req/s)', rps('lure/honeygate', 'reject/honeygate'));
   add('Redis store / memory store, forward c=32 (req/s)', rps('forward32/honeygate-redis', 'forward32/honeygate'));
   add('Bedrock SigV4-verified / OpenAI reject (req/s)', rps('bedrock/honeygate', 'reject/honeygate'));
@@ -73,12 +76,15 @@ export function evaluate(results) {
   target('Bedrock SigV4-verified vs OpenAI reject', 'Bedrock SigV4-verified / OpenAI reject (req/s)', '≥', 0.5);
   target('tool route with JWT vs without', 'tool route: JWT verified / no JWT (req/s)', '≥', 0.7);
   target('Redis store vs memory store (forward c=32)', 'Redis store / memory store, forward c=32 (req/s)', '≥', 0.7);
-  const rt = results.redis_calls_per_request;
-  if (rt.length) {
-    // other clients of the same Redis only add commands: the least count is the closest to the truth
-    const least = Math.min(...rt);
-    targets.push({ what: 'Redis round trips per request', target: '≤ 1', held: least <= 1.0005, value: r3(least), shown: `${r3(least)} (per repetition: ${rt.map(r3).join(', ')})` });
-  } else targets.push({ what: 'Redis round trips per request', target: '≤ 1', held: null, shown: 'not measured' });
+  const rt = results.redis_round_trips;
+  const cs = results.redis_calls_per_request;
+  const csText = cs.length ? `; INFO commandstats: ${cs.map(r2).join(', ')} commands per request, counting the commands the admit script runs inside its one EVALSHA and every other client of that Redis` : '';
+  if (rt) {
+    // wrk stops with up to 8 requests in flight whose commands were counted, and the client may
+    // send a command of its own (ready check): allow 1%
+    const held = rt.per_request <= 1.01;
+    targets.push({ what: 'Redis round trips per request', target: '≤ 1', held, value: rt.per_request, shown: `${rt.per_request} (${rt.commands} commands / ${rt.requests} requests, ${rt.via}${csText})` });
+  } else targets.push({ what: 'Redis round trips per request', target: '≤ 1', held: null, shown: `not measured${csText}` });
   const mem = results.memory;
   if (mem?.snapshots?.length === 3) {
     const [, one, two] = mem.snapshots;
@@ -91,7 +97,14 @@ export function evaluate(results) {
 
   const medians = {};
   for (const [name, list] of Object.entries(results.runs)) {
-    medians[name] = { rps: Math.round(median(list.map((m) => m.rps))), p50_us: median(list.map((m) => m.p50)), p99_us: median(list.map((m) => m.p99)), errors: list.reduce((a, m) => a + m.errors, 0) };
+    const cpu = list.map((m) => m.cpu_us).filter((x) => x !== undefined);
+    medians[name] = {
+      rps: Math.round(median(list.map((m) => m.rps))),
+      p50_us: median(list.map((m) => m.p50)),
+      p99_us: median(list.map((m) => m.p99)),
+      cpu_us_per_request: cpu.length ? median(cpu) : null,
+      errors: list.reduce((a, m) => a + m.errors, 0),
+    };
   }
   return { ...results, medians, ratios, targets };
 }
@@ -114,9 +127,9 @@ function table(ev) {
   lines.push('');
   lines.push('Absolute figures (medians; they move with the machine, the ratios are what count):');
   lines.push('');
-  lines.push('| measurement | req/s | p50 µs | p99 µs | errors |');
-  lines.push('|---|---|---|---|---|');
-  for (const [name, x] of Object.entries(ev.medians)) lines.push(`| ${name} | ${x.rps} | ${x.p50_us} | ${x.p99_us} | ${x.errors} |`);
+  lines.push('| measurement | req/s | p50 µs | p99 µs | server CPU µs/request | errors |');
+  lines.push('|---|---|---|---|---|---|');
+  for (const [name, x] of Object.entries(ev.medians)) lines.push(`| ${name} | ${x.rps} | ${x.p50_us} | ${x.p99_us} | ${x.cpu_us_per_request ?? ''} | ${x.errors} |`);
   if (ev.sse.length) {
     const last = ev.sse[ev.sse.length - 1];
     lines.push('');
