@@ -6,12 +6,48 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { CHAT_BODY, CHAT_REQUEST } from './fixtures.mjs';
 
-async function bedrock({ root }) {
-  const surface = join(root, 'dist/surfaces/bedrock/surface.js');
-  if (!existsSync(surface)) {
-    return { why: 'dist/surfaces/bedrock/ has no surface module yet (routing, SigV4 and errors only): the gateway cannot serve /model/* to measure' };
+/**
+ * Bedrock (SigV4): a lure AWS key pair; one Converse request signed once with the AWS SDK's own
+ * signer (@smithy/signature-v4) and replayed (valid for 15 minutes, as on AWS); the gateway
+ * verifies the signature on every request, then the decoy answers. Skipped when the config schema
+ * has no `aws_keys` or the preflight does not get a Converse answer.
+ */
+async function bedrock({ scratch, baseConfig, fitConfig, startGateway, started }) {
+  const accessKeyId = 'AKIABENCHBENCHBENCH2';
+  const secretAccessKey = 'benchSecretKey0000000000000000000000000bench';
+  const config = { ...baseConfig, aws_keys: [{ name: 'bench-aws-lure', class: 'lure', access_key_id: accessKeyId, secret_access_key: secretAccessKey, max_requests: 2_000_000_000 }] };
+  try {
+    await fitConfig(config);
+  } catch (e) {
+    return { why: `this honeygate does not accept aws_keys (${String(e.message).slice(0, 160)})` };
   }
-  return { why: 'dist/surfaces/bedrock/surface.js exists but the bench does not know how to configure it yet' };
+  let gw;
+  try {
+    gw = await startGateway('honeygate-bedrock', config, { scratch });
+  } catch (e) {
+    return { why: `the gateway with aws_keys did not start: ${String(e.message).slice(0, 300)}` };
+  }
+  started.push(gw);
+  const { SignatureV4 } = await import('@smithy/signature-v4');
+  const { Sha256 } = await import('@aws-crypto/sha256-js');
+  const signer = new SignatureV4({ service: 'bedrock', region: 'us-east-1', credentials: { accessKeyId, secretAccessKey }, sha256: Sha256 });
+  const path = '/model/us.amazon.nova-micro-v1%3A0/converse';
+  const body = JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'Summarise connection pooling in one sentence.' }] }], inferenceConfig: { maxTokens: 64 } });
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: 'http:',
+    hostname: '127.0.0.1',
+    port: gw.port,
+    path,
+    headers: { host: `127.0.0.1:${gw.port}`, 'content-type': 'application/json', accept: 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+    body,
+  });
+  const headers = Object.fromEntries(Object.entries(signed.headers).filter(([k]) => k !== 'host' && k !== 'content-length'));
+  const request = { method: 'POST', path, headers, body };
+  const r = await fetch(`${gw.url}${path}`, { method: 'POST', headers, body });
+  const text = await r.text();
+  if (r.status !== 200 || !text.includes('"output"')) return { why: `preflight: a signed Converse request answered ${r.status}: ${text.slice(0, 200)}` };
+  return { items: [{ name: 'bedrock/honeygate', target: gw, request }] };
 }
 
 /**
