@@ -1,12 +1,13 @@
 /**
  * Config loading, in one direction: YAML text → ${ENV} interpolation → OpenAIPot mapping →
- * key files merged → zod schema (defaults, dotted-path errors) → cross-field rules → frozen.
+ * key files (and their AWS secrets sidecars) merged → zod schema (defaults, dotted-path errors) → cross-field rules → frozen.
  * Runs once at start and on reload; nothing here is on the request path.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
+import { joinAwsSecrets, sidecarFileOf, sidecarPairs, type SidecarPair } from './aws-secrets.js';
 import { ConfigError, type ConfigIssue } from './issues.js';
 import { fromOpenAIPot, isOpenAIPotConfig } from './openaipot.js';
 import { checkRules } from './rules.js';
@@ -66,31 +67,49 @@ function parseYamlText(text: string, where: string, issues: ConfigIssue[]): unkn
   }
 }
 
-async function readKeyFiles(files: readonly string[], baseDir: string, env: Env, issues: ConfigIssue[]): Promise<unknown[]> {
-  const keys: unknown[] = [];
+async function readYamlFile(file: string, baseDir: string, env: Env, path: string, issues: ConfigIssue[], optional = false): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(resolve(baseDir, file), 'utf8');
+  } catch (e: unknown) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (!(optional && code === 'ENOENT')) issues.push({ level: 'error', path, message: `cannot read ${file}: ${code ?? 'error'}` });
+    return undefined;
+  }
+  return interpolate(parseYamlText(text, path, issues), env, path, issues);
+}
+
+/**
+ * Key files: `{keys: [...]}` (with the `<name>.aws-secrets.yaml` sidecar beside it, if any) or an
+ * `{aws_credentials: [...]}` sidecar listed on its own (`keys new --secrets-file`). AWS pairs join
+ * `aws_keys` (aws-secrets.ts).
+ */
+async function readKeyFiles(files: readonly string[], baseDir: string, env: Env, issues: ConfigIssue[]): Promise<{ keys: unknown[]; awsKeys: unknown[] }> {
+  const entries: { entry: Record<string, unknown>; where: string }[] = [];
+  const pairs: SidecarPair[] = [];
   for (const [i, file] of files.entries()) {
     const path = `key_files.${i}`;
-    let text: string;
-    try {
-      text = await readFile(resolve(baseDir, file), 'utf8');
-    } catch (e: unknown) {
-      issues.push({ level: 'error', path, message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}` });
-      continue;
-    }
-    const doc = interpolate(parseYamlText(text, path, issues), env, path, issues);
+    const doc = await readYamlFile(file, baseDir, env, path, issues);
     if (doc === undefined) continue;
     const list = (doc as { keys?: unknown } | null)?.keys;
+    if (doc !== null && typeof doc === 'object' && 'aws_credentials' in doc && list === undefined) {
+      pairs.push(...sidecarPairs(doc, file, issues));
+      continue;
+    }
     if (!Array.isArray(list)) {
-      issues.push({ level: 'error', path, message: `${file} must hold {keys: [...]}` });
+      issues.push({ level: 'error', path, message: `${file} must hold {keys: [...]} or {aws_credentials: [...]}` });
       continue;
     }
     for (const [j, entry] of list.entries()) {
       const parsed = keySchema.safeParse(entry);
       if (!parsed.success) issues.push(...zodIssues(parsed.error, `${file}:keys.${j}`));
-      else keys.push(entry);
+      else entries.push({ entry: entry as Record<string, unknown>, where: `${file}:keys.${j}` });
     }
+    const sidecar = sidecarFileOf(file);
+    const side = await readYamlFile(sidecar, baseDir, env, path, issues, true);
+    if (side !== undefined) pairs.push(...sidecarPairs(side, sidecar, issues));
   }
-  return keys;
+  return joinAwsSecrets(entries, pairs, issues);
 }
 
 /** Validate a parsed document; never throws on bad input: every problem is an issue. */
@@ -108,7 +127,8 @@ export async function loadConfigObject(
   const keyFiles = doc['key_files'];
   if (Array.isArray(keyFiles) && keyFiles.every((f) => typeof f === 'string')) {
     const extra = await readKeyFiles(keyFiles, options.baseDir ?? process.cwd(), env, issues);
-    if (extra.length > 0) doc = { ...doc, keys: [...(Array.isArray(doc['keys']) ? doc['keys'] : []), ...extra] };
+    if (extra.keys.length > 0) doc = { ...doc, keys: [...(Array.isArray(doc['keys']) ? doc['keys'] : []), ...extra.keys] };
+    if (extra.awsKeys.length > 0) doc = { ...doc, aws_keys: [...(Array.isArray(doc['aws_keys']) ? doc['aws_keys'] : []), ...extra.awsKeys] };
   }
   const parsed = configSchema.safeParse(doc);
   if (!parsed.success) return { config: null, issues: [...issues, ...zodIssues(parsed.error)] };

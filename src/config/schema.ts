@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { adminConfigSchema } from '../admin/config.js';
 import { eventsConfigSchema } from '../events/config.js';
 import { storeConfigSchema } from '../store/config.js';
+import { awsKeySchema, bedrockApiKeySchema, bedrockSurfaceSchema, bedrockUpstreamSchema } from '../surfaces/bedrock/config.js';
 import { cidrPresetsSchema, routesSchema } from '../surfaces/tool/config.js';
 import { cidr, duration } from './primitives.js';
 
@@ -73,7 +74,7 @@ const decoyUpstream = z
   })
   .strict();
 
-export const upstreamSchema = z.discriminatedUnion('type', [openaiUpstream, decoyUpstream]);
+export const upstreamSchema = z.discriminatedUnion('type', [openaiUpstream, decoyUpstream, bedrockUpstreamSchema]);
 
 export const limitRuleSchema = z
   .object({
@@ -161,10 +162,18 @@ export const configSchema = z
       .default({ decoy: { type: 'decoy' } })
       .describe('named upstreams; `decoy` (the built-in responder) always exists'),
     keys: z.array(keySchema).default([]),
+    aws_keys: z
+      .array(awsKeySchema)
+      .default([])
+      .describe('AWS access key pairs for the Bedrock surface (SigV4 needs the secret: write it as ${ENV_VAR})'),
+    bedrock_api_keys: z.array(bedrockApiKeySchema).default([]).describe('Bedrock API keys (Authorization: Bearer ABSK…), raw or as sha256'),
     key_files: z
       .array(z.string())
       .default([])
-      .describe('YAML files with more keys ({keys: [...]}, as written by `honeygate keys new`)'),
+      .describe(
+        'YAML files with more keys ({keys: [...]}, as written by `honeygate keys new`); an AWS key pair takes its secret from the file\'s <name>.aws-secrets.yaml sidecar, or from a listed {aws_credentials: [...]} file',
+      ),
+    bedrock: bedrockSurfaceSchema.prefault({}).describe('Bedrock surface options (served when the config has AWS keys or a bedrock upstream)'),
     store: storeConfigSchema,
     events: eventsConfigSchema,
     admin: adminConfigSchema,

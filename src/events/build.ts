@@ -58,6 +58,9 @@ export function buildRequestEvent(ex: Exchange): GatewayEvent {
   const request: { method: string; bytes?: number } = { method: req.method ?? 'GET' };
   const length = headers['content-length'];
   if (length !== undefined) request.bytes = Number(length) || 0;
+  const response: { status_code: number; bytes?: number } = { status_code: status };
+  // HTTP/2 multiplexes streams on one socket: its byte count is not this response's
+  if (req.httpVersionMajor !== 2) response.bytes = ex.socket.bytesWritten - ex.bytesWritten0;
 
   const hg: Mutable<GatewayEvent['honeygate']> = {};
   if (ex.surface) hg.surface = ex.surface;
@@ -79,7 +82,7 @@ export function buildRequestEvent(ex: Exchange): GatewayEvent {
     ecs: ECS,
     event,
     source,
-    http: { request, response: { status_code: status, bytes: ex.socket.bytesWritten - ex.bytesWritten0 } },
+    http: { request, response },
     url: { path: ex.path.length > 2048 ? ex.path.slice(0, 2048) : ex.path },
   } as Mutable<GatewayEvent>;
   const ua = headers['user-agent'];

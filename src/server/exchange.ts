@@ -3,9 +3,9 @@
  * upstream timing, lure details). The event is built from it once, after the response has closed
  * (events/build.ts), so nothing here costs the request more than a few field writes.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClientFingerprint, KeyInfo, SurfaceName } from '../events/model.js';
 import type { Verdict } from '../pipeline/verdict.js';
+import type { HttpRequest, HttpResponse } from './http.js';
 
 export interface LureDetail {
   count?: number;
@@ -16,13 +16,14 @@ export interface LureDetail {
 }
 
 export class Exchange {
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
+  /** HTTP/1.1 or HTTP/2 (server/http.ts) */
+  readonly req: HttpRequest;
+  readonly res: HttpResponse;
   readonly startedAt = performance.now();
   readonly startedWall = Date.now();
   readonly bytesWritten0: number;
   /** the connection, kept: node detaches `req.socket` once the exchange is over */
-  readonly socket: IncomingMessage['socket'];
+  readonly socket: HttpRequest['socket'];
   readonly remotePort: number | undefined;
   /** event id, assigned early when something must link back to this request (canaries) */
   id?: string;
@@ -44,7 +45,7 @@ export class Exchange {
   /** tool-surface audit fields (issue 10) */
   tool?: Record<string, string>;
 
-  constructor(req: IncomingMessage, res: ServerResponse) {
+  constructor(req: HttpRequest, res: HttpResponse) {
     this.req = req;
     this.res = res;
     this.socket = req.socket;

@@ -1,12 +1,12 @@
 /**
- * Assembly of the public listener: node:http in (the hot path keeps to the least a Node proxy can
- * do; fastify serves only the admin listener), routing by surface, lifecycle (reload swaps the
- * runtime whole; close drains in-flight requests, then closes pools, store and sinks).
+ * Assembly of the public listener: node:http in, and node:http2 on the same port (listener.ts; the
+ * hot path keeps to the least a Node proxy can do; fastify serves only the admin listener), routing
+ * by surface, lifecycle (reload swaps the runtime and the surface set whole; close drains in-flight
+ * requests, then closes pools, store and sinks).
  * `createGateway` builds everything without a socket; `startGateway` also listens.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import type { Config } from '../config/schema.js';
 import { EventBus } from '../events/bus.js';
 import { buildSystemEvent } from '../events/build.js';
@@ -14,11 +14,12 @@ import { createStore } from '../store/index.js';
 import type { Store, StoreHealth } from '../store/types.js';
 import { writeOpenAIError } from '../surfaces/openai/render.js';
 import { openaiSurface } from '../surfaces/openai/surface.js';
-import type { Surface } from '../surfaces/types.js';
 import { Exchange } from './exchange.js';
+import type { HttpRequest, HttpResponse } from './http.js';
+import { createListener } from './listener.js';
 import { buildRuntime } from './runtime.js';
 import { finishExchange, servePipeline } from './serve.js';
-import { defaultSurfaces } from './surfaces.js';
+import { defaultSurfaces, type Route, type SurfaceEntry } from './surfaces.js';
 import type { GatewayState } from './state.js';
 
 export interface GatewayOptions {
@@ -28,12 +29,13 @@ export interface GatewayOptions {
   readonly host?: string;
   readonly port?: number;
   /** extra routes tried before the surfaces (canary routes, tool routes); return true when handled */
-  readonly routes?: readonly ((ex: Exchange, state: GatewayState) => boolean | Promise<boolean>)[];
-  /** extra surfaces by path prefix (Bedrock: `/model/`) */
-  readonly surfaces?: readonly { readonly prefix: string; readonly surface: Surface }[];
+  readonly routes?: readonly Route[];
+  /** extra surfaces by path prefix (the config's own are in surfaces.ts) */
+  readonly surfaces?: readonly SurfaceEntry[];
 }
 
 export interface Gateway {
+  /** the public listener (HTTP/1.1 and HTTP/2 on one port) */
   readonly server: Server;
   readonly state: GatewayState;
   /** base URL once listening */
@@ -82,9 +84,15 @@ export function createGateway(config: Readonly<Config>, options: GatewayOptions 
     canarySecret: config.canary_secret ?? randomBytes(32).toString('base64url'),
     publicUrl: config.public_url ?? `http://${config.listen.host}:${config.listen.port}`,
   };
-  const defaults = defaultSurfaces(config);
-  const routes = [...defaults.routes, ...(options.routes ?? [])];
-  const surfaces = [...defaults.surfaces, ...(options.surfaces ?? [])];
+  // decided from the config (Bedrock only when it has AWS keys or a bedrock upstream); again on reload
+  let routes: readonly Route[] = [];
+  let surfaces: readonly SurfaceEntry[] = [];
+  const route = (c: Readonly<Config>): void => {
+    const defaults = defaultSurfaces(c);
+    routes = [...defaults.routes, ...(options.routes ?? [])];
+    surfaces = [...defaults.surfaces, ...(options.surfaces ?? [])];
+  };
+  route(config);
 
   const handle = async (ex: Exchange): Promise<void> => {
     const url = ex.req.url ?? '/';
@@ -92,19 +100,20 @@ export function createGateway(config: Readonly<Config>, options: GatewayOptions 
     ex.path = q < 0 ? url : url.slice(0, q);
     for (const route of routes) if (await route(ex, state)) return;
     if (ex.path.startsWith('/v1/')) return servePipeline(ex, openaiSurface, state);
-    for (const s of surfaces) if (ex.path.startsWith(s.prefix)) return servePipeline(ex, s.surface, state);
+    for (const s of surfaces) if (ex.path.startsWith(s.prefix) || s.accepts?.(ex) === true) return servePipeline(ex, s.surface, state);
     // outside every surface: the OpenAI API's own answer for an unknown URL
     ex.surface = 'openai';
     writeOpenAIError(ex.res, 'invalid_url', [ex.req.method ?? 'GET', ex.path]);
   };
 
-  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 30_000 }, (req: IncomingMessage, res: ServerResponse) => {
+  // one handler for HTTP/1.1 and HTTP/2 requests
+  const listener = createListener((req: HttpRequest, res: HttpResponse) => {
     const ex = new Exchange(req, res);
     res.once('close', () => finishExchange(ex, state));
     handle(ex).catch((e: unknown) => onError(ex, e));
-  });
+  }, { keepAliveTimeoutMs: 65_000, headersTimeoutMs: 30_000 });
   // malformed HTTP never reaches a handler: answer as a plain edge would, and close
-  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+  listener.http1?.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable || (err.code === 'ECONNRESET')) {
       socket.destroy();
       return;
@@ -114,12 +123,13 @@ export function createGateway(config: Readonly<Config>, options: GatewayOptions 
   });
 
   const gateway: Gateway = {
-    server,
+    server: listener.server,
     state,
     url: '',
     async reload(next) {
       const old = state.runtime;
       state.runtime = buildRuntime(next);
+      route(next);
       state.cache.clear();
       await old.close();
     },
@@ -129,10 +139,7 @@ export function createGateway(config: Readonly<Config>, options: GatewayOptions 
       return health;
     },
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      await listener.close();
       await state.runtime.close();
       await store.close();
     },

@@ -1,24 +1,40 @@
 /**
- * Which surfaces and extra routes a gateway serves, decided once from the config. The OpenAI
- * surface owns `/v1/*`; canary links `/c/<token>` come first; Bedrock (`/model/*` and the AWS
- * probe endpoints) and tool routes register here when their config is present.
+ * Which surfaces and extra routes a gateway serves, decided from the config (at start and on each
+ * reload). The OpenAI surface owns `/v1/*`; canary links `/c/<token>` come first; tool routes
+ * register here when configured; the Bedrock surface (`/model/*`, and the AWS probe endpoints: STS
+ * on `/`, the control plane's `/foundation-models`, `/inference-profiles`,
+ * `/logging/modelinvocations`) only when the config has AWS keys or a bedrock upstream — otherwise
+ * those URLs keep the OpenAI API's unknown-URL answer.
  */
 import type { Config } from '../config/schema.js';
 import { canaryRoute } from '../deception/canary-hits.js';
+import { bedrockSurface, isAwsRequest } from '../surfaces/bedrock/surface.js';
 import { toolRoute } from '../surfaces/tool/surface.js';
 import type { Surface } from '../surfaces/types.js';
 import type { Exchange } from './exchange.js';
+import { hasBedrock } from './runtime.js';
 import type { GatewayState } from './state.js';
 
 export type Route = (ex: Exchange, state: GatewayState) => boolean | Promise<boolean>;
 
+export interface SurfaceEntry {
+  /** requests whose path starts with this go to the surface */
+  readonly prefix: string;
+  readonly surface: Surface;
+  /** and requests outside the prefix that this accepts (the AWS probe endpoints) */
+  readonly accepts?: (ex: Exchange) => boolean;
+}
+
 export interface SurfaceSet {
   /** tried in order before the prefix surfaces; a route returns true when it answered */
   readonly routes: readonly Route[];
-  readonly surfaces: readonly { readonly prefix: string; readonly surface: Surface }[];
+  /** tried in order after `/v1/` (OpenAI) */
+  readonly surfaces: readonly SurfaceEntry[];
 }
 
-export function defaultSurfaces(_config: Readonly<Config>): SurfaceSet {
+const BEDROCK: SurfaceEntry = { prefix: '/model/', surface: bedrockSurface, accepts: isAwsRequest };
+
+export function defaultSurfaces(config: Readonly<Config>): SurfaceSet {
   // toolRoute answers only for configured routes (it reads them from the runtime, so reloads apply)
-  return { routes: [canaryRoute, toolRoute], surfaces: [] };
+  return { routes: [canaryRoute, toolRoute], surfaces: hasBedrock(config) ? [BEDROCK] : [] };
 }

@@ -6,10 +6,11 @@
  * Upstream faults become the service's own errors (B4): unreachable → ServiceUnavailable,
  * timeout → ModelTimeout, anything else → InternalServer — never upstream detail.
  */
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { HttpResponse } from '../server/http.js';
 import { renderAwsError } from '../surfaces/bedrock/errors.js';
 import type { BedrockRoute } from '../surfaces/bedrock/route.js';
-import { HttpUpstream, UpstreamFault } from './forward.js';
+import { type ForwardOptions, HttpUpstream, UpstreamFault } from './forward.js';
 import { type AwsCredentials, bedrockEndpoint, credentialsFromEnv, forwardableHeaders, regionFromEnv, signForUpstream } from './sigv4-sign.js';
 
 export interface BedrockUpstreamOptions {
@@ -34,6 +35,8 @@ export interface BedrockForwardRequest {
   readonly rawHeaders: readonly string[];
   /** the body to send (possibly with a lure prompt injected) */
   readonly body: Buffer;
+  /** called when the upstream's head arrives, before any byte goes to the client (forward.ts) */
+  readonly onResponse?: ForwardOptions['onResponse'];
 }
 
 export class BedrockUpstreamError extends Error {
@@ -80,7 +83,7 @@ export class BedrockUpstream {
   }
 
   /** Re-sign and forward; writes the upstream's answer (or a Bedrock error) to `res`. */
-  async forward(req: BedrockForwardRequest, res: ServerResponse): Promise<{ status: number; upstreamMs: number }> {
+  async forward(req: BedrockForwardRequest, res: HttpResponse): Promise<{ status: number; upstreamMs: number }> {
     const runtime = req.service === 'bedrock-runtime';
     const q = req.url.indexOf('?');
     const path = runtime && req.route ? upstreamPath(req.route) : q < 0 ? req.url : req.url.slice(0, q);
@@ -92,7 +95,10 @@ export class BedrockUpstream {
     const headers: IncomingHttpHeaders = {};
     for (const [k, v] of Object.entries(signed.headers)) headers[k.toLowerCase()] = v;
     try {
-      const r = await (runtime ? this.#runtime : this.#control).forward({ method: req.method, path: signed.path, headers, body: req.method === 'GET' ? null : req.body }, res);
+      const r = await (runtime ? this.#runtime : this.#control).forward(
+        { method: req.method, path: signed.path, headers, body: req.method === 'GET' ? null : req.body, ...(req.onResponse ? { onResponse: req.onResponse } : {}) },
+        res,
+      );
       return { status: r.status, upstreamMs: r.upstreamMs };
     } catch (e: unknown) {
       if (!(e instanceof UpstreamFault)) throw e;

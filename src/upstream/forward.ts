@@ -7,7 +7,8 @@
  * it into its own error without leaking upstream detail.
  */
 import { EventEmitter } from 'node:events';
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { HttpResponse } from '../server/http.js';
 import { Writable, type Readable } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
 
@@ -83,7 +84,8 @@ export function requestHeadersForUpstream(
   const out: Record<string, string | string[]> = {};
   for (const name in headers) {
     const value = headers[name];
-    if (value === undefined || HOP_BY_HOP.has(name) || named?.has(name)) continue;
+    // HTTP/2 pseudo-headers (`:method`, `:path`, `:authority`, `:scheme`) are not headers upstream
+    if (value === undefined || HOP_BY_HOP.has(name) || name.charCodeAt(0) === 0x3a || named?.has(name)) continue;
     out[name] = value;
   }
   if (set) for (const name in set) out[name] = set[name] as string;
@@ -160,7 +162,7 @@ export class HttpUpstream {
    * written to `res` yet; after the response started, a fault destroys `res` (the client sees a cut
    * stream, exactly as with a direct connection).
    */
-  async forward(options: ForwardOptions, res: ServerResponse): Promise<ForwardResult> {
+  async forward(options: ForwardOptions, res: HttpResponse): Promise<ForwardResult> {
     const started = performance.now();
     let upstreamMs = 0;
     let status = 0;

@@ -2,18 +2,18 @@
  * Reading a request body with a hard size limit, counting streamed bytes when there is no
  * Content-Length (chunked uploads), so an oversized or endless body is cut off early.
  */
-import type { IncomingMessage } from 'node:http';
+import type { HttpRequest } from '../server/http.js';
 
 export type BodyResult =
   | { readonly ok: true; readonly body: Buffer }
   | { readonly ok: false; readonly reason: 'too_large' | 'aborted' };
 
-export function declaredTooLarge(req: IncomingMessage, max: number): boolean {
+export function declaredTooLarge(req: HttpRequest, max: number): boolean {
   const cl = req.headers['content-length'];
   return cl !== undefined && Number(cl) > max;
 }
 
-export function readBody(req: IncomingMessage, max: number): Promise<BodyResult> {
+export function readBody(req: HttpRequest, max: number): Promise<BodyResult> {
   if (declaredTooLarge(req, max)) {
     req.resume();
     return Promise.resolve({ ok: false, reason: 'too_large' });

@@ -19,7 +19,7 @@
  * name, otherwise (honeygate reached by IP or its own name) by the SigV4 credential scope's service
  * and the path.
  */
-import type { ServerResponse } from 'node:http';
+import type { HttpResponse } from '../../server/http.js';
 import { httpDate } from '../../util/http-date.js';
 import { uuid4 } from '../../util/random.js';
 import { type BedrockErrorCode, renderAwsError, writeAwsHead } from '../../surfaces/bedrock/errors.js';
@@ -118,7 +118,7 @@ function wantsJson(accept: string | undefined): boolean {
   return accept !== undefined && /application\/json/i.test(accept) && !/xml/i.test(accept);
 }
 
-function writeSts(res: ServerResponse, status: number, body: string, json: boolean, requestId: string): number {
+function writeSts(res: HttpResponse, status: number, body: string, json: boolean, requestId: string): number {
   const buf = Buffer.from(body, 'utf8');
   writeAwsHead(res, status, [
     'x-amzn-RequestId', requestId,
@@ -132,12 +132,12 @@ function writeSts(res: ServerResponse, status: number, body: string, json: boole
 }
 
 /** Render an authentication refusal on the STS endpoint in STS's words. */
-export function renderStsAuthError(res: ServerResponse, code: BedrockErrorCode, message: string, accept?: string): ProbeResult {
+export function renderStsAuthError(res: HttpResponse, code: BedrockErrorCode, message: string, accept?: string): ProbeResult {
   const mapped = STS_CODES[code] ?? { status: 403, code: 'IncompleteSignature' };
   return renderStsError(res, mapped.status, mapped.code, stsMessage(code, message), accept);
 }
 
-export function renderStsError(res: ServerResponse, status: number, code: string, message: string, accept?: string): ProbeResult {
+export function renderStsError(res: HttpResponse, status: number, code: string, message: string, accept?: string): ProbeResult {
   const requestId = uuid4();
   const json = wantsJson(accept);
   const body = json
@@ -166,7 +166,7 @@ export interface StsProbeRequest {
 }
 
 /** Answer an authenticated STS request: GetCallerIdentity for the persona, InvalidAction otherwise. */
-export function serveStsProbe(req: StsProbeRequest, res: ServerResponse): ProbeResult {
+export function serveStsProbe(req: StsProbeRequest, res: HttpResponse): ProbeResult {
   const params = queryParams(req.url, req.body, req.contentType);
   const action = params.get('Action');
   const version = params.get('Version');
@@ -203,7 +203,7 @@ export function serveStsProbe(req: StsProbeRequest, res: ServerResponse): ProbeR
 // ------------------------------------------------------------------------------------------------
 // Bedrock control plane (rest-json)
 
-function sendJson(res: ServerResponse, value: unknown): number {
+function sendJson(res: HttpResponse, value: unknown): number {
   const buf = Buffer.from(JSON.stringify(value), 'utf8');
   writeAwsHead(res, 200, ['Date', httpDate(), 'Content-Type', 'application/json', 'Content-Length', String(buf.length), 'Connection', 'keep-alive', 'x-amzn-RequestId', uuid4()]);
   res.end(buf);
@@ -274,7 +274,7 @@ function decodeComponent(text: string): string | null {
 }
 
 /** Answer an authenticated Bedrock control-plane request. */
-export function serveControlPlaneProbe(req: ControlPlaneRequest, res: ServerResponse): ProbeResult {
+export function serveControlPlaneProbe(req: ControlPlaneRequest, res: HttpResponse): ProbeResult {
   const q = req.url.indexOf('?');
   const path = q < 0 ? req.url : req.url.slice(0, q);
   const params = new URLSearchParams(q < 0 ? '' : req.url.slice(q + 1));

@@ -16,7 +16,7 @@
  * Token counts use gpt-tokenizer as a stand-in tokenizer (the real models' tokenizers are not
  * public for all families); numbers land in the right range and are internally consistent.
  */
-import type { ServerResponse } from 'node:http';
+import type { HttpResponse } from '../../server/http.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { httpDate } from '../../util/http-date.js';
 import { uuid4 } from '../../util/random.js';
@@ -45,8 +45,14 @@ export interface BedrockDecoyRequest {
   readonly region: string;
   /** persona-ish randomness (padding, ids, chunking, latency); default Math.random */
   readonly rand?: RandomFn;
-  /** pause between stream frames, for realistic pacing (default 0) */
+  /** pause between stream frames (default 0) */
   readonly chunkDelayMs?: number;
+  /**
+   * Take a real model's time (lure_defaults.realistic_timing, deception/decoy/pacing.ts): a JSON
+   * answer arrives after the latency it reports (`metrics.latencyMs`, X-Amzn-Bedrock-Invocation-Latency),
+   * a stream's head after the first-byte latency and its frames spread over the rest.
+   */
+  readonly pace?: boolean;
   /** reuse a request id chosen earlier for this exchange */
   readonly requestId?: string;
 }
@@ -263,37 +269,59 @@ function cachingModel(model: CatalogModel): boolean {
   return model.family === 'nova' || (model.family === 'anthropic' && !model.onDemand);
 }
 
-function sendJson(res: ServerResponse, body: Buffer, headers: string[]): number {
+function sendJson(res: HttpResponse, body: Buffer, headers: string[]): number {
   writeAwsHead(res, 200, headers);
   res.end(body);
   return body.length;
 }
 
-/** Write frames with backpressure and optional pacing; stops early if the client went away. */
-async function writeFrames(res: ServerResponse, frames: Iterable<Buffer>, delayMs: number): Promise<number> {
+/** Below this gap frames are sent together: no timer per frame for fast answers (as pacing.ts). */
+const MIN_GAP_MS = 8;
+
+async function drain(res: HttpResponse): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/**
+ * Write frames with backpressure, `gapMs` apart (grouped when the gap is shorter than a timer is
+ * worth); stops early if the client went away.
+ */
+async function writeFrames(res: HttpResponse, frames: readonly Buffer[], gapMs: number): Promise<number> {
   let bytes = 0;
-  for (const frame of frames) {
+  const per = gapMs <= 0 || gapMs >= MIN_GAP_MS ? 1 : Math.ceil(MIN_GAP_MS / gapMs);
+  for (let i = 0; i < frames.length; i += per) {
     if (res.destroyed) break;
-    if (delayMs > 0 && bytes > 0) await sleep(delayMs);
+    if (gapMs > 0 && i > 0) await sleep(Math.round(gapMs * per));
     if (res.destroyed) break;
-    bytes += frame.length;
-    if (!res.write(frame)) {
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          res.off('drain', done);
-          res.off('close', done);
-          resolve();
-        };
-        res.on('drain', done);
-        res.on('close', done);
-      });
+    let ok = true;
+    for (const frame of frames.slice(i, i + per)) {
+      bytes += frame.length;
+      ok = res.write(frame);
     }
+    if (!ok) await drain(res);
   }
   if (!res.destroyed) res.end();
   return bytes;
 }
 
-function refuse(res: ServerResponse, code: BedrockErrorCode, message: string | undefined, requestId: string): BedrockDecoyResult {
+/** Head after the first byte's time, then the frames over the rest of the generation (pace), or `delayMs` apart. */
+async function writeStream(res: HttpResponse, head: string[], frames: readonly Buffer[], gen: Generation, pace: boolean, delayMs: number): Promise<number> {
+  if (pace && gen.firstByteMs > 0) await sleep(gen.firstByteMs);
+  if (res.destroyed) return 0;
+  writeAwsHead(res, 200, head);
+  const spread = pace && frames.length > 1 ? Math.max(0, gen.latencyMs - gen.firstByteMs) / (frames.length - 1) : 0;
+  return writeFrames(res, frames, Math.max(delayMs, spread));
+}
+
+function refuse(res: HttpResponse, code: BedrockErrorCode, message: string | undefined, requestId: string): BedrockDecoyResult {
   const bytes = renderAwsError(res, code, message, { requestId });
   return { status: res.statusCode, bytes, inputTokens: 0, outputTokens: 0, error: code };
 }
@@ -375,7 +403,7 @@ function countTokensOf(model: CatalogModel, body: unknown): number {
  * Answer one Bedrock Runtime request for a lure key. Writes the whole response (success, stream or
  * AWS error) to `res` and resolves when it is done.
  */
-export async function serveBedrockDecoy(req: BedrockDecoyRequest, res: ServerResponse): Promise<BedrockDecoyResult> {
+export async function serveBedrockDecoy(req: BedrockDecoyRequest, res: HttpResponse): Promise<BedrockDecoyResult> {
   const rand = req.rand ?? Math.random;
   const requestId = req.requestId ?? uuid4();
   const resolved = resolveModel(req.modelId, req.region, req.operation, req.accountId);
@@ -400,6 +428,12 @@ export async function serveBedrockDecoy(req: BedrockDecoyRequest, res: ServerRes
   const body = parsed as Json;
   const gen = generate(req.operation, family, model, body, req.lureText, rand);
   const base = { inputTokens: gen.inputTokens, outputTokens: gen.outputTokens };
+  const pace = req.pace === true;
+  // a JSON answer is ready when the whole generation is
+  if (pace && (req.operation === 'Converse' || req.operation === 'InvokeModel')) {
+    await sleep(gen.latencyMs);
+    if (res.destroyed) return { status: 0, bytes: 0, ...base };
+  }
 
   switch (req.operation) {
     case 'Converse': {
@@ -413,8 +447,7 @@ export async function serveBedrockDecoy(req: BedrockDecoyRequest, res: ServerRes
       return { status: 200, bytes: sendJson(res, out, jsonHeaders(out.length, requestId)), ...base };
     }
     case 'ConverseStream': {
-      writeAwsHead(res, 200, streamHeaders(requestId, null));
-      const bytes = await writeFrames(res, converseFrames(gen, rand), req.chunkDelayMs ?? 0);
+      const bytes = await writeStream(res, streamHeaders(requestId, null), [...converseFrames(gen, rand)], gen, pace, req.chunkDelayMs ?? 0);
       return { status: 200, bytes, ...base };
     }
     case 'InvokeModel': {
@@ -430,8 +463,7 @@ export async function serveBedrockDecoy(req: BedrockDecoyRequest, res: ServerRes
     }
     case 'InvokeModelWithResponseStream': {
       const events = invokeStreamEvents(family, model, body, gen, rand);
-      writeAwsHead(res, 200, streamHeaders(requestId, 'application/json'));
-      const bytes = await writeFrames(res, invokeFrames(events, gen, rand), req.chunkDelayMs ?? 0);
+      const bytes = await writeStream(res, streamHeaders(requestId, 'application/json'), [...invokeFrames(events, gen, rand)], gen, pace, req.chunkDelayMs ?? 0);
       return { status: 200, bytes, ...base };
     }
     default: {

@@ -5,7 +5,7 @@
  * models; streaming as `event:`/`data:` pairs with `sequence_number`, no `[DONE]`.
  * Item ids share a 16-hex prefix per response, then `00`, the creation time in hex and 24 hex.
  */
-import type { ServerResponse } from 'node:http';
+import type { HttpResponse } from '../../server/http.js';
 import { writeOpenAIErrorBody, writeOpenAIJson } from '../../surfaces/openai/render.js';
 import { Float, toJson } from '../../util/json.js';
 import { ALNUM, randomChars, randomHex } from '../../util/random.js';
@@ -49,7 +49,7 @@ function echoFormat(text: unknown): Json {
   return { format, verbosity };
 }
 
-export async function serveResponses(req: DecoyRequest, res: ServerResponse): Promise<DecoyResult> {
+export async function serveResponses(req: DecoyRequest, res: HttpResponse): Promise<DecoyResult> {
   const body = req.body ?? {};
   const requested = body['model'];
   if (typeof requested !== 'string' || requested === '') {

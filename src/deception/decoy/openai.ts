@@ -6,7 +6,7 @@
  * It implements the same contract as a real upstream: it writes a complete response to `res`.
  */
 import { createHash } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
+import type { HttpResponse } from '../../server/http.js';
 import { ALNUM, randomChars } from '../../util/random.js';
 import { writeOpenAIErrorBody, writeOpenAIJson } from '../../surfaces/openai/render.js';
 import { openaiHeaders, openaiRequestId, type AccountHeaders } from '../../surfaces/openai/headers.js';
@@ -71,13 +71,13 @@ export function obfuscation(): string {
   return randomChars(ALNUM, 5 + Math.floor(Math.random() * 8));
 }
 
-function modelNotFound(res: ServerResponse, req: DecoyRequest, model: string): DecoyResult {
+function modelNotFound(res: HttpResponse, req: DecoyRequest, model: string): DecoyResult {
   const message = `The model \`${model}\` does not exist or you do not have access to it.`;
   writeOpenAIErrorBody(res, 404, { message, type: 'invalid_request_error', param: null, code: 'model_not_found' }, 'legacy', { head: req.head });
   return { status: 404, promptTokens: 0, completionTokens: 0 };
 }
 
-function badRequest(res: ServerResponse, req: DecoyRequest, message: string, param: string | null, code: string | null): DecoyResult {
+function badRequest(res: HttpResponse, req: DecoyRequest, message: string, param: string | null, code: string | null): DecoyResult {
   writeOpenAIErrorBody(res, 400, { message, type: 'invalid_request_error', param, code }, 'current', { account: req.headers, head: req.head });
   return { status: 400, promptTokens: 0, completionTokens: 0 };
 }
@@ -130,13 +130,13 @@ function chatUsage(prompt: number, completion: number): Json {
 }
 
 /** Write an SSE response head (chat and responses streams share it). */
-export function writeSseHead(res: ServerResponse, req: DecoyRequest, processingMs: number, profile: 'chat' | 'responses'): string {
+export function writeSseHead(res: HttpResponse, req: DecoyRequest, processingMs: number, profile: 'chat' | 'responses'): string {
   const requestId = openaiRequestId();
   writeHeadRaw(res, 200, openaiHeaders({ profile, contentType: 'text/event-stream; charset=utf-8', processingMs, requestId, account: req.headers }));
   return requestId;
 }
 
-async function serveChat(req: DecoyRequest, res: ServerResponse): Promise<DecoyResult> {
+async function serveChat(req: DecoyRequest, res: HttpResponse): Promise<DecoyResult> {
   const body = req.body ?? {};
   const requested = body['model'];
   if (typeof requested !== 'string' || requested === '') return badRequest(res, req, "you must provide a model parameter", null, null);
@@ -209,7 +209,7 @@ async function serveChat(req: DecoyRequest, res: ServerResponse): Promise<DecoyR
 
 const COMPLETION_MODELS = /^(gpt-3\.5-turbo-instruct|davinci-002|babbage-002)/;
 
-async function serveCompletions(req: DecoyRequest, res: ServerResponse): Promise<DecoyResult> {
+async function serveCompletions(req: DecoyRequest, res: HttpResponse): Promise<DecoyResult> {
   const body = req.body ?? {};
   const requested = body['model'];
   if (typeof requested !== 'string' || requested === '') return badRequest(res, req, 'you must provide a model parameter', null, null);
@@ -281,7 +281,7 @@ function embed(text: string, dims: number): Float32Array {
   return out;
 }
 
-async function serveEmbeddings(req: DecoyRequest, res: ServerResponse): Promise<DecoyResult> {
+async function serveEmbeddings(req: DecoyRequest, res: HttpResponse): Promise<DecoyResult> {
   const body = req.body ?? {};
   const requested = body['model'];
   if (typeof requested !== 'string' || requested === '') return badRequest(res, req, 'you must provide a model parameter', null, null);
@@ -319,7 +319,7 @@ async function serveEmbeddings(req: DecoyRequest, res: ServerResponse): Promise<
   return { status: 200, model: base, promptTokens, completionTokens: 0 };
 }
 
-function serveModels(req: DecoyRequest, res: ServerResponse): DecoyResult {
+function serveModels(req: DecoyRequest, res: HttpResponse): DecoyResult {
   if (req.endpoint === 'models.list') {
     writeOpenAIJson(res, 200, { object: 'list', data: req.account.models }, 'chat', { account: req.headers, processingMs: 0, head: req.head });
     return { status: 200, promptTokens: 0, completionTokens: 0 };
@@ -341,7 +341,7 @@ function serveModels(req: DecoyRequest, res: ServerResponse): DecoyResult {
 }
 
 /** Endpoints the decoy knows but does not simulate: an empty, well-formed answer. */
-function serveOther(req: DecoyRequest, res: ServerResponse): DecoyResult {
+function serveOther(req: DecoyRequest, res: HttpResponse): DecoyResult {
   if (req.method === 'GET') {
     writeOpenAIJson(res, 200, { object: 'list', data: [], first_id: null, last_id: null, has_more: false }, 'chat', { account: req.headers, processingMs: 0, head: req.head });
     return { status: 200, promptTokens: 0, completionTokens: 0 };
@@ -360,7 +360,7 @@ function serveOther(req: DecoyRequest, res: ServerResponse): DecoyResult {
   return badRequest(res, req, "'$' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", null, null);
 }
 
-export async function serveOpenAIDecoy(req: DecoyRequest, res: ServerResponse): Promise<DecoyResult> {
+export async function serveOpenAIDecoy(req: DecoyRequest, res: HttpResponse): Promise<DecoyResult> {
   switch (req.endpoint) {
     case 'chat.completions':
       return req.method === 'GET' ? serveOther(req, res) : serveChat(req, res);

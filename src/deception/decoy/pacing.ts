@@ -5,7 +5,7 @@
  * `openai-processing-ms` says 1800 would give itself away, so when pacing is on the decoy waits
  * exactly what it reports. Off (`realistic_timing: false`) it answers at once (benchmarks, tests).
  */
-import type { ServerResponse } from 'node:http';
+import type { HttpResponse } from '../../server/http.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Below this gap chunks are sent together: no timer per token for fast models. */
@@ -26,7 +26,7 @@ export async function paceJson(pace: boolean, totalMs: number): Promise<void> {
  * the generation time. Stops early if the client went away.
  */
 export async function paceStream(
-  res: ServerResponse,
+  res: HttpResponse,
   pace: boolean,
   totalMs: number,
   writeHead: () => void,

@@ -1,27 +1,18 @@
 /**
- * Config schemas for the Bedrock surface (issue 4), for the lead to wire into config/schema.ts:
+ * Config schemas for the Bedrock surface (issue 4), wired into config/schema.ts:
  * (a) a `bedrock` upstream (the real service, re-signed with the upstream's own credentials),
  * (b) AWS access keys — SigV4 needs the secret itself, not a hash (wire-spec B5) — and
  * (c) Bedrock API keys (`ABSK…` long-term keys, stored raw or as sha256), plus (d) the surface's
  * own options. Secrets may be written `${ENV}`; the loader interpolates before validation.
  *
- * This module must not import config/schema.ts (schema.ts will import it): durations are parsed
- * here with config/duration.ts directly.
+ * This module must not import config/schema.ts (schema.ts imports it): durations come from
+ * config/primitives.ts, like every sub-schema's.
  */
 import { z } from 'zod';
-import { parseDuration } from '../../config/duration.js';
+import { duration as durationMs } from '../../config/primitives.js';
 import { sha256Hex } from '../../util/hash.js';
 import type { AwsCredentialEntry, AwsKeyEntry } from './endpoint.js';
 import { BEDROCK_REGIONS } from './models.js';
-
-const durationMs = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const ms = parseDuration(value);
-  if (ms === null) {
-    ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(value)} (use e.g. 500ms, 2s, 10m, 48h)` });
-    return z.NEVER;
-  }
-  return ms;
-});
 
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 /** AKIA/ASIA + 16; AWS ids are base32 but scanners (and some tools) accept [A-Z0-9] */
@@ -61,6 +52,7 @@ const lureFields = {
   max_requests: z.number().int().min(0).optional(),
   block_duration: durationMs.optional(),
   response_delay: durationMs.optional(),
+  realistic_timing: z.boolean().optional().describe('the decoy takes as long as a real model would; false answers at once'),
 };
 
 export const awsKeySchema = z

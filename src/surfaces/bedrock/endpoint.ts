@@ -8,7 +8,7 @@
  * The gateway wires the Bedrock surface through the same pieces; this handler is what the tests
  * drive with the official AWS SDK clients, and what a Bedrock-only deployment can listen with.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { HttpRequest, HttpResponse } from '../../server/http.js';
 import { readBody } from '../../util/body.js';
 import { sha256Hex } from '../../util/hash.js';
 import { awsPersona, type AwsPersona } from '../../deception/persona.js';
@@ -72,7 +72,7 @@ export interface BedrockEndpointOptions {
   /** the answer for lure keys that set none */
   readonly defaultLureText?: string;
   /** valid keys: forward to a real upstream; absent → the request is refused as unknown */
-  readonly forward?: (ctx: ForwardContext, req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  readonly forward?: (ctx: ForwardContext, req: HttpRequest, res: HttpResponse) => Promise<void>;
   readonly onExchange?: (info: AwsExchangeInfo) => void;
   readonly rand?: RandomFn;
   readonly chunkDelayMs?: number;
@@ -84,13 +84,13 @@ export interface BedrockEndpointOptions {
 const DEFAULT_MAX_BODY = 25_000_000;
 const DEFAULT_LURE_TEXT = 'I can help with that. Could you share a little more detail about what you need?';
 
-function header(req: IncomingMessage, name: string): string | undefined {
+function header(req: HttpRequest, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
 
 /** Build the handler. */
-export function createBedrockEndpoint(options: BedrockEndpointOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function createBedrockEndpoint(options: BedrockEndpointOptions): (req: HttpRequest, res: HttpResponse) => Promise<void> {
   const regions = options.regions ?? BEDROCK_REGIONS;
   return async (req, res) => {
     const url = req.url ?? '/';

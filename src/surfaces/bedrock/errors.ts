@@ -9,7 +9,7 @@
  * x-amzn-RequestId, x-amzn-ErrorType) as a raw header array, with Date and Connection set by us so
  * node:http adds neither its own Date nor `Keep-Alive: timeout=5` (the service never sends one).
  */
-import type { ServerResponse } from 'node:http';
+import type { HttpResponse } from '../../server/http.js';
 import { httpDate } from '../../util/http-date.js';
 import { uuid4 } from '../../util/random.js';
 import { writeHeadRaw } from '../../util/write-head.js';
@@ -118,25 +118,13 @@ export function errorBody(code: BedrockErrorCode, message?: string): Buffer {
   return Buffer.from(d.bodyKey === 'Message' ? JSON.stringify({ Message: text }) : JSON.stringify({ message: text }));
 }
 
-/** Headers HTTP/2 forbids (RFC 9113 §8.2.2); the service omits them on h2 connections. */
-const H1_ONLY = new Set(['connection', 'transfer-encoding', 'keep-alive', 'proxy-connection', 'upgrade']);
-
 /**
- * Write a raw header array in wire order. HTTP/1.1: as given (Connection follows the client's
- * keep-alive, util/write-head.ts). HTTP/2 (the JS SDK's default transport to Bedrock Runtime,
- * reached through node:http2's compatibility API): connection-specific headers are dropped.
+ * Write a raw header array in wire order, without node's own Date (the arrays carry theirs).
+ * HTTP/1.1: as given (Connection follows the client's keep-alive). HTTP/2 (the JS SDK's default
+ * transport to Bedrock Runtime): connection-specific headers are dropped — util/write-head.ts.
  */
-export function writeAwsHead(res: ServerResponse, status: number, headers: string[]): void {
+export function writeAwsHead(res: HttpResponse, status: number, headers: string[]): void {
   res.sendDate = false;
-  if (res.req?.httpVersionMajor === 2) {
-    const out: string[] = [];
-    for (let i = 0; i + 1 < headers.length; i += 2) {
-      const name = headers[i] ?? '';
-      if (!H1_ONLY.has(name.toLowerCase())) out.push(name, headers[i + 1] ?? '');
-    }
-    res.writeHead(status, out);
-    return;
-  }
   writeHeadRaw(res, status, headers);
 }
 
@@ -164,7 +152,7 @@ export interface RenderOptions {
  * Write an AWS error byte-faithfully and end the response. Returns the number of body bytes.
  * Headers, wire order (B4): Date, Content-Type, Content-Length, Connection, x-amzn-RequestId, x-amzn-ErrorType.
  */
-export function renderAwsError(res: ServerResponse, code: BedrockErrorCode, message?: string, options: RenderOptions = {}): number {
+export function renderAwsError(res: HttpResponse, code: BedrockErrorCode, message?: string, options: RenderOptions = {}): number {
   const d = BEDROCK_ERRORS[code];
   const body = errorBody(code, message);
   const headers: string[] = [

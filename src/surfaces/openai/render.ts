@@ -2,7 +2,7 @@
  * Writing OpenAI answers onto a node:http response: errors from the registry in their layer's
  * exact JSON layout, JSON successes, and the header set of each profile.
  */
-import type { ServerResponse } from 'node:http';
+import type { HttpResponse } from '../../server/http.js';
 import { openaiJson, toJson } from '../../util/json.js';
 import { writeHeadRaw } from '../../util/write-head.js';
 import { OPENAI_ERRORS, openaiError, type OpenAIErrorBody, type OpenAIErrorCode, type OpenAILayer } from './errors.js';
@@ -23,7 +23,7 @@ export interface RenderOptions {
 
 /** Write an error; returns the bytes written. */
 export function writeOpenAIErrorBody(
-  res: ServerResponse,
+  res: HttpResponse,
   status: number,
   error: OpenAIErrorBody,
   layer: OpenAILayer,
@@ -48,7 +48,7 @@ export function writeOpenAIErrorBody(
 }
 
 export function writeOpenAIError(
-  res: ServerResponse,
+  res: HttpResponse,
   code: OpenAIErrorCode,
   args: readonly string[] = [],
   options: RenderOptions & { param?: string | null } = {},
@@ -62,7 +62,7 @@ export function writeOpenAIError(
  * on the Responses API, whose bodies end at the closing brace [REC 2026-02, 2026-03].
  */
 export function writeOpenAIJson(
-  res: ServerResponse,
+  res: HttpResponse,
   status: number,
   value: unknown,
   profile: OpenAIHeaderProfile,
@@ -85,7 +85,7 @@ export function writeOpenAIJson(
 
 /** Any prepared answer (probe answers): success JSON, or an error body in its layer's layout. */
 export function writeOpenAIAnswer(
-  res: ServerResponse,
+  res: HttpResponse,
   status: number,
   body: unknown,
   layer: OpenAILayer,

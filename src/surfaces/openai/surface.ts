@@ -4,7 +4,7 @@
  * decoy or burner-key lure upstream, tarpit delay); refuse everything else exactly as
  * api.openai.com does (wire-spec A2).
  */
-import type { IncomingMessage } from 'node:http';
+import type { HttpRequest } from '../../server/http.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { serveOpenAIDecoy, type Json } from '../../deception/decoy/openai.js';
 import { lureReply, personaFor } from '../../deception/lure.js';
@@ -35,11 +35,11 @@ function isValidated(endpoint: OpenAIEndpoint): endpoint is ValidatedEndpoint {
 
 /**
  * Keep the first bytes of the client's body (the event's model field) while undici streams it up.
- * The body goes to undici as the IncomingMessage itself, as the least proxy does: paused first, so
+ * The body goes to undici as the request stream itself, as the least proxy does: paused first, so
  * this listener does not start the flow; undici attaches its own and resumes, and both see every
  * chunk. (An async generator in between cost a promise per chunk and undici's slower iterable path.)
  */
-function keepHead(req: IncomingMessage, ex: Exchange): IncomingMessage {
+function keepHead(req: HttpRequest, ex: Exchange): HttpRequest {
   let kept = 0;
   const onData = (chunk: Buffer): void => {
     (ex.bodyHead ??= []).push(chunk.subarray(0, MODEL_SNIFF_BYTES - kept));
@@ -139,8 +139,9 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
   ex.upstream = record.upstream;
   const minted = await lureReply(ex, record, lure?.reply ?? DEFAULT_REPLY, state);
   if (minted.canaries.length > 0) ex.lure = { ...ex.lure, canaries: minted.canaries };
-  if (!upstream || upstream.kind === 'decoy') {
-    // the decoy needs no prompt: it is told what to say; it answers the client's own body
+  if (!upstream || upstream.kind !== 'http') {
+    // the decoy (config rules keep bedrock upstreams off OpenAI keys) needs no prompt: it is told
+    // what to say; it answers the client's own body
     ex.lure = { ...ex.lure, injected: false };
     const pace = lure?.realisticTiming ?? state.runtime.config.lure_defaults.realistic_timing;
     const result = await serveOpenAIDecoy(
@@ -178,7 +179,7 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
 async function forward(ex: Exchange, record: KeyRecord, state: GatewayState): Promise<void> {
   const upstream = state.runtime.upstreams.get(record.upstream);
   ex.upstream = record.upstream;
-  if (!upstream || upstream.kind === 'decoy') {
+  if (!upstream || upstream.kind !== 'http') {
     // the embedded demo: a valid key answered offline by the decoy (no lure, no canaries)
     const { lure: _none, ...plain } = record;
     return deceive(ex, plain, null, state);

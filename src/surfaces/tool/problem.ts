@@ -7,7 +7,7 @@
  * 401 answers carry an RFC 6750 §3 `WWW-Authenticate: Bearer` challenge; for OAuth routes with
  * RFC 9728 metadata it names `resource_metadata` (MCP authorization, 2025-06-18).
  */
-import type { ServerResponse } from 'node:http';
+import type { HttpResponse } from '../../server/http.js';
 
 export const TOOL_PROBLEMS = {
   HG_TOOL_BAD_REQUEST: { status: 400, title: 'Bad Request' },
@@ -44,7 +44,7 @@ export function problemBody(code: ToolProblemCode, options: ProblemOptions = {})
   });
 }
 
-export function writeProblem(res: ServerResponse, code: ToolProblemCode, options: ProblemOptions = {}): void {
+export function writeProblem(res: HttpResponse, code: ToolProblemCode, options: ProblemOptions = {}): void {
   if (res.headersSent || res.destroyed) {
     if (!res.destroyed && !res.writableEnded) res.destroy();
     return;

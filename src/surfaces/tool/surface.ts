@@ -16,7 +16,7 @@
  * The route function `toolRoute` matches configured routes and serves RFC 9728 metadata.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { HttpRequest } from '../../server/http.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkCanaryKey } from '../../deception/canary-hits.js';
 import { lureReply } from '../../deception/lure.js';
@@ -345,7 +345,7 @@ function upstreamPath(route: CompiledRoute, call: ToolCall): string {
 }
 
 /** The client's body, cut off past `max` bytes (chunked uploads have no Content-Length). */
-async function* limited(req: IncomingMessage, max: number, call: ToolCall): AsyncGenerator<Buffer> {
+async function* limited(req: HttpRequest, max: number, call: ToolCall): AsyncGenerator<Buffer> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
@@ -358,9 +358,9 @@ async function* limited(req: IncomingMessage, max: number, call: ToolCall): Asyn
 }
 
 /** Headers for the upstream: no route secret, no client-made x-honeygate-*, the user passed on. */
-function upstreamHeaders(ex: Exchange, call: ToolCall, keepAuthorization: boolean): { headers: IncomingMessage['headers']; set: Record<string, string> } {
+function upstreamHeaders(ex: Exchange, call: ToolCall, keepAuthorization: boolean): { headers: HttpRequest['headers']; set: Record<string, string> } {
   const auth = call.route.config.auth;
-  const headers: IncomingMessage['headers'] = {};
+  const headers: HttpRequest['headers'] = {};
   for (const [k, v] of Object.entries(ex.req.headers)) {
     if (GATEWAY_HEADER.test(k)) continue;
     if (k === auth.secret_header && call.via === 'secret') continue;
@@ -390,7 +390,7 @@ async function send(ex: Exchange, call: ToolCall, upstream: HttpUpstream, keepAu
   const route = call.route;
   const { headers, set } = upstreamHeaders(ex, call, keepAuthorization);
   const hasBody = m !== 'GET' && m !== 'HEAD';
-  const body = call.body ?? (hasBody ? (limited(ex.req, route.maxBodyBytes, call) as unknown as IncomingMessage) : null);
+  const body = call.body ?? (hasBody ? (limited(ex.req, route.maxBodyBytes, call) as unknown as HttpRequest) : null);
   if (route.ratePolicy !== undefined) ex.res.setHeader('RateLimit-Policy', route.ratePolicy);
   const started = performance.now();
   try {
