@@ -95,6 +95,14 @@ export const configSchema = z
       .object({
         host: z.string().default('127.0.0.1').describe('public listener address (0.0.0.0 or :: for all interfaces)'),
         port: z.number().int().min(0).max(65535).default(8080),
+        tls: z
+          .object({
+            cert: z.string().min(1).describe('PEM certificate chain file (relative to the working directory)'),
+            key: z.string().min(1).describe('PEM private key file'),
+          })
+          .strict()
+          .optional()
+          .describe('serve HTTPS, ALPN h2 and http/1.1 (default: cleartext HTTP/1.1 and h2c on the same port)'),
       })
       .strict()
       .default({ host: '127.0.0.1', port: 8080 }),

@@ -6,6 +6,7 @@
  * `createGateway` builds everything without a socket; `startGateway` also listens.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo, Server } from 'node:net';
 import type { Config } from '../config/schema.js';
 import { EventBus } from '../events/bus.js';
@@ -111,7 +112,11 @@ export function createGateway(config: Readonly<Config>, options: GatewayOptions 
     const ex = new Exchange(req, res);
     res.once('close', () => finishExchange(ex, state));
     handle(ex).catch((e: unknown) => onError(ex, e));
-  }, { keepAliveTimeoutMs: 65_000, headersTimeoutMs: 30_000 });
+  }, {
+    keepAliveTimeoutMs: 65_000,
+    headersTimeoutMs: 30_000,
+    ...(config.listen.tls ? { tls: { cert: readFileSync(config.listen.tls.cert), key: readFileSync(config.listen.tls.key) } } : {}),
+  });
   // malformed HTTP never reaches a handler: answer as a plain edge would, and close
   listener.http1?.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable || (err.code === 'ECONNRESET')) {
@@ -169,7 +174,7 @@ export async function startGateway(config: Readonly<Config>, options: GatewayOpt
   }
   const address = gateway.server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  gateway.url = `http://${shownHost}:${address.port}`;
+  gateway.url = `${config.listen.tls ? 'https' : 'http'}://${shownHost}:${address.port}`;
   if (config.public_url === undefined) gateway.state.publicUrl = gateway.url;
   return gateway;
 }
