@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Start honeygate (from dist/) on loopback with a lure OpenAI key and a lure AWS key pair, run the
-// fidelity check from ../shared/fidelity against it, print its report, stop. `npm run fidelity`.
+// Start honeygate (from dist/) on loopback with a lure OpenAI key (`keys`) and a lure AWS key pair
+// (`aws_keys`), run the fidelity check from ../shared/fidelity against it, print its report, stop.
+// `npm run fidelity`.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -24,24 +25,13 @@ const raw = {
   aws_keys: [{ name: 'fidelity-aws-lure', access_key_id: aws.accessKeyId, secret_access_key: aws.secretAccessKey, class: 'lure', max_requests: 100000 }],
   events: { dir: join(root, 'data', 'fidelity'), jsonl: { enabled: false } },
 };
-let { config, issues } = await loadConfigObject(raw, { env: process.env });
-if (!config) {
-  // before the Bedrock surface exists, run without AWS keys
-  delete raw.aws_keys;
-  ({ config, issues } = await loadConfigObject(raw, { env: process.env }));
-}
+const { config, issues } = await loadConfigObject(raw, { env: process.env });
 if (!config) {
   console.error(issues);
   process.exit(2);
 }
-let extra = {};
-try {
-  const bedrock = await import(join(root, 'dist/surfaces/bedrock/index.js'));
-  extra = bedrock.gatewayOptions ? bedrock.gatewayOptions(config) : {};
-} catch {
-  /* no Bedrock surface yet */
-}
-const gateway = await startGateway(config, { ...extra, port: 0, host: '127.0.0.1' });
+// one port for both surfaces: the AWS keys in the config turn the Bedrock routes on (HTTP/1.1 and h2c)
+const gateway = await startGateway(config, { port: 0, host: '127.0.0.1' });
 const args = [diff, '--target', gateway.url, '--key', lure, '--aws-access-key-id', aws.accessKeyId, '--aws-secret-access-key', aws.secretAccessKey, ...process.argv.slice(2)];
 const child = spawn(process.execPath, args, { stdio: 'inherit' });
 const code = await new Promise((r) => child.on('exit', r));

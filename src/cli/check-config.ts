@@ -25,6 +25,8 @@ export async function runCheckConfig(io: CliIO): Promise<number> {
     return EXIT_USAGE;
   }
   const lure = config.keys.filter((k) => k.class === 'lure').length;
-  io.stdout.write(`${file}: ok (${config.keys.length} keys, ${lure} lure; ${Object.keys(config.upstreams).length} upstreams; ${issues.length} warning(s))\n`);
+  const aws = [...config.aws_keys, ...config.bedrock_api_keys];
+  const awsText = aws.length > 0 ? `; ${aws.length} AWS keys, ${aws.filter((k) => k.class === 'lure').length} lure` : '';
+  io.stdout.write(`${file}: ok (${config.keys.length} keys, ${lure} lure${awsText}; ${Object.keys(config.upstreams).length} upstreams; ${issues.length} warning(s))\n`);
   return 0;
 }
