@@ -132,6 +132,7 @@ async function post(url, req) {
 }
 
 function commit() {
+  if (env.HONEYGATE_COMMIT) return env.HONEYGATE_COMMIT;
   try {
     const head = execFileSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     const dirty = execFileSync('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
