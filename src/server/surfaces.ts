@@ -35,6 +35,7 @@ export interface SurfaceSet {
 const BEDROCK: SurfaceEntry = { prefix: '/model/', surface: bedrockSurface, accepts: isAwsRequest };
 
 export function defaultSurfaces(config: Readonly<Config>): SurfaceSet {
-  // toolRoute answers only for configured routes (it reads them from the runtime, so reloads apply)
-  return { routes: [canaryRoute, toolRoute], surfaces: hasBedrock(config) ? [BEDROCK] : [] };
+  // tool routes only when configured: no per-request cost otherwise (the set is rebuilt on reload)
+  const routes: Route[] = config.routes.length > 0 ? [canaryRoute, toolRoute] : [canaryRoute];
+  return { routes, surfaces: hasBedrock(config) ? [BEDROCK] : [] };
 }
