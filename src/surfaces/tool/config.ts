@@ -99,6 +99,11 @@ export const oauthSchema = z
       .default(30_000)
       .describe('least time between two JWKS fetches: a token with an unknown `kid` re-fetches at most this often'),
     jwks_cache: duration.default(600_000).describe('how long a fetched JWKS is used before it is fetched again'),
+    verified_cache: duration
+      .default(60_000)
+      .describe(
+        'how long a verified JWT is remembered (never past its exp) so a repeated token is not verified again; 0 disables. A key removed from the JWKS keeps accepting tokens verified within this window',
+      ),
     timeout: duration.default(5000).describe('JWKS / metadata fetch timeout'),
     introspection: introspectionSchema.optional().describe('for opaque (non-JWT) tokens: RFC 7662 introspection'),
     lure_clients: z

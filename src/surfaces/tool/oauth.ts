@@ -93,6 +93,8 @@ export class OAuthVerifier {
   #discovering: Promise<Jwks | undefined> | undefined;
   #discoveryFailedAt = 0;
   readonly #cache = new BoundedMap<CachedIntrospection>(10_000);
+  /** verified JWTs (successes only), by sha256 of token and audiences; bounded, never past exp */
+  readonly #verified = new BoundedMap<CachedIntrospection>(10_000);
 
   constructor(config: OAuthConfig) {
     this.#config = config;
@@ -179,6 +181,22 @@ export class OAuthVerifier {
   }
 
   async #verifyJwt(token: string, audiences: string[]): Promise<TokenResult> {
+    const window = this.#config.verified_cache;
+    const now = Date.now();
+    const key = window > 0 ? createHash('sha256').update(token).update('\0').update(audiences.join('\0')).digest('hex') : '';
+    if (window > 0) {
+      const hit = this.#verified.get(key, now);
+      if (hit) return hit.result;
+    }
+    const result = await this.#verifyJwtUncached(token, audiences);
+    if (window > 0 && result.ok) {
+      const ttl = Math.min(window, (result.principal.expiresAt ?? Number.POSITIVE_INFINITY) - now);
+      if (ttl > 0) this.#verified.set(key, { expiresAt: now + ttl, result });
+    }
+    return result;
+  }
+
+  async #verifyJwtUncached(token: string, audiences: string[]): Promise<TokenResult> {
     const keys = await this.#keys();
     if (!keys) return { ok: false, failure: 'unavailable' };
     try {
