@@ -13,7 +13,7 @@ import { Policy } from '../pipeline/policy.js';
 import { type AwsKeyConfig, type BedrockApiKeyConfig, acceptedRegions } from '../surfaces/bedrock/config.js';
 import { AwsKeyRing, type AwsPairEntry } from '../surfaces/bedrock/keyring.js';
 import { ToolRuntime } from '../surfaces/tool/route.js';
-import { BedrockUpstream } from '../upstream/bedrock.js';
+import { BedrockUpstream, BedrockUpstreamError } from '../upstream/bedrock.js';
 import { HttpUpstream } from '../upstream/forward.js';
 import { fingerprintOfHash, sha256Hex } from '../util/hash.js';
 
@@ -118,12 +118,22 @@ export function bedrockApiKeyRecord(k: BedrockApiKeyConfig, config: Config): Key
   return record({ name: k.name, hash: keyHash(k.key), mask: raw ? maskOpenAIKey(k.key) : undefined, campaign: k.campaign, placement: k.placement }, k, config, 'bedrock');
 }
 
+/** A bedrock upstream whose region or `env` credentials are missing stops the start, naming it. */
+function bedrockUpstream(name: string, make: () => BedrockUpstream): BedrockUpstream {
+  try {
+    return make();
+  } catch (e: unknown) {
+    if (e instanceof BedrockUpstreamError) throw new BedrockUpstreamError(`upstreams.${name}: ${e.message}`);
+    throw e;
+  }
+}
+
 export function buildRuntime(config: Readonly<Config>): Runtime {
   const upstreams = new Map<string, UpstreamEntry>();
   for (const [name, u] of Object.entries(config.upstreams)) {
     if (u.type === 'decoy') upstreams.set(name, { name, kind: 'decoy' });
     else if (u.type === 'bedrock') {
-      const upstream = new BedrockUpstream({
+      const upstream = bedrockUpstream(name, () => new BedrockUpstream({
         ...(u.region !== undefined ? { region: u.region } : {}),
         ...(u.endpoint !== undefined ? { endpoint: u.endpoint } : {}),
         ...(u.control_endpoint !== undefined ? { controlEndpoint: u.control_endpoint } : {}),
@@ -133,7 +143,7 @@ export function buildRuntime(config: Readonly<Config>): Runtime {
             : { accessKeyId: u.credentials.access_key_id, secretAccessKey: u.credentials.secret_access_key, ...(u.credentials.session_token !== undefined ? { sessionToken: u.credentials.session_token } : {}) },
         timeoutMs: u.timeout,
         connections: u.connections,
-      });
+      }));
       upstreams.set(name, { name, kind: 'bedrock', upstream });
     } else {
       const upstream = new HttpUpstream({ url: u.url, timeoutMs: u.timeout, connections: u.connections });
