@@ -103,9 +103,12 @@ export const configSchema = z
           .strict()
           .optional()
           .describe('serve HTTPS, ALPN h2 and http/1.1 (default: cleartext HTTP/1.1 and h2c on the same port)'),
+        drain_timeout: duration
+          .default(30_000)
+          .describe('on shutdown, how long in-flight requests (long streams included) may finish before their connections are cut'),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 8080 }),
+      .default({ host: '127.0.0.1', port: 8080, drain_timeout: 30_000 }),
     public_url: z
       .url()
       .optional()

@@ -144,7 +144,7 @@ export function createGateway(config: Readonly<Config>, options: GatewayOptions 
       return health;
     },
     async close() {
-      await listener.close();
+      await listener.close(state.runtime.config.listen.drain_timeout);
       await state.runtime.close();
       await store.close();
     },

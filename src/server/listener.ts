@@ -36,8 +36,11 @@ export interface Listener {
   readonly server: NetServer;
   /** the HTTP/1.1 server connections are handed to (absent under TLS: the secure server handles both) */
   readonly http1: Http1Server | null;
-  /** stop accepting; let in-flight requests finish, close idle connections, resolve when all are gone */
-  close(): Promise<void>;
+  /**
+   * stop accepting; let in-flight requests finish, close idle connections, resolve when all are
+   * gone — or, after `drainMs`, cut the connections still open (a long stream, a silent client)
+   */
+  close(drainMs: number): Promise<void>;
 }
 
 /** RFC 9113 §3.4 */
@@ -70,7 +73,10 @@ export function createListener(handler: RequestHandler, options: ListenerOptions
   const http2 = createHttp2Server(handler);
   const sessions = trackSessions(http2);
 
+  const sockets = new Set<Socket>();
   const server = createNetServer((socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
     let head: Buffer | null = null;
     const onData = (chunk: Buffer): void => {
       head = head === null ? chunk : Buffer.concat([head, chunk]);
@@ -106,27 +112,50 @@ export function createListener(handler: RequestHandler, options: ListenerOptions
   return {
     server,
     http1,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: (drainMs) =>
+      drained(drainMs, (resolve) => {
         server.close(() => resolve());
         // not listening itself: this only stops its timers and closes idle keep-alive connections
         http1.close(() => undefined);
         http1.closeIdleConnections();
         closeSessions(sessions);
+      }, () => {
+        for (const s of sessions) s.destroy();
+        for (const s of sockets) s.destroy();
       }),
   };
+}
+
+/** Run `start`, and if it has not resolved within `drainMs`, `cut` what is left. */
+function drained(drainMs: number, start: (resolve: () => void) => void, cut: () => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(cut, drainMs);
+    timer.unref();
+    start(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 function secureListener(handler: RequestHandler, tls: NonNullable<ListenerOptions['tls']>): Listener {
   const server = createSecureServer({ cert: tls.cert, key: tls.key, allowHTTP1: true }, handler);
   const sessions = trackSessions(server);
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   return {
     server,
     http1: null,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: (drainMs) =>
+      drained(drainMs, (resolve) => {
         server.close(() => resolve());
         closeSessions(sessions);
+      }, () => {
+        for (const s of sessions) s.destroy();
+        for (const s of sockets) s.destroy();
       }),
   };
 }
