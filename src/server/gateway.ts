@@ -118,7 +118,7 @@ export function createGateway(config: Readonly<Config>, options: GatewayOptions 
     ...(config.listen.tls ? { tls: { cert: readFileSync(config.listen.tls.cert), key: readFileSync(config.listen.tls.key) } } : {}),
   });
   // malformed HTTP never reaches a handler: answer as a plain edge would, and close
-  listener.http1?.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+  listener.http1.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable || (err.code === 'ECONNRESET')) {
       socket.destroy();
       return;

@@ -13,12 +13,17 @@
  * first, nodejs/node#34532). The cost is per connection; a request on an open HTTP/1.1 connection
  * goes through node:http exactly as before.
  *
- * With `tls` set, an `http2.createSecureServer({allowHTTP1: true})` listens instead: ALPN chooses
- * `h2` or `http/1.1`, and the same handler serves both.
+ * With `tls` set, a TLS server terminates TLS and ALPN chooses instead: `h2` to the same HTTP/2
+ * server, `http/1.1` (or no ALPN) to the same HTTP/1.1 server — one set of timeouts and one close
+ * for both modes.
+ *
+ * Idle HTTP/2 sessions are closed (GOAWAY) after the keep-alive timeout, as node:http closes idle
+ * HTTP/1.1 connections; a session with a stream in flight (a slow model) is never cut.
  */
 import { createServer as createHttp1Server, type Server as Http1Server } from 'node:http';
-import { createSecureServer, createServer as createHttp2Server, type Http2Server, type Http2SecureServer, type ServerHttp2Session } from 'node:http2';
+import { createServer as createHttp2Server, type Http2Server, type ServerHttp2Session } from 'node:http2';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { HttpRequest, HttpResponse } from './http.js';
 
 export type RequestHandler = (req: HttpRequest, res: HttpResponse) => void;
@@ -34,8 +39,8 @@ export interface ListenerOptions {
 export interface Listener {
   /** the server that owns the port (`listen`, `address`) */
   readonly server: NetServer;
-  /** the HTTP/1.1 server connections are handed to (absent under TLS: the secure server handles both) */
-  readonly http1: Http1Server | null;
+  /** the HTTP/1.1 server connections are handed to */
+  readonly http1: Http1Server;
   /**
    * stop accepting; let in-flight requests finish, close idle connections, resolve when all are
    * gone — or, after `drainMs`, cut the connections still open (a long stream, a silent client)
@@ -53,11 +58,22 @@ export function isHttp2Preface(head: Buffer): boolean | null {
   return n === H2_PREFACE.length ? true : null;
 }
 
-function trackSessions(server: Http2Server | Http2SecureServer): Set<ServerHttp2Session> {
+/** Track HTTP/2 sessions (for close) and close each one idle for `idleMs` with no stream open. */
+function trackSessions(server: Http2Server, idleMs: number): Set<ServerHttp2Session> {
   const sessions = new Set<ServerHttp2Session>();
   server.on('session', (session: ServerHttp2Session) => {
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
+    let open = 0;
+    session.on('stream', (stream) => {
+      open++;
+      stream.once('close', () => open--);
+    });
+    // the timer restarts with every frame; it fires again after a long stream has ended
+    session.setTimeout(idleMs);
+    session.on('timeout', () => {
+      if (open === 0 && !session.closed) session.close();
+    });
   });
   return sessions;
 }
@@ -68,47 +84,18 @@ function closeSessions(sessions: Set<ServerHttp2Session>): void {
 }
 
 export function createListener(handler: RequestHandler, options: ListenerOptions): Listener {
-  if (options.tls) return secureListener(handler, options.tls);
   const http1 = createHttp1Server({ keepAliveTimeout: options.keepAliveTimeoutMs, requestTimeout: 0, headersTimeout: options.headersTimeoutMs }, handler);
   const http2 = createHttp2Server(handler);
-  const sessions = trackSessions(http2);
-
+  const sessions = trackSessions(http2, options.keepAliveTimeoutMs);
+  const server = options.tls ? tlsServer(http1, http2, options.tls) : sniffingServer(http1, http2, options.headersTimeoutMs);
+  // every connection (TCP, before TLS or sniffing), to cut what the drain timeout leaves
   const sockets = new Set<Socket>();
-  const server = createNetServer((socket: Socket) => {
+  server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    let head: Buffer | null = null;
-    const onData = (chunk: Buffer): void => {
-      head = head === null ? chunk : Buffer.concat([head, chunk]);
-      const h2 = isHttp2Preface(head);
-      if (h2 === null) return; // a first read shorter than the preface: wait for the rest
-      socket.off('data', onData);
-      socket.off('timeout', onIdle);
-      socket.off('error', onError);
-      socket.setTimeout(0);
-      socket.pause();
-      socket.unshift(head);
-      if (h2) {
-        http2.emit('connection', socket);
-      } else {
-        http1.emit('connection', socket);
-        socket.resume();
-      }
-    };
-    // until handed over: a silent connection is closed after the header timeout, a reset one at once
-    const onIdle = (): void => {
-      socket.destroy();
-    };
-    const onError = (): void => {
-      socket.destroy();
-    };
-    socket.on('data', onData);
-    socket.on('error', onError);
-    socket.setTimeout(options.headersTimeoutMs, onIdle);
   });
   // node:http starts its header/request timeout checks when it listens; it never listens here
   server.once('listening', () => http1.emit('listening'));
-
   return {
     server,
     http1,
@@ -138,24 +125,44 @@ function drained(drainMs: number, start: (resolve: () => void) => void, cut: () 
   });
 }
 
-function secureListener(handler: RequestHandler, tls: NonNullable<ListenerOptions['tls']>): Listener {
-  const server = createSecureServer({ cert: tls.cert, key: tls.key, allowHTTP1: true }, handler);
-  const sessions = trackSessions(server);
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+/** Cleartext: the first bytes of each connection say HTTP/2 (the preface) or HTTP/1.1. */
+function sniffingServer(http1: Http1Server, http2: Http2Server, headersTimeoutMs: number): NetServer {
+  return createNetServer((socket: Socket) => {
+    let head: Buffer | null = null;
+    const onData = (chunk: Buffer): void => {
+      head = head === null ? chunk : Buffer.concat([head, chunk]);
+      const h2 = isHttp2Preface(head);
+      if (h2 === null) return; // a first read shorter than the preface: wait for the rest
+      socket.off('data', onData);
+      socket.off('timeout', onIdle);
+      socket.off('error', onError);
+      socket.setTimeout(0);
+      socket.pause();
+      socket.unshift(head);
+      if (h2) {
+        http2.emit('connection', socket);
+      } else {
+        http1.emit('connection', socket);
+        socket.resume();
+      }
+    };
+    // until handed over: a silent connection is closed after the header timeout, a reset one at once
+    const onIdle = (): void => {
+      socket.destroy();
+    };
+    const onError = (): void => {
+      socket.destroy();
+    };
+    socket.on('data', onData);
+    socket.on('error', onError);
+    socket.setTimeout(headersTimeoutMs, onIdle);
   });
-  return {
-    server,
-    http1: null,
-    close: (drainMs) =>
-      drained(drainMs, (resolve) => {
-        server.close(() => resolve());
-        closeSessions(sessions);
-      }, () => {
-        for (const s of sessions) s.destroy();
-        for (const s of sockets) s.destroy();
-      }),
-  };
+}
+
+/** TLS: ALPN says `h2` or `http/1.1` (a client offering none speaks HTTP/1.1). */
+function tlsServer(http1: Http1Server, http2: Http2Server, tls: NonNullable<ListenerOptions['tls']>): NetServer {
+  return createTlsServer({ cert: tls.cert, key: tls.key, ALPNProtocols: ['h2', 'http/1.1'] }, (socket: TLSSocket) => {
+    if (socket.alpnProtocol === 'h2') http2.emit('connection', socket);
+    else http1.emit('connection', socket);
+  });
 }

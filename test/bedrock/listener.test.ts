@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isHttp2Preface } from '../../src/server/listener.js';
+import { createListener, isHttp2Preface } from '../../src/server/listener.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { configFrom, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { LURE, LURE_TEXT } from './harness.js';
@@ -233,6 +233,36 @@ describe('closing', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     await closed; // the gateway closed the idle connection itself
     session.destroy();
+  });
+});
+
+describe('idle HTTP/2 sessions', () => {
+  it('are closed after the keep-alive timeout, but never while a stream is in flight', async () => {
+    const l = createListener((req, res) => {
+      const wait = req.url === '/slow' ? 600 : 0;
+      setTimeout(() => res.end('done'), wait);
+    }, { keepAliveTimeoutMs: 200, headersTimeoutMs: 1000 });
+    await new Promise<void>((r) => l.server.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(l.server.address() as { port: number }).port}`;
+    const session = h2connect(url);
+    const closed = new Promise<number>((resolve) => session.once('close', () => resolve(Date.now())));
+    const t0 = Date.now();
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = session.request({ ':path': '/slow' });
+      let b = '';
+      req.setEncoding('utf8');
+      req.on('data', (d: string) => (b += d));
+      req.on('end', () => resolve(b));
+      req.on('error', reject);
+      req.end();
+    });
+    const answered = Date.now();
+    expect(body).toBe('done'); // 600 ms of silence on a 200 ms idle timeout: not cut
+    expect(answered - t0).toBeGreaterThanOrEqual(590);
+    const at = await closed; // then idle: the server sends GOAWAY
+    expect(at - answered).toBeGreaterThanOrEqual(150);
+    expect(at - answered).toBeLessThan(1500);
+    await l.close(1000);
   });
 });
 
