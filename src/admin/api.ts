@@ -18,6 +18,7 @@ import type { AdminMetrics } from './metrics.js';
 import { bucketParam, limitParam, orderParam, parseQuery, QueryError, type QueryIssue } from './query.js';
 import type { Reloader } from './reload.js';
 import { parseDuration } from '../config/duration.js';
+import { allKeyRecords } from '../server/runtime.js';
 
 export interface ApiContext {
   readonly state: GatewayState;
@@ -218,7 +219,7 @@ export function registerApi(app: FastifyInstance, ctx: ApiContext): void {
 
   // keys and campaigns: from the running key ring, hits from the event store (two grouped queries)
   app.get('/api/v1/keys', async () => {
-    const records = ctx.state.runtime.keyring.records;
+    const records = allKeyRecords(ctx.state.runtime);
     let hits: { requests: Map<string, number>; canaries: Map<string, number> } | null = null;
     const store = ctx.eventStore;
     if (store !== undefined) {
@@ -247,7 +248,7 @@ export function registerApi(app: FastifyInstance, ctx: ApiContext): void {
     const q = query(reply, req.query);
     if (q === undefined) return reply;
     const byName = new Map<string, { campaign: string; keys: { name: string; fingerprint: string; placement: string | null }[] }>();
-    for (const r of ctx.state.runtime.keyring.records) {
+    for (const r of allKeyRecords(ctx.state.runtime)) {
       if (r.class !== 'lure') continue;
       const name = r.campaign ?? '(none)';
       const entry = byName.get(name) ?? { campaign: name, keys: [] };

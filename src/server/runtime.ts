@@ -34,6 +34,11 @@ export interface AwsRuntime {
   readonly chunkDelayMs: number;
 }
 
+/** Every key the runtime knows, OpenAI and AWS (pairs and Bedrock API keys), for listings — never a secret. */
+export function allKeyRecords(runtime: Pick<Runtime, 'keyring' | 'aws'>): KeyRecord[] {
+  return [...runtime.keyring.records, ...(runtime.aws?.keyring.records ?? [])];
+}
+
 export const DEFAULT_REPLY =
   'Sure. Could you share a little more detail about what you need, so I can give you a precise answer?';
 

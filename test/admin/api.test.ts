@@ -379,3 +379,26 @@ describe('health', () => {
     expect((r['sinks'] as { name: string }[]).map((s) => s.name)).toEqual(['store']);
   });
 });
+
+describe('AWS keys in the key listing', () => {
+  it('lists AWS pairs (fingerprint of the key id, mask) next to OpenAI keys, never the secret', async () => {
+    const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+    const harness = await startHarness((c) => ({
+      ...c,
+      aws_keys: [{ name: 'aws-leak', class: 'lure', access_key_id: 'AKIAS4SFVI2F3XNWYRLW', secret_access_key: secret, campaign: 'ci-secrets', placement: 'GitHub secret' }],
+    }));
+    try {
+      const res = await fetch(`${harness.adminUrl}/api/v1/keys`, { headers: auth() });
+      const text = await res.text();
+      expect(res.status).toBe(200);
+      expect(text).not.toContain(secret);
+      const keys = (JSON.parse(text) as { keys: { name: string; class: string; mask: string | null; campaign: string | null }[] }).keys;
+      expect(keys.find((k) => k.name === 'aws-leak')).toMatchObject({ class: 'lure', campaign: 'ci-secrets', mask: 'AKIA************YRLW' });
+      expect(keys.map((k) => k.name)).toEqual(expect.arrayContaining(['app', 'leak-1', 'leak-2', 'aws-leak']));
+      const campaigns = (await (await fetch(`${harness.adminUrl}/api/v1/campaigns`, { headers: auth() })).json()) as { campaigns: { campaign: string; keys: { name: string }[] }[] };
+      expect(campaigns.campaigns.find((c) => c.campaign === 'ci-secrets')?.keys.map((k) => k.name)).toEqual(expect.arrayContaining(['leak-2', 'aws-leak']));
+    } finally {
+      await harness.close();
+    }
+  });
+});
