@@ -37,6 +37,12 @@ function keyInfoOf(record: KeyRecord): KeyInfo {
   return info;
 }
 
+/** A request's tokens before reading it: its declared length over 4 (persona usage headers). */
+function tokensFromLength(ex: Exchange): number {
+  const cl = Number(ex.req.headers['content-length']);
+  return Number.isFinite(cl) && cl > 0 ? Math.ceil(cl / 4) : 0;
+}
+
 export function finishExchange(ex: Exchange, state: GatewayState): void {
   if (!state.bus.hasSubscribers) return;
   try {
@@ -68,7 +74,7 @@ export async function servePipeline(ex: Exchange, surface: Surface, state: Gatew
           ip: ex.ip,
           headers: ex.req.headers,
           record,
-          tokens: surface.estimateTokens?.(ex) ?? 0,
+          tokens: surface.estimateTokens?.(ex) ?? tokensFromLength(ex),
           ...(extras ? { subjects: extras.subjects, limits: extras.limits } : {}),
         }),
       );

@@ -25,7 +25,7 @@ export interface Surface {
   networkAllowed?(ex: Exchange, state: GatewayState): boolean;
   /** More block subjects and limits for store.admit (called after classify, for accepted credentials). */
   admitExtras?(ex: Exchange, state: GatewayState): AdmitExtras;
-  /** Estimated tokens of the request before reading it (persona usage headers); 0 if unknown. */
+  /** Estimated tokens of the request before reading it (persona usage headers); default: Content-Length / 4. */
   estimateTokens?(ex: Exchange): number;
   forward(ex: Exchange, record: KeyRecord, state: GatewayState): Promise<void>;
   deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | null, state: GatewayState): Promise<void>;

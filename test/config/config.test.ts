@@ -7,7 +7,6 @@
 import { readdir, readFile, writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { formatIssue } from '../../src/config/issues.js';
 import { loadConfigFile, loadConfigText } from '../../src/config/load.js';
@@ -16,18 +15,12 @@ import { main } from '../../src/cli/main.js';
 import { configJsonSchema } from '../../src/cli/schema.js';
 import { buildRuntime } from '../../src/server/runtime.js';
 import { sha256Hex } from '../../src/util/hash.js';
+import { captureCli, type CliRun } from '../helpers/cli.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
-async function run(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await main({ argv, env, stdout, stderr });
-  return { code, out, err };
+function run(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return captureCli(main, argv, env);
 }
 
 describe('config loading', () => {

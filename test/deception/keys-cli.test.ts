@@ -6,13 +6,13 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { parse } from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KEYS_ERRORS, runKeys, type KeysDeps } from '../../src/cli/keys.js';
 import { loadConfigText } from '../../src/config/load.js';
 import { decodeAwsAccountId, detectKeyFormat } from '../../src/deception/keygen.js';
 import { sha256Hex } from '../../src/util/hash.js';
+import { captureCli, type CliRun } from '../helpers/cli.js';
 
 let dir: string;
 
@@ -23,15 +23,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function run(argv: string[], deps: KeysDeps = {}, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await runKeys({ argv, env, stdout, stderr }, deps);
-  return { code, out, err };
+function run(argv: string[], deps: KeysDeps = {}, env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return captureCli((io) => runKeys(io, deps), argv, env);
 }
 
 const lureArgs = (file: string, ...more: string[]): string[] => ['new', '--lure', '--campaign', 'github-leak', '--placement', 'acme/api .env', '--file', file, ...more];

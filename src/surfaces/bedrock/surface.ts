@@ -321,10 +321,6 @@ function refuse(ex: Exchange, verdict: Verdict, _admit: AdmitResult | null, _cla
 export const bedrockSurface: Surface = {
   name: 'bedrock',
   classify,
-  estimateTokens(ex) {
-    const cl = Number(ex.req.headers['content-length']);
-    return Number.isFinite(cl) && cl > 0 ? Math.ceil(cl / 4) : 0;
-  },
   forward,
   deceive,
   refuse,

@@ -260,10 +260,6 @@ export const openaiSurface: Surface = {
   classify(ex, state) {
     return state.runtime.keyring.classify(openaiCredential(ex.req.headers));
   },
-  estimateTokens(ex) {
-    const cl = Number(ex.req.headers['content-length']);
-    return Number.isFinite(cl) && cl > 0 ? Math.ceil(cl / 4) : 0;
-  },
   forward,
   deceive,
   refuse,
