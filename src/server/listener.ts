@@ -127,7 +127,9 @@ function drained(drainMs: number, start: (resolve: () => void) => void, cut: () 
 
 /** Cleartext: the first bytes of each connection say HTTP/2 (the preface) or HTTP/1.1. */
 function sniffingServer(http1: Http1Server, http2: Http2Server, headersTimeoutMs: number): NetServer {
-  return createNetServer((socket: Socket) => {
+  // noDelay: node:http sets TCP_NODELAY on the sockets it accepts itself; these are accepted here, so
+  // without it small writes (an SSE event, a response head) wait for Nagle and delayed ACK (~40 ms)
+  return createNetServer({ noDelay: true }, (socket: Socket) => {
     let head: Buffer | null = null;
     const onData = (chunk: Buffer): void => {
       head = head === null ? chunk : Buffer.concat([head, chunk]);
@@ -161,7 +163,7 @@ function sniffingServer(http1: Http1Server, http2: Http2Server, headersTimeoutMs
 
 /** TLS: ALPN says `h2` or `http/1.1` (a client offering none speaks HTTP/1.1). */
 function tlsServer(http1: Http1Server, http2: Http2Server, tls: NonNullable<ListenerOptions['tls']>): NetServer {
-  return createTlsServer({ cert: tls.cert, key: tls.key, ALPNProtocols: ['h2', 'http/1.1'] }, (socket: TLSSocket) => {
+  return createTlsServer({ cert: tls.cert, key: tls.key, ALPNProtocols: ['h2', 'http/1.1'], noDelay: true }, (socket: TLSSocket) => {
     if (socket.alpnProtocol === 'h2') http2.emit('connection', socket);
     else http1.emit('connection', socket);
   });
