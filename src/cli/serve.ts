@@ -11,7 +11,7 @@ import { formatReport, Reloader, startAdmin, type AdminServer } from '../admin/i
 import { formatIssue } from '../config/issues.js';
 import { loadConfigFile, loadConfigObject } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { mintOpenAIKey } from '../deception/keygen.js';
+import { mintAwsKeyPair, mintOpenAIKey, type AwsKeyPair } from '../deception/keygen.js';
 import { EventBus } from '../events/bus.js';
 import { createSinks } from '../events/sinks/index.js';
 import { startGateway, type Gateway } from '../server/gateway.js';
@@ -21,12 +21,27 @@ import { parseArgs } from 'node:util';
 export interface DemoKeys {
   readonly valid: string;
   readonly lure: string;
+  /** AWS pairs for the Bedrock surface (valid: answered by the decoy too; lure: deceived) */
+  readonly aws?: { readonly valid: AwsKeyPair; readonly lure: AwsKeyPair };
   /** the demo's admin token (dashboard sign-in) */
   readonly admin?: string;
 }
 
-/** The embedded default: everything offline, loopback only. */
-export async function demoConfig(keys: DemoKeys, env: NodeJS.ProcessEnv): Promise<Readonly<Config>> {
+/** Mint the demo's keys: OpenAI valid + lure, an AWS valid + lure pair. */
+export function mintDemoKeys(admin?: string): DemoKeys {
+  return {
+    valid: mintOpenAIKey('project'),
+    lure: mintOpenAIKey('project'),
+    aws: { valid: mintAwsKeyPair(), lure: mintAwsKeyPair() },
+    ...(admin !== undefined ? { admin } : {}),
+  };
+}
+
+/**
+ * The embedded default: everything offline, loopback only. `realisticTiming: false` makes the decoy
+ * answer at once (the simulator's gateway arm and tests); the demo itself answers at a model's pace.
+ */
+export async function demoConfig(keys: DemoKeys, env: NodeJS.ProcessEnv, options: { realisticTiming?: boolean } = {}): Promise<Readonly<Config>> {
   const { config, issues } = await loadConfigObject(
     {
       listen: { host: '127.0.0.1', port: 8080 },
@@ -44,6 +59,24 @@ export async function demoConfig(keys: DemoKeys, env: NodeJS.ProcessEnv): Promis
           reply: 'Here is the staging access you asked about: {{canary:url}} (token {{canary:api_key}}).',
         },
       ],
+      ...(keys.aws
+        ? {
+            aws_keys: [
+              { name: 'demo-aws-valid', class: 'valid', access_key_id: keys.aws.valid.accessKeyId, secret_access_key: keys.aws.valid.secretAccessKey },
+              {
+                name: 'demo-aws-lure',
+                class: 'lure',
+                access_key_id: keys.aws.lure.accessKeyId,
+                secret_access_key: keys.aws.lure.secretAccessKey,
+                campaign: 'demo',
+                placement: 'printed by honeygate serve',
+                max_requests: 5,
+                block_duration: '10m',
+              },
+            ],
+          }
+        : {}),
+      ...(options.realisticTiming === false ? { lure_defaults: { realistic_timing: false } } : {}),
       events: { dir: './data' },
       ...(keys.admin !== undefined ? { admin: { token: keys.admin } } : {}),
     },
@@ -70,6 +103,17 @@ function demoBanner(url: string, keys: DemoKeys, adminUrl: string | undefined): 
     'Try a wrong key:',
     `  ${curl('sk-wrong-key-1234567890')}`,
     '',
+    ...(keys.aws
+      ? [
+          'Amazon Bedrock on the same port (any AWS SDK or the CLI, SigV4-signed):',
+          `  valid pair: ${keys.aws.valid.accessKeyId} / ${keys.aws.valid.secretAccessKey}`,
+          `  lure pair:  ${keys.aws.lure.accessKeyId} / ${keys.aws.lure.secretAccessKey}`,
+          `  AWS_ACCESS_KEY_ID=${keys.aws.lure.accessKeyId} AWS_SECRET_ACCESS_KEY=${keys.aws.lure.secretAccessKey} AWS_REGION=us-east-1 \\`,
+          `    aws bedrock-runtime converse --endpoint-url ${url} --model-id anthropic.claude-3-haiku-20240307-v1:0 \\`,
+          `    --messages '[{"role":"user","content":[{"text":"Hello"}]}]'`,
+          '',
+        ]
+      : []),
     ...(adminUrl !== undefined && keys.admin !== undefined ? [`Dashboard: ${adminUrl}/dashboard/ (sign in with the admin token ${keys.admin})`, ''] : []),
     'Events are written to ./data/events.jsonl. Stop with Ctrl-C.',
     '',
@@ -102,7 +146,7 @@ export async function runServe(io: CliIO): Promise<number> {
       for (const w of loaded.warnings) io.stderr.write(`${file}: ${formatIssue(w)}\n`);
       config = loaded.config;
     } else {
-      demo = { valid: mintOpenAIKey('project'), lure: mintOpenAIKey('project'), admin: randomBytes(32).toString('base64url') };
+      demo = mintDemoKeys(randomBytes(32).toString('base64url'));
       config = await demoConfig(demo, io.env);
     }
   } catch (e: unknown) {

@@ -314,6 +314,9 @@ async function cmdTwoArm(io: SimIO, v: Values): Promise<number> {
     // honeygate's own gateway (offline demo config, the decoy answers a freshly minted valid key)
     const arm = await (await import('../sim/gateway-arm.js')).gatewayArm(io.env);
     params['api_key'] ??= arm.apiKey;
+    params['access_key_id'] ??= arm.aws.accessKeyId;
+    params['secret_access_key'] ??= arm.aws.secretAccessKey;
+    params['security_token'] ??= ''; // long-term AKIA pair: no session token
     startServer = () => arm.start();
   }
   const r = await runTwoArm(catalog, selection, {

@@ -1,25 +1,29 @@
 /**
  * honeygate's own gateway as the server arm of two-arm runs: the offline demo configuration
- * (`honeygate serve` with no config) on 127.0.0.1, port 0, with a freshly minted valid key that the
- * client flows present, so the built-in decoy answers. Loaded lazily: `sim` never loads the
- * gateway unless asked (`sim two-arm --server gateway`).
+ * (`honeygate serve` with no config) on 127.0.0.1, port 0, with freshly minted valid credentials
+ * that the client flows present — an OpenAI key and an AWS pair — so the built-in decoy answers both
+ * surfaces, at once (no model pacing). Loaded lazily: `sim` never loads the gateway unless asked
+ * (`sim two-arm --server gateway`).
  */
-import { demoConfig } from '../cli/serve.js';
-import { mintOpenAIKey } from '../deception/keygen.js';
+import { demoConfig, mintDemoKeys } from '../cli/serve.js';
 import { startGateway } from '../server/gateway.js';
 import type { EmulatedServer } from './emulator.js';
 
 export interface GatewayArm {
   /** the valid key the flows must present (pass it as the api_key parameter; never print it) */
   readonly apiKey: string;
+  /** the valid AWS pair for the Bedrock flows (access_key_id / secret_access_key parameters) */
+  readonly aws: { readonly accessKeyId: string; readonly secretAccessKey: string };
   start(): Promise<EmulatedServer>;
 }
 
 export async function gatewayArm(env: NodeJS.ProcessEnv): Promise<GatewayArm> {
-  const keys = { valid: mintOpenAIKey('project'), lure: mintOpenAIKey('project') };
-  const config = await demoConfig(keys, env);
+  const keys = mintDemoKeys();
+  const config = await demoConfig(keys, env, { realisticTiming: false });
+  const pair = keys.aws?.valid;
   return {
     apiKey: keys.valid,
+    aws: { accessKeyId: pair?.accessKeyId ?? '', secretAccessKey: pair?.secretAccessKey ?? '' },
     async start(): Promise<EmulatedServer> {
       const g = await startGateway(config, { host: '127.0.0.1', port: 0 });
       return { url: g.url, close: () => g.close() };

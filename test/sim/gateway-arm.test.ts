@@ -1,12 +1,11 @@
 /**
  * Two-arm against honeygate's own gateway (startGateway with the demo config: the built-in decoy
- * answers a valid key): every OpenAI flow completes with a faithful answer, in every OpenAI client
- * profile (rotating, to keep the run short: the decoy paces its streams like the real API).
- * Bedrock flows join once the Bedrock surface is registered in the gateway.
+ * answers valid credentials): every OpenAI flow in every OpenAI client profile (rotating), and every
+ * Bedrock flow — Converse, ConverseStream and each model family's InvokeModel — signed by boto3's
+ * profile, completes with a faithful answer.
  */
 import { describe, expect, it } from 'vitest';
-import { demoConfig } from '../../src/cli/serve.js';
-import { mintOpenAIKey } from '../../src/deception/keygen.js';
+import { demoConfig, mintDemoKeys } from '../../src/cli/serve.js';
 import { startGateway } from '../../src/server/gateway.js';
 import type { EmulatedServer } from '../../src/sim/emulator.js';
 import { loadCatalog } from '../../src/sim/flows.js';
@@ -17,8 +16,8 @@ const catalog = await loadCatalog();
 
 describe('two-arm against the gateway', () => {
   it('OpenAI flows in every OpenAI client profile', async () => {
-    const keys = { valid: mintOpenAIKey('project'), lure: mintOpenAIKey('project') };
-    const config = await demoConfig(keys, {});
+    const keys = mintDemoKeys();
+    const config = await demoConfig(keys, {}, { realisticTiming: false });
     const start = async (): Promise<EmulatedServer> => {
       const g = await startGateway(config, { host: '127.0.0.1', port: 0 });
       return { url: g.url, close: () => g.close() };
@@ -33,6 +32,29 @@ describe('two-arm against the gateway', () => {
     const bad = r.results.filter((x) => !x.faithful).map((x) => `${x.profile}/${x.flow}: ${x.reason} ${(x.fidelity ?? []).join('; ')}`);
     expect(bad).toEqual([]);
     expect(r.results.every((x) => x.outcome === 'allowed' && !x.providerError && x.status === 200)).toBe(true);
+  }, 60_000);
+
+  it('every Bedrock flow, signed as boto3 signs, with a valid AWS pair', async () => {
+    const keys = mintDemoKeys();
+    const config = await demoConfig(keys, {}, { realisticTiming: false });
+    const start = async (): Promise<EmulatedServer> => {
+      const g = await startGateway(config, { host: '127.0.0.1', port: 0 });
+      return { url: g.url, close: () => g.close() };
+    };
+    const boto3 = [...catalog.profiles.values()].find((p) => p.role === 'client' && p.surface === 'bedrock');
+    expect(boto3).toBeDefined();
+    const selection = [...catalog.flows.values()].filter((f) => f.surface === 'bedrock').map((flow) => ({ profile: boto3!, flow }));
+    expect(selection.length).toBeGreaterThanOrEqual(11);
+    const pair = keys.aws!.valid;
+    const r = await runTwoArm(catalog, selection, {
+      params: { access_key_id: pair.accessKeyId, secret_access_key: pair.secretAccessKey, security_token: '' },
+      timeoutMs: 5000,
+      tls: { rejectUnauthorized: true },
+      loopbackOnly: true,
+      startServer: start,
+    });
+    const bad = r.results.filter((x) => !x.faithful || x.status !== 200).map((x) => `${x.flow}: ${x.status} ${x.reason} ${(x.fidelity ?? []).join('; ')}`);
+    expect(bad).toEqual([]);
   }, 60_000);
 
   it('from the CLI: sim two-arm --server gateway', async () => {
