@@ -1,7 +1,7 @@
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../src/events/store/sqlite.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeSinkConfigSchema } from '../../src/events/config.js';
 import type { GatewayEvent } from '../../src/events/model.js';
@@ -227,16 +227,16 @@ describe('opening event stores', () => {
     await store.insert([makeEvent()]);
     await store.close();
     expect((await stat(path)).mode & 0o777).toBe(0o600);
-    const raw = new Database(path, { readonly: true });
-    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-    raw.close();
+    const raw = openSqlite(path, { readonly: true });
+    expect(raw.pragma('journal_mode')).toBe('wal');
+    raw.database.close();
   });
 
   it('refuses, read-only, a file that is not an event store', async () => {
     const path = join(dir, 'other.db');
-    const raw = new Database(path);
-    raw.exec('create table t (x)');
-    raw.close();
+    const raw = openSqlite(path, { readonly: false });
+    raw.database.prepare('create table t (x)').run([]);
+    raw.database.close();
     await expect(openEventStore({ driver: 'sqlite', path, readonly: true })).rejects.toThrow(EventStoreError);
     const junk = join(dir, 'junk.db');
     await writeFile(junk, 'this is not a database at all, just text '.repeat(200));

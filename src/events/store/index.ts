@@ -1,5 +1,6 @@
 /**
- * The event store: one implementation over kysely that SQLite (better-sqlite3, WAL; the embedded
+ * The event store: one implementation over kysely that SQLite (better-sqlite3, or node:sqlite on
+ * Node ≥ 24 — see sqlite.ts; WAL; the embedded
  * default at <events.dir>/events.db) and PostgreSQL (pg Pool; shared deployments) both run, and
  * one test suite runs against both (test/events/store.test.ts).
  *
@@ -12,7 +13,6 @@
  */
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import {
   Kysely,
   Migrator,
@@ -26,6 +26,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import type { Dataset, GatewayEvent, KeyClass, SurfaceName, VerdictAction } from '../model.js';
+import { openSqlite, type SqliteConnection } from './sqlite.js';
 import {
   ensureSchema,
   EVENTS_TABLE,
@@ -155,23 +156,23 @@ export async function openEventStore(options: OpenStoreOptions): Promise<EventSt
   let db: Kysely<EventsDatabase>;
   let schema: string | undefined;
   if (options.driver === 'sqlite') {
-    let database: Database.Database;
+    let connection: SqliteConnection;
     try {
       if (options.readonly !== true) {
         mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
         // create it 0600 ourselves: SQLite gives the -wal and -shm files the database's mode
         closeSync(openSync(options.path, 'a', 0o600));
       }
-      database = new Database(options.path, { readonly: options.readonly === true, fileMustExist: options.readonly === true });
+      connection = openSqlite(options.path, { readonly: options.readonly === true });
       if (options.readonly !== true) {
-        database.pragma('journal_mode = WAL');
-        database.pragma('synchronous = NORMAL');
+        connection.pragma('journal_mode = WAL');
+        connection.pragma('synchronous = NORMAL');
       }
-      database.pragma('busy_timeout = 5000');
+      connection.pragma('busy_timeout = 5000');
     } catch (e: unknown) {
       throw new EventStoreError(`cannot open SQLite event store ${options.path}: ${e instanceof Error ? e.message : String(e)}`);
     }
-    db = new Kysely<EventsDatabase>({ dialect: new SqliteDialect({ database }) });
+    db = new Kysely<EventsDatabase>({ dialect: new SqliteDialect({ database: connection.database }) });
   } else {
     schema = options.schema;
     const pool = new pg.Pool({
