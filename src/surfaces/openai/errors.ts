@@ -46,8 +46,10 @@ export const OPENAI_ERRORS = {
     type: 'requests',
     code: 'rate_limit_exceeded',
     layer: 'current',
+    // [OBS] the API names the model ("for gpt-4o-mini in organization …"); the gateway refuses before
+    // it has read the body, so the model is left out — the rest is the recorded wording
     message:
-      'Rate limit reached for {0} in organization {1} on requests per min (RPM): Limit {2}, Used {2}, Requested 1. Please try again in {3}. Visit https://platform.openai.com/account/rate-limits to learn more.',
+      'Rate limit reached in organization {0} on requests per min (RPM): Limit {1}, Used {1}, Requested 1. Please try again in {2}. Visit https://platform.openai.com/account/rate-limits to learn more.',
   },
   invalid_url: {
     status: 404,

@@ -12,6 +12,7 @@
  * Headers are written as a flat raw array with `res.writeHead`, which keeps order and spelling and
  * stops node:http from adding `Keep-Alive`/`Date` of its own (we set `Connection` and `Date`).
  */
+import { RATE_LIMIT_HEADER_NAMES, type RateLimitValues } from '../../deception/ratelimit-headers.js';
 import { httpDate } from '../../util/http-date.js';
 import { COOKIE, randomChars, randomHex } from '../../util/random.js';
 
@@ -21,8 +22,8 @@ export type OpenAIHeaderProfile = 'chat' | 'embeddings' | 'responses' | 'unautho
 export interface AccountHeaders {
   readonly organization: string;
   readonly project: string;
-  /** the six x-ratelimit-* values: limit-req, limit-tok, remaining-req, remaining-tok, reset-req, reset-tok */
-  readonly rateLimit?: readonly [string, string, string, string, string, string];
+  /** the six x-ratelimit-* values, in the order of RATE_LIMIT_HEADER_NAMES */
+  readonly rateLimit?: RateLimitValues;
   /** 3-letter Cloudflare colo for CF-RAY */
   readonly colo?: string;
 }
@@ -103,16 +104,7 @@ export function openaiHeaders(input: OpenAIHeaderInput): string[] {
     if (profile === 'embeddings') h.push('via', `envoy-router-${randomHex(10)}-${randomChars('bcdfghjklmnpqrstvwxz2456789', 5)}`);
     if (profile !== 'responses') h.push('x-envoy-upstream-service-time', envoyMs);
     const rl = account?.rateLimit;
-    if (rl) {
-      h.push(
-        'x-ratelimit-limit-requests', rl[0],
-        'x-ratelimit-limit-tokens', rl[1],
-        'x-ratelimit-remaining-requests', rl[2],
-        'x-ratelimit-remaining-tokens', rl[3],
-        'x-ratelimit-reset-requests', rl[4],
-        'x-ratelimit-reset-tokens', rl[5],
-      );
-    }
+    if (rl) for (let i = 0; i < RATE_LIMIT_HEADER_NAMES.length; i++) h.push(RATE_LIMIT_HEADER_NAMES[i] as string, rl[i] as string);
     h.push('x-request-id', input.requestId);
     if (profile !== 'responses') h.push('x-openai-proxy-wasm', 'v0.1');
   }

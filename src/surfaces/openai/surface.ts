@@ -20,7 +20,6 @@ import { declaredTooLarge, parseJson, readBody } from '../../util/body.js';
 import type { Surface } from '../types.js';
 import { maskOpenAIKey } from '../../deception/mask.js';
 import { checkCanaryKey } from '../../deception/canary-hits.js';
-import { OPENAI_ERRORS, openaiError } from './errors.js';
 import type { AccountHeaders } from './headers.js';
 import { injectLurePrompt, promptText } from './inject.js';
 import { matchOpenAIRoute, openaiCredential, type OpenAIEndpoint } from './protocol.js';
@@ -233,7 +232,7 @@ function refuse(ex: Exchange, verdict: { action: string; reason: string }, _admi
     case 'rate_limited': {
       const retry = _admit?.limited ? `${Math.max(1, Math.ceil(_admit.limited.retryAfterMs / 1000))}s` : '1s';
       const limit = String(_admit?.limited?.limit ?? 0);
-      writeOpenAIErrorBody(ex.res, 429, rateLimitError(persona?.persona.orgId ?? 'org-unknown', limit, retry), 'current', opts);
+      writeOpenAIError(ex.res, 'rate_limit_requests', [persona?.persona.orgId ?? 'org-unknown', limit, retry], opts);
       return;
     }
     case 'store_unavailable':
@@ -243,16 +242,6 @@ function refuse(ex: Exchange, verdict: { action: string; reason: string }, _admi
       // blocked, lure_threshold: the thief's credit has "run out"
       writeOpenAIError(ex.res, 'insufficient_quota', [], opts);
   }
-}
-
-function rateLimitError(org: string, limit: string, retry: string): ReturnType<typeof openaiError> {
-  const spec = OPENAI_ERRORS.rate_limit_requests;
-  return {
-    message: `Rate limit reached in organization ${org} on requests per min (RPM): Limit ${limit}, Used ${limit}, Requested 1. Please try again in ${retry}. Visit https://platform.openai.com/account/rate-limits to learn more.`,
-    type: spec.type,
-    param: null,
-    code: spec.code,
-  };
 }
 
 export const openaiSurface: Surface = {
