@@ -69,7 +69,7 @@ export async function serveResponses(req: DecoyRequest, res: HttpResponse): Prom
   const lastRole = isObject(lastInput) ? (lastInput['type'] === 'function_call_output' ? 'function_call_output' : lastInput['role']) : 'user';
   const tool = chooseTool(body['tools'], body['tool_choice'], lastRole);
   const reasoning = REASONING.test(model);
-  const text = replyText(body, req.reply, isObject(body['text']) ? body['text']['format'] : undefined);
+  const text = replyText(req.reply, isObject(body['text']) ? body['text']['format'] : undefined);
   const args = tool ? JSON.stringify(fillSchema(tool.parameters, req.reply)) : '';
   const outputTokens = tool ? tokenCount(args) + 5 : tokenCount(text);
   const reasoningTokens = reasoning ? 64 + Math.floor(Math.random() * 192) : 0;

@@ -83,7 +83,7 @@ function badRequest(res: HttpResponse, req: DecoyRequest, message: string, param
 }
 
 /** The text the model "says": JSON when the client asked for JSON, the lure reply otherwise. */
-export function replyText(body: Json, reply: string, format: unknown): string {
+export function replyText(reply: string, format: unknown): string {
   if (isObject(format)) {
     if (format['type'] === 'json_schema' && isObject(format['json_schema'])) {
       return JSON.stringify(fillSchema(format['json_schema']['schema'], reply));
@@ -149,7 +149,7 @@ async function serveChat(req: DecoyRequest, res: HttpResponse): Promise<DecoyRes
   if (model === null) return modelNotFound(res, req, requested);
   const last = messages[messages.length - 1];
   const tool = chooseTool(body['tools'], body['tool_choice'], isObject(last) ? last['role'] : undefined);
-  const text = replyText(body, req.reply, body['response_format']);
+  const text = replyText(req.reply, body['response_format']);
   const n = typeof body['n'] === 'number' && Number.isInteger(body['n']) && body['n'] >= 1 && body['n'] <= 8 ? body['n'] : 1;
   const promptTokens = chatPromptTokens(messages);
   const args = tool ? JSON.stringify(fillSchema(tool.parameters, req.reply)) : '';
