@@ -213,6 +213,16 @@ function tlsOptions(v: Values): TlsOptions {
   return { rejectUnauthorized: v['insecure'] !== true, ...(caText !== undefined ? { ca: caText } : {}) };
 }
 
+/** What every run takes from the command line alike: timeout, TLS, loopback-only mode, abort signal. */
+function connectionOptions(v: Values, io: SimIO): { timeoutMs: number; tls: TlsOptions; loopbackOnly: boolean; signal?: AbortSignal } {
+  return {
+    timeoutMs: durationMs(str(v, 'timeout'), '--timeout', 10_000),
+    tls: tlsOptions(v),
+    loopbackOnly: loopbackOnly(io.env),
+    ...(io.signal ? { signal: io.signal } : {}),
+  };
+}
+
 function loopbackOnly(env: NodeJS.ProcessEnv): boolean {
   return env['HONEYGATE_SIM_LOOPBACK_ONLY'] === '1' || env['VITEST'] !== undefined;
 }
@@ -290,10 +300,7 @@ async function cmdRun(io: SimIO, v: Values): Promise<number> {
     target,
     ...(proxy ? { proxy } : {}),
     params,
-    timeoutMs: durationMs(str(v, 'timeout'), '--timeout', 10_000),
-    tls: tlsOptions(v),
-    loopbackOnly: loopbackOnly(io.env),
-    ...(io.signal ? { signal: io.signal } : {}),
+    ...connectionOptions(v, io),
   });
   const meta = { mode: 'one-arm' as const, target: target.toString(), ...(proxy ? { proxy: proxy.toString() } : {}), ...(expect ? { expect } : {}) };
   io.stdout.write(v['json'] === true ? `${JSON.stringify(runJson(meta, results), null, 2)}\n` : runText(meta, results));
@@ -323,10 +330,7 @@ async function cmdTwoArm(io: SimIO, v: Values): Promise<number> {
     ...(proxy ? { proxy } : {}),
     ...(startServer ? { startServer } : {}),
     params,
-    timeoutMs: durationMs(str(v, 'timeout'), '--timeout', 10_000),
-    tls: tlsOptions(v),
-    loopbackOnly: loopbackOnly(io.env),
-    ...(io.signal ? { signal: io.signal } : {}),
+    ...connectionOptions(v, io),
   });
   const meta = { mode: 'two-arm' as const, target: r.serverUrl, ...(proxy ? { proxy: proxy.toString() } : {}) };
   io.stdout.write(v['json'] === true ? `${JSON.stringify(runJson(meta, r.results), null, 2)}\n` : runText(meta, r.results));
@@ -363,14 +367,11 @@ async function cmdLoad(io: SimIO, v: Values): Promise<number> {
     target,
     ...(proxy ? { proxy } : {}),
     params,
-    timeoutMs: durationMs(str(v, 'timeout'), '--timeout', 10_000),
-    tls: tlsOptions(v),
-    loopbackOnly: loopbackOnly(io.env),
+    ...connectionOptions(v, io),
     rate,
     concurrency,
     durationMs: duration,
     ...(requests !== undefined ? { requests } : {}),
-    ...(io.signal ? { signal: io.signal } : {}),
   });
   const out = { ...report, target: safeUrl(report.target) };
   io.stdout.write(v['json'] === true ? `${JSON.stringify(out, null, 2)}\n` : loadText(report));
