@@ -99,7 +99,11 @@ export function createGateway(config: Readonly<Config>, options: GatewayOptions 
     const url = ex.req.url ?? '/';
     const q = url.indexOf('?');
     ex.path = q < 0 ? url : url.slice(0, q);
-    for (const route of routes) if (await route(ex, state)) return;
+    for (const route of routes) {
+      // most routes answer synchronously (canaries): await only a promise, not every request
+      const answered = route(ex, state);
+      if (answered === true || (answered !== false && (await answered))) return;
+    }
     if (ex.path.startsWith('/v1/')) return servePipeline(ex, openaiSurface, state);
     for (const s of surfaces) if (ex.path.startsWith(s.prefix) || s.accepts?.(ex) === true) return servePipeline(ex, s.surface, state);
     // outside every surface: the OpenAI API's own answer for an unknown URL
