@@ -42,6 +42,8 @@ const opts = {
   profile: process.argv.includes('--profile') || env.BENCH_PROFILE === '1',
   /** only these groups (comma-separated): reject, forward32, forward1, sse, extra, memory */
   only: env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',')) : null,
+  /** profile only these paths (comma-separated): forward, reject, lure, bedrock */
+  profilePaths: env.BENCH_PROFILE_PATHS ? new Set(env.BENCH_PROFILE_PATHS.split(',')) : null,
 };
 const wanted = (g) => opts.only === null || opts.only.has(g);
 const t0 = Date.now();
@@ -309,15 +311,20 @@ async function main() {
   if (opts.profile && hasTime(60)) {
     const dir = join(BENCH, 'profiles');
     mkdirSync(dir, { recursive: true });
-    for (const [name, req] of [
-      ['forward', REQ.valid],
-      ['reject', REQ.invalid],
-      ['lure', REQ.lure],
-    ]) {
+    const paths = [
+      ['forward', REQ.valid, baseConfig],
+      ['reject', REQ.invalid, baseConfig],
+      ['lure', REQ.lure, baseConfig],
+      // the Bedrock path profiles with its own config; its signed request stays valid for 15 minutes
+      ...extra.flatMap((p) => p.items.filter((it) => it.profile).map((it) => [it.profile.name, it.profile.request, it.profile.config])),
+    ].filter(([name]) => opts.profilePaths === null || opts.profilePaths.has(name));
+    for (const [name, req, config] of paths) {
       if (!hasTime(30)) break;
       const before = new Set((await import('node:fs')).readdirSync(dir));
-      const p = await startGateway(`profile-${name}`, baseConfig, { scratch, profileDir: dir });
-      await measure(gen, { url: p.url, request: req, connections: 32, durationS: opts.duration, scratch, name: `profile-${name}` });
+      const p = await startGateway(`profile-${name}`, config, { scratch, profileDir: dir });
+      // a request signed for the port (Bedrock) is made for this gateway
+      const request = typeof req === 'function' ? await req(p.port) : req;
+      await measure(gen, { url: p.url, request, connections: 32, durationS: opts.duration, scratch, name: `profile-${name}` });
       await p.stop();
       const file = (await import('node:fs')).readdirSync(dir).find((f) => !before.has(f) && f.startsWith(`profile-${name}`));
       if (file) {
@@ -336,7 +343,7 @@ async function main() {
   results.meta.loadavg_end = loadavg().map((x) => Math.round(x * 100) / 100);
   results.meta.seconds = Math.round(elapsed());
   const evaluated = evaluate(results);
-  const files = writeReport(BENCH, evaluated);
+  const files = writeReport(BENCH, evaluated, { partial: opts.only !== null || opts.reps < 3 });
   log(`results: ${files.join(', ')}`);
   for (const t of evaluated.targets) console.log(`${t.held === true ? 'HELD  ' : t.held === false ? 'MISSED' : 'n/a   '} ${t.what}: ${t.shown} (target ${t.target})`);
 }

@@ -33,21 +33,26 @@ async function bedrock({ scratch, baseConfig, fitConfig, startGateway, started }
   const signer = new SignatureV4({ service: 'bedrock', region: 'us-east-1', credentials: { accessKeyId, secretAccessKey }, sha256: Sha256 });
   const path = '/model/us.amazon.nova-micro-v1%3A0/converse';
   const body = JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'Summarise connection pooling in one sentence.' }] }], inferenceConfig: { maxTokens: 64 } });
-  const signed = await signer.sign({
-    method: 'POST',
-    protocol: 'http:',
-    hostname: '127.0.0.1',
-    port: gw.port,
-    path,
-    headers: { host: `127.0.0.1:${gw.port}`, 'content-type': 'application/json', accept: 'application/json', 'content-length': String(Buffer.byteLength(body)) },
-    body,
-  });
-  const headers = Object.fromEntries(Object.entries(signed.headers).filter(([k]) => k !== 'host' && k !== 'content-length'));
-  const request = { method: 'POST', path, headers, body };
+  // signed for one gateway's port (the Host header is signed)
+  const signFor = async (port) => {
+    const signed = await signer.sign({
+      method: 'POST',
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      port,
+      path,
+      headers: { host: `127.0.0.1:${port}`, 'content-type': 'application/json', accept: 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+      body,
+    });
+    const headers = Object.fromEntries(Object.entries(signed.headers).filter(([k]) => k !== 'host' && k !== 'content-length'));
+    return { method: 'POST', path, headers, body };
+  };
+  const request = await signFor(gw.port);
+  const { headers } = request;
   const r = await fetch(`${gw.url}${path}`, { method: 'POST', headers, body });
   const text = await r.text();
   if (r.status !== 200 || !text.includes('"output"')) return { why: `preflight: a signed Converse request answered ${r.status}: ${text.slice(0, 200)}` };
-  return { items: [{ name: 'bedrock/honeygate', target: gw, request }] };
+  return { items: [{ name: 'bedrock/honeygate', target: gw, request, profile: { name: 'bedrock', config, request: signFor } }] };
 }
 
 /**

@@ -147,15 +147,16 @@ function table(ev) {
   return lines.join('\n');
 }
 
-export function writeReport(benchDir, ev) {
+/** A partial run (BENCH_ONLY) writes its own timestamped file only: latest.json and the table stay the last full run's. */
+export function writeReport(benchDir, ev, { partial = false } = {}) {
   const dir = join(benchDir, 'results');
   mkdirSync(dir, { recursive: true });
   const stamp = ev.meta.date.replace(/[:.]/g, '-');
   const json = `${JSON.stringify(ev, null, 2)}\n`;
-  const files = [join(dir, `${stamp}.json`), join(dir, 'latest.json')];
+  const files = [join(dir, `${partial ? 'partial-' : ''}${stamp}.json`), ...(partial ? [] : [join(dir, 'latest.json')])];
   for (const f of files) writeFileSync(f, json);
   const readme = join(benchDir, 'README.md');
-  if (existsSync(readme)) {
+  if (!partial && existsSync(readme)) {
     const text = readFileSync(readme, 'utf8');
     const start = '<!-- results:start -->';
     const end = '<!-- results:end -->';
