@@ -21,7 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { httpDate } from '../../util/http-date.js';
 import { uuid4 } from '../../util/random.js';
 import { BedrockError, type BedrockErrorCode, renderAwsError, writeAwsHead } from '../../surfaces/bedrock/errors.js';
-import { encodeEvent, sortedJson } from '../../surfaces/bedrock/eventstream.js';
+import { encodeEvent, sortedJson, sortKeys } from '../../surfaces/bedrock/eventstream.js';
 import type { CatalogModel, ModelFamily } from '../../surfaces/bedrock/models.js';
 import { type BedrockOperation, resolveModel } from '../../surfaces/bedrock/route.js';
 import type { RandomFn } from '../random.js';
@@ -55,6 +55,8 @@ export interface BedrockDecoyRequest {
   readonly pace?: boolean;
   /** reuse a request id chosen earlier for this exchange */
   readonly requestId?: string;
+  /** `body` already parsed by the caller (`value` undefined: not JSON), so it is parsed once */
+  readonly parsedBody?: { readonly value: unknown };
 }
 
 export interface BedrockDecoyResult {
@@ -151,6 +153,41 @@ export function inputTokensOf(operation: BedrockOperation, family: ModelFamily, 
   return tokenCount(parts.join('\n')) + (embedding ? 0 : 3 * turns + (operation.startsWith('Converse') ? 4 : 0));
 }
 
+/**
+ * The answer text's token pieces and count, per text. The text is the lure key's own (its `reply`,
+ * else the default) and the same on every request unless a canary is minted into it; tokenizing it
+ * again each time (streamPieces, 2.1% of the Bedrock path's CPU profile, issue 11, and a second
+ * tokenCount of the same text) bought nothing. Bounded: texts of at most REPLY_TOKENS_MAX_CHARS, at most REPLY_TOKENS_MAX
+ * entries, oldest dropped first. The pieces are frozen: a truncated answer slices its own copy.
+ */
+interface ReplyTokens {
+  readonly pieces: readonly string[];
+  readonly count: number;
+}
+
+export const REPLY_TOKENS_MAX = 256;
+const REPLY_TOKENS_MAX_CHARS = 16 * 1024;
+const replyTokenCache = new Map<string, ReplyTokens>();
+
+export function replyTokens(text: string): ReplyTokens {
+  const held = replyTokenCache.get(text);
+  if (held !== undefined) return held;
+  const tokens: ReplyTokens = Object.freeze({ pieces: Object.freeze(streamPieces(text)), count: tokenCount(text) });
+  if (text.length <= REPLY_TOKENS_MAX_CHARS) {
+    if (replyTokenCache.size >= REPLY_TOKENS_MAX) {
+      const oldest = replyTokenCache.keys().next();
+      if (oldest.done !== true) replyTokenCache.delete(oldest.value);
+    }
+    replyTokenCache.set(text, tokens);
+  }
+  return tokens;
+}
+
+/** How many answer texts are held (tests). */
+export function replyTokensCacheSize(): number {
+  return replyTokenCache.size;
+}
+
 /** Group single-token pieces into the 1–6 token chunks real streams carry. */
 function chunkPieces(pieces: readonly string[], rand: RandomFn): string[] {
   const out: string[] = [];
@@ -227,22 +264,26 @@ function generate(operation: BedrockOperation, family: ModelFamily, model: Catal
   let tool: ToolCall | undefined;
   let text = lureText;
   let stop: Generation['stop'] = 'end';
-  const pieces = streamPieces(chosen?.forced === true ? '' : text);
   if (chosen?.forced === true) text = '';
+  const tokens = replyTokens(text);
+  let pieces = tokens.pieces;
+  let textTokens = tokens.count;
   if (pieces.length > max) {
-    text = pieces.slice(0, max).join('');
-    pieces.length = max;
+    pieces = pieces.slice(0, max);
+    text = pieces.join('');
+    textTokens = tokenCount(text);
     stop = 'length';
   } else if (chosen) {
     const id = converse || family === 'nova' ? ids.converseTool(rand) : ids.anthropicTool(rand);
     tool = { name: chosen.name, id, input: fillSchema(chosen.schema, lureText) ?? {} };
     stop = 'tool';
   }
-  const outputTokens = Math.max(1, tokenCount(text) + (tool ? tokenCount(JSON.stringify(tool.input)) + 12 : 0));
+  const outputTokens = Math.max(1, textTokens + (tool ? tokenCount(JSON.stringify(tool.input)) + 12 : 0));
   const perToken = 8 + Math.floor(rand() * 18);
   return {
     text,
-    chunks: chunkPieces(pieces, rand),
+    // only streams send chunks; Converse draws nothing from `rand` after this point, so skipping them changes no byte
+    chunks: operation === 'Converse' ? [] : chunkPieces(pieces, rand),
     inputTokens,
     outputTokens,
     stop,
@@ -343,6 +384,19 @@ function converseStop(gen: Generation): string {
   return gen.stop === 'tool' ? 'tool_use' : gen.stop === 'length' ? 'max_tokens' : 'end_turn';
 }
 
+/**
+ * The Converse answer (B2) in Bedrock's sorted key order by construction: every key below is
+ * written in alphabetical order at its level, and only a tool call's free-form `input` is sorted.
+ * The same bytes as `sortedJson` of the same object (a test pins it) without copying and sorting
+ * the whole answer per request (sortedJson/sortKeys: ~2% of the Bedrock path's profile, issue 11).
+ */
+export function converseJson(gen: Generation): string {
+  const content: Json[] = [];
+  if (gen.text !== '' || !gen.tool) content.push({ text: gen.text });
+  if (gen.tool) content.push({ toolUse: { input: sortKeys(gen.tool.input), name: gen.tool.name, toolUseId: gen.tool.id, type: 'tool_use' } });
+  return JSON.stringify({ metrics: { latencyMs: gen.latencyMs }, output: { message: { content, role: 'assistant' } }, stopReason: converseStop(gen), usage: converseUsage(gen) });
+}
+
 function* converseFrames(gen: Generation, rand: RandomFn): Generator<Buffer> {
   yield encodeEvent('messageStart', { role: 'assistant' }, rand);
   let index = 0;
@@ -373,7 +427,8 @@ function* invokeFrames(events: readonly Json[], gen: Generation, rand: RandomFn)
   }
 }
 
-function parseJson(body: Buffer): unknown {
+/** The body as JSON, or undefined when it is not JSON. */
+export function parseJson(body: Buffer): unknown {
   try {
     return JSON.parse(body.toString('utf8'));
   } catch {
@@ -410,7 +465,7 @@ export async function serveBedrockDecoy(req: BedrockDecoyRequest, res: HttpRespo
   if (!resolved.ok) return refuse(res, resolved.error, resolved.message, requestId);
   const model = resolved.model;
   const family = model.family;
-  const parsed = parseJson(req.body);
+  const parsed = req.parsedBody !== undefined ? req.parsedBody.value : parseJson(req.body);
   try {
     if (req.operation === 'CountTokens') {
       if (family !== 'anthropic') throw new BedrockError('ConstraintViolation', "The provided model doesn't support counting tokens.");
@@ -437,13 +492,7 @@ export async function serveBedrockDecoy(req: BedrockDecoyRequest, res: HttpRespo
 
   switch (req.operation) {
     case 'Converse': {
-      const content: Json[] = [];
-      if (gen.text !== '' || !gen.tool) content.push({ text: gen.text });
-      if (gen.tool) content.push({ toolUse: { input: gen.tool.input, name: gen.tool.name, toolUseId: gen.tool.id, type: 'tool_use' } });
-      const out = Buffer.from(
-        sortedJson({ metrics: { latencyMs: gen.latencyMs }, output: { message: { content, role: 'assistant' } }, stopReason: converseStop(gen), usage: converseUsage(gen) }),
-        'utf8',
-      );
+      const out = Buffer.from(converseJson(gen), 'utf8');
       return { status: 200, bytes: sendJson(res, out, jsonHeaders(out.length, requestId)), ...base };
     }
     case 'ConverseStream': {

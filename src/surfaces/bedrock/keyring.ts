@@ -31,14 +31,30 @@ export class AwsKeyRing {
     this.#bearer = b;
   }
 
+  /**
+   * Access key ids already found → their pair, so a known key's requests skip the sha256 of its id
+   * (an identifier, not a secret). Only ids that are in the ring are remembered, so it never holds
+   * more entries than the ring has pairs; unknown ids are hashed each time and never stored.
+   */
+  readonly #found = new Map<string, AwsPairEntry>();
+
   /** The pair behind an access key id, or undefined (an unknown id: UnrecognizedClientException). */
   pair(accessKeyId: string): AwsPairEntry | undefined {
-    return this.#pairs.get(sha256Hex(accessKeyId));
+    const known = this.#found.get(accessKeyId);
+    if (known !== undefined) return known;
+    const entry = this.#pairs.get(sha256Hex(accessKeyId));
+    if (entry !== undefined && this.#found.size < this.#pairs.size) this.#found.set(accessKeyId, entry);
+    return entry;
   }
 
   /** The record of a long-term Bedrock API key, by the key's sha256 hex. */
   bearer(hash: string): KeyRecord | undefined {
     return this.#bearer.get(hash);
+  }
+
+  /** How many ids `pair` remembers (tests: never more than the ring's pairs). */
+  get foundIds(): number {
+    return this.#found.size;
   }
 
   get size(): number {

@@ -37,6 +37,11 @@ export function bedrockPromptText(operation: BedrockOperation, family: ModelFami
   } catch {
     return undefined;
   }
+  return bedrockPromptTextOf(operation, family, parsed, max);
+}
+
+/** The same, from a body the caller has already parsed (the surface parses it once for the decoy too). */
+export function bedrockPromptTextOf(operation: BedrockOperation, family: ModelFamily, parsed: unknown, max = 4096): string | undefined {
   if (!isObject(parsed)) return undefined;
   const out: string[] = [];
   if (operation === 'Converse' || operation === 'ConverseStream') userTurns(parsed['messages'], out);

@@ -23,7 +23,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkCanaryKey } from '../../deception/canary-hits.js';
 import { type AwsService, type ServiceTarget, renderStsAuthError, renderStsError, serveControlPlaneProbe, serveStsProbe, serviceOf } from '../../deception/decoy/aws-probes.js';
-import { serveBedrockDecoy } from '../../deception/decoy/bedrock.js';
+import { parseJson, serveBedrockDecoy } from '../../deception/decoy/bedrock.js';
 import { lureReply } from '../../deception/lure.js';
 import { maskKey } from '../../deception/mask.js';
 import type { Classification, KeyRecord } from '../../pipeline/keyring.js';
@@ -40,7 +40,7 @@ import { personaOf } from './endpoint.js';
 import { renderAwsError } from './errors.js';
 import { injectLure } from './inject.js';
 import { detectFamily, type ModelFamily } from './models.js';
-import { bedrockPromptText } from './prompt.js';
+import { bedrockPromptTextOf } from './prompt.js';
 import { type BedrockRoute, parseBedrockPath, parseModelRef, STREAMING_OPERATIONS } from './route.js';
 import { type AuthResult, authenticate } from './sigv4.js';
 
@@ -223,8 +223,11 @@ async function deceive(ex: Exchange, record: KeyRecord, _admit: AdmitResult | nu
   const route = ctx.route;
   if (route === undefined) throw new Error('bedrock: runtime request without a route');
   const family = familyOf(route);
+  // parsed once here for the lure event's prompt and the decoy (undefined: not JSON)
+  let parsedBody: { readonly value: unknown } | undefined;
   if (lure) {
-    const prompt = bedrockPromptText(route.operation, family, ctx.body);
+    parsedBody = { value: parseJson(ctx.body) };
+    const prompt = bedrockPromptTextOf(route.operation, family, parsedBody.value);
     if (prompt !== undefined) ex.lure = { ...ex.lure, prompt };
   }
   if (route.invalid) {
@@ -256,6 +259,7 @@ async function deceive(ex: Exchange, record: KeyRecord, _admit: AdmitResult | nu
       region: ctx.auth.region,
       chunkDelayMs: aws.chunkDelayMs,
       pace: lure?.realisticTiming ?? state.runtime.config.lure_defaults.realistic_timing,
+      ...(parsedBody !== undefined ? { parsedBody } : {}),
     },
     ex.res,
   );
