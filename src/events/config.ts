@@ -45,6 +45,9 @@ export const jsonlConfigSchema = z
       .describe('rotate before a write would make the file larger than this (bytes); 0: never by size'),
     max_age: duration.default(86_400_000).describe('rotate at the first write after the file is this old; 0: never by age'),
     keep: z.number().int().min(0).max(1000).default(7).describe('rotated files kept (<path>.1 is the newest); 0: delete on rotation'),
+    flush_interval: duration
+      .default(20)
+      .describe('events are written together at most this long after the first of them (at once when 256 wait); 0: every turn of the event loop'),
     queue_size: queueSize,
   })
   .strict();
@@ -140,7 +143,7 @@ export const webhookConfigSchema = z
   })
   .strict();
 
-const JSONL_DEFAULT = { enabled: true, max_bytes: 100 * 1024 * 1024, max_age: 86_400_000, keep: 7 };
+const JSONL_DEFAULT = { enabled: true, max_bytes: 100 * 1024 * 1024, max_age: 86_400_000, keep: 7, flush_interval: 20 };
 const STORE_DEFAULT = { driver: 'sqlite' as const, retention: 30 * 86_400_000, batch_size: 100, flush_interval: 250 };
 
 export const eventsConfigSchema = z

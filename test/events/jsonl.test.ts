@@ -44,6 +44,35 @@ function config(input: Record<string, unknown> = {}) {
 }
 
 describe('JSONL sink', () => {
+  it('writes the events of one flush_interval together, not one write per event', async () => {
+    const path = join(dir, 'events.jsonl');
+    const { sink, writer } = createJsonlSink({ path, config: config({ flush_interval: '300ms' }), queueSize: 1000 });
+    const batches: number[] = [];
+    const write = writer.write.bind(writer);
+    writer.write = async (batch) => {
+      batches.push(batch.length);
+      return write(batch);
+    };
+    const first = makeEvent({ model: 'first' });
+    sink.offer(first);
+    await new Promise((r) => setTimeout(r, 60));
+    sink.offer(makeEvent({ model: 'second' }));
+    await new Promise((r) => setTimeout(r, 60));
+    // still lingering: nothing written yet
+    expect(batches).toEqual([]);
+    const until = Date.now() + 3000;
+    while (batches.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await sink.flush();
+    expect(batches).toEqual([2]);
+    const { lines } = await readAll(path);
+    expect(lines.map((e) => e.honeygate.model)).toEqual(['first', 'second']);
+    // flush() does not wait for the interval
+    sink.offer(makeEvent({ model: 'third' }));
+    await sink.flush();
+    expect(batches).toEqual([2, 1]);
+    await sink.close(1000);
+  });
+
   it('writes one JSON object per line and flushes on close', async () => {
     const path = join(dir, 'sub', 'events.jsonl');
     const { sink } = createJsonlSink({ path, config: config(), queueSize: 1000 });
