@@ -26,29 +26,58 @@ export const LOWER_ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
 export const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 export const COOKIE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._';
 
+/**
+ * Random text pools: crypto-random bytes encoded natively (hex, base64url) 64 K characters at a
+ * time, handed out as slices. Every OpenAI answer carries ~300 such characters (request id, two
+ * Cloudflare cookies, CF-RAY); encoding them per request was ~3% of the reject path's CPU (issue 11
+ * profile), a slice of a pooled string is a pointer and a length.
+ */
+class TextPool {
+  #text = '';
+  #offset = 0;
+  readonly #encode: () => string;
+
+  constructor(encode: () => string) {
+    this.#encode = encode;
+  }
+
+  take(length: number): string {
+    if (this.#offset + length > this.#text.length) {
+      this.#text = this.#encode();
+      this.#offset = 0;
+      if (length > this.#text.length) throw new RangeError(`at most ${this.#text.length} pooled characters at once`);
+    }
+    const out = this.#text.slice(this.#offset, this.#offset + length);
+    this.#offset += length;
+    return out;
+  }
+}
+
+const POOLED_CHARS = 64 * 1024;
+const fresh = (bytes: number): Buffer => randomFillSync(Buffer.allocUnsafe(bytes));
+const hexPool = new TextPool(() => fresh(POOLED_CHARS / 2).toString('hex'));
+// 3 bytes → 4 characters, each 6 uniform bits
+const base64Pool = new TextPool(() => fresh((POOLED_CHARS * 3) / 4).toString('base64url'));
+const cookiePool = new TextPool(() => fresh((POOLED_CHARS * 3) / 4).toString('base64url').replaceAll('-', '.'));
+
 export function randomHex(length: number): string {
-  return take(Math.ceil(length / 2)).toString('hex').slice(0, length);
+  return length <= POOLED_CHARS ? hexPool.take(length) : fresh(Math.ceil(length / 2)).toString('hex').slice(0, length);
 }
 
 /**
- * 64-character alphabets that are base64url with its 63rd character renamed. With 64 characters the
+ * The 64-character alphabets are base64url with its 63rd character renamed: with 64 characters the
  * loop below never rejects and takes 6 uniform bits per character, exactly what `base64url`
- * encoding (native) does, several times faster: the cookies of every OpenAI answer are ~450 such
- * characters (issue 11 profile).
+ * encoding (native) does.
  */
-const BASE64_RENAMES: ReadonlyMap<string, readonly [string, string]> = new Map([
-  ['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_', ['-', '_']],
-  ['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._', ['.', '_']],
+const BASE64_POOLS: ReadonlyMap<string, TextPool> = new Map([
+  ['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_', base64Pool],
+  ['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._', cookiePool],
 ]);
 
 /** `length` characters from `alphabet` (rejection sampling: no modulo bias). */
 export function randomChars(alphabet: string, length: number): string {
-  const renamed = BASE64_RENAMES.get(alphabet);
-  if (renamed !== undefined) {
-    // 3 bytes → 4 characters, each 6 uniform bits
-    const text = take(Math.ceil((length * 3) / 4)).toString('base64url').slice(0, length);
-    return renamed[0] === '-' ? text : text.replaceAll('-', renamed[0]);
-  }
+  const pool = BASE64_POOLS.get(alphabet);
+  if (pool !== undefined && length <= POOLED_CHARS) return pool.take(length);
   const limit = 256 - (256 % alphabet.length);
   let out = '';
   while (out.length < length) {

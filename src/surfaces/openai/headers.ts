@@ -53,10 +53,18 @@ function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
-/** `Tue, 11-Nov-25 00:38:16 GMT`: the cookie expiry format Cloudflare writes. */
+let expirySecond = Number.NaN;
+let expiryText = '';
+
+/** `Tue, 11-Nov-25 00:38:16 GMT`: the cookie expiry format Cloudflare writes (made once a second). */
 function cookieExpiry(ms: number): string {
-  const d = new Date(ms);
-  return `${DAYS[d.getUTCDay()]}, ${pad2(d.getUTCDate())}-${MONTHS[d.getUTCMonth()]}-${pad2(d.getUTCFullYear() % 100)} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())} GMT`;
+  const second = Math.floor(ms / 1000);
+  if (second !== expirySecond) {
+    const d = new Date(second * 1000);
+    expirySecond = second;
+    expiryText = `${DAYS[d.getUTCDay()]}, ${pad2(d.getUTCDate())}-${MONTHS[d.getUTCMonth()]}-${pad2(d.getUTCFullYear() % 100)} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())} GMT`;
+  }
+  return expiryText;
 }
 
 export function cfBmCookie(now: number): string {
