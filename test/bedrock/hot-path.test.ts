@@ -292,6 +292,23 @@ describe('Converse answer written in sorted order (converseJson)', () => {
     }
   });
 
+  it('property: any text answer gives sortedJson’s bytes (the template), odd numbers included', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary' }),
+        fc.constantFrom('end' as const, 'length' as const),
+        fc.oneof(fc.integer(), fc.double()),
+        fc.oneof(fc.integer({ min: 0 }), fc.double()),
+        fc.integer({ min: 0 }),
+        (text, stop, latencyMs, inputTokens, outputTokens) => {
+          const gen: Generation = { ...base, text, stop, latencyMs, inputTokens, outputTokens };
+          expect(converseJson(gen)).toBe(sortedForm(gen));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('property: any tool input gives sortedJson’s bytes', () => {
     fc.assert(
       fc.property(fc.jsonValue(), fc.string(), (input, text) => {

@@ -380,17 +380,28 @@ function converseUsage(gen: Generation): Json {
   };
 }
 
+/** A number as JSON.stringify writes it (`null` for NaN and ±Infinity). */
+function jsonNumber(n: number): string {
+  return Number.isFinite(n) ? String(n) : 'null';
+}
+
 function converseStop(gen: Generation): string {
   return gen.stop === 'tool' ? 'tool_use' : gen.stop === 'length' ? 'max_tokens' : 'end_turn';
 }
 
 /**
  * The Converse answer (B2) in Bedrock's sorted key order by construction: every key below is
- * written in alphabetical order at its level, and only a tool call's free-form `input` is sorted.
+ * written in alphabetical order at its level (a text answer from a template), and only a tool
+ * call's free-form `input` is sorted.
  * The same bytes as `sortedJson` of the same object (a test pins it) without copying and sorting
  * the whole answer per request (sortedJson/sortKeys: ~2% of the Bedrock path's profile, issue 11).
  */
 export function converseJson(gen: Generation): string {
+  if (!gen.tool) {
+    // the usual answer, text only: a template (JSON.stringify of the object was ~1.3 µs of ~6)
+    const counts = `"inputTokens":${jsonNumber(gen.inputTokens)},"outputTokens":${jsonNumber(gen.outputTokens)},"serverToolUsage":{},"totalTokens":${jsonNumber(gen.inputTokens + gen.outputTokens)}`;
+    return `{"metrics":{"latencyMs":${jsonNumber(gen.latencyMs)}},"output":{"message":{"content":[{"text":${JSON.stringify(gen.text)}}],"role":"assistant"}},"stopReason":"${converseStop(gen)}","usage":{"cacheReadInputTokenCount":0,"cacheReadInputTokens":0,"cacheWriteInputTokenCount":0,"cacheWriteInputTokens":0,${counts}}}`;
+  }
   const content: Json[] = [];
   if (gen.text !== '' || !gen.tool) content.push({ text: gen.text });
   if (gen.tool) content.push({ toolUse: { input: sortKeys(gen.tool.input), name: gen.tool.name, toolUseId: gen.tool.id, type: 'tool_use' } });
