@@ -15,6 +15,8 @@ import { rateLimitHeaders, type RateLimitUsage } from './ratelimit-headers.js';
 
 const DEFAULT_MODEL_FOR_LIMITS = 'gpt-4o-mini';
 const CANARY_TTL_MS = 90 * 86_400_000;
+/** usage when the store reported none: this is the window's first request */
+const FIRST_REQUEST: RateLimitUsage = Object.freeze({ requests: 1, tokens: 0, resetMs: 0 });
 
 export interface LurePersona {
   readonly persona: OpenAIPersona;
@@ -26,21 +28,29 @@ export function personaFor(record: KeyRecord, state: GatewayState): LurePersona 
   const cached = state.cache.get(cacheKey) as LurePersona | undefined;
   if (cached) return cached;
   const persona = openaiPersona(record.hash);
-  const base = { organization: persona.orgSlug, project: persona.projectId, colo: persona.cfColo };
+  const organization = persona.orgSlug;
+  const project = persona.projectId;
+  const colo = persona.cfColo;
   const handle: LurePersona = {
     persona,
     headers(model, usage) {
       const limits = persona.limitsFor(model ?? DEFAULT_MODEL_FOR_LIMITS);
-      return { ...base, rateLimit: rateLimitHeaders(limits, usage ?? { requests: 1, tokens: 0, resetMs: 0 }) };
+      // a literal, not a spread of a base object: one allocation per answer (issue 11 profile)
+      return { organization, project, colo, rateLimit: rateLimitHeaders(limits, usage ?? FIRST_REQUEST) };
     },
   };
   state.cache.set(cacheKey, handle);
   return handle;
 }
 
+/** Does a reply template have canary placeholders (`{{canary:…}}`)? Without them lureReply returns it as is. */
+export function hasPlaceholders(template: string): boolean {
+  return template.includes('{{');
+}
+
 /** The reply with its canary placeholders filled for this attacker; the canaries are stored. */
 export async function lureReply(ex: Exchange, record: KeyRecord, template: string, state: GatewayState): Promise<{ text: string; canaries: string[] }> {
-  if (!template.includes('{{')) return { text: template, canaries: [] };
+  if (!hasPlaceholders(template)) return { text: template, canaries: [] };
   ex.id ??= randomUUID();
   const minted = mintCanaries(template, {
     clientIp: ex.ip,

@@ -190,6 +190,19 @@ const CHAT_FIELDS: Readonly<Record<string, FieldRule>> = {
 };
 const CHAT_FIELD_ORDER = Object.keys(CHAT_FIELDS).sort();
 
+/**
+ * The body's parameters in the order they are checked (`order`, sorted): the body's own keys,
+ * sorted the same way, when there are no more of them than known fields — the first failing one is
+ * then the same, since an absent parameter never fails (null and undefined pass every rule below).
+ * A chat body has ~3 of the 37 fields; reading all 37 of every body was most of validateChat's
+ * 1.5% of the lure path's profile (issue 11). Keys that are not fields are skipped by the callers
+ * (checkUnknown has refused them already).
+ */
+function presentFields(body: Json, order: readonly string[]): readonly string[] {
+  const keys = Object.keys(body);
+  return keys.length <= order.length ? keys.sort() : order;
+}
+
 /** Legacy completions: typed and bounded, unknown parameters tolerated (that API was lax) [INF]. */
 const COMPLETION_FIELDS: Readonly<Record<string, FieldRule>> = {
   best_of: { type: 'integer', min: 0, max: 20 },
@@ -208,6 +221,8 @@ const COMPLETION_FIELDS: Readonly<Record<string, FieldRule>> = {
   user: { type: 'string' },
 };
 
+const COMPLETION_FIELD_ORDER = Object.keys(COMPLETION_FIELDS).sort();
+
 /** Responses parameters that are checked; `max_output_tokens` ≥ 16 [INF]. */
 const RESPONSES_FIELDS: Readonly<Record<string, FieldRule>> = {
   background: { type: 'boolean' },
@@ -225,6 +240,8 @@ const RESPONSES_FIELDS: Readonly<Record<string, FieldRule>> = {
   top_p: { type: 'decimal', min: 0, max: 1 },
   user: { type: 'string' },
 };
+
+const RESPONSES_FIELD_ORDER = Object.keys(RESPONSES_FIELDS).sort();
 
 /** The legacy layer's model checks, shared by chat, completions and embeddings. */
 function legacyModelCheck(endpoint: 'chat.completions' | 'completions' | 'embeddings', body: Json, persona: Pick<OpenAIPersona, 'resolveModel'>): OpenAIErrorAnswer | string {
@@ -261,6 +278,11 @@ function checkUnknown(body: Json, known: Readonly<Record<string, FieldRule>>): O
   return null;
 }
 
+/** A message's parameter path, made only for an error. */
+function messageAt(i: number): string {
+  return `messages[${i}]`;
+}
+
 function checkMessages(messages: unknown): OpenAIErrorAnswer | null {
   if (!Array.isArray(messages)) return invalidType('messages', 'an array of objects', messages);
   // [OBS] empty_array
@@ -269,23 +291,22 @@ function checkMessages(messages: unknown): OpenAIErrorAnswer | null {
   const limit = Math.min(messages.length, MAX_ITEMS);
   for (let i = 0; i < limit; i++) {
     const m: unknown = messages[i];
-    const at = `messages[${i}]`;
-    if (!isObject(m)) return invalidType(at, 'an object', m);
+    if (!isObject(m)) return invalidType(messageAt(i), 'an object', m);
     const role = m['role'];
-    if (role === undefined) return missing(`${at}.role`);
-    if (typeof role !== 'string') return invalidType(`${at}.role`, `one of ${quoteList(ROLES, 'or')}`, role);
+    if (role === undefined) return missing(`${messageAt(i)}.role`);
+    if (typeof role !== 'string') return invalidType(`${messageAt(i)}.role`, `one of ${quoteList(ROLES, 'or')}`, role);
     // [OBS] "Invalid value: 'foobar'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'."
-    if (!(ROLES as readonly string[]).includes(role)) return answer(400, `Invalid value: '${echo(role)}'. Supported values are: ${quoteList(ROLES, 'and')}.`, `${at}.role`, 'invalid_value');
+    if (!(ROLES as readonly string[]).includes(role)) return answer(400, `Invalid value: '${echo(role)}'. Supported values are: ${quoteList(ROLES, 'and')}.`, `${messageAt(i)}.role`, 'invalid_value');
     const content = m['content'];
     // [OBS] "expected one of a string or array of objects, but got an integer instead."
     if (content !== undefined && content !== null && typeof content !== 'string' && !Array.isArray(content)) {
-      return invalidType(`${at}.content`, 'one of a string or array of objects', content);
+      return invalidType(`${messageAt(i)}.content`, 'one of a string or array of objects', content);
     }
     if (role === 'assistant' && Array.isArray(m['tool_calls']) && m['tool_calls'].length > 0) toolCallsSeen = true;
     if (role === 'tool') {
       // [OBS, the API's own spelling] a tool result with no tool call before it
       if (!toolCallsSeen) return answer(400, "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.", `messages.[${i}].role`, null);
-      if (m['tool_call_id'] === undefined || m['tool_call_id'] === null) return missing(`${at}.tool_call_id`);
+      if (m['tool_call_id'] === undefined || m['tool_call_id'] === null) return missing(`${messageAt(i)}.tool_call_id`);
     }
   }
   return null;
@@ -332,7 +353,7 @@ function validateChat(body: Json, persona: Pick<OpenAIPersona, 'resolveModel'>):
   const unknown = checkUnknown(body, CHAT_FIELDS);
   if (unknown) return unknown;
   const reasoning = isReasoningModel(model);
-  for (const param of CHAT_FIELD_ORDER) {
+  for (const param of presentFields(body, CHAT_FIELD_ORDER)) {
     const v = body[param];
     if (param === 'messages') {
       const bad = checkMessages(v);
@@ -353,7 +374,7 @@ function validateChat(body: Json, persona: Pick<OpenAIPersona, 'resolveModel'>):
 function validateCompletions(body: Json, persona: Pick<OpenAIPersona, 'resolveModel'>): OpenAIErrorAnswer | null {
   const model = legacyModelCheck('completions', body, persona);
   if (typeof model !== 'string') return model;
-  for (const param of Object.keys(COMPLETION_FIELDS).sort()) {
+  for (const param of COMPLETION_FIELD_ORDER) {
     const rule = COMPLETION_FIELDS[param];
     if (rule === undefined) continue;
     const bad = checkField(param, rule, body[param]);
@@ -418,7 +439,7 @@ function validateResponses(body: Json, persona: Pick<OpenAIPersona, 'resolveMode
     if (Array.isArray(input) && input.length === 0) return answer(400, "Invalid 'input': input cannot be an empty array.", null, null);
   }
   const reasoning = isReasoningModel(model);
-  for (const param of Object.keys(RESPONSES_FIELDS).sort()) {
+  for (const param of RESPONSES_FIELD_ORDER) {
     const rule = RESPONSES_FIELDS[param];
     if (rule === undefined) continue;
     const v = body[param];

@@ -149,6 +149,25 @@ describe('chat completions', () => {
     expect(chat({ ...ok, n: 'abc', temperature: -1 })?.error.param).toBe('n');
   });
 
+  it('the first failing parameter in the checked (sorted) order, whatever order the body lists them in', () => {
+    const faults = { top_p: 5, temperature: 9, n: 0, max_tokens: 0, stop: 3, logprobs: 'x', frequency_penalty: 7 };
+    const names = Object.keys(faults) as (keyof typeof faults)[];
+    const sorted = [...names].sort();
+    // every ordering of the keys in the body, every subset: the alphabetically first one is refused
+    for (let mask = 1; mask < 1 << names.length; mask++) {
+      const present = names.filter((_, i) => mask & (1 << i));
+      for (const keys of [present, [...present].reverse()]) {
+        const body: Record<string, unknown> = { messages: ok.messages };
+        for (const k of keys) body[k] = faults[k];
+        body['model'] = 'gpt-4o';
+        expect(chat(body)?.error.param).toBe(sorted.find((k) => present.includes(k)));
+      }
+    }
+    // o3: reasoning refusals follow the same order
+    expect(chat({ top_p: 0.5, temperature: 0.5, model: 'o3', messages: ok.messages, max_tokens: 9 })?.error.param).toBe('max_tokens');
+    expect(chat({ top_p: 0.5, model: 'o3', temperature: 0.5, messages: ok.messages })?.error.param).toBe('temperature');
+  });
+
   it('reasoning models refuse max_tokens, sampling and stop (A2.1 REC/OBS texts)', () => {
     const o3 = { model: 'o3', messages: ok.messages };
     expect(chat({ ...o3, max_tokens: 10 })?.error).toEqual({

@@ -315,8 +315,19 @@ describe('lure events', () => {
     expect(e.honeygate.key).toMatchObject({ class: 'lure', campaign: 'github-leak', placement: 'repo x/.env', name: 'decoy-lure' });
     expect(e.honeygate.key?.mask).toMatch(/^sk-proj-\*+0123456789$|^sk-proj-\*+[A-Za-z0-9]{4}$/);
     expect(e.honeygate.lure?.prompt).toBe('steal this');
+    // the lure details in the event's order: the pipeline's count and max, then this request's
+    expect(Object.keys(e.honeygate.lure ?? {})).toEqual(['count', 'max', 'prompt', 'canaries', 'injected']);
+    expect(e.honeygate.lure?.injected).toBe(false);
+    expect(e.honeygate.lure?.canaries).toHaveLength(2);
     expect(e.honeygate.model).toBe('gpt-4o-mini');
     expect(e.threat?.technique.id).toContain('T1496');
+    // a lure upstream (injection) and a reply without canaries: no canaries field at all
+    await sdk(LURE_UP, { 'x-forwarded-for': '203.0.113.98' }).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'steal that' }] });
+    // the event is published when the response closes, which may be just after the SDK resolved
+    for (let i = 0; i < 500 && !gw.events.some((x) => x.source?.ip === '203.0.113.98'); i++) await new Promise((r) => setTimeout(r, 10));
+    const up = gw.events.filter((x) => x.source?.ip === '203.0.113.98').pop()!;
+    expect(up.honeygate.lure).toEqual({ count: expect.any(Number), max: 1000, prompt: 'steal that', injected: true });
+    expect(Object.keys(up.honeygate.lure ?? {})).toEqual(['count', 'max', 'prompt', 'injected']);
     const all = JSON.stringify(gw.events);
     for (const k of [LURE, LURE_UP, LURE_LIMITED, LURE_SLOW, VALID, BURNER]) expect(all).not.toContain(k);
   });

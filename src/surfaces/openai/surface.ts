@@ -6,8 +6,8 @@
  */
 import type { HttpRequest } from '../../server/http.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { serveOpenAIDecoy, type Json } from '../../deception/decoy/openai.js';
-import { lureReply, personaFor } from '../../deception/lure.js';
+import { serveOpenAIDecoy, type DecoyRequest, type Json } from '../../deception/decoy/openai.js';
+import { hasPlaceholders, lureReply, personaFor } from '../../deception/lure.js';
 import { accountProbe } from '../../deception/probes.js';
 import { validateOpenAIRequest, type ValidatedEndpoint } from '../../deception/validate.js';
 import type { KeyRecord } from '../../pipeline/keyring.js';
@@ -72,36 +72,44 @@ function faultToClient(ex: Exchange, e: unknown, account?: AccountHeaders): void
   writeOpenAIError(ex.res, e.kind === 'timeout' ? 'upstream_timeout' : 'upstream_error', [], account ? { account } : {});
 }
 
-async function readJsonBody(ex: Exchange, state: GatewayState, account: AccountHeaders): Promise<{ ok: true; body: Json | undefined; raw: Buffer } | { ok: false }> {
+async function readJsonBody(ex: Exchange, state: GatewayState, account: () => AccountHeaders): Promise<{ ok: true; body: Json | undefined; raw: Buffer } | { ok: false }> {
   if (method(ex) === 'GET' || method(ex) === 'HEAD' || method(ex) === 'DELETE') return { ok: true, body: undefined, raw: Buffer.alloc(0) };
   const max = state.runtime.maxBodyBytes;
   const result = await readBody(ex.req, max);
   if (!result.ok) {
-    if (result.reason === 'too_large') writeOpenAIError(ex.res, 'body_too_large', [String(max)], { account });
+    if (result.reason === 'too_large') writeOpenAIError(ex.res, 'body_too_large', [String(max)], { account: account() });
     else if (!ex.res.destroyed) ex.res.destroy();
     return { ok: false };
   }
   if (result.body.length === 0) return { ok: true, body: undefined, raw: result.body };
   const parsed = parseJson(result.body);
   if (parsed === undefined || parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    writeOpenAIError(ex.res, 'invalid_json', [], { account });
+    writeOpenAIError(ex.res, 'invalid_json', [], { account: account() });
     return { ok: false };
   }
   return { ok: true, body: parsed as Json, raw: result.body };
 }
 
+/**
+ * Lure keys. Work done once per request and no more (issue 11 profile of the lure → decoy path):
+ * the account headers before the model is known are made only for an answer that needs them (an
+ * error before the body is read); the lure details are filled into one object in place, in the
+ * order the event writes them (count, max from the pipeline, then prompt, canaries, injected);
+ * a reply without canary placeholders and an unpaced answer cost no extra promise.
+ */
 async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | null, state: GatewayState): Promise<void> {
   const lure = record.lure;
   const m = method(ex);
   const route = matchOpenAIRoute(m, ex.path);
   const persona = personaFor(record, state);
-  const account = persona.headers(undefined, admit?.usage);
+  const usage = admit?.usage;
+  const account = (): AccountHeaders => persona.headers(undefined, usage);
   if (route.kind === 'unknown') {
-    writeOpenAIError(ex.res, 'invalid_url', [m, ex.path], { account });
+    writeOpenAIError(ex.res, 'invalid_url', [m, ex.path], { account: account() });
     return;
   }
   if (route.kind === 'method') {
-    writeOpenAIError(ex.res, 'invalid_method', [m, ex.path], { account });
+    writeOpenAIError(ex.res, 'invalid_method', [m, ex.path], { account: account() });
     return;
   }
   const parsed = await readJsonBody(ex, state, account);
@@ -112,8 +120,10 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
   if (model !== undefined) ex.model = model.slice(0, 200);
   ex.stream = body?.['stream'] === true;
   const prompt = body ? promptText(endpoint, body) : undefined;
-  ex.lure = { ...ex.lure, ...(prompt !== undefined ? { prompt } : {}) };
-  const headers = persona.headers(model, admit?.usage);
+  // the pipeline's object (count, max) or a new one: this request's own, filled in place
+  const detail = (ex.lure ??= {});
+  if (prompt !== undefined) detail.prompt = prompt;
+  const headers = persona.headers(model, usage);
   const head = m === 'HEAD';
 
   // the tarpit applies to every lure answer, probes included
@@ -121,10 +131,10 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
   if (ex.res.destroyed) return;
   const beta = ex.req.headers['openai-beta'];
   const contentType = ex.req.headers['content-type'];
-  const probe = accountProbe(m, ex.path, persona.persona, body, {
-    ...(beta !== undefined ? { openaiBeta: Array.isArray(beta) ? beta.join(',') : beta } : {}),
-    ...(contentType !== undefined ? { contentType } : {}),
-  });
+  const probeOptions: { openaiBeta?: string; contentType?: string } = {};
+  if (beta !== undefined) probeOptions.openaiBeta = Array.isArray(beta) ? beta.join(',') : beta;
+  if (contentType !== undefined) probeOptions.contentType = contentType;
+  const probe = accountProbe(m, ex.path, persona.persona, body, probeOptions);
   if (probe) {
     writeOpenAIAnswer(ex.res, probe.status, probe.body, probe.layer, { account: headers, head });
     return;
@@ -136,23 +146,28 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
   }
   const upstream = state.runtime.upstreams.get(record.upstream);
   ex.upstream = record.upstream;
-  const minted = await lureReply(ex, record, lure?.reply ?? DEFAULT_REPLY, state);
-  if (minted.canaries.length > 0) ex.lure = { ...ex.lure, canaries: minted.canaries };
+  // canaries are minted only where the reply has placeholders: no promise to await otherwise
+  let reply = lure?.reply ?? DEFAULT_REPLY;
+  if (hasPlaceholders(reply)) {
+    const minted = await lureReply(ex, record, reply, state);
+    reply = minted.text;
+    if (minted.canaries.length > 0) detail.canaries = minted.canaries;
+  }
   if (!upstream || upstream.kind !== 'http') {
     // the decoy (config rules keep bedrock upstreams off OpenAI keys) needs no prompt: it is told
     // what to say; it answers the client's own body
-    ex.lure = { ...ex.lure, injected: false };
+    detail.injected = false;
     const pace = lure?.realisticTiming ?? state.runtime.config.lure_defaults.realistic_timing;
-    const result = await serveOpenAIDecoy(
-      { endpoint, method: m, path: ex.path, ...(route.param !== undefined ? { param: route.param } : {}), body, account: persona.persona, headers, reply: minted.text, head, pace },
-      ex.res,
-    );
+    const request: DecoyRequest = route.param !== undefined
+      ? { endpoint, method: m, path: ex.path, param: route.param, body, account: persona.persona, headers, reply, head, pace }
+      : { endpoint, method: m, path: ex.path, body, account: persona.persona, headers, reply, head, pace };
+    const result = await serveOpenAIDecoy(request, ex.res);
     if (ex.model === undefined && result.model !== undefined) ex.model = result.model;
     return;
   }
   // a real lure upstream with its own burner key: inject the lure prompt into the body
   const injection = body ? injectLurePrompt(endpoint, body, lure?.prompt ?? '') : { body: undefined, injected: false };
-  ex.lure = { ...ex.lure, injected: injection.injected };
+  detail.injected = injection.injected;
   const started = performance.now();
   try {
     const sent = injection.body ? Buffer.from(JSON.stringify(injection.body)) : parsed.raw;
