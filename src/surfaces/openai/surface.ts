@@ -16,7 +16,7 @@ import type { Exchange } from '../../server/exchange.js';
 import type { GatewayState } from '../../server/state.js';
 import type { AdmitResult } from '../../store/types.js';
 import { UpstreamFault } from '../../upstream/forward.js';
-import { declaredTooLarge, parseJson, readBody } from '../../util/body.js';
+import { bufferedBody, declaredTooLarge, parseJson, readBody } from '../../util/body.js';
 import type { Surface } from '../types.js';
 import { maskOpenAIKey } from '../../deception/mask.js';
 import { checkCanaryKey } from '../../deception/canary-hits.js';
@@ -75,7 +75,8 @@ function faultToClient(ex: Exchange, e: unknown, account?: AccountHeaders): void
 async function readJsonBody(ex: Exchange, state: GatewayState, account: () => AccountHeaders): Promise<{ ok: true; body: Json | undefined; raw: Buffer } | { ok: false }> {
   if (method(ex) === 'GET' || method(ex) === 'HEAD' || method(ex) === 'DELETE') return { ok: true, body: undefined, raw: Buffer.alloc(0) };
   const max = state.runtime.maxBodyBytes;
-  const result = await readBody(ex.req, max);
+  // a body node:http has already parsed whole is taken without a turn of the event loop
+  const result = bufferedBody(ex.req, max) ?? (await readBody(ex.req, max));
   if (!result.ok) {
     if (result.reason === 'too_large') writeOpenAIError(ex.res, 'body_too_large', [String(max)], { account: account() });
     else if (!ex.res.destroyed) ex.res.destroy();
