@@ -42,8 +42,10 @@ const opts = {
   profile: process.argv.includes('--profile') || env.BENCH_PROFILE === '1',
   /** only these groups (comma-separated): reject, forward32, forward1, sse, extra, memory */
   only: env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',')) : null,
-  /** profile only these paths (comma-separated): forward, reject, lure, bedrock */
+  /** profile only these paths (comma-separated): forward, reject, lure, forward-redis, bedrock */
   profilePaths: env.BENCH_PROFILE_PATHS ? new Set(env.BENCH_PROFILE_PATHS.split(',')) : null,
+  /** connections of the profiling pass (1 shows the per-request costs that batch away under load) */
+  profileConnections: Number(env.BENCH_PROFILE_CONNECTIONS ?? 32),
 };
 const wanted = (g) => opts.only === null || opts.only.has(g);
 const t0 = Date.now();
@@ -178,8 +180,9 @@ async function main() {
 
   const prefix = `hgbench-${process.pid}-${Date.now()}:`;
   let gwRedis = null;
+  let redisConfig = null;
   if (redis) {
-    const redisConfig = await fitConfig(benchConfig({ upstreamUrl: upstream.url, dataDir: join(scratch, 'data-redis'), store: { backend: 'redis', redis: { url: redis.url, prefix } } }));
+    redisConfig = await fitConfig(benchConfig({ upstreamUrl: upstream.url, dataDir: join(scratch, 'data-redis'), store: { backend: 'redis', redis: { url: redis.url, prefix } } }));
     gwRedis = await start('gateway-redis', startGateway('honeygate-redis', redisConfig, { scratch }));
   } else {
     results.skipped.push({ path: 'Redis store', why: 'no Redis answering at BENCH_REDIS_URL (default redis://127.0.0.1:6379)' });
@@ -315,6 +318,7 @@ async function main() {
       ['forward', REQ.valid, baseConfig],
       ['reject', REQ.invalid, baseConfig],
       ['lure', REQ.lure, baseConfig],
+      ...(redisConfig ? [['forward-redis', REQ.valid, redisConfig]] : []),
       // the Bedrock path profiles with its own config; its signed request stays valid for 15 minutes
       ...extra.flatMap((p) => p.items.filter((it) => it.profile).map((it) => [it.profile.name, it.profile.request, it.profile.config])),
     ].filter(([name]) => opts.profilePaths === null || opts.profilePaths.has(name));
@@ -324,7 +328,7 @@ async function main() {
       const p = await startGateway(`profile-${name}`, config, { scratch, profileDir: dir });
       // a request signed for the port (Bedrock) is made for this gateway
       const request = typeof req === 'function' ? await req(p.port) : req;
-      await measure(gen, { url: p.url, request, connections: 32, durationS: opts.duration, scratch, name: `profile-${name}` });
+      await measure(gen, { url: p.url, request, connections: opts.profileConnections, durationS: opts.duration, scratch, name: `profile-${name}` });
       await p.stop();
       const file = (await import('node:fs')).readdirSync(dir).find((f) => !before.has(f) && f.startsWith(`profile-${name}`));
       if (file) {
