@@ -29,6 +29,7 @@ import { fillSchema } from './schema-fill.js';
 import { streamPieces, tokenCount } from './tokens.js';
 import { type Generation, ids, invokeBody, invokeStreamEvents, type ToolCall } from './bedrock-native.js';
 import { requestedMaxTokens, validateConverse, validateInvoke } from './bedrock-validate.js';
+import { FifoCache } from '../../util/fifo-cache.js';
 
 export interface BedrockDecoyRequest {
   readonly operation: BedrockOperation;
@@ -167,19 +168,13 @@ interface ReplyTokens {
 
 export const REPLY_TOKENS_MAX = 256;
 const REPLY_TOKENS_MAX_CHARS = 16 * 1024;
-const replyTokenCache = new Map<string, ReplyTokens>();
+const replyTokenCache = new FifoCache<string, ReplyTokens>(REPLY_TOKENS_MAX);
 
 export function replyTokens(text: string): ReplyTokens {
   const held = replyTokenCache.get(text);
   if (held !== undefined) return held;
   const tokens: ReplyTokens = Object.freeze({ pieces: Object.freeze(streamPieces(text)), count: tokenCount(text) });
-  if (text.length <= REPLY_TOKENS_MAX_CHARS) {
-    if (replyTokenCache.size >= REPLY_TOKENS_MAX) {
-      const oldest = replyTokenCache.keys().next();
-      if (oldest.done !== true) replyTokenCache.delete(oldest.value);
-    }
-    replyTokenCache.set(text, tokens);
-  }
+  if (text.length <= REPLY_TOKENS_MAX_CHARS) replyTokenCache.set(text, tokens);
   return tokens;
 }
 

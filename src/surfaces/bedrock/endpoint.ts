@@ -22,6 +22,7 @@ import { type AuthResult, type AwsSecretEntry, authenticate } from './sigv4.js';
 import { injectLure } from './inject.js';
 import { detectFamily } from './models.js';
 import { parseModelRef } from './route.js';
+import { FifoCache } from '../../util/fifo-cache.js';
 
 export type AwsKeyClass = 'valid' | 'lure';
 
@@ -221,7 +222,7 @@ export function createBedrockEndpoint(options: BedrockEndpointOptions): (req: Ht
  * own; bounded anyway (oldest dropped first).
  */
 export const PERSONA_CACHE_MAX = 1024;
-const personas = new Map<string, AwsPersona>();
+const personas = new FifoCache<string, AwsPersona>(PERSONA_CACHE_MAX);
 
 function derivePersona(auth: Extract<AuthResult, { ok: true }>): AwsPersona {
   if (auth.accessKeyId !== null) return awsPersona(auth.accessKeyId);
@@ -237,10 +238,6 @@ export function personaOf(auth: Extract<AuthResult, { ok: true }>): AwsPersona {
   let persona = personas.get(key);
   if (persona === undefined) {
     persona = derivePersona(auth);
-    if (personas.size >= PERSONA_CACHE_MAX) {
-      const oldest = personas.keys().next();
-      if (oldest.done !== true) personas.delete(oldest.value);
-    }
     personas.set(key, persona);
   }
   return persona;
