@@ -20,6 +20,7 @@
  * and validation come after, in the caller. Secrets are compared only as HMAC outputs, in constant time.
  */
 import { createHmac, createSecretKey, hash as oneShotHash, type KeyObject } from 'node:crypto';
+import { FifoCache } from '../../util/fifo-cache.js';
 import { safeEqual, sha256Hex } from '../../util/hash.js';
 import { type BedrockErrorCode, INVALID_SIGNATURE_TEXT, skewMessage } from './errors.js';
 
@@ -226,7 +227,7 @@ export const SIGNING_KEYS_PER_ENTRY = 8;
 interface DerivedKeys {
   readonly secret: string;
   /** `date/region/service` (none of them can hold a `/`: the credential is split on it) → key */
-  readonly keys: Map<string, KeyObject>;
+  readonly keys: FifoCache<string, KeyObject>;
 }
 
 const derivedKeys = new WeakMap<AwsSecretEntry, DerivedKeys>();
@@ -239,17 +240,13 @@ export function cachedSigningKey(entry: AwsSecretEntry, date: string, region: st
   const secret = entry.secretAccessKey;
   let held = derivedKeys.get(entry);
   if (held === undefined || held.secret !== secret) {
-    held = { secret, keys: new Map() };
+    held = { secret, keys: new FifoCache(SIGNING_KEYS_PER_ENTRY) };
     derivedKeys.set(entry, held);
   }
   const scope = `${date}/${region}/${service}`;
   let key = held.keys.get(scope);
   if (key === undefined) {
     key = createSecretKey(signingKey(secret, date, region, service));
-    if (held.keys.size >= SIGNING_KEYS_PER_ENTRY) {
-      const oldest = held.keys.keys().next();
-      if (oldest.done !== true) held.keys.delete(oldest.value);
-    }
     held.keys.set(scope, key);
   }
   return key;
