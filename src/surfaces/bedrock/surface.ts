@@ -24,7 +24,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { checkCanaryKey } from '../../deception/canary-hits.js';
 import { type AwsService, type ServiceTarget, renderStsAuthError, renderStsError, serveControlPlaneProbe, serveStsProbe, serviceOf } from '../../deception/decoy/aws-probes.js';
 import { parseJson, serveBedrockDecoy } from '../../deception/decoy/bedrock.js';
-import { lureReply } from '../../deception/lure.js';
+import { hasPlaceholders, lureReply } from '../../deception/lure.js';
 import { maskKey } from '../../deception/mask.js';
 import type { Classification, KeyRecord } from '../../pipeline/keyring.js';
 import type { Verdict } from '../../pipeline/verdict.js';
@@ -228,7 +228,7 @@ async function deceive(ex: Exchange, record: KeyRecord, _admit: AdmitResult | nu
   if (lure) {
     parsedBody = { value: parseJson(ctx.body) };
     const prompt = bedrockPromptTextOf(route.operation, family, parsedBody.value);
-    if (prompt !== undefined) ex.lure = { ...ex.lure, prompt };
+    if (prompt !== undefined) (ex.lure ??= {}).prompt = prompt;
   }
   if (route.invalid) {
     // member constraints are checked after authentication (B5.6)
@@ -244,9 +244,11 @@ async function deceive(ex: Exchange, record: KeyRecord, _admit: AdmitResult | nu
     await forwardTo(ex, upstream.upstream, 'bedrock-runtime', route, injected.body);
     return;
   }
-  const minted = await lureReply(ex, record, lure?.reply ?? DEFAULT_REPLY, state);
-  if (minted.canaries.length > 0) ex.lure = { ...ex.lure, canaries: minted.canaries };
-  if (lure) ex.lure = { ...ex.lure, injected: false };
+  // a reply without canary placeholders is sent as it is: no promise, no store call
+  const reply = lure?.reply ?? DEFAULT_REPLY;
+  const minted = hasPlaceholders(reply) ? await lureReply(ex, record, reply, state) : { text: reply, canaries: [] };
+  if (minted.canaries.length > 0) (ex.lure ??= {}).canaries = minted.canaries;
+  if (lure) (ex.lure ??= {}).injected = false;
   const aws = state.runtime.aws as AwsRuntime;
   await serveBedrockDecoy(
     {
