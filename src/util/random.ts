@@ -9,8 +9,10 @@ const POOL_SIZE = 64 * 1024;
 const pool = Buffer.allocUnsafe(POOL_SIZE);
 let offset = POOL_SIZE;
 
+const fresh = (bytes: number): Buffer => randomFillSync(Buffer.allocUnsafe(bytes));
+
 function take(n: number): Buffer {
-  if (n > POOL_SIZE) return randomFillSync(Buffer.allocUnsafe(n));
+  if (n > POOL_SIZE) return fresh(n);
   if (offset + n > POOL_SIZE) {
     randomFillSync(pool);
     offset = 0;
@@ -42,10 +44,10 @@ class TextPool {
   }
 
   take(length: number): string {
+    // callers ask for at most POOLED_CHARS at once
     if (this.#offset + length > this.#text.length) {
       this.#text = this.#encode();
       this.#offset = 0;
-      if (length > this.#text.length) throw new RangeError(`at most ${this.#text.length} pooled characters at once`);
     }
     const out = this.#text.slice(this.#offset, this.#offset + length);
     this.#offset += length;
@@ -54,7 +56,6 @@ class TextPool {
 }
 
 const POOLED_CHARS = 64 * 1024;
-const fresh = (bytes: number): Buffer => randomFillSync(Buffer.allocUnsafe(bytes));
 const hexPool = new TextPool(() => fresh(POOLED_CHARS / 2).toString('hex'));
 // 3 bytes → 4 characters, each 6 uniform bits
 const base64Pool = new TextPool(() => fresh((POOLED_CHARS * 3) / 4).toString('base64url'));
@@ -65,16 +66,16 @@ export function randomHex(length: number): string {
 }
 
 /**
- * The 64-character alphabets are base64url with its 63rd character renamed: with 64 characters the
- * loop below never rejects and takes 6 uniform bits per character, exactly what `base64url`
- * encoding (native) does.
+ * The 64-character alphabets are base64url with its 63rd character renamed: `base64url` encoding
+ * gives each character 6 uniform bits, the same distribution rejection sampling over 64 characters
+ * gives, so their text comes from the pools.
  */
 const BASE64_POOLS: ReadonlyMap<string, TextPool> = new Map([
-  ['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_', base64Pool],
-  ['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._', cookiePool],
+  [B64URL, base64Pool],
+  [COOKIE, cookiePool],
 ]);
 
-/** `length` characters from `alphabet` (rejection sampling: no modulo bias). */
+/** `length` characters from `alphabet` (pooled base64url, else rejection sampling: no modulo bias). */
 export function randomChars(alphabet: string, length: number): string {
   const pool = BASE64_POOLS.get(alphabet);
   if (pool !== undefined && length <= POOLED_CHARS) return pool.take(length);
