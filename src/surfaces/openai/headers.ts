@@ -13,7 +13,7 @@
  * stops node:http from adding `Keep-Alive`/`Date` of its own (we set `Connection` and `Date`).
  */
 import { RATE_LIMIT_HEADER_NAMES, type RateLimitValues } from '../../deception/ratelimit-headers.js';
-import { httpDate } from '../../util/http-date.js';
+import { httpDate, oncePerSecond } from '../../util/http-date.js';
 import { COOKIE, randomChars, randomHex } from '../../util/random.js';
 
 export type OpenAIHeaderProfile = 'chat' | 'embeddings' | 'responses' | 'unauthorized' | 'legacy' | 'plain';
@@ -53,19 +53,11 @@ function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
-let expirySecond = Number.NaN;
-let expiryText = '';
-
 /** `Tue, 11-Nov-25 00:38:16 GMT`: the cookie expiry format Cloudflare writes (made once a second). */
-function cookieExpiry(ms: number): string {
-  const second = Math.floor(ms / 1000);
-  if (second !== expirySecond) {
-    const d = new Date(second * 1000);
-    expirySecond = second;
-    expiryText = `${DAYS[d.getUTCDay()]}, ${pad2(d.getUTCDate())}-${MONTHS[d.getUTCMonth()]}-${pad2(d.getUTCFullYear() % 100)} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())} GMT`;
-  }
-  return expiryText;
-}
+const cookieExpiry = oncePerSecond((second) => {
+  const d = new Date(second * 1000);
+  return `${DAYS[d.getUTCDay()]}, ${pad2(d.getUTCDate())}-${MONTHS[d.getUTCMonth()]}-${pad2(d.getUTCFullYear() % 100)} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())} GMT`;
+});
 
 export function cfBmCookie(now: number): string {
   const ts = Math.floor(now / 1000);
