@@ -1,7 +1,7 @@
 /**
  * JSON writing as the providers format it. OpenAI pretty-prints success bodies with 2 spaces and a
  * trailing newline and writes some floats as `1.0` (wire-spec A2, A4.5); `Float` marks such a value.
- * One serializer for indented, compact and key-sorted (Bedrock) output.
+ * One serializer for indented and compact output (Bedrock's key-sorted JSON is surfaces/bedrock/eventstream.ts `sortedJson`).
  */
 
 /** A number that must be written with a decimal point (`1.0`, `0.0`). */
@@ -25,8 +25,6 @@ export class RenderedJson {
 export interface JsonStyle {
   /** 0 = compact */
   readonly indent: number;
-  /** separator after `:` in compact mode: OpenAI SSE uses none */
-  readonly sortKeys?: boolean;
 }
 
 function writeNumber(n: number): string {
@@ -60,8 +58,7 @@ function write(value: unknown, style: JsonStyle, depth: number): string {
     if (value.length === 0) return '[]';
     return `[${value.map((v) => pad + write(v, style, depth + 1)).join(',')}${end}]`;
   }
-  let keys = Object.keys(value).filter((k) => (value as Record<string, unknown>)[k] !== undefined);
-  if (style.sortKeys) keys = keys.sort();
+  const keys = Object.keys(value).filter((k) => (value as Record<string, unknown>)[k] !== undefined);
   if (keys.length === 0) return '{}';
   return `{${keys
     .map((k) => `${pad}${JSON.stringify(k)}${colon}${write((value as Record<string, unknown>)[k], style, depth + 1)}`)
@@ -106,13 +103,13 @@ function isPlain(value: unknown, depth: number): boolean {
 
 /**
  * The serializer's hot path: V8's native `JSON.stringify` whenever it writes the same bytes
- * (isPlain), `write` otherwise (Floats, sorted keys). util/json's `write` was ~7% of the lure
+ * (isPlain), `write` otherwise (Floats, toJSON). util/json's `write` was ~7% of the lure
  * path's CPU profile (issue 11): 5.0 µs for a chat completion against 1.8 µs + a ~0.3 µs check.
  */
 export function toJson(value: unknown, style: JsonStyle): string {
-  if (value instanceof RenderedJson && value.indent === style.indent && style.sortKeys !== true) return value.text;
+  if (value instanceof RenderedJson && value.indent === style.indent) return value.text;
   // JSON.stringify caps its indent at 10 spaces
-  if (style.sortKeys !== true && Number.isInteger(style.indent) && style.indent <= 10 && isPlain(value, 0)) {
+  if (Number.isInteger(style.indent) && style.indent <= 10 && isPlain(value, 0)) {
     const text = style.indent > 0 ? JSON.stringify(value, null, style.indent) : JSON.stringify(value);
     // JSON.stringify(undefined) is undefined, write() says null
     if (text !== undefined) return text;
@@ -123,9 +120,4 @@ export function toJson(value: unknown, style: JsonStyle): string {
 /** OpenAI success body: 2 spaces, trailing newline. */
 export function openaiJson(value: unknown): string {
   return `${toJson(value, { indent: 2 })}\n`;
-}
-
-/** Compact JSON with every object's keys sorted (Bedrock bodies and event payloads). */
-export function sortedCompactJson(value: unknown): string {
-  return write(value, { indent: 0, sortKeys: true }, 0);
 }

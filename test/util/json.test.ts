@@ -1,11 +1,11 @@
 /**
  * util/json: the fast path (native JSON.stringify) writes exactly the bytes of the generic writer,
- * which still handles what JSON.stringify would write differently (Float, toJSON, functions, sorted
- * keys, hostile depth); a RenderedJson is sent as is in its own style only.
+ * which still handles what JSON.stringify would write differently (Float, toJSON, functions,
+ * hostile depth); a RenderedJson is sent as is in its own style only.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Float, RenderedJson, openaiJson, sortedCompactJson, toJson } from '../../src/util/json.js';
+import { Float, RenderedJson, openaiJson, toJson } from '../../src/util/json.js';
 
 describe('toJson fast path', () => {
   it('equals JSON.stringify with the same indent for plain JSON values (indent 0, 2, 4)', () => {
@@ -54,10 +54,6 @@ describe('toJson fast path', () => {
     for (let i = 0; i < 100; i++) deep = { d: [deep] };
     expect(toJson(deep, { indent: 2 })).toBe(JSON.stringify(deep, null, 2));
   });
-
-  it('sorted keys still come from the generic writer', () => {
-    expect(sortedCompactJson({ b: 1, a: { d: [1, { z: 0, y: new Float(2) }], c: 'x' } })).toBe('{"a":{"c":"x","d":[1,{"y":2.0,"z":0}]},"b":1}');
-  });
 });
 
 describe('RenderedJson', () => {
@@ -72,7 +68,6 @@ describe('RenderedJson', () => {
 
   it('is parsed and written in any other style, or when nested', () => {
     expect(toJson(new RenderedJson(text, 2), { indent: 0 })).toBe('{"a":1,"b":[true]}');
-    expect(sortedCompactJson(new RenderedJson('{"b":1,"a":2}', 0))).toBe('{"a":2,"b":1}');
     expect(toJson({ x: new RenderedJson(text, 2) }, { indent: 2 })).toBe(JSON.stringify({ x: { a: 1, b: [true] } }, null, 2));
   });
 });
