@@ -25,17 +25,10 @@ import {
   type AuthOptions,
   type AwsSecretEntry,
   authenticate,
-  awsUriEncode,
-  cachedSigningKey,
-  cachedSigningKeyCount,
-  canonicalRequest,
-  canonicalUri,
-  headerMap,
   type InboundRequest,
   parseAmzDate,
-  SIGNING_KEYS_PER_ENTRY,
-  signingKey,
 } from '../../src/surfaces/bedrock/sigv4.js';
+import { awsUriEncode, cachedSigningKey, cachedSigningKeyCount, canonicalRequest, canonicalUri, headerMap, SIGNING_KEYS_PER_ENTRY, signingKey } from '../../src/surfaces/bedrock/sigv4-canonical.js';
 import { sha256Hex } from '../../src/util/hash.js';
 
 const PATH = '/model/us.amazon.nova-micro-v1%3A0/converse';

@@ -15,13 +15,12 @@ import {
   type AuthOptions,
   type AwsSecretEntry,
   authenticate,
-  canonicalQuery,
-  canonicalUri,
   decodeShortTermKey,
   formatAmzDate,
   type InboundRequest,
   longTermKeyAccount,
 } from '../../src/surfaces/bedrock/sigv4.js';
+import { canonicalQuery, canonicalUri } from '../../src/surfaces/bedrock/sigv4-canonical.js';
 
 const PAIR = mintAwsKeyPair({ accountId: '204381772953' });
 const TEMP = { ...mintAwsKeyPair({ accountId: '204381772953', prefix: 'ASIA' }), sessionToken: 'IQoJb3JpZ2luX2VjEtoken/with+chars==' };
