@@ -14,7 +14,7 @@ if (!existsSync(diff)) {
   process.exit(2);
 }
 const { loadConfigObject } = await import(join(root, 'dist/config/load.js'));
-const { startGateway } = await import(join(root, 'dist/server/gateway.js'));
+const { startGateway } = await import(join(root, 'dist/gateway/gateway.js'));
 const { mintOpenAIKey, mintAwsKeyPair } = await import(join(root, 'dist/deception/keygen.js'));
 
 const lure = mintOpenAIKey('project');

@@ -12,13 +12,13 @@ import { z } from 'zod';
 import type { EventFilter, EventStore } from '../events/store/index.js';
 import type { SinkStats } from '../events/sinks/queue.js';
 import { buildSystemEvent } from '../events/build.js';
-import type { GatewayState } from '../server/state.js';
+import type { GatewayState } from '../core/state.js';
 import { blockView, canonicalIp, exportCsv, exportEntries, exportText, parseBlockBody, type ExportSource } from './blocks.js';
 import type { AdminMetrics } from './metrics.js';
 import { bucketParam, limitParam, orderParam, parseQuery, QueryError, type QueryIssue } from './query.js';
 import type { Reloader } from './reload.js';
 import { parseDuration } from '../config/duration.js';
-import { allKeyRecords } from '../server/runtime.js';
+import { allKeyRecords } from '../gateway/runtime.js';
 
 export interface ApiContext {
   readonly state: GatewayState;

@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Sinks } from '../events/sinks/index.js';
-import type { Gateway } from '../server/gateway.js';
+import type { Gateway } from '../gateway/gateway.js';
 import { isStoreUnavailable, StoreInputError } from '../store/errors.js';
 import { registerApi, sendError } from './api.js';
 import { AdminAuth, CSRF_HEADER, SESSION_COOKIE, bearerToken, cookieValue } from './auth.js';

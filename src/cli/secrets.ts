@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { ConfigError, formatIssue } from '../config/issues.js';
 import { loadConfigFile } from '../config/load.js';
-import { mintSecret, secretDigest } from '../surfaces/tool/secrets.js';
+import { mintSecret, secretDigest } from '../providers/tool/secrets.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIO } from './io.js';
 
 const USAGE = `usage: honeygate secrets new ROUTE [--name N] [--not-before TIME] [--not-after TIME] [--lure] [--config FILE] [--json]

@@ -14,7 +14,7 @@ import type { Config } from '../config/schema.js';
 import { mintAwsKeyPair, mintOpenAIKey, type AwsKeyPair } from '../deception/keygen.js';
 import { EventBus } from '../events/bus.js';
 import { createSinks } from '../events/sinks/index.js';
-import { startGateway, type Gateway } from '../server/gateway.js';
+import { startGateway, type Gateway } from '../gateway/gateway.js';
 import { EXIT_FAILURE, EXIT_USAGE, type CliIO } from './io.js';
 import { parseArgs } from 'node:util';
 

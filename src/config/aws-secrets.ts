@@ -6,7 +6,7 @@
  * mode 0600, the secret raw or `${VAR}`). SigV4 verification needs the secret, so such a key joins
  * `aws_keys`: the entry and its sidecar pair are matched by the hash of the access key id.
  */
-import { awsSecretsSidecarSchema } from '../surfaces/bedrock/config.js';
+import { awsSecretsSidecarSchema } from '../providers/bedrock/config.js';
 import { sha256Hex } from '../util/hash.js';
 import type { ConfigIssue } from './issues.js';
 import { keyHash } from './rules.js';

@@ -4,8 +4,8 @@
  * no lure traffic sent upstream with a valid user's key or with the lure key itself — for OpenAI
  * keys and for AWS keys (whose lure traffic is re-signed with the upstream's credentials).
  */
-import { BUILTIN_PRESET_NAMES } from '../surfaces/tool/presets.js';
-import { checkToolRules } from '../surfaces/tool/config.js';
+import { BUILTIN_PRESET_NAMES } from '../providers/tool/presets.js';
+import { checkToolRules } from '../providers/tool/config.js';
 import { sha256Hex } from '../util/hash.js';
 import type { ConfigIssue } from './issues.js';
 import type { Config } from './schema.js';

@@ -8,8 +8,8 @@ import { z } from 'zod';
 import { adminConfigSchema } from '../admin/config.js';
 import { eventsConfigSchema } from '../events/config.js';
 import { storeConfigSchema } from '../store/config.js';
-import { awsKeySchema, bedrockApiKeySchema, bedrockSurfaceSchema, bedrockUpstreamSchema } from '../surfaces/bedrock/config.js';
-import { cidrPresetsSchema, routesSchema } from '../surfaces/tool/config.js';
+import { awsKeySchema, bedrockApiKeySchema, bedrockSurfaceSchema, bedrockUpstreamSchema } from '../providers/bedrock/config.js';
+import { cidrPresetsSchema, routesSchema } from '../providers/tool/config.js';
 import { cidr, duration } from './primitives.js';
 
 export { cidr, duration };

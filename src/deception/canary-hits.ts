@@ -7,10 +7,10 @@
  * A hit whose token is known produces a `honeygate.canary` alert linked to the minting request.
  */
 import { buildCanaryEvent } from '../events/build.js';
-import type { Exchange } from '../server/exchange.js';
-import type { GatewayState } from '../server/state.js';
-import { writeOpenAIError } from '../surfaces/openai/render.js';
-import { clientAddress } from '../pipeline/identity.js';
+import type { Exchange } from '../core/exchange.js';
+import type { GatewayState } from '../core/state.js';
+import { writeOpenAIError } from '../providers/openai/render.js';
+import { clientAddress } from '../core/identity.js';
 import { canaryTokenFromHostname, canaryTokenFromKey, canaryTokenFromPath } from './canary.js';
 import { detectKeyFormat } from './keygen.js';
 

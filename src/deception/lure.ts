@@ -5,10 +5,10 @@
  * this attacker and registered in the store (so a later use links back to this request).
  */
 import { randomUUID } from 'node:crypto';
-import type { AccountHeaders } from '../surfaces/openai/headers.js';
-import type { KeyRecord } from '../pipeline/keyring.js';
-import type { Exchange } from '../server/exchange.js';
-import type { GatewayState } from '../server/state.js';
+import type { AccountHeaders } from '../providers/openai/headers.js';
+import type { KeyRecord } from '../core/keyring.js';
+import type { Exchange } from '../core/exchange.js';
+import type { GatewayState } from '../core/state.js';
 import { mintCanaries } from './canary.js';
 import { openaiPersona, type OpenAIPersona } from './persona.js';
 import { rateLimitHeaders, type RateLimitUsage } from './ratelimit-headers.js';

@@ -4,8 +4,8 @@
  * of a forwarded body only now), and for lure traffic the MITRE ATT&CK technique and Engage tags.
  */
 import { randomUUID } from 'node:crypto';
-import { clientFingerprint } from '../pipeline/identity.js';
-import type { Exchange } from '../server/exchange.js';
+import { clientFingerprint } from '../core/identity.js';
+import type { Exchange } from '../core/exchange.js';
 import type { CanaryRecord } from '../store/types.js';
 import type { GatewayEvent } from './model.js';
 

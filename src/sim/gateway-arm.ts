@@ -6,7 +6,7 @@
  * (`sim two-arm --server gateway`).
  */
 import { demoConfig, mintDemoKeys } from '../cli/serve.js';
-import { startGateway } from '../server/gateway.js';
+import { startGateway } from '../gateway/gateway.js';
 import type { EmulatedServer } from './emulator.js';
 
 export interface GatewayArm {

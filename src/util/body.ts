@@ -2,7 +2,7 @@
  * Reading a request body with a hard size limit, counting streamed bytes when there is no
  * Content-Length (chunked uploads), so an oversized or endless body is cut off early.
  */
-import type { HttpRequest } from '../server/http.js';
+import type { HttpRequest } from '../core/http.js';
 
 export type BodyResult =
   | { readonly ok: true; readonly body: Buffer }

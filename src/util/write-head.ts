@@ -8,7 +8,7 @@
  * `Transfer-Encoding` and warns on `Connection` — and a real edge never sends them there, so they
  * are dropped. This one rule serves every surface (OpenAI, Bedrock, the AWS probes).
  */
-import type { HttpResponse } from '../server/http.js';
+import type { HttpResponse } from '../core/http.js';
 
 /** Headers HTTP/2 forbids (RFC 9113 §8.2.2), lower case. */
 const CONNECTION_SPECIFIC: ReadonlySet<string> = new Set(['connection', 'transfer-encoding', 'keep-alive', 'proxy-connection', 'upgrade']);

@@ -12,7 +12,7 @@ import type { GatewayEvent } from '../../src/events/model.js';
 import { createSinks, type Sinks } from '../../src/events/sinks/index.js';
 import { Reloader } from '../../src/admin/reload.js';
 import { startAdmin, type AdminOptions, type AdminServer } from '../../src/admin/server.js';
-import { startGateway, type Gateway } from '../../src/server/gateway.js';
+import { startGateway, type Gateway } from '../../src/gateway/gateway.js';
 
 export const TOKEN = 'test-admin-token-0123456789abcdefghijklmnopqrstuvwxyz';
 export const VALID = 'sk-proj-AdminTestValidKey0123456789abcdefghijklmnopqrstuvwxyzT3BlbkFJabcd';

@@ -25,7 +25,7 @@ function distProblem(): string | null {
     ['dist/cli/serve.js', 'src/cli/serve.ts'],
     ['dist/admin/server.js', 'src/admin/server.ts'],
     ['dist/admin/reload.js', 'src/admin/reload.ts'],
-    ['dist/server/gateway.js', 'src/server/gateway.ts'],
+    ['dist/gateway/gateway.js', 'src/gateway/gateway.ts'],
   ] as const) {
     const b = join(ROOT, built);
     if (!existsSync(b)) return `${built} is missing: run \`npx tsc -p tsconfig.json\` (npm test does)`;

@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/util/hash.js';
-import { acceptedRegions, awsKeyLookups, awsKeySchema, awsSecretsSidecarSchema, bedrockApiKeySchema, bedrockSurfaceSchema, bedrockUpstreamSchema } from '../../src/surfaces/bedrock/config.js';
+import { acceptedRegions, awsKeyLookups, awsKeySchema, awsSecretsSidecarSchema, bedrockApiKeySchema, bedrockSurfaceSchema, bedrockUpstreamSchema } from '../../src/providers/bedrock/config.js';
 import { LURE, LURE_SESSION } from './harness.js';
 
 const issues = (r: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }): string[] =>

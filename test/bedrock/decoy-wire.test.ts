@@ -7,8 +7,8 @@ import fc from 'fast-check';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeAll, headerString } from '../../src/surfaces/bedrock/eventstream.js';
-import { CATALOG } from '../../src/surfaces/bedrock/models.js';
+import { decodeAll, headerString } from '../../src/providers/bedrock/eventstream.js';
+import { CATALOG } from '../../src/providers/bedrock/models.js';
 import { LURE, LURE_TEXT, startHarness, type Harness } from './harness.js';
 
 let h: Harness;

@@ -4,7 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BEDROCK_ERRORS, BEDROCK_ERROR_CODES, type BedrockErrorCode, errorBody, errorTypeHeader, renderAwsError, skewMessage } from '../../src/surfaces/bedrock/errors.js';
+import { BEDROCK_ERRORS, BEDROCK_ERROR_CODES, type BedrockErrorCode, errorBody, errorTypeHeader, renderAwsError, skewMessage } from '../../src/providers/bedrock/errors.js';
 
 describe('registry', () => {
   it('every name equals its code', () => {

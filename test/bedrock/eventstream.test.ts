@@ -18,7 +18,7 @@ import {
   MAX_HEADERS_LENGTH,
   padding,
   sortedJson,
-} from '../../src/surfaces/bedrock/eventstream.js';
+} from '../../src/providers/bedrock/eventstream.js';
 
 /** wire-spec B3: a real first frame (143 bytes, prelude CRC d3f1c8f2, message CRC c16b710b). */
 const REAL_FRAME = Buffer.from(

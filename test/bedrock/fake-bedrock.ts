@@ -7,9 +7,9 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { renderAwsError } from '../../src/surfaces/bedrock/errors.js';
-import { encodeEvent, sortedJson } from '../../src/surfaces/bedrock/eventstream.js';
-import { authenticate } from '../../src/surfaces/bedrock/sigv4.js';
+import { renderAwsError } from '../../src/providers/bedrock/errors.js';
+import { encodeEvent, sortedJson } from '../../src/providers/bedrock/eventstream.js';
+import { authenticate } from '../../src/providers/bedrock/sigv4.js';
 
 export const UPSTREAM_TEXT = 'from upstream';
 

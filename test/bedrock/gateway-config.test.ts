@@ -14,8 +14,8 @@ import { main } from '../../src/cli/main.js';
 import { formatIssue } from '../../src/config/issues.js';
 import { loadConfigFile, loadConfigObject } from '../../src/config/load.js';
 import { mintAwsKeyPair } from '../../src/deception/keygen.js';
-import { buildRuntime } from '../../src/server/runtime.js';
-import { startGateway } from '../../src/server/gateway.js';
+import { buildRuntime } from '../../src/gateway/runtime.js';
+import { startGateway } from '../../src/gateway/gateway.js';
 import { sha256Hex } from '../../src/util/hash.js';
 import { LURE, LURE_SESSION, VALID } from './harness.js';
 

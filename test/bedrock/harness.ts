@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createH2Server, type Http2Server, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { mintAwsKeyPair } from '../../src/deception/keygen.js';
-import { type AwsExchangeInfo, type AwsKeyEntry, type AwsCredentialEntry, type BedrockEndpointOptions, createBedrockEndpoint } from '../../src/surfaces/bedrock/endpoint.js';
+import { type AwsExchangeInfo, type AwsKeyEntry, type AwsCredentialEntry, type BedrockEndpointOptions, createBedrockEndpoint } from '../../src/providers/bedrock/endpoint.js';
 import { sha256Hex } from '../../src/util/hash.js';
 
 export const LURE_ACCOUNT = '204381772953';

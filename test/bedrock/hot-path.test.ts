@@ -11,24 +11,24 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { awsPersona } from '../../src/deception/persona.js';
-import { converseJson, REPLY_TOKENS_MAX, replyTokens, replyTokensCacheSize, serveBedrockDecoy } from '../../src/deception/decoy/bedrock.js';
-import type { Generation } from '../../src/deception/decoy/bedrock-native.js';
+import { converseJson, REPLY_TOKENS_MAX, replyTokens, replyTokensCacheSize, serveBedrockDecoy } from '../../src/providers/bedrock/decoy.js';
+import type { Generation } from '../../src/providers/bedrock/decoy-native.js';
 import { streamPieces, tokenCount } from '../../src/deception/decoy/tokens.js';
 import { mintAwsKeyPair } from '../../src/deception/keygen.js';
-import type { KeyRecord } from '../../src/pipeline/keyring.js';
-import type { HttpResponse } from '../../src/server/http.js';
-import { PERSONA_CACHE_MAX, personaCacheSize, personaOf } from '../../src/surfaces/bedrock/endpoint.js';
-import { sortedJson } from '../../src/surfaces/bedrock/eventstream.js';
-import { AwsKeyRing } from '../../src/surfaces/bedrock/keyring.js';
-import { decodeSegment } from '../../src/surfaces/bedrock/route.js';
+import type { KeyRecord } from '../../src/core/keyring.js';
+import type { HttpResponse } from '../../src/core/http.js';
+import { PERSONA_CACHE_MAX, personaCacheSize, personaOf } from '../../src/providers/bedrock/endpoint.js';
+import { sortedJson } from '../../src/providers/bedrock/eventstream.js';
+import { AwsKeyRing } from '../../src/providers/bedrock/keyring.js';
+import { decodeSegment } from '../../src/providers/bedrock/route.js';
 import {
   type AuthOptions,
   type AwsSecretEntry,
   authenticate,
   type InboundRequest,
   parseAmzDate,
-} from '../../src/surfaces/bedrock/sigv4.js';
-import { awsUriEncode, cachedSigningKey, cachedSigningKeyCount, canonicalRequest, canonicalUri, headerMap, SIGNING_KEYS_PER_ENTRY, signingKey } from '../../src/surfaces/bedrock/sigv4-canonical.js';
+} from '../../src/providers/bedrock/sigv4.js';
+import { awsUriEncode, cachedSigningKey, cachedSigningKeyCount, canonicalRequest, canonicalUri, headerMap, SIGNING_KEYS_PER_ENTRY, signingKey } from '../../src/providers/bedrock/sigv4-canonical.js';
 import { sha256Hex } from '../../src/util/hash.js';
 
 const PATH = '/model/us.amazon.nova-micro-v1%3A0/converse';

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createListener, isHttp2Preface } from '../../src/server/listener.js';
+import { createListener, isHttp2Preface } from '../../src/gateway/listener.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { configFrom, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { LURE, LURE_TEXT } from './harness.js';

@@ -4,8 +4,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CATALOG, detectFamily } from '../../src/surfaces/bedrock/models.js';
-import { decodeSegment, MAX_PATH_LENGTH, parseBedrockPath, parseModelRef, resolveModel } from '../../src/surfaces/bedrock/route.js';
+import { CATALOG, detectFamily } from '../../src/providers/bedrock/models.js';
+import { decodeSegment, MAX_PATH_LENGTH, parseBedrockPath, parseModelRef, resolveModel } from '../../src/providers/bedrock/route.js';
 
 function route(url: string, method = 'POST') {
   const r = parseBedrockPath(method, url);

@@ -15,7 +15,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAwsAccountId } from '../../src/deception/keygen.js';
 import { awsPersona } from '../../src/deception/persona.js';
-import { serviceOf } from '../../src/deception/decoy/aws-probes.js';
+import { serviceOf } from '../../src/providers/bedrock/aws-probes.js';
 import { LURE, LURE_ACCOUNT, STRANGER, VALID, startHarness, type Harness } from './harness.js';
 
 let h: Harness;

@@ -10,7 +10,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mintAwsKeyPair } from '../../src/deception/keygen.js';
-import { INVALID_SIGNATURE_TEXT } from '../../src/surfaces/bedrock/errors.js';
+import { INVALID_SIGNATURE_TEXT } from '../../src/providers/bedrock/errors.js';
 import {
   type AuthOptions,
   type AwsSecretEntry,
@@ -19,8 +19,8 @@ import {
   formatAmzDate,
   type InboundRequest,
   longTermKeyAccount,
-} from '../../src/surfaces/bedrock/sigv4.js';
-import { canonicalQuery, canonicalUri } from '../../src/surfaces/bedrock/sigv4-canonical.js';
+} from '../../src/providers/bedrock/sigv4.js';
+import { canonicalQuery, canonicalUri } from '../../src/providers/bedrock/sigv4-canonical.js';
 
 const PAIR = mintAwsKeyPair({ accountId: '204381772953' });
 const TEMP = { ...mintAwsKeyPair({ accountId: '204381772953', prefix: 'ASIA' }), sessionToken: 'IQoJb3JpZ2luX2VjEtoken/with+chars==' };

@@ -7,11 +7,11 @@ import type { AddressInfo } from 'node:net';
 import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand, InvokeModelCommand, ServiceUnavailableException } from '@aws-sdk/client-bedrock-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintAwsKeyPair } from '../../src/deception/keygen.js';
-import { renderAwsError } from '../../src/surfaces/bedrock/errors.js';
-import { encodeEvent, sortedJson } from '../../src/surfaces/bedrock/eventstream.js';
-import { authenticate } from '../../src/surfaces/bedrock/sigv4.js';
-import { BedrockUpstream, BedrockUpstreamError, upstreamPath } from '../../src/upstream/bedrock.js';
-import { credentialsFromEnv, forwardableHeaders, regionFromEnv, signForUpstream } from '../../src/upstream/sigv4-sign.js';
+import { renderAwsError } from '../../src/providers/bedrock/errors.js';
+import { encodeEvent, sortedJson } from '../../src/providers/bedrock/eventstream.js';
+import { authenticate } from '../../src/providers/bedrock/sigv4.js';
+import { BedrockUpstream, BedrockUpstreamError, upstreamPath } from '../../src/providers/bedrock/upstream.js';
+import { credentialsFromEnv, forwardableHeaders, regionFromEnv, signForUpstream } from '../../src/providers/bedrock/sigv4-sign.js';
 import { VALID, startHarness, type Harness } from './harness.js';
 
 const UPSTREAM = mintAwsKeyPair({ accountId: '777788889999' });

@@ -13,7 +13,7 @@ import { loadConfigFile, loadConfigText } from '../../src/config/load.js';
 import { parseDuration } from '../../src/config/duration.js';
 import { main } from '../../src/cli/main.js';
 import { configJsonSchema } from '../../src/cli/schema.js';
-import { buildRuntime } from '../../src/server/runtime.js';
+import { buildRuntime } from '../../src/gateway/runtime.js';
 import { sha256Hex } from '../../src/util/hash.js';
 import { captureCli, type CliRun } from '../helpers/cli.js';
 

@@ -15,7 +15,7 @@ import { loadConfigObject } from '../../src/config/load.js';
 import { EventBus } from '../../src/events/bus.js';
 import { createSinks } from '../../src/events/sinks/index.js';
 import type { CampaignReport } from '../../src/events/report.js';
-import { startGateway } from '../../src/server/gateway.js';
+import { startGateway } from '../../src/gateway/gateway.js';
 
 const LURE_A = 'sk-proj-CampaignViewLureA0123456789abcdefghijklmnopqrstuvwxyzT3BlbkFJ0123456789';
 const LURE_B = 'sk-proj-CampaignViewLureB0123456789abcdefghijklmnopqrstuvwxyzT3BlbkFJ0123456789';

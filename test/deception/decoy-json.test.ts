@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chatCompletionJson, type ChatChoice, type ChatCompletionFields } from '../../src/deception/decoy/openai.js';
+import { chatCompletionJson, type ChatChoice, type ChatCompletionFields } from '../../src/providers/openai/decoy.js';
 import { openaiJson } from '../../src/util/json.js';
 
 /** The object serveChat wrote before the template, built the same way. */

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { openaiPersona } from '../../src/deception/persona.js';
-import { accountProbe, meObject } from '../../src/deception/probes.js';
+import { accountProbe, meObject } from '../../src/providers/openai/probes.js';
 
 const persona = openaiPersona(createHash('sha256').update('probe').digest('hex'));
 const SPEED = { speed: 1 }; // trufflehog POST_PAYLOAD

@@ -10,8 +10,8 @@ import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openaiPersona } from '../../src/deception/persona.js';
-import { accountProbe } from '../../src/deception/probes.js';
-import { validateOpenAIRequest, type ValidatedEndpoint } from '../../src/deception/validate.js';
+import { accountProbe } from '../../src/providers/openai/probes.js';
+import { validateOpenAIRequest, type ValidatedEndpoint } from '../../src/providers/openai/validate.js';
 
 const persona = openaiPersona(createHash('sha256').update('sdk').digest('hex'));
 const ENDPOINTS: Record<string, ValidatedEndpoint> = {

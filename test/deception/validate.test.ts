@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { openaiPersona } from '../../src/deception/persona.js';
-import { validateOpenAIRequest, type OpenAIErrorAnswer, type ValidatedEndpoint } from '../../src/deception/validate.js';
+import { validateOpenAIRequest, type OpenAIErrorAnswer, type ValidatedEndpoint } from '../../src/providers/openai/validate.js';
 
 const persona = openaiPersona(createHash('sha256').update('validate').digest('hex'));
 const chat = (body: unknown): OpenAIErrorAnswer | null => validateOpenAIRequest('chat.completions', body, persona);

@@ -4,7 +4,7 @@ import type { Config } from '../../src/config/schema.js';
 import { formatIssue } from '../../src/config/issues.js';
 import { EventBus } from '../../src/events/bus.js';
 import type { GatewayEvent } from '../../src/events/model.js';
-import { startGateway, type Gateway, type GatewayOptions } from '../../src/server/gateway.js';
+import { startGateway, type Gateway, type GatewayOptions } from '../../src/gateway/gateway.js';
 
 export interface TestGateway {
   readonly gateway: Gateway;

@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBus } from '../../src/events/bus.js';
 import type { GatewayEvent } from '../../src/events/model.js';
-import { startGateway, type Gateway } from '../../src/server/gateway.js';
+import { startGateway, type Gateway } from '../../src/gateway/gateway.js';
 import { configFrom } from '../helpers/gateway.js';
 import { adminRedis, REDIS_SERVER_BIN, scanKeys, startPrivateRedis } from '../store/helpers.js';
 import { chat, LURE, LURE_CANARY, OVERLOADED_BODY, outcome, sdk, systemEvent, VALID, waitForEvent } from './helpers.js';

@@ -16,7 +16,7 @@ import { sleep } from '../store/helpers.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = join(ROOT, 'bin/honeygate.js');
-export const DIST_READY = existsSync(join(ROOT, 'dist/cli/main.js')) && existsSync(join(ROOT, 'dist/server/gateway.js'));
+export const DIST_READY = existsSync(join(ROOT, 'dist/cli/main.js')) && existsSync(join(ROOT, 'dist/gateway/gateway.js'));
 
 export const VALID = 'sk-proj-MultiValidKey0123456789abcdefghijklmnopqrstuvwxyzABCDEFGT3BlbkFJ0123456789';
 export const LURE = 'sk-proj-MultiLureThreshold0123456789abcdefghijklmnopqrstuvwxyzABT3BlbkFJ0123456789';

@@ -4,8 +4,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OPENAI_ERRORS, openaiError, type OpenAIErrorBody, type OpenAIErrorCode } from '../../src/surfaces/openai/errors.js';
-import { formatErrorBody } from '../../src/surfaces/openai/render.js';
+import { OPENAI_ERRORS, openaiError, type OpenAIErrorBody, type OpenAIErrorCode } from '../../src/providers/openai/errors.js';
+import { formatErrorBody } from '../../src/providers/openai/render.js';
 
 function reference(error: OpenAIErrorBody, layer: 'legacy' | 'current'): string {
   const body = { error: { message: error.message, type: error.type, param: error.param, code: error.code } };

@@ -5,10 +5,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { clientAddress, clientFingerprint, cidrList, normalizeIp, rateLimitIp } from '../../src/pipeline/identity.js';
-import { KeyRing } from '../../src/pipeline/keyring.js';
-import { Policy } from '../../src/pipeline/policy.js';
-import { decide, needsStore } from '../../src/pipeline/verdict.js';
+import { clientAddress, clientFingerprint, cidrList, normalizeIp, rateLimitIp } from '../../src/core/identity.js';
+import { KeyRing } from '../../src/core/keyring.js';
+import { Policy } from '../../src/core/policy.js';
+import { decide, needsStore } from '../../src/core/verdict.js';
 import type { AdmitResult } from '../../src/store/types.js';
 import { sha256Hex } from '../../src/util/hash.js';
 

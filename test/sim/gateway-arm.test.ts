@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { demoConfig, mintDemoKeys } from '../../src/cli/serve.js';
-import { startGateway } from '../../src/server/gateway.js';
+import { startGateway } from '../../src/gateway/gateway.js';
 import type { EmulatedServer } from '../../src/sim/emulator.js';
 import { loadCatalog } from '../../src/sim/flows.js';
 import { runTwoArm } from '../../src/sim/runner.js';

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfigObject } from '../../src/config/load.js';
 import { formatIssue } from '../../src/config/issues.js';
-import { problemBody, TOOL_PROBLEMS } from '../../src/surfaces/tool/problem.js';
+import { problemBody, TOOL_PROBLEMS } from '../../src/providers/tool/problem.js';
 
 async function issues(raw: Record<string, unknown>): Promise<string[]> {
   const { issues: found } = await loadConfigObject(raw, { env: {} });

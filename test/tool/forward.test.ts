@@ -5,7 +5,7 @@
  */
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { secretDigest } from '../../src/surfaces/tool/secrets.js';
+import { secretDigest } from '../../src/providers/tool/secrets.js';
 import { configFrom, rawRequest, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { startApi, type FakeApi } from './helpers/api.js';
 

@@ -10,7 +10,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BUILTIN_PRESETS, LoadedPreset, parsePublishedList, PresetFormatError } from '../../src/surfaces/tool/presets.js';
+import { BUILTIN_PRESETS, LoadedPreset, parsePublishedList, PresetFormatError } from '../../src/providers/tool/presets.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { startApi, type FakeApi } from './helpers/api.js';
 

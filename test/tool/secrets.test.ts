@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { runSecrets } from '../../src/cli/secrets.js';
-import { mintSecret, SecretSet, secretDigest } from '../../src/surfaces/tool/secrets.js';
+import { mintSecret, SecretSet, secretDigest } from '../../src/providers/tool/secrets.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { startApi, type FakeApi } from './helpers/api.js';
 

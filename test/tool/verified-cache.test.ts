@@ -3,8 +3,8 @@
  * token (exp) nor `verified_cache`, keeps only successes, and is keyed by audience too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { oauthSchema } from '../../src/surfaces/tool/config.js';
-import { OAuthVerifier } from '../../src/surfaces/tool/oauth.js';
+import { oauthSchema } from '../../src/providers/tool/config.js';
+import { OAuthVerifier } from '../../src/providers/tool/oauth.js';
 import { startIssuer, type TestIssuer } from './helpers/issuer.js';
 
 let issuer: TestIssuer;

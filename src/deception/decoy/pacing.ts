@@ -5,7 +5,7 @@
  * `openai-processing-ms` says 1800 would give itself away, so when pacing is on the decoy waits
  * exactly what it reports. Off (`realistic_timing: false`) it answers at once (benchmarks, tests).
  */
-import type { HttpResponse } from '../../server/http.js';
+import type { HttpResponse } from '../../core/http.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Below this gap chunks are sent together: no timer per token for fast models. */

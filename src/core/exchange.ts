@@ -1,0 +1,55 @@
+/**
+ * One request's record while it is served: what each stage learned (client, key, verdict, model,
+ * upstream timing, lure details). The event is built from it once, after the response has closed
+ * (events/build.ts), so nothing here costs the request more than a few field writes.
+ */
+import type { ClientFingerprint, KeyInfo, SurfaceName } from '../events/model.js';
+import type { Verdict } from './verdict.js';
+import type { HttpRequest, HttpResponse } from './http.js';
+
+export interface LureDetail {
+  count?: number;
+  max?: number;
+  prompt?: string;
+  injected?: boolean;
+  canaries?: string[];
+}
+
+export class Exchange {
+  /** HTTP/1.1 or HTTP/2 (server/http.ts) */
+  readonly req: HttpRequest;
+  readonly res: HttpResponse;
+  readonly startedAt = performance.now();
+  readonly startedWall = Date.now();
+  readonly bytesWritten0: number;
+  /** the connection, kept: node detaches `req.socket` once the exchange is over */
+  readonly socket: HttpRequest['socket'];
+  readonly remotePort: number | undefined;
+  /** event id, assigned early when something must link back to this request (canaries) */
+  id?: string;
+  /** path without the query */
+  path = '/';
+  ip = '';
+  surface?: SurfaceName;
+  key: KeyInfo = { class: 'missing' };
+  verdict?: Verdict;
+  model?: string;
+  upstream?: string;
+  upstreamMs?: number;
+  stream?: boolean;
+  route?: string;
+  lure?: LureDetail;
+  /** first bytes of a forwarded body, kept to find the model after the response */
+  bodyHead?: Buffer[];
+  client?: ClientFingerprint;
+  /** tool-surface audit fields (issue 10) */
+  tool?: Record<string, string>;
+
+  constructor(req: HttpRequest, res: HttpResponse) {
+    this.req = req;
+    this.res = res;
+    this.socket = req.socket;
+    this.remotePort = req.socket.remotePort;
+    this.bytesWritten0 = req.socket.bytesWritten;
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * Forwarding to a real HTTP upstream through a pooled undici connection: the request body is
+ * streamed up (or a rewritten buffer sent), the response streamed down with `pool.stream` straight
+ * into the client's response — SSE and event streams are never buffered. Hop-by-hop headers (RFC 9110
+ * §7.6.1, and every header named in `Connection`) are stripped both ways. A client that goes away
+ * aborts the upstream request. Upstream faults surface as a typed `UpstreamFault`; the surface turns
+ * it into its own error without leaking upstream detail.
+ */
+import { EventEmitter } from 'node:events';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { HttpResponse } from './http.js';
+import { Writable, type Readable } from 'node:stream';
+import { Pool, errors as undiciErrors } from 'undici';
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'expect',
+]);
+
+export type UpstreamFaultKind = 'connect' | 'timeout' | 'protocol' | 'aborted';
+
+export class UpstreamFault extends Error {
+  readonly kind: UpstreamFaultKind;
+  constructor(kind: UpstreamFaultKind, cause: unknown) {
+    super(`upstream ${kind}`, { cause });
+    this.name = 'UpstreamFault';
+    this.kind = kind;
+  }
+}
+
+export interface ForwardOptions {
+  readonly method: string;
+  /** path and query as received */
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  /** the client's body stream, a rewritten buffer, or null */
+  readonly body: Readable | Buffer | null;
+  /** replace these request headers (lower-case names), e.g. authorization for a key swap */
+  readonly setHeaders?: Readonly<Record<string, string>>;
+  /** do not pass upstream 5xx answers through (they may carry internal detail): report them instead */
+  readonly replaceServerErrors?: boolean;
+  /**
+   * called when the upstream's head arrives, before any byte goes to the client; the request event
+   * may be built (on the client's close) before `forward` resolves, so record what it needs here
+   */
+  readonly onResponse?: (status: number, headers: Readonly<Record<string, string | string[] | undefined>>, upstreamMs: number) => void;
+}
+
+export interface ForwardResult {
+  readonly status: number;
+  /** true when an upstream 5xx was swallowed (replaceServerErrors): the caller writes its own error */
+  readonly replaced: boolean;
+  /** ms until the upstream's response headers arrived */
+  readonly upstreamMs: number;
+}
+
+/** Names listed in a Connection header are hop-by-hop too. */
+function connectionTokens(value: string | string[] | undefined): Set<string> | null {
+  if (value === undefined) return null;
+  const text = Array.isArray(value) ? value.join(',') : value;
+  const out = new Set<string>();
+  for (const t of text.split(',')) {
+    const name = t.trim().toLowerCase();
+    if (name !== '' && name !== 'close' && name !== 'keep-alive') out.add(name);
+  }
+  return out.size > 0 ? out : null;
+}
+
+export function requestHeadersForUpstream(
+  headers: IncomingHttpHeaders,
+  set: Readonly<Record<string, string>> | undefined,
+  bodyLength: number | undefined,
+): Record<string, string | string[]> {
+  const named = connectionTokens(headers['connection']);
+  const out: Record<string, string | string[]> = {};
+  for (const name in headers) {
+    const value = headers[name];
+    // HTTP/2 pseudo-headers (`:method`, `:path`, `:authority`, `:scheme`) are not headers upstream
+    if (value === undefined || HOP_BY_HOP.has(name) || name.charCodeAt(0) === 0x3a || named?.has(name)) continue;
+    out[name] = value;
+  }
+  if (set) for (const name in set) out[name] = set[name] as string;
+  if (bodyLength !== undefined) out['content-length'] = String(bodyLength);
+  return out;
+}
+
+function responseHeadersForClient(headers: Record<string, string | string[] | undefined>): (string | string[])[] {
+  const named = connectionTokens(headers['connection']);
+  const out: (string | string[])[] = [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || (HOP_BY_HOP.has(name) && name !== 'host') || named?.has(name)) continue;
+    out.push(name, value);
+  }
+  return out;
+}
+
+function classify(e: unknown): UpstreamFaultKind {
+  if (e instanceof undiciErrors.HeadersTimeoutError || e instanceof undiciErrors.BodyTimeoutError || e instanceof undiciErrors.ConnectTimeoutError) {
+    return 'timeout';
+  }
+  if (e instanceof undiciErrors.RequestAbortedError) return 'aborted';
+  const code = (e as { code?: unknown } | null)?.code;
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ECONNRESET' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH') {
+    return 'connect';
+  }
+  return 'protocol';
+}
+
+/**
+ * The abort signal handed to undici: undici accepts an EventEmitter with an `abort` event as well as
+ * an AbortSignal, and this costs a tenth of an AbortController, whose EventTarget machinery was
+ * ~4 µs of every forwarded request (issue 11 profile).
+ */
+class ClientGone extends EventEmitter {
+  aborted = false;
+  reason: Error | undefined;
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = new undiciErrors.RequestAbortedError();
+    this.emit('abort');
+  }
+}
+
+export interface HttpUpstreamOptions {
+  readonly url: string;
+  readonly timeoutMs: number;
+  readonly connections: number;
+}
+
+export class HttpUpstream {
+  readonly #pool: Pool;
+  readonly #prefix: string;
+  readonly #timeoutMs: number;
+
+  constructor(options: HttpUpstreamOptions) {
+    const url = new URL(options.url);
+    this.#prefix = url.pathname.replace(/\/$/, '');
+    this.#timeoutMs = options.timeoutMs;
+    this.#pool = new Pool(url.origin, {
+      connections: options.connections,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    });
+  }
+
+  /**
+   * Send one request and stream the answer into `res`. Rejects with UpstreamFault when nothing was
+   * written to `res` yet; after the response started, a fault destroys `res` (the client sees a cut
+   * stream, exactly as with a direct connection).
+   */
+  async forward(options: ForwardOptions, res: HttpResponse): Promise<ForwardResult> {
+    const started = performance.now();
+    let upstreamMs = 0;
+    let status = 0;
+    let replaced = false;
+    const gone = new ClientGone();
+    const onClose = (): void => {
+      if (!res.writableFinished) gone.abort();
+    };
+    res.once('close', onClose);
+    const body = options.body;
+    const headers = requestHeadersForUpstream(options.headers, options.setHeaders, Buffer.isBuffer(body) ? body.length : undefined);
+    try {
+      await this.#pool.stream(
+        {
+          path: this.#prefix + options.path,
+          method: options.method as 'GET',
+          headers,
+          body: options.method === 'GET' || options.method === 'HEAD' ? null : body,
+          signal: gone,
+          headersTimeout: this.#timeoutMs,
+          bodyTimeout: this.#timeoutMs,
+        },
+        ({ statusCode, headers: upHeaders }) => {
+          upstreamMs = performance.now() - started;
+          status = statusCode;
+          options.onResponse?.(statusCode, upHeaders as Record<string, string | string[] | undefined>, upstreamMs);
+          if (statusCode >= 500 && options.replaceServerErrors) {
+            replaced = true;
+            return new Writable({ write: (_chunk, _enc, done) => done() });
+          }
+          res.writeHead(statusCode, responseHeadersForClient(upHeaders as Record<string, string | string[] | undefined>) as string[]);
+          // an event stream may stay silent for long (an MCP server's GET stream): send its head now, not with the first event
+          if (/^text\/event-stream/i.test(String(upHeaders['content-type'] ?? ''))) res.flushHeaders();
+          return res;
+        },
+      );
+    } catch (e: unknown) {
+      if (res.headersSent) {
+        if (!res.destroyed) res.destroy();
+        return { status, upstreamMs, replaced };
+      }
+      throw new UpstreamFault(gone.aborted ? 'aborted' : classify(e), e);
+    } finally {
+      res.off('close', onClose);
+    }
+    return { status, upstreamMs, replaced };
+  }
+
+  close(): Promise<void> {
+    return this.#pool.close();
+  }
+}

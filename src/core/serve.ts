@@ -1,0 +1,106 @@
+/**
+ * The request lifecycle, written once and followed stage for stage (see pipeline/verdict.ts for the
+ * order of decisions):
+ *
+ *   client identity → surface.classify → [store.admit: one call] → decide → surface action → event
+ *
+ * Every stage returns early once a reply is sent. The event is built and published after the
+ * response closes, never on the way in.
+ */
+import { buildRequestEvent } from '../events/build.js';
+import type { KeyInfo } from '../events/model.js';
+import { clientAddress } from './identity.js';
+import type { KeyRecord } from './keyring.js';
+import { decide, needsStore } from './verdict.js';
+import { isStoreUnavailable } from '../store/errors.js';
+import type { AdmitResult } from '../store/types.js';
+import type { Surface } from './provider.js';
+import { Exchange } from './exchange.js';
+import type { GatewayState } from './state.js';
+
+/** The event's key fields of a configured key: built once per record, not per request. */
+const keyInfos = new WeakMap<KeyRecord, KeyInfo>();
+
+function keyInfoOf(record: KeyRecord): KeyInfo {
+  let info = keyInfos.get(record);
+  if (info === undefined) {
+    info = Object.freeze({
+      class: record.class,
+      fingerprint: record.fingerprint,
+      name: record.name,
+      ...(record.mask !== undefined ? { mask: record.mask } : {}),
+      ...(record.campaign !== undefined ? { campaign: record.campaign } : {}),
+      ...(record.placement !== undefined ? { placement: record.placement } : {}),
+    });
+    keyInfos.set(record, info);
+  }
+  return info;
+}
+
+/** A request's tokens before reading it: its declared length over 4 (persona usage headers). */
+function tokensFromLength(ex: Exchange): number {
+  const cl = Number(ex.req.headers['content-length']);
+  return Number.isFinite(cl) && cl > 0 ? Math.ceil(cl / 4) : 0;
+}
+
+export function finishExchange(ex: Exchange, state: GatewayState): void {
+  if (!state.bus.hasSubscribers) return;
+  try {
+    state.bus.publish(buildRequestEvent(ex));
+  } catch (e: unknown) {
+    // runs in the response's close listener: a bug here must cost one event, never the process
+    process.emitWarning(`honeygate: event not built: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+export async function servePipeline(ex: Exchange, surface: Surface, state: GatewayState): Promise<void> {
+  const runtime = state.runtime;
+  ex.surface = surface.name;
+  ex.ip = clientAddress(ex.req.socket.remoteAddress ?? '', ex.req.headers['x-forwarded-for'], runtime.policy.trustedProxies);
+  const networkAllowed = runtime.policy.networkAllowed(ex.ip) && (surface.networkAllowed?.(ex, state) ?? true);
+  const classification = await surface.classify(ex, state);
+  if (ex.res.writableEnded) return; // the surface already answered (malformed credential)
+  const record = classification.record;
+  ex.key = record
+    ? keyInfoOf(record)
+    : { class: classification.class, ...(classification.hash !== undefined ? { fingerprint: `sha256:${classification.hash.slice(0, 16)}` } : {}) };
+
+  let admit: AdmitResult | null | 'unavailable' = null;
+  if (record && needsStore(classification.class, networkAllowed)) {
+    try {
+      const extras = surface.admitExtras?.(ex, state);
+      admit = await state.store.admit(
+        runtime.policy.admitInput({
+          ip: ex.ip,
+          headers: ex.req.headers,
+          record,
+          tokens: surface.estimateTokens?.(ex) ?? tokensFromLength(ex),
+          ...(extras ? { subjects: extras.subjects, limits: extras.limits } : {}),
+        }),
+      );
+    } catch (e: unknown) {
+      if (!isStoreUnavailable(e)) throw e;
+      admit = 'unavailable';
+    }
+  }
+  const verdict = decide({
+    keyClass: classification.class,
+    networkAllowed,
+    admit,
+    invalidReason: classification.invalidReason,
+    refusal: classification.refusal,
+  });
+  ex.verdict = verdict;
+  const admitted = admit === 'unavailable' ? null : admit;
+  if (record?.lure && admitted?.lureCount !== undefined) ex.lure = { count: admitted.lureCount, max: record.lure.maxRequests };
+  switch (verdict.action) {
+    case 'forward':
+      return surface.forward(ex, record!, state);
+    case 'deceive':
+      return surface.deceive(ex, record!, admitted, state);
+    case 'reject':
+    case 'block':
+      surface.refuse(ex, verdict, admitted, classification, state);
+      return;
+  }
+}

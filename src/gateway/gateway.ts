@@ -1,0 +1,184 @@
+/**
+ * Assembly of the public listener: node:http in, and node:http2 on the same port (listener.ts; the
+ * hot path keeps to the least a Node proxy can do; fastify serves only the admin listener), routing
+ * by surface, lifecycle (reload swaps the runtime and the surface set whole; close drains in-flight
+ * requests, then closes pools, store and sinks).
+ * `createGateway` builds everything without a socket; `startGateway` also listens.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo, Server } from 'node:net';
+import type { Config } from '../config/schema.js';
+import { EventBus } from '../events/bus.js';
+import { buildSystemEvent } from '../events/build.js';
+import { createStore } from '../store/index.js';
+import type { Store, StoreHealth } from '../store/types.js';
+import { writeOpenAIError } from '../providers/openai/render.js';
+import { openaiSurface } from '../providers/openai/surface.js';
+import { Exchange } from '../core/exchange.js';
+import type { HttpRequest, HttpResponse } from '../core/http.js';
+import { createListener } from './listener.js';
+import { buildRuntime } from './runtime.js';
+import { finishExchange, servePipeline } from '../core/serve.js';
+import { defaultSurfaces, type Route, type SurfaceEntry } from './registry.js';
+import type { GatewayState } from '../core/state.js';
+
+export interface GatewayOptions {
+  readonly store?: Store;
+  readonly bus?: EventBus;
+  /** override config.listen */
+  readonly host?: string;
+  readonly port?: number;
+  /** extra routes tried before the surfaces (canary routes, tool routes); return true when handled */
+  readonly routes?: readonly Route[];
+  /** extra surfaces by path prefix (the config's own are in surfaces.ts) */
+  readonly surfaces?: readonly SurfaceEntry[];
+}
+
+export interface Gateway {
+  /** the public listener (HTTP/1.1 and HTTP/2 on one port) */
+  readonly server: Server;
+  readonly state: GatewayState;
+  /** base URL once listening */
+  url: string;
+  reload(config: Readonly<Config>): Promise<void>;
+  /**
+   * Waits (at most `timeoutMs`) for the store to answer; a store still down then is reported as a
+   * `store:degraded` event, and requests meet the failure policy until it recovers by itself.
+   */
+  ready(timeoutMs: number): Promise<StoreHealth>;
+  close(): Promise<void>;
+}
+
+function onError(ex: Exchange, e: unknown): void {
+  // never echo internal detail: an allowlisted generic error, the cause goes to stderr once
+  process.emitWarning(`honeygate: request failed: ${e instanceof Error ? e.message : String(e)}`);
+  if (!ex.res.headersSent) writeOpenAIError(ex.res, 'upstream_error');
+  else if (!ex.res.destroyed) ex.res.destroy();
+}
+
+/**
+ * Store health as honeygate.system events (issue 5): `store:connected` the first time the store
+ * answers, `store:degraded` when it stops (or is still unreachable when the gateway starts),
+ * `store:recovered` when it answers again. Each state is reported once.
+ */
+function storeHealthReporter(bus: EventBus): (h: StoreHealth) => void {
+  let last: 'none' | 'up' | 'down' = 'none';
+  return (h) => {
+    const up = h.ok && !h.degraded;
+    if ((up && last === 'up') || (!up && last === 'down')) return;
+    const action = up ? (last === 'none' ? 'store:connected' : 'store:recovered') : 'store:degraded';
+    last = up ? 'up' : 'down';
+    bus.publish(buildSystemEvent('store', action, `${h.backend}: ${h.detail ?? (up ? 'ok' : 'unavailable')}`, up ? 'success' : 'failure'));
+  };
+}
+
+export function createGateway(config: Readonly<Config>, options: GatewayOptions = {}): Gateway {
+  const bus = options.bus ?? new EventBus();
+  const reportStore = storeHealthReporter(bus);
+  const store = options.store ?? createStore(config.store, { onHealthChange: reportStore });
+  const state: GatewayState = {
+    runtime: buildRuntime(config),
+    store,
+    bus,
+    cache: new Map(),
+    canarySecret: config.canary_secret ?? randomBytes(32).toString('base64url'),
+    publicUrl: config.public_url ?? `http://${config.listen.host}:${config.listen.port}`,
+  };
+  // decided from the config (Bedrock only when it has AWS keys or a bedrock upstream); again on reload
+  let routes: readonly Route[] = [];
+  let surfaces: readonly SurfaceEntry[] = [];
+  const route = (c: Readonly<Config>): void => {
+    const defaults = defaultSurfaces(c);
+    routes = [...defaults.routes, ...(options.routes ?? [])];
+    surfaces = [...defaults.surfaces, ...(options.surfaces ?? [])];
+  };
+  route(config);
+
+  const handle = async (ex: Exchange): Promise<void> => {
+    const url = ex.req.url ?? '/';
+    const q = url.indexOf('?');
+    ex.path = q < 0 ? url : url.slice(0, q);
+    for (const route of routes) {
+      // most routes answer synchronously (canaries): await only a promise, not every request
+      const answered = route(ex, state);
+      if (answered === true || (answered !== false && (await answered))) return;
+    }
+    if (ex.path.startsWith('/v1/')) return servePipeline(ex, openaiSurface, state);
+    for (const s of surfaces) if (ex.path.startsWith(s.prefix) || s.accepts?.(ex) === true) return servePipeline(ex, s.surface, state);
+    // outside every surface: the OpenAI API's own answer for an unknown URL
+    ex.surface = 'openai';
+    writeOpenAIError(ex.res, 'invalid_url', [ex.req.method ?? 'GET', ex.path]);
+  };
+
+  // one handler for HTTP/1.1 and HTTP/2 requests
+  const listener = createListener((req: HttpRequest, res: HttpResponse) => {
+    const ex = new Exchange(req, res);
+    res.once('close', () => finishExchange(ex, state));
+    handle(ex).catch((e: unknown) => onError(ex, e));
+  }, {
+    keepAliveTimeoutMs: 65_000,
+    headersTimeoutMs: 30_000,
+    ...(config.listen.tls ? { tls: { cert: readFileSync(config.listen.tls.cert), key: readFileSync(config.listen.tls.key) } } : {}),
+  });
+  // malformed HTTP never reaches a handler: answer as a plain edge would, and close
+  listener.http1.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || (err.code === 'ECONNRESET')) {
+      socket.destroy();
+      return;
+    }
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nServer: cloudflare\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+  });
+
+  const gateway: Gateway = {
+    server: listener.server,
+    state,
+    url: '',
+    async reload(next) {
+      const old = state.runtime;
+      state.runtime = buildRuntime(next);
+      route(next);
+      state.cache.clear();
+      await old.close();
+    },
+    async ready(timeoutMs) {
+      const health = store.ready ? await store.ready(timeoutMs) : store.health();
+      if (!health.ok || health.degraded) reportStore(health);
+      return health;
+    },
+    async close() {
+      await listener.close(state.runtime.config.listen.drain_timeout);
+      await state.runtime.close();
+      await store.close();
+    },
+  };
+  return gateway;
+}
+
+export async function startGateway(config: Readonly<Config>, options: GatewayOptions = {}): Promise<Gateway> {
+  const gateway = createGateway(config, options);
+  // listen only once the shared store answers (bounded): an instance joining a load balancer must
+  // not serve its first requests from local state (fail_open) or refuse them (fail_closed)
+  if (gateway.state.store.backend === 'redis') await gateway.ready(config.store.redis.connect_timeout);
+  const host = options.host ?? config.listen.host;
+  const port = options.port ?? config.listen.port;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      gateway.server.once('error', reject);
+      gateway.server.listen(port, host, () => {
+        gateway.server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (e: unknown) {
+    // release the store (a Redis client reconnects forever) and the pools, or the process never exits
+    await gateway.close().catch(() => undefined);
+    throw e;
+  }
+  const address = gateway.server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  gateway.url = `${config.listen.tls ? 'https' : 'http'}://${shownHost}:${address.port}`;
+  if (config.public_url === undefined) gateway.state.publicUrl = gateway.url;
+  return gateway;
+}

@@ -1,0 +1,529 @@
+/**
+ * The Bedrock decoy (issue 4): answers a lure-key request offline, the way Bedrock Runtime would,
+ * so the official SDKs parse it and a key checker cannot tell. Wire facts from wire-spec B1–B4, B7:
+ *
+ * - Converse: compact JSON, keys sorted at every level, `metrics.latencyMs`, usage with the 2026
+ *   cache fields (B2); headers Date, Content-Type, Content-Length, Connection, x-amzn-RequestId (B1.1).
+ * - ConverseStream: event frames messageStart → [contentBlockStart] → contentBlockDelta… →
+ *   contentBlockStop → messageStop → metadata, each with the `"p"` padding (B3, B3.1).
+ * - InvokeModel: the model family's native body (B7) plus the X-Amzn-Bedrock-* latency and token
+ *   headers in wire order (B1.1; embeddings send no output count).
+ * - InvokeModelWithResponseStream: `chunk` frames carrying base64 native events, the last with
+ *   `amazon-bedrock-invocationMetrics` (B3.2), and `X-Amzn-Bedrock-Content-Type`.
+ * - Refusals in the service's words and order: unknown model id, on-demand not supported, model
+ *   unsupported for streaming (AI21 J2), then body validation (bedrock-validate.ts).
+ *
+ * Token counts use gpt-tokenizer as a stand-in tokenizer (the real models' tokenizers are not
+ * public for all families); numbers land in the right range and are internally consistent.
+ */
+import type { HttpResponse } from '../../core/http.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { httpDate } from '../../util/http-date.js';
+import { uuid4 } from '../../util/random.js';
+import { BedrockError, type BedrockErrorCode, renderAwsError, writeAwsHead } from './errors.js';
+import { encodeEvent, sortedJson, sortKeys } from './eventstream.js';
+import type { CatalogModel, ModelFamily } from './models.js';
+import { type BedrockOperation, resolveModel } from './route.js';
+import type { RandomFn } from '../../deception/random.js';
+import { fillSchema } from '../../deception/decoy/schema-fill.js';
+import { streamPieces, tokenCount } from '../../deception/decoy/tokens.js';
+import { type Generation, ids, invokeBody, invokeStreamEvents, type ToolCall } from './decoy-native.js';
+import { requestedMaxTokens, validateConverse, validateInvoke } from './decoy-validate.js';
+import { FifoCache } from '../../util/fifo-cache.js';
+
+export interface BedrockDecoyRequest {
+  readonly operation: BedrockOperation;
+  /** the decoded model id from the path */
+  readonly modelId: string;
+  /** the family the route detected (the decoy re-checks it against its catalog) */
+  readonly family: ModelFamily;
+  readonly body: Buffer;
+  /** the lure's canned answer */
+  readonly lureText: string;
+  /** the account the key decodes to (ARNs, profile checks) */
+  readonly accountId: string;
+  /** the region of the request (SigV4 scope or endpoint) */
+  readonly region: string;
+  /** persona-ish randomness (padding, ids, chunking, latency); default Math.random */
+  readonly rand?: RandomFn;
+  /** pause between stream frames (default 0) */
+  readonly chunkDelayMs?: number;
+  /**
+   * Take a real model's time (lure_defaults.realistic_timing, deception/decoy/pacing.ts): a JSON
+   * answer arrives after the latency it reports (`metrics.latencyMs`, X-Amzn-Bedrock-Invocation-Latency),
+   * a stream's head after the first-byte latency and its frames spread over the rest.
+   */
+  readonly pace?: boolean;
+  /** reuse a request id chosen earlier for this exchange */
+  readonly requestId?: string;
+  /** `body` already parsed by the caller (`value` undefined: not JSON), so it is parsed once */
+  readonly parsedBody?: { readonly value: unknown };
+}
+
+export interface BedrockDecoyResult {
+  readonly status: number;
+  /** body bytes written */
+  readonly bytes: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  /** the refusal sent, when status is not 200 */
+  readonly error?: BedrockErrorCode;
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Defaults the models apply when a native body names no output budget (AWS model-parameter pages). */
+const DEFAULT_MAX: Readonly<Partial<Record<ModelFamily, number>>> = {
+  'titan-text': 512,
+  llama: 512,
+  mistral: 512,
+  'cohere-command': 20,
+  'ai21-j2': 16,
+};
+
+// ------------------------------------------------------------------------------------------------
+// prompt text and token accounting
+
+function blockText(block: unknown): string {
+  if (!isObject(block)) return typeof block === 'string' ? block : '';
+  if (typeof block['text'] === 'string') return block['text'];
+  if (isObject(block['toolUse'])) return JSON.stringify(block['toolUse']['input'] ?? {});
+  if (isObject(block['toolResult']) && Array.isArray(block['toolResult']['content'])) {
+    return block['toolResult']['content'].slice(0, 256).map((c) => (isObject(c) && 'json' in c ? JSON.stringify(c['json']) : blockText(c))).join('\n');
+  }
+  if (typeof block['content'] === 'string') return block['content'];
+  if (Array.isArray(block['content'])) return block['content'].slice(0, 256).map(blockText).join('\n');
+  if (block['type'] === 'tool_use') return JSON.stringify(block['input'] ?? {});
+  return '';
+}
+
+function listText(list: unknown): { text: string; count: number } {
+  if (typeof list === 'string') return { text: list, count: 1 };
+  if (!Array.isArray(list)) return { text: '', count: 0 };
+  const parts = list.slice(0, 4096).map((m) => (isObject(m) && 'content' in m ? blockText({ content: m['content'] }) : isObject(m) && typeof m['message'] === 'string' ? m['message'] : blockText(m)));
+  return { text: parts.join('\n'), count: parts.length };
+}
+
+/** Input tokens: the prompt text counted, plus a few tokens per turn for the chat template. */
+export function inputTokensOf(operation: BedrockOperation, family: ModelFamily, body: Json): number {
+  const parts: string[] = [];
+  let turns = 0;
+  const add = (v: unknown): void => {
+    const r = listText(v);
+    if (r.text !== '') parts.push(r.text);
+    turns += r.count;
+  };
+  if (operation === 'Converse' || operation === 'ConverseStream') {
+    add(body['system']);
+    add(body['messages']);
+    if (isObject(body['toolConfig'])) parts.push(JSON.stringify(body['toolConfig']['tools'] ?? []));
+  } else {
+    switch (family) {
+      case 'anthropic':
+      case 'nova':
+        add(body['system']);
+        add(body['messages']);
+        if (Array.isArray(body['tools'])) parts.push(JSON.stringify(body['tools']));
+        break;
+      case 'titan-text':
+      case 'titan-embed':
+        add(body['inputText']);
+        break;
+      case 'cohere-command-r':
+        add(body['preamble']);
+        add(body['chat_history']);
+        add(body['message']);
+        break;
+      case 'cohere-embed':
+        add(body['texts']);
+        break;
+      case 'mistral-chat':
+      case 'ai21-jamba':
+        add(body['messages']);
+        break;
+      default:
+        if (Array.isArray(body['messages'])) add(body['messages']);
+        else add(body['prompt']);
+    }
+  }
+  const embedding = family === 'titan-embed' || family === 'cohere-embed';
+  return tokenCount(parts.join('\n')) + (embedding ? 0 : 3 * turns + (operation.startsWith('Converse') ? 4 : 0));
+}
+
+/**
+ * The answer text's token pieces and count, per text. The text is the lure key's own (its `reply`,
+ * else the default) and the same on every request unless a canary is minted into it; tokenizing it
+ * again each time (streamPieces, 2.1% of the Bedrock path's CPU profile, issue 11, and a second
+ * tokenCount of the same text) bought nothing. Bounded: texts of at most REPLY_TOKENS_MAX_CHARS, at most REPLY_TOKENS_MAX
+ * entries, oldest dropped first. The pieces are frozen: a truncated answer slices its own copy.
+ */
+interface ReplyTokens {
+  readonly pieces: readonly string[];
+  readonly count: number;
+}
+
+export const REPLY_TOKENS_MAX = 256;
+const REPLY_TOKENS_MAX_CHARS = 16 * 1024;
+const replyTokenCache = new FifoCache<string, ReplyTokens>(REPLY_TOKENS_MAX);
+
+export function replyTokens(text: string): ReplyTokens {
+  const held = replyTokenCache.get(text);
+  if (held !== undefined) return held;
+  const tokens: ReplyTokens = Object.freeze({ pieces: Object.freeze(streamPieces(text)), count: tokenCount(text) });
+  if (text.length <= REPLY_TOKENS_MAX_CHARS) replyTokenCache.set(text, tokens);
+  return tokens;
+}
+
+/** How many answer texts are held (tests). */
+export function replyTokensCacheSize(): number {
+  return replyTokenCache.size;
+}
+
+/** Group single-token pieces into the 1–6 token chunks real streams carry. */
+function chunkPieces(pieces: readonly string[], rand: RandomFn): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < pieces.length) {
+    const n = 1 + Math.floor(rand() * 6);
+    out.push(pieces.slice(i, i + n).join(''));
+    i += n;
+  }
+  return out;
+}
+
+interface ToolRequest {
+  readonly name: string;
+  readonly schema: unknown;
+  /** `any`/`tool` choices force a call with no text; `auto` lets the model talk first */
+  readonly forced: boolean;
+}
+
+/** Whether the last turn is a fresh user message (not tool results coming back). */
+function lastTurnIsUserAsk(messages: unknown): boolean {
+  if (!Array.isArray(messages) || messages.length === 0) return false;
+  const last: unknown = messages[messages.length - 1];
+  if (!isObject(last) || last['role'] !== 'user') return false;
+  const content = last['content'];
+  if (!Array.isArray(content)) return true;
+  return !content.some((b) => isObject(b) && ('toolResult' in b || b['type'] === 'tool_result'));
+}
+
+/**
+ * The tool the decoy calls, as an agentic model would: the one a `tool` choice names, the first
+ * one for `any`, and — with `auto` (or no choice) — the first tool when the user just asked
+ * something, after a short text; once tool results come back it answers in text.
+ */
+function chooseTool(operation: BedrockOperation, family: ModelFamily, body: Json): ToolRequest | null {
+  if (operation === 'Converse' || operation === 'ConverseStream') {
+    const cfg = body['toolConfig'];
+    if (!isObject(cfg) || !Array.isArray(cfg['tools'])) return null;
+    const specs = cfg['tools'].map((t) => (isObject(t) && isObject(t['toolSpec']) ? t['toolSpec'] : null)).filter((t): t is Json => t !== null);
+    const choice = isObject(cfg['toolChoice']) ? cfg['toolChoice'] : { auto: {} };
+    const wanted = isObject(choice['tool']) && typeof choice['tool']['name'] === 'string' ? choice['tool']['name'] : null;
+    const forced = wanted !== null || isObject(choice['any']);
+    if (!forced && !lastTurnIsUserAsk(body['messages'])) return null;
+    const spec = wanted === null ? specs[0] : specs.find((s) => s['name'] === wanted);
+    if (!spec || typeof spec['name'] !== 'string') return null;
+    return { name: spec['name'], schema: isObject(spec['inputSchema']) ? spec['inputSchema']['json'] : {}, forced };
+  }
+  if (family === 'anthropic' && Array.isArray(body['tools'])) {
+    const choice = isObject(body['tool_choice']) ? body['tool_choice'] : { type: 'auto' };
+    if (choice['type'] === 'none') return null;
+    const forced = choice['type'] === 'any' || choice['type'] === 'tool';
+    if (!forced && !lastTurnIsUserAsk(body['messages'])) return null;
+    const tools = body['tools'].filter((t): t is Json => isObject(t) && typeof t['name'] === 'string');
+    const tool = choice['type'] === 'tool' ? tools.find((t) => t['name'] === choice['name']) : tools[0];
+    if (!tool) return null;
+    return { name: tool['name'] as string, schema: tool['input_schema'], forced };
+  }
+  return null;
+}
+
+function generate(operation: BedrockOperation, family: ModelFamily, model: CatalogModel, body: Json, lureText: string, rand: RandomFn): Generation {
+  const inputTokens = inputTokensOf(operation, family, body);
+  const embedding = family === 'titan-embed' || family === 'cohere-embed';
+  const firstByteMs = 180 + Math.floor(rand() * 420);
+  if (embedding) {
+    return { text: '', chunks: [], inputTokens, outputTokens: 0, stop: 'end', latencyMs: 40 + Math.floor(rand() * 120), firstByteMs: 0 };
+  }
+  const converse = operation === 'Converse' || operation === 'ConverseStream';
+  const cfg = isObject(body['inferenceConfig']) ? body['inferenceConfig'] : {};
+  const max = converse
+    ? typeof cfg['maxTokens'] === 'number' ? cfg['maxTokens'] : model.maxOutputTokens
+    : requestedMaxTokens(family, body) ?? DEFAULT_MAX[family] ?? model.maxOutputTokens;
+  const chosen = chooseTool(operation, family, body);
+  let tool: ToolCall | undefined;
+  let text = lureText;
+  let stop: Generation['stop'] = 'end';
+  if (chosen?.forced === true) text = '';
+  const tokens = replyTokens(text);
+  let pieces = tokens.pieces;
+  let textTokens = tokens.count;
+  if (pieces.length > max) {
+    pieces = pieces.slice(0, max);
+    text = pieces.join('');
+    textTokens = tokenCount(text);
+    stop = 'length';
+  } else if (chosen) {
+    const id = converse || family === 'nova' ? ids.converseTool(rand) : ids.anthropicTool(rand);
+    tool = { name: chosen.name, id, input: fillSchema(chosen.schema, lureText) ?? {} };
+    stop = 'tool';
+  }
+  const outputTokens = Math.max(1, textTokens + (tool ? tokenCount(JSON.stringify(tool.input)) + 12 : 0));
+  const perToken = 8 + Math.floor(rand() * 18);
+  return {
+    text,
+    // only streams send chunks; Converse draws nothing from `rand` after this point, so skipping them changes no byte
+    chunks: operation === 'Converse' ? [] : chunkPieces(pieces, rand),
+    inputTokens,
+    outputTokens,
+    stop,
+    ...(tool ? { tool } : {}),
+    latencyMs: firstByteMs + outputTokens * perToken,
+    firstByteMs,
+  };
+}
+
+// ------------------------------------------------------------------------------------------------
+// writing
+
+function jsonHeaders(length: number, requestId: string): string[] {
+  return ['Date', httpDate(), 'Content-Type', 'application/json', 'Content-Length', String(length), 'Connection', 'keep-alive', 'x-amzn-RequestId', requestId];
+}
+
+function streamHeaders(requestId: string, bedrockContentType: string | null): string[] {
+  const h = ['Date', httpDate(), 'Content-Type', 'application/vnd.amazon.eventstream', 'Transfer-Encoding', 'chunked', 'Connection', 'keep-alive', 'x-amzn-RequestId', requestId];
+  if (bedrockContentType !== null) h.push('X-Amzn-Bedrock-Content-Type', bedrockContentType);
+  return h;
+}
+
+function cachingModel(model: CatalogModel): boolean {
+  return model.family === 'nova' || (model.family === 'anthropic' && !model.onDemand);
+}
+
+function sendJson(res: HttpResponse, body: Buffer, headers: string[]): number {
+  writeAwsHead(res, 200, headers);
+  res.end(body);
+  return body.length;
+}
+
+/** Below this gap frames are sent together: no timer per frame for fast answers (as pacing.ts). */
+const MIN_GAP_MS = 8;
+
+async function drain(res: HttpResponse): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/**
+ * Write frames with backpressure, `gapMs` apart (grouped when the gap is shorter than a timer is
+ * worth); stops early if the client went away.
+ */
+async function writeFrames(res: HttpResponse, frames: readonly Buffer[], gapMs: number): Promise<number> {
+  let bytes = 0;
+  const per = gapMs <= 0 || gapMs >= MIN_GAP_MS ? 1 : Math.ceil(MIN_GAP_MS / gapMs);
+  for (let i = 0; i < frames.length; i += per) {
+    if (res.destroyed) break;
+    if (gapMs > 0 && i > 0) await sleep(Math.round(gapMs * per));
+    if (res.destroyed) break;
+    let ok = true;
+    for (const frame of frames.slice(i, i + per)) {
+      bytes += frame.length;
+      ok = res.write(frame);
+    }
+    if (!ok) await drain(res);
+  }
+  if (!res.destroyed) res.end();
+  return bytes;
+}
+
+/** Head after the first byte's time, then the frames over the rest of the generation (pace), or `delayMs` apart. */
+async function writeStream(res: HttpResponse, head: string[], frames: readonly Buffer[], gen: Generation, pace: boolean, delayMs: number): Promise<number> {
+  if (pace && gen.firstByteMs > 0) await sleep(gen.firstByteMs);
+  if (res.destroyed) return 0;
+  writeAwsHead(res, 200, head);
+  const spread = pace && frames.length > 1 ? Math.max(0, gen.latencyMs - gen.firstByteMs) / (frames.length - 1) : 0;
+  return writeFrames(res, frames, Math.max(delayMs, spread));
+}
+
+function refuse(res: HttpResponse, code: BedrockErrorCode, message: string | undefined, requestId: string): BedrockDecoyResult {
+  const bytes = renderAwsError(res, code, message, { requestId });
+  return { status: res.statusCode, bytes, inputTokens: 0, outputTokens: 0, error: code };
+}
+
+function converseUsage(gen: Generation): Json {
+  return {
+    cacheReadInputTokenCount: 0,
+    cacheReadInputTokens: 0,
+    cacheWriteInputTokenCount: 0,
+    cacheWriteInputTokens: 0,
+    inputTokens: gen.inputTokens,
+    outputTokens: gen.outputTokens,
+    serverToolUsage: {},
+    totalTokens: gen.inputTokens + gen.outputTokens,
+  };
+}
+
+/** A number as JSON.stringify writes it (`null` for NaN and ±Infinity). */
+function jsonNumber(n: number): string {
+  return Number.isFinite(n) ? String(n) : 'null';
+}
+
+function converseStop(gen: Generation): string {
+  return gen.stop === 'tool' ? 'tool_use' : gen.stop === 'length' ? 'max_tokens' : 'end_turn';
+}
+
+/**
+ * The Converse answer (B2) in Bedrock's sorted key order by construction: every key below is
+ * written in alphabetical order at its level (a text answer from a template), and only a tool
+ * call's free-form `input` is sorted.
+ * The same bytes as `sortedJson` of the same object (a test pins it) without copying and sorting
+ * the whole answer per request (sortedJson/sortKeys: ~2% of the Bedrock path's profile, issue 11).
+ */
+export function converseJson(gen: Generation): string {
+  if (!gen.tool) {
+    // the usual answer, text only: a template (JSON.stringify of the object was ~1.3 µs of ~6)
+    const counts = `"inputTokens":${jsonNumber(gen.inputTokens)},"outputTokens":${jsonNumber(gen.outputTokens)},"serverToolUsage":{},"totalTokens":${jsonNumber(gen.inputTokens + gen.outputTokens)}`;
+    return `{"metrics":{"latencyMs":${jsonNumber(gen.latencyMs)}},"output":{"message":{"content":[{"text":${JSON.stringify(gen.text)}}],"role":"assistant"}},"stopReason":"${converseStop(gen)}","usage":{"cacheReadInputTokenCount":0,"cacheReadInputTokens":0,"cacheWriteInputTokenCount":0,"cacheWriteInputTokens":0,${counts}}}`;
+  }
+  const content: Json[] = [];
+  if (gen.text !== '' || !gen.tool) content.push({ text: gen.text });
+  if (gen.tool) content.push({ toolUse: { input: sortKeys(gen.tool.input), name: gen.tool.name, toolUseId: gen.tool.id, type: 'tool_use' } });
+  return JSON.stringify({ metrics: { latencyMs: gen.latencyMs }, output: { message: { content, role: 'assistant' } }, stopReason: converseStop(gen), usage: converseUsage(gen) });
+}
+
+function* converseFrames(gen: Generation, rand: RandomFn): Generator<Buffer> {
+  yield encodeEvent('messageStart', { role: 'assistant' }, rand);
+  let index = 0;
+  if (gen.text !== '' || !gen.tool) {
+    for (const c of gen.chunks) yield encodeEvent('contentBlockDelta', { contentBlockIndex: index, delta: { text: c } }, rand);
+    yield encodeEvent('contentBlockStop', { contentBlockIndex: index }, rand);
+    index++;
+  }
+  if (gen.tool) {
+    yield encodeEvent('contentBlockStart', { contentBlockIndex: index, start: { toolUse: { name: gen.tool.name, toolUseId: gen.tool.id } } }, rand);
+    const json = JSON.stringify(gen.tool.input);
+    for (let i = 0; i < json.length; i += 24) yield encodeEvent('contentBlockDelta', { contentBlockIndex: index, delta: { toolUse: { input: json.slice(i, i + 24) } } }, rand);
+    yield encodeEvent('contentBlockStop', { contentBlockIndex: index }, rand);
+  }
+  yield encodeEvent('messageStop', { stopReason: converseStop(gen) }, rand);
+  const usage = { inputTokens: gen.inputTokens, outputTokens: gen.outputTokens, serverToolUsage: {}, totalTokens: gen.inputTokens + gen.outputTokens };
+  yield encodeEvent('metadata', { metrics: { latencyMs: gen.latencyMs }, usage }, rand);
+}
+
+function* invokeFrames(events: readonly Json[], gen: Generation, rand: RandomFn): Generator<Buffer> {
+  const last = events.length - 1;
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i] ?? {};
+    const native = i === last
+      ? { ...event, 'amazon-bedrock-invocationMetrics': { inputTokenCount: gen.inputTokens, outputTokenCount: gen.outputTokens, invocationLatency: gen.latencyMs, firstByteLatency: gen.firstByteMs } }
+      : event;
+    yield encodeEvent('chunk', { bytes: Buffer.from(JSON.stringify(native), 'utf8').toString('base64') }, rand);
+  }
+}
+
+/** The body as JSON, or undefined when it is not JSON. */
+export function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+const MALFORMED = 'Malformed input request, please reformat your input and try again.';
+
+/** CountTokens (B1): `{"input":{"converse":{…}}}` or `{"input":{"invokeModel":{"body":"<base64>"}}}` → `{"inputTokens":N}`. */
+function countTokensOf(model: CatalogModel, body: unknown): number {
+  if (!isObject(body) || !isObject(body['input'])) throw new BedrockError('ConstraintViolation', "1 validation error detected: Value null at 'input' failed to satisfy constraint: Member must not be null");
+  const input = body['input'];
+  if (isObject(input['converse'])) {
+    validateConverse(input['converse'], model);
+    return inputTokensOf('Converse', model.family, input['converse']);
+  }
+  if (isObject(input['invokeModel']) && typeof input['invokeModel']['body'] === 'string') {
+    const inner = parseJson(Buffer.from(input['invokeModel']['body'], 'base64'));
+    validateInvoke(model.family, inner, model);
+    return inputTokensOf('InvokeModel', model.family, inner as Json);
+  }
+  throw new BedrockError('MalformedInput', MALFORMED);
+}
+
+/**
+ * Answer one Bedrock Runtime request for a lure key. Writes the whole response (success, stream or
+ * AWS error) to `res` and resolves when it is done.
+ */
+export async function serveBedrockDecoy(req: BedrockDecoyRequest, res: HttpResponse): Promise<BedrockDecoyResult> {
+  const rand = req.rand ?? Math.random;
+  const requestId = req.requestId ?? uuid4();
+  const resolved = resolveModel(req.modelId, req.region, req.operation, req.accountId);
+  if (!resolved.ok) return refuse(res, resolved.error, resolved.message, requestId);
+  const model = resolved.model;
+  const family = model.family;
+  const parsed = req.parsedBody !== undefined ? req.parsedBody.value : parseJson(req.body);
+  try {
+    if (req.operation === 'CountTokens') {
+      if (family !== 'anthropic') throw new BedrockError('ConstraintViolation', "The provided model doesn't support counting tokens.");
+      const inputTokens = countTokensOf(model, parsed);
+      const body = Buffer.from(sortedJson({ inputTokens }), 'utf8');
+      return { status: 200, bytes: sendJson(res, body, jsonHeaders(body.length, requestId)), inputTokens, outputTokens: 0 };
+    }
+    if (parsed === undefined) throw new BedrockError('MalformedInput', MALFORMED);
+    if (req.operation === 'Converse' || req.operation === 'ConverseStream') validateConverse(parsed, model);
+    else validateInvoke(family, parsed, model);
+  } catch (e: unknown) {
+    if (e instanceof BedrockError) return refuse(res, e.code, e.message, requestId);
+    throw e;
+  }
+  const body = parsed as Json;
+  const gen = generate(req.operation, family, model, body, req.lureText, rand);
+  const base = { inputTokens: gen.inputTokens, outputTokens: gen.outputTokens };
+  const pace = req.pace === true;
+  // a JSON answer is ready when the whole generation is
+  if (pace && (req.operation === 'Converse' || req.operation === 'InvokeModel')) {
+    await sleep(gen.latencyMs);
+    if (res.destroyed) return { status: 0, bytes: 0, ...base };
+  }
+
+  switch (req.operation) {
+    case 'Converse': {
+      const out = Buffer.from(converseJson(gen), 'utf8');
+      return { status: 200, bytes: sendJson(res, out, jsonHeaders(out.length, requestId)), ...base };
+    }
+    case 'ConverseStream': {
+      const bytes = await writeStream(res, streamHeaders(requestId, null), [...converseFrames(gen, rand)], gen, pace, req.chunkDelayMs ?? 0);
+      return { status: 200, bytes, ...base };
+    }
+    case 'InvokeModel': {
+      const out = Buffer.from(invokeBody(family, model, body, gen, rand), 'utf8');
+      const headers = jsonHeaders(out.length, requestId);
+      headers.push('X-Amzn-Bedrock-Invocation-Latency', String(gen.latencyMs));
+      if (gen.outputTokens > 0 || (family !== 'titan-embed' && family !== 'cohere-embed')) {
+        if (cachingModel(model)) headers.push('X-Amzn-Bedrock-Cache-Write-Input-Token-Count', '0', 'X-Amzn-Bedrock-Cache-Read-Input-Token-Count', '0');
+        headers.push('X-Amzn-Bedrock-Output-Token-Count', String(gen.outputTokens));
+      }
+      headers.push('X-Amzn-Bedrock-Input-Token-Count', String(gen.inputTokens));
+      return { status: 200, bytes: sendJson(res, out, headers), ...base };
+    }
+    case 'InvokeModelWithResponseStream': {
+      const events = invokeStreamEvents(family, model, body, gen, rand);
+      const bytes = await writeStream(res, streamHeaders(requestId, 'application/json'), [...invokeFrames(events, gen, rand)], gen, pace, req.chunkDelayMs ?? 0);
+      return { status: 200, bytes, ...base };
+    }
+    default: {
+      const never: never = req.operation;
+      return never;
+    }
+  }
+}

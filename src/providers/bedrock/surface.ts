@@ -1,0 +1,333 @@
+/**
+ * The Bedrock surface (issue 4): Amazon Bedrock Runtime (`/model/{id}/…`), and the calls a thief
+ * makes first with a stolen AWS key — STS `GetCallerIdentity` and the Bedrock control plane
+ * (`/foundation-models`, `/inference-profiles`, `/logging/modelinvocations`) — through the same
+ * pipeline as the OpenAI surface (server/serve.ts), with the colleague's standalone modules:
+ *
+ * - classify: the service from the Host, else the SigV4 credential scope and the path, as AWS
+ *   routes (aws-probes.ts `serviceOf`); an unknown runtime operation is refused before
+ *   authentication (UnknownOperationException); the body is read (bounded), then SigV4 or the
+ *   Bedrock API key is verified (sigv4.ts `authenticate`) against the runtime's AWS key ring.
+ *   AWS's own authentication errors (UnrecognizedClient, InvalidSignature, clock skew, missing
+ *   Authorization …) are written here, in the service's words, and the pipeline stops; a known
+ *   credential becomes an ordinary Classification with its KeyRecord, so thresholds, blocks, rate
+ *   limits and events work as on every surface.
+ * - deceive: tarpit delay, the persona of the key (the account its id decodes to, wire-spec B6),
+ *   the probe answers, the lure reply with canaries through the Bedrock decoy per model family —
+ *   or, for a lure key on a `bedrock` upstream with burner credentials, the lure prompt injected
+ *   and the request forwarded re-signed.
+ * - forward: valid keys re-signed with the upstream's credentials; event streams pass frame by
+ *   frame (undici streams straight into the response).
+ * - refuse: what a real account would see (see `refuse` for the choices).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { checkCanaryKey } from '../../deception/canary-hits.js';
+import { type AwsService, type ServiceTarget, renderStsAuthError, renderStsError, serveControlPlaneProbe, serveStsProbe, serviceOf } from './aws-probes.js';
+import { parseJson, serveBedrockDecoy } from './decoy.js';
+import { hasPlaceholders, lureReply } from '../../deception/lure.js';
+import { maskKey } from '../../deception/mask.js';
+import type { Classification, KeyRecord } from '../../core/keyring.js';
+import type { Verdict } from '../../core/verdict.js';
+import type { Exchange } from '../../core/exchange.js';
+import { DEFAULT_REPLY, type AwsRuntime } from '../../gateway/runtime.js';
+import type { GatewayState } from '../../core/state.js';
+import type { AdmitResult } from '../../store/types.js';
+import type { BedrockUpstream } from './upstream.js';
+import { readBody } from '../../util/body.js';
+import { fingerprintOfHash, sha256Hex } from '../../util/hash.js';
+import type { Surface } from '../../core/provider.js';
+import { personaOf } from './endpoint.js';
+import { renderAwsError } from './errors.js';
+import { injectLure } from './inject.js';
+import { detectFamily, type ModelFamily } from './models.js';
+import { bedrockPromptTextOf } from './prompt.js';
+import { type BedrockRoute, parseBedrockPath, parseModelRef, STREAMING_OPERATIONS } from './route.js';
+import { type AuthResult, authenticate } from './sigv4.js';
+
+type Authenticated = Extract<AuthResult, { ok: true }>;
+
+/** What classify learned, for the verdict's action (the body is read once, in classify). */
+interface BedrockContext {
+  readonly target: ServiceTarget;
+  /** absent when the network policy refuses the client before its credential is read */
+  readonly auth?: Authenticated;
+  readonly route?: BedrockRoute;
+  readonly body?: Buffer;
+}
+
+const contexts = new WeakMap<Exchange, BedrockContext>();
+
+const MISSING: Classification = Object.freeze({ class: 'missing' });
+const REJECT_MISSING: Verdict = Object.freeze({ action: 'reject', reason: 'missing_key' });
+const REJECT_INVALID: Verdict = Object.freeze({ action: 'reject', reason: 'invalid_key' });
+const REJECT_OPERATION: Verdict = Object.freeze({ action: 'reject', reason: 'operation_unknown' });
+const REJECT_REQUEST: Verdict = Object.freeze({ action: 'reject', reason: 'request_invalid' });
+
+/** AWS endpoint names (with the Host's port, if any): the request is for AWS whatever its path. */
+const AWS_HOST = /(^|\.)(bedrock-runtime|bedrock|sts)(-fips)?(\.[a-z]{2}(-[a-z]+)+-\d)?\.amazonaws\.com(\.cn)?(:\d+)?$/i;
+/** Control-plane paths (aws-probes.ts answers four of them; the rest are its unknown operations). */
+const CONTROL_PATH = /^\/(foundation-models|inference-profiles|logging\/|foundation-model-availability|custom-models|guardrails|provisioned-model-throughputs)/;
+
+function header(ex: Exchange, name: string): string | undefined {
+  const v = ex.req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * Requests outside `/model/` that are AWS calls: SigV4-signed (only AWS clients sign), addressed to
+ * an AWS endpoint name, a control-plane path, or an STS Query-protocol call on `/`. Anything else
+ * keeps the OpenAI surface's unknown-URL answer.
+ */
+export function isAwsRequest(ex: Exchange): boolean {
+  if (header(ex, 'authorization')?.startsWith('AWS4-HMAC-SHA256 ') === true) return true;
+  const host = header(ex, 'host') ?? header(ex, ':authority');
+  if (host !== undefined && AWS_HOST.test(host)) return true;
+  if (CONTROL_PATH.test(ex.path)) return true;
+  if (ex.path !== '/') return false;
+  const url = ex.req.url ?? '/';
+  return /[?&]Action=/.test(url) || (ex.req.method === 'POST' && (header(ex, 'content-type') ?? '').startsWith('application/x-www-form-urlencoded'));
+}
+
+/** Answer an authentication refusal in the target service's words; the pipeline stops there. */
+function refuseCredential(ex: Exchange, state: GatewayState, target: ServiceTarget, auth: Extract<AuthResult, { ok: false }>): Classification {
+  const keyClass = auth.error === 'MissingAuthorization' ? 'missing' : 'invalid';
+  // the claimed access key id is an identifier, not a secret: its fingerprint links it to a configured key
+  const id = auth.accessKeyId;
+  ex.key = { class: keyClass, ...(id !== undefined ? { fingerprint: fingerprintOfHash(sha256Hex(id)), mask: maskKey(id) } : {}) };
+  ex.verdict = keyClass === 'missing' ? REJECT_MISSING : REJECT_INVALID;
+  if (target.service === 'sts') renderStsAuthError(ex.res, auth.error, auth.message, header(ex, 'accept'));
+  else renderAwsError(ex.res, auth.error, auth.message);
+  // an access key id minted into a decoy answer ({{canary:aws_key}}) and used here
+  if (auth.error === 'UnrecognizedClient' && id !== undefined) checkCanaryKey(ex, state, id);
+  return { class: keyClass };
+}
+
+async function classify(ex: Exchange, state: GatewayState): Promise<Classification> {
+  const aws = state.runtime.aws;
+  const url = ex.req.url ?? '/';
+  const method = ex.req.method ?? 'GET';
+  const target = serviceOf(header(ex, 'host') ?? header(ex, ':authority'), url, header(ex, 'authorization'), header(ex, 'content-type'));
+  // verdict order: a client the network policy refuses is refused before anything else (refuse())
+  if (aws === null || !state.runtime.policy.networkAllowed(ex.ip)) {
+    ex.req.resume();
+    contexts.set(ex, { target });
+    return MISSING;
+  }
+  let route: BedrockRoute | undefined;
+  if (target.service === 'bedrock-runtime') {
+    const r = parseBedrockPath(method, url);
+    if (!r.ok) {
+      // Coral resolves the operation before it authenticates
+      ex.req.resume();
+      ex.verdict = REJECT_OPERATION;
+      renderAwsError(ex.res, 'UnknownOperation');
+      return MISSING;
+    }
+    route = r.route;
+    ex.route = route.operation;
+    ex.model = route.modelId.slice(0, 200);
+    ex.stream = STREAMING_OPERATIONS.has(route.operation);
+  }
+  const read = await readBody(ex.req, aws.maxBodyBytes);
+  if (!read.ok) {
+    ex.verdict = REJECT_REQUEST;
+    // the rest of the body is never read: the connection closes after the answer
+    if (read.reason === 'too_large') renderAwsError(ex.res, 'MalformedInput', 'Input is too long for requested model.', { connection: 'close' });
+    else ex.res.destroy(); // the client went away mid-body: nothing to answer (refuse() sees it destroyed)
+    return MISSING;
+  }
+  const body = read.body;
+  let found: KeyRecord | undefined;
+  const auth = authenticate(
+    { method, url, rawHeaders: ex.req.rawHeaders, body },
+    {
+      lookupAccessKey: (id) => {
+        const pair = aws.keyring.pair(id);
+        found = pair?.record;
+        return pair;
+      },
+      lookupBearerHash: (hash) => {
+        found = aws.keyring.bearer(hash);
+        return found !== undefined;
+      },
+      service: target.signingName,
+      region: target.region ?? aws.regions,
+      allowBearer: target.service !== 'sts',
+      explainMismatch: aws.explainMismatch,
+    },
+  );
+  if (!auth.ok) return refuseCredential(ex, state, target, auth);
+  if (found === undefined) throw new Error('authenticated without a key record');
+  contexts.set(ex, { target, auth, body, ...(route !== undefined ? { route } : {}) });
+  return { class: found.class, record: found, hash: found.hash };
+}
+
+function familyOf(route: BedrockRoute): ModelFamily {
+  const ref = parseModelRef(route.modelId);
+  return ref.baseModelId === null ? 'unknown' : detectFamily(ref.baseModelId);
+}
+
+interface AuthenticatedContext extends BedrockContext {
+  readonly auth: Authenticated;
+  readonly body: Buffer;
+}
+
+function contextOf(ex: Exchange): AuthenticatedContext {
+  const ctx = contexts.get(ex);
+  if (ctx?.auth === undefined || ctx.body === undefined) throw new Error('bedrock: no authenticated context');
+  return ctx as AuthenticatedContext;
+}
+
+/** STS and control-plane answers from the key's own identity (never forwarded: see docs/bedrock.md). */
+function serveProbe(ex: Exchange, service: Exclude<AwsService, 'bedrock-runtime'>, auth: Authenticated, body: Buffer): void {
+  const persona = personaOf(auth);
+  const url = ex.req.url ?? '/';
+  const method = ex.req.method ?? 'GET';
+  const r =
+    service === 'sts'
+      ? serveStsProbe({ method, url, body, contentType: header(ex, 'content-type'), accept: header(ex, 'accept'), persona }, ex.res)
+      : serveControlPlaneProbe({ method, url, region: auth.region, persona }, ex.res);
+  ex.route = service === 'sts' ? `sts:${r.operation}` : r.operation;
+}
+
+/** Re-sign and forward to a real Bedrock upstream; event streams pass through frame by frame. */
+async function forwardTo(ex: Exchange, upstream: BedrockUpstream, service: 'bedrock-runtime' | 'bedrock', route: BedrockRoute | undefined, body: Buffer): Promise<void> {
+  const started = performance.now();
+  await upstream.forward(
+    {
+      service,
+      route: route ?? null,
+      method: ex.req.method ?? 'POST',
+      url: ex.req.url ?? '/',
+      rawHeaders: ex.req.rawHeaders,
+      body,
+      // the event may be built (at the client's close) before forward() resolves: record now
+      onResponse: (_status, _headers, upstreamMs) => {
+        ex.upstreamMs = upstreamMs;
+      },
+    },
+    ex.res,
+  );
+  ex.upstreamMs ??= performance.now() - started;
+}
+
+async function deceive(ex: Exchange, record: KeyRecord, _admit: AdmitResult | null, state: GatewayState): Promise<void> {
+  const ctx = contextOf(ex);
+  const lure = record.lure;
+  if (lure && lure.responseDelayMs > 0) await sleep(lure.responseDelayMs);
+  if (ex.res.destroyed) return;
+  if (ctx.target.service !== 'bedrock-runtime') {
+    serveProbe(ex, ctx.target.service, ctx.auth, ctx.body);
+    return;
+  }
+  const route = ctx.route;
+  if (route === undefined) throw new Error('bedrock: runtime request without a route');
+  const family = familyOf(route);
+  // parsed once here for the lure event's prompt and the decoy (undefined: not JSON)
+  let parsedBody: { readonly value: unknown } | undefined;
+  if (lure) {
+    parsedBody = { value: parseJson(ctx.body) };
+    const prompt = bedrockPromptTextOf(route.operation, family, parsedBody.value);
+    if (prompt !== undefined) (ex.lure ??= {}).prompt = prompt;
+  }
+  if (route.invalid) {
+    // member constraints are checked after authentication (B5.6)
+    renderAwsError(ex.res, route.invalid.code, route.invalid.message);
+    return;
+  }
+  const upstream = state.runtime.upstreams.get(record.upstream);
+  ex.upstream = record.upstream;
+  if (upstream?.kind === 'bedrock') {
+    // a real model behind the lure, signed with the upstream's own burner credentials (config rules)
+    const injected = injectLure(route.operation, family, ctx.body, lure?.prompt ?? '');
+    ex.lure = { ...ex.lure, injected: injected.changed };
+    await forwardTo(ex, upstream.upstream, 'bedrock-runtime', route, injected.body);
+    return;
+  }
+  // a reply without canary placeholders is sent as it is: no promise, no store call
+  const reply = lure?.reply ?? DEFAULT_REPLY;
+  const minted = hasPlaceholders(reply) ? await lureReply(ex, record, reply, state) : { text: reply, canaries: [] };
+  if (minted.canaries.length > 0) (ex.lure ??= {}).canaries = minted.canaries;
+  if (lure) (ex.lure ??= {}).injected = false;
+  const aws = state.runtime.aws as AwsRuntime;
+  await serveBedrockDecoy(
+    {
+      operation: route.operation,
+      modelId: route.modelId,
+      family,
+      body: ctx.body,
+      lureText: minted.text,
+      accountId: personaOf(ctx.auth).accountId,
+      region: ctx.auth.region,
+      chunkDelayMs: aws.chunkDelayMs,
+      pace: lure?.realisticTiming ?? state.runtime.config.lure_defaults.realistic_timing,
+      ...(parsedBody !== undefined ? { parsedBody } : {}),
+    },
+    ex.res,
+  );
+}
+
+async function forward(ex: Exchange, record: KeyRecord, state: GatewayState): Promise<void> {
+  const ctx = contextOf(ex);
+  const upstream = state.runtime.upstreams.get(record.upstream);
+  ex.upstream = record.upstream;
+  if (upstream?.kind !== 'bedrock') {
+    // the embedded demo: a valid key answered offline by the decoy (no lure, no canaries)
+    const { lure: _none, ...plain } = record;
+    return deceive(ex, plain, null, state);
+  }
+  if (ctx.target.service === 'sts') {
+    // forwarding would show the upstream's own identity: the key's identity answers (docs/bedrock.md)
+    serveProbe(ex, 'sts', ctx.auth, ctx.body);
+    return;
+  }
+  await forwardTo(ex, upstream.upstream, ctx.target.service, ctx.route, ctx.body);
+}
+
+/**
+ * Refusals as a real account would see them (docs/bedrock.md):
+ * - network denied → AccessDeniedException (`You don't have access to the model …`);
+ * - blocked, lure threshold, rate limited → ThrottlingException 429 `Too many requests, please wait
+ *   before trying again.` (STS: `Throttling` / `Rate exceeded`). A throttled key still looks alive
+ *   (a checker counts 429 as a working key, the SDK retries it), as OpenAI's insufficient_quota
+ *   keeps a lure key looking paid-up; an AccessDenied would read as revocation while the same key
+ *   keeps working from other addresses;
+ * - store unavailable → ServiceUnavailableException 503.
+ */
+function refuse(ex: Exchange, verdict: Verdict, _admit: AdmitResult | null, _classification: Classification, _state: GatewayState): void {
+  if (ex.res.headersSent || ex.res.destroyed) return;
+  const sts = contexts.get(ex)?.target.service === 'sts';
+  const accept = header(ex, 'accept');
+  switch (verdict.reason) {
+    case 'missing_key':
+      if (sts) renderStsAuthError(ex.res, 'MissingAuthorization', 'Request is missing Authentication Token', accept);
+      else renderAwsError(ex.res, 'MissingAuthorization');
+      return;
+    case 'invalid_key':
+      if (sts) renderStsAuthError(ex.res, 'UnrecognizedClient', 'The security token included in the request is invalid.', accept);
+      else renderAwsError(ex.res, 'UnrecognizedClient');
+      return;
+    case 'blocked':
+    case 'lure_threshold':
+    case 'rate_limited':
+      if (sts) renderStsError(ex.res, 400, 'Throttling', 'Rate exceeded', accept);
+      else renderAwsError(ex.res, 'Throttling');
+      return;
+    case 'store_unavailable':
+      if (sts) renderStsError(ex.res, 503, 'ServiceUnavailable', 'Service is unavailable.', accept);
+      else renderAwsError(ex.res, 'ServiceUnavailable');
+      return;
+    default:
+      // network_denied (and any refusal a future pipeline stage adds)
+      if (sts) renderStsError(ex.res, 403, 'AccessDenied', 'Access denied', accept);
+      else renderAwsError(ex.res, 'AccessDenied');
+  }
+}
+
+export const bedrockSurface: Surface = {
+  name: 'bedrock',
+  classify,
+  forward,
+  deceive,
+  refuse,
+};

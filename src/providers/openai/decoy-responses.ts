@@ -1,0 +1,178 @@
+/**
+ * The Responses API decoy (`POST /v1/responses`, wire-spec A4.5): the response object in the exact
+ * key order with `1.0`-style floats, echoing the request's settings as the API does (instructions,
+ * tools, text format, sampling), a message or function_call output, reasoning items for reasoning
+ * models; streaming as `event:`/`data:` pairs with `sequence_number`, no `[DONE]`.
+ * Item ids share a 16-hex prefix per response, then `00`, the creation time in hex and 24 hex.
+ */
+import type { HttpResponse } from '../../core/http.js';
+import { writeOpenAIErrorBody, writeOpenAIJson } from './render.js';
+import { Float, toJson } from '../../util/json.js';
+import { ALNUM, randomChars, randomHex } from '../../util/random.js';
+import { chooseTool, isObject, obfuscation, replyText, unixNow, writeSseHead, type DecoyRequest, type DecoyResult, type Json } from './decoy.js';
+import { fillSchema } from '../../deception/decoy/schema-fill.js';
+import { firstTokenMs, paceJson, paceStream } from '../../deception/decoy/pacing.js';
+import { anyTextTokens, streamPieces, tokenCount } from '../../deception/decoy/tokens.js';
+
+const REASONING = /^(o\d|gpt-5)/;
+const COMPACT = { indent: 0 } as const;
+
+function num(v: unknown, fallback: number): Float {
+  return new Float(typeof v === 'number' && Number.isFinite(v) ? v : fallback);
+}
+
+function echoTools(tools: unknown): unknown[] {
+  if (!Array.isArray(tools)) return [];
+  return tools.filter(isObject).map((t) => {
+    if (t['type'] !== 'function') return t;
+    const strict = t['strict'] !== false;
+    const params = isObject(t['parameters']) ? t['parameters'] : { type: 'object', properties: {} };
+    return {
+      type: 'function',
+      description: typeof t['description'] === 'string' ? t['description'] : null,
+      name: t['name'],
+      parameters: strict ? { ...params, additionalProperties: false } : params,
+      strict,
+    };
+  });
+}
+
+function echoFormat(text: unknown): Json {
+  const format = isObject(text) && isObject(text['format']) ? text['format'] : { type: 'text' };
+  const verbosity = isObject(text) && typeof text['verbosity'] === 'string' ? text['verbosity'] : 'medium';
+  if (format['type'] === 'json_schema') {
+    return {
+      format: { type: 'json_schema', description: format['description'] ?? null, name: format['name'], schema: format['schema'], strict: format['strict'] ?? false },
+      verbosity,
+    };
+  }
+  return { format, verbosity };
+}
+
+export async function serveResponses(req: DecoyRequest, res: HttpResponse): Promise<DecoyResult> {
+  const body = req.body ?? {};
+  const requested = body['model'];
+  if (typeof requested !== 'string' || requested === '') {
+    writeOpenAIErrorBody(res, 400, { message: "Missing required parameter: 'model'.", type: 'invalid_request_error', param: 'model', code: 'missing_required_parameter' }, 'current', { account: req.headers, head: req.head });
+    return { status: 400, promptTokens: 0, completionTokens: 0 };
+  }
+  const model = req.account.resolveModel(requested);
+  if (model === null) {
+    writeOpenAIErrorBody(res, 400, { message: `The requested model '${requested}' does not exist.`, type: 'invalid_request_error', param: 'model', code: 'model_not_found' }, 'current', { account: req.headers, head: req.head });
+    return { status: 400, promptTokens: 0, completionTokens: 0 };
+  }
+  const created = unixNow();
+  const prefix = `${randomHex(16)}00${created.toString(16).padStart(8, '0')}`;
+  const itemId = (kind: string): string => `${kind}_${prefix}${randomHex(24)}`;
+  const input = body['input'];
+  const lastInput = Array.isArray(input) ? input[input.length - 1] : undefined;
+  const lastRole = isObject(lastInput) ? (lastInput['type'] === 'function_call_output' ? 'function_call_output' : lastInput['role']) : 'user';
+  const tool = chooseTool(body['tools'], body['tool_choice'], lastRole);
+  const reasoning = REASONING.test(model);
+  const text = replyText(req.reply, isObject(body['text']) ? body['text']['format'] : undefined);
+  const args = tool ? JSON.stringify(fillSchema(tool.parameters, req.reply)) : '';
+  const outputTokens = tool ? tokenCount(args) + 5 : tokenCount(text);
+  const reasoningTokens = reasoning ? 64 + Math.floor(Math.random() * 192) : 0;
+  const inputTokens = anyTextTokens(input) + (typeof body['instructions'] === 'string' ? tokenCount(body['instructions']) : 0) + 7;
+  const responseId = `resp_${prefix}${randomHex(24)}`;
+  const msgId = itemId('msg');
+  const textPart = (t: string): Json => ({ type: 'output_text', annotations: [], logprobs: [], text: t });
+  const message = (status: string, content: unknown[]): Json => ({ id: msgId, type: 'message', status, content, role: 'assistant' });
+  const fnCall = (status: string, a: string): Json => ({ id: itemId('fc'), type: 'function_call', status, arguments: a, call_id: `call_${randomChars(ALNUM, 24)}`, name: tool?.name });
+  const reasoningItem: Json | null = reasoning ? { id: itemId('rs'), type: 'reasoning', summary: [] } : null;
+  const finalItem = tool ? fnCall('completed', args) : message('completed', [textPart(text)]);
+  const output = reasoningItem ? [reasoningItem, finalItem] : [finalItem];
+  const usage = {
+    input_tokens: inputTokens,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: outputTokens + reasoningTokens,
+    output_tokens_details: { reasoning_tokens: reasoningTokens },
+    total_tokens: inputTokens + outputTokens + reasoningTokens,
+  };
+  const responseObject = (status: string, out: unknown[], u: unknown, serviceTier: string, completedAt: number | null): Json => ({
+    id: responseId,
+    object: 'response',
+    created_at: created,
+    status,
+    background: body['background'] === true,
+    billing: { payer: 'developer' },
+    completed_at: completedAt,
+    error: null,
+    frequency_penalty: num(body['frequency_penalty'], 0),
+    incomplete_details: null,
+    instructions: typeof body['instructions'] === 'string' ? body['instructions'] : null,
+    max_output_tokens: typeof body['max_output_tokens'] === 'number' ? body['max_output_tokens'] : null,
+    max_tool_calls: typeof body['max_tool_calls'] === 'number' ? body['max_tool_calls'] : null,
+    model,
+    output: out,
+    parallel_tool_calls: body['parallel_tool_calls'] !== false,
+    presence_penalty: num(body['presence_penalty'], 0),
+    previous_response_id: typeof body['previous_response_id'] === 'string' ? body['previous_response_id'] : null,
+    prompt_cache_key: typeof body['prompt_cache_key'] === 'string' ? body['prompt_cache_key'] : null,
+    prompt_cache_retention: null,
+    reasoning: reasoning
+      ? { effort: isObject(body['reasoning']) && typeof body['reasoning']['effort'] === 'string' ? body['reasoning']['effort'] : 'medium', summary: null }
+      : { effort: null, summary: null },
+    safety_identifier: typeof body['safety_identifier'] === 'string' ? body['safety_identifier'] : null,
+    service_tier: serviceTier,
+    store: body['store'] !== false,
+    temperature: num(body['temperature'], 1),
+    text: echoFormat(body['text']),
+    tool_choice: body['tool_choice'] ?? 'auto',
+    tools: echoTools(body['tools']),
+    top_logprobs: typeof body['top_logprobs'] === 'number' ? body['top_logprobs'] : 0,
+    top_p: num(body['top_p'], 1),
+    truncation: body['truncation'] === 'auto' ? 'auto' : 'disabled',
+    usage: u,
+    user: typeof body['user'] === 'string' ? body['user'] : null,
+    metadata: isObject(body['metadata']) ? body['metadata'] : {},
+  });
+  const processingMs = req.account.processingMs(Math.random, outputTokens + reasoningTokens);
+  const requestedTier = typeof body['service_tier'] === 'string' ? body['service_tier'] : 'auto';
+
+  if (body['stream'] === true) {
+    let seq = 0;
+    const out: string[] = [];
+    const emit = (type: string, fields: Json): void => {
+      // [REC] every event writes `type` first, then its other keys in alphabetical order
+      const event: Json = { type };
+      const all: Json = { ...fields, sequence_number: seq++ };
+      for (const k of Object.keys(all).sort()) event[k] = all[k];
+      out.push(`event: ${type}\ndata: ${toJson(event, COMPACT)}\n\n`);
+    };
+    emit('response.created', { response: responseObject('in_progress', [], null, requestedTier, null) });
+    emit('response.in_progress', { response: responseObject('in_progress', [], null, requestedTier, null) });
+    let index = 0;
+    if (reasoningItem) {
+      emit('response.output_item.added', { item: reasoningItem, output_index: index });
+      emit('response.output_item.done', { item: reasoningItem, output_index: index });
+      index++;
+    }
+    if (tool) {
+      const item = finalItem;
+      emit('response.output_item.added', { item: { ...item, status: 'in_progress', arguments: '' }, output_index: index });
+      for (const piece of streamPieces(args)) emit('response.function_call_arguments.delta', { delta: piece, item_id: item['id'], obfuscation: obfuscation(), output_index: index });
+      emit('response.function_call_arguments.done', { arguments: args, item_id: item['id'], output_index: index });
+      emit('response.output_item.done', { item, output_index: index });
+    } else {
+      emit('response.output_item.added', { item: message('in_progress', []), output_index: index });
+      emit('response.content_part.added', { content_index: 0, item_id: msgId, output_index: index, part: textPart('') });
+      for (const piece of streamPieces(text)) {
+        emit('response.output_text.delta', { content_index: 0, delta: piece, item_id: msgId, logprobs: [], obfuscation: obfuscation(), output_index: index });
+      }
+      emit('response.output_text.done', { content_index: 0, item_id: msgId, logprobs: [], output_index: index, text });
+      emit('response.content_part.done', { content_index: 0, item_id: msgId, output_index: index, part: textPart(text) });
+      emit('response.output_item.done', { item: finalItem, output_index: index });
+    }
+    emit('response.completed', { response: responseObject('completed', output, usage, 'default', unixNow()) });
+    await paceStream(res, req.pace, processingMs, () => writeSseHead(res, req, firstTokenMs(processingMs), 'responses'), out, req.head);
+    return { status: 200, model, promptTokens: inputTokens, completionTokens: outputTokens + reasoningTokens };
+  }
+  await paceJson(req.pace, processingMs);
+  writeOpenAIJson(res, 200, responseObject('completed', output, usage, 'default', unixNow()), 'responses', {
+    account: req.headers,
+    processingMs,
+    head: req.head,
+  });
+  return { status: 200, model, promptTokens: inputTokens, completionTokens: outputTokens + reasoningTokens };
+}

@@ -1,0 +1,437 @@
+/**
+ * The OpenAI decoy: a synthetic responder that answers lure-key requests offline, shaped exactly
+ * like api.openai.com (wire-spec A3–A4): chat completions (JSON and SSE with obfuscation and
+ * include_usage), legacy completions, the Responses API (openai-responses.ts), embeddings (float
+ * and base64), models. Content is the lure's controlled reply; token counts are real (tokens.ts).
+ * It implements the same contract as a real upstream: it writes a complete response to `res`.
+ */
+import { createHash } from 'node:crypto';
+import type { HttpResponse } from '../../core/http.js';
+import { ALNUM, randomChars } from '../../util/random.js';
+import { RenderedJson } from '../../util/json.js';
+import { writeOpenAIErrorBody, writeOpenAIJson } from './render.js';
+import { openaiHeaders, openaiRequestId, type AccountHeaders } from './headers.js';
+import type { OpenAIEndpoint } from './protocol.js';
+import { writeHeadRaw } from '../../util/write-head.js';
+import { firstTokenMs, paceJson, paceStream } from '../../deception/decoy/pacing.js';
+import { fillSchema } from '../../deception/decoy/schema-fill.js';
+import { chatPromptTokens, streamPieces, tokenCount, anyTextTokens } from '../../deception/decoy/tokens.js';
+import { serveResponses } from './decoy-responses.js';
+
+export type Json = Record<string, unknown>;
+
+export interface ModelObject {
+  readonly id: string;
+  readonly object: 'model';
+  readonly created: number;
+  readonly owned_by: string;
+}
+
+/** What the decoy needs to know about the account a lure key presents (deception/persona.ts). */
+export interface DecoyAccount {
+  readonly models: readonly ModelObject[];
+  /** the dated snapshot an answer reports, or null for a model this account cannot use */
+  resolveModel(requested: string): string | null;
+  systemFingerprint(model: string): string;
+  processingMs(rand: () => number, outputTokens: number): number;
+}
+
+export interface DecoyRequest {
+  readonly endpoint: OpenAIEndpoint;
+  readonly method: string;
+  readonly path: string;
+  readonly param?: string;
+  readonly body: Json | undefined;
+  readonly account: DecoyAccount;
+  /** headers identifying the account (organization, project, rate limits, colo) */
+  readonly headers: AccountHeaders;
+  /** the controlled answer text (canaries already filled in) */
+  readonly reply: string;
+  readonly head: boolean;
+  /** wait as long as a real model would (pacing.ts) */
+  readonly pace: boolean;
+}
+
+export interface DecoyResult {
+  readonly status: number;
+  readonly model?: string;
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+}
+
+export function isObject(v: unknown): v is Json {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+export function unixNow(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/** Random obfuscation padding (wire-spec A3.3): 5–12 alphanumerics. */
+export function obfuscation(): string {
+  return randomChars(ALNUM, 5 + Math.floor(Math.random() * 8));
+}
+
+function modelNotFound(res: HttpResponse, req: DecoyRequest, model: string): DecoyResult {
+  const message = `The model \`${model}\` does not exist or you do not have access to it.`;
+  writeOpenAIErrorBody(res, 404, { message, type: 'invalid_request_error', param: null, code: 'model_not_found' }, 'legacy', { head: req.head });
+  return { status: 404, promptTokens: 0, completionTokens: 0 };
+}
+
+function badRequest(res: HttpResponse, req: DecoyRequest, message: string, param: string | null, code: string | null): DecoyResult {
+  writeOpenAIErrorBody(res, 400, { message, type: 'invalid_request_error', param, code }, 'current', { account: req.headers, head: req.head });
+  return { status: 400, promptTokens: 0, completionTokens: 0 };
+}
+
+/** The text the model "says": JSON when the client asked for JSON, the lure reply otherwise. */
+export function replyText(reply: string, format: unknown): string {
+  if (isObject(format)) {
+    if (format['type'] === 'json_schema' && isObject(format['json_schema'])) {
+      return JSON.stringify(fillSchema(format['json_schema']['schema'], reply));
+    }
+    if (format['type'] === 'json_object') return JSON.stringify({ response: reply });
+  }
+  return reply;
+}
+
+interface ToolChoice {
+  readonly name: string;
+  readonly parameters: unknown;
+}
+
+/** Would a model call a tool here? Yes when told to, or when tools are offered and no tool result came back yet. */
+export function chooseTool(tools: unknown, toolChoice: unknown, lastRole: unknown): ToolChoice | null {
+  if (!Array.isArray(tools) || tools.length === 0 || toolChoice === 'none') return null;
+  const fns = tools
+    .map((t) => (isObject(t) ? (isObject(t['function']) ? t['function'] : t) : null))
+    .filter((f): f is Json => f !== null && typeof f['name'] === 'string');
+  if (fns.length === 0) return null;
+  let pick = fns[0] as Json;
+  if (isObject(toolChoice)) {
+    const wanted = isObject(toolChoice['function']) ? toolChoice['function']['name'] : toolChoice['name'];
+    pick = fns.find((f) => f['name'] === wanted) ?? pick;
+  } else if (toolChoice !== 'required' && (lastRole === 'tool' || lastRole === 'function' || lastRole === 'function_call_output')) {
+    return null;
+  }
+  return { name: pick['name'] as string, parameters: pick['parameters'] };
+}
+
+function toolCallId(): string {
+  return `call_${randomChars(ALNUM, 24)}`;
+}
+
+function chatUsage(prompt: number, completion: number): Json {
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+  };
+}
+
+/** Write an SSE response head (chat and responses streams share it). */
+export function writeSseHead(res: HttpResponse, req: DecoyRequest, processingMs: number, profile: 'chat' | 'responses'): string {
+  const requestId = openaiRequestId();
+  writeHeadRaw(res, 200, openaiHeaders({ profile, contentType: 'text/event-stream; charset=utf-8', processingMs, requestId, account: req.headers }));
+  return requestId;
+}
+
+async function serveChat(req: DecoyRequest, res: HttpResponse): Promise<DecoyResult> {
+  const body = req.body ?? {};
+  const requested = body['model'];
+  if (typeof requested !== 'string' || requested === '') return badRequest(res, req, "you must provide a model parameter", null, null);
+  const messages = body['messages'];
+  if (!Array.isArray(messages)) return badRequest(res, req, "Missing required parameter: 'messages'.", 'messages', 'missing_required_parameter');
+  if (messages.length === 0) {
+    return badRequest(res, req, "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.", 'messages', 'empty_array');
+  }
+  const model = req.account.resolveModel(requested);
+  if (model === null) return modelNotFound(res, req, requested);
+  const last = messages[messages.length - 1];
+  const tool = chooseTool(body['tools'], body['tool_choice'], isObject(last) ? last['role'] : undefined);
+  const text = replyText(req.reply, body['response_format']);
+  const n = typeof body['n'] === 'number' && Number.isInteger(body['n']) && body['n'] >= 1 && body['n'] <= 8 ? body['n'] : 1;
+  const promptTokens = chatPromptTokens(messages);
+  const args = tool ? JSON.stringify(fillSchema(tool.parameters, req.reply)) : '';
+  const perChoice = tool ? tokenCount(tool.name) + tokenCount(args) + 7 : tokenCount(text);
+  const completionTokens = perChoice * n;
+  const id = `chatcmpl-${randomChars(ALNUM, 29)}`;
+  const created = unixNow();
+  const fingerprint = req.account.systemFingerprint(model);
+  const processingMs = req.account.processingMs(Math.random, completionTokens);
+
+  if (body['stream'] === true) {
+    const streamOptions = isObject(body['stream_options']) ? body['stream_options'] : {};
+    const includeUsage = streamOptions['include_usage'] === true;
+    const obfuscate = streamOptions['include_obfuscation'] !== false;
+    const chunk = (choices: unknown[], usage?: Json | null): string => {
+      const c: Json = { id, object: 'chat.completion.chunk', created, model, service_tier: 'default', system_fingerprint: fingerprint, choices };
+      if (includeUsage) c['usage'] = usage ?? null;
+      if (obfuscate) c['obfuscation'] = obfuscation();
+      return `data: ${JSON.stringify(c)}\n\n`;
+    };
+    const out: string[] = [];
+    for (let index = 0; index < n; index++) {
+      if (tool) {
+        out.push(chunk([{ index, delta: { role: 'assistant', content: null, tool_calls: [{ index: 0, id: toolCallId(), type: 'function', function: { name: tool.name, arguments: '' } }], refusal: null }, logprobs: null, finish_reason: null }]));
+        for (const piece of streamPieces(args)) out.push(chunk([{ index, delta: { tool_calls: [{ index: 0, function: { arguments: piece } }] }, logprobs: null, finish_reason: null }]));
+        out.push(chunk([{ index, delta: {}, logprobs: null, finish_reason: 'tool_calls' }]));
+      } else {
+        out.push(chunk([{ index, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }]));
+        for (const piece of streamPieces(text)) out.push(chunk([{ index, delta: { content: piece }, logprobs: null, finish_reason: null }]));
+        out.push(chunk([{ index, delta: {}, logprobs: null, finish_reason: 'stop' }]));
+      }
+    }
+    if (includeUsage) out.push(chunk([], chatUsage(promptTokens, completionTokens)));
+    out.push('data: [DONE]\n\n');
+    await paceStream(res, req.pace, processingMs, () => writeSseHead(res, req, firstTokenMs(processingMs), 'chat'), out, req.head);
+    return { status: 200, model, promptTokens, completionTokens };
+  }
+
+  // tool-call ids are drawn in choice order before the answer is written, as before
+  const choices: ChatChoice[] = [];
+  for (let index = 0; index < n; index++) choices.push(tool ? { toolCall: { id: toolCallId(), name: tool.name, arguments: args } } : { content: text });
+  if (req.pace) await paceJson(true, processingMs);
+  writeOpenAIJson(
+    res,
+    200,
+    new RenderedJson(chatCompletionJson({ id, created, model, choices, promptTokens, completionTokens, fingerprint }), 2),
+    'chat',
+    { account: req.headers, processingMs, head: req.head },
+  );
+  return { status: 200, model, promptTokens, completionTokens };
+}
+
+/** One choice of a chat completion: the text, or one tool call. */
+export type ChatChoice = { readonly content: string } | { readonly toolCall: { readonly id: string; readonly name: string; readonly arguments: string } };
+
+export interface ChatCompletionFields {
+  readonly id: string;
+  readonly created: number;
+  readonly model: string;
+  readonly choices: readonly ChatChoice[];
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  readonly fingerprint: string;
+}
+
+const str = (s: string): string => JSON.stringify(s);
+const num = (v: number): string => (Number.isFinite(v) ? String(v) : 'null');
+
+function choiceJson(choice: ChatChoice, index: number): string {
+  const message =
+    'content' in choice
+      ? `"role": "assistant",\n        "content": ${str(choice.content)},`
+      : `"role": "assistant",\n        "content": null,\n        "tool_calls": [\n          {\n            "id": ${str(choice.toolCall.id)},\n            "type": "function",\n            "function": {\n              "name": ${str(choice.toolCall.name)},\n              "arguments": ${str(choice.toolCall.arguments)}\n            }\n          }\n        ],`;
+  return `{\n      "index": ${num(index)},\n      "message": {\n        ${message}\n        "refusal": null,\n        "annotations": []\n      },\n      "logprobs": null,\n      "finish_reason": ${'content' in choice ? '"stop"' : '"tool_calls"'}\n    }`;
+}
+
+/**
+ * A chat completion exactly as `openaiJson` writes the object (2-space indent, OpenAI's key order),
+ * from a template: only the variable strings go through JSON.stringify. The generic writer (or
+ * JSON.stringify with an indent, V8's slow path) cost ~3 µs of the lure path's ~20 µs in-process
+ * (issue 11 profile); the template ~0.8 µs. test/deception/decoy-json.test.ts holds it to the
+ * generic writer's bytes.
+ */
+export function chatCompletionJson(f: ChatCompletionFields): string {
+  const choices = f.choices.map(choiceJson).join(',\n    ');
+  return `{
+  "id": ${str(f.id)},
+  "object": "chat.completion",
+  "created": ${num(f.created)},
+  "model": ${str(f.model)},
+  "choices": [
+    ${choices}
+  ],
+  "usage": {
+    "prompt_tokens": ${num(f.promptTokens)},
+    "completion_tokens": ${num(f.completionTokens)},
+    "total_tokens": ${num(f.promptTokens + f.completionTokens)},
+    "prompt_tokens_details": {
+      "cached_tokens": 0,
+      "audio_tokens": 0
+    },
+    "completion_tokens_details": {
+      "reasoning_tokens": 0,
+      "audio_tokens": 0,
+      "accepted_prediction_tokens": 0,
+      "rejected_prediction_tokens": 0
+    }
+  },
+  "service_tier": "default",
+  "system_fingerprint": ${str(f.fingerprint)}
+}`;
+}
+
+const COMPLETION_MODELS = /^(gpt-3\.5-turbo-instruct|davinci-002|babbage-002)/;
+
+async function serveCompletions(req: DecoyRequest, res: HttpResponse): Promise<DecoyResult> {
+  const body = req.body ?? {};
+  const requested = body['model'];
+  if (typeof requested !== 'string' || requested === '') return badRequest(res, req, 'you must provide a model parameter', null, null);
+  const model = req.account.resolveModel(requested);
+  if (model === null) return modelNotFound(res, req, requested);
+  if (!COMPLETION_MODELS.test(model)) {
+    writeOpenAIErrorBody(
+      res,
+      404,
+      { message: 'This is a chat model and not supported in the v1/completions endpoint. Did you mean to use v1/chat/completions?', type: 'invalid_request_error', param: 'model', code: null },
+      'legacy',
+      { head: req.head },
+    );
+    return { status: 404, promptTokens: 0, completionTokens: 0 };
+  }
+  const promptTokens = anyTextTokens(body['prompt']);
+  const completionTokens = tokenCount(req.reply);
+  const id = `cmpl-${randomChars(ALNUM, 29)}`;
+  const created = unixNow();
+  const processingMs = req.account.processingMs(Math.random, completionTokens);
+  if (body['stream'] === true) {
+    const pieces = streamPieces(req.reply);
+    const out = pieces.map(
+      (piece, i) => `data: ${JSON.stringify({ id, object: 'text_completion', created, choices: [{ text: piece, index: 0, logprobs: null, finish_reason: i === pieces.length - 1 ? 'stop' : null }], model })}\n\n`,
+    );
+    out.push('data: [DONE]\n\n');
+    await paceStream(res, req.pace, processingMs, () => writeSseHead(res, req, firstTokenMs(processingMs), 'chat'), out, req.head);
+    return { status: 200, model, promptTokens, completionTokens };
+  }
+  await paceJson(req.pace, processingMs);
+  writeOpenAIJson(
+    res,
+    200,
+    {
+      id,
+      object: 'text_completion',
+      created,
+      model,
+      choices: [{ text: req.reply, index: 0, logprobs: null, finish_reason: 'stop' }],
+      usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+    },
+    'chat',
+    { account: req.headers, processingMs, head: req.head },
+  );
+  return { status: 200, model, promptTokens, completionTokens };
+}
+
+const EMBEDDING_DIMS: Readonly<Record<string, number>> = {
+  'text-embedding-3-small': 1536,
+  'text-embedding-3-large': 3072,
+  'text-embedding-ada-002': 1536,
+};
+const MAX_EMBED_INPUTS = 2048;
+
+/** A deterministic unit vector per text: the same text always embeds the same, as with the real model. */
+function embed(text: string, dims: number): Float32Array {
+  const out = new Float32Array(dims);
+  let block = createHash('sha512').update(text).digest();
+  let norm = 0;
+  for (let i = 0; i < dims; i++) {
+    const j = (i * 2) % 64;
+    if (j === 0 && i > 0) block = createHash('sha512').update(block).digest();
+    const v = ((block.readUInt16BE(j) / 65535) * 2 - 1) * 0.05;
+    out[i] = v;
+    norm += v * v;
+  }
+  const scale = norm > 0 ? 1 / Math.sqrt(norm) : 1;
+  for (let i = 0; i < dims; i++) out[i] = (out[i] ?? 0) * scale;
+  return out;
+}
+
+async function serveEmbeddings(req: DecoyRequest, res: HttpResponse): Promise<DecoyResult> {
+  const body = req.body ?? {};
+  const requested = body['model'];
+  if (typeof requested !== 'string' || requested === '') return badRequest(res, req, 'you must provide a model parameter', null, null);
+  const input = body['input'];
+  const inputs: string[] = typeof input === 'string' ? [input] : Array.isArray(input) ? input.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))) : [];
+  if (inputs.length === 0) return badRequest(res, req, "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", null, null);
+  if (inputs.length > MAX_EMBED_INPUTS) {
+    return badRequest(res, req, `Invalid 'input': array too long. Expected an array with maximum length ${MAX_EMBED_INPUTS}, but got an array with length ${inputs.length} instead.`, 'input', 'array_above_max_length');
+  }
+  const model = req.account.resolveModel(requested);
+  const base = model === null ? null : Object.keys(EMBEDDING_DIMS).find((m) => model.startsWith(m));
+  if (model === null || base === undefined || base === null) return modelNotFound(res, req, requested);
+  const full = EMBEDDING_DIMS[base] ?? 1536;
+  const dimsParam = body['dimensions'];
+  const dims = typeof dimsParam === 'number' && Number.isInteger(dimsParam) && dimsParam >= 1 && dimsParam <= full && base !== 'text-embedding-ada-002' ? dimsParam : full;
+  const base64 = body['encoding_format'] === 'base64';
+  const data = inputs.map((text, index) => {
+    const vec = embed(text, dims);
+    return {
+      object: 'embedding',
+      index,
+      embedding: base64 ? Buffer.from(vec.buffer, vec.byteOffset, vec.byteLength).toString('base64') : Array.from(vec),
+    };
+  });
+  const promptTokens = inputs.reduce((n, t) => n + tokenCount(t), 0);
+  const processingMs = req.account.processingMs(Math.random, 0);
+  await paceJson(req.pace, processingMs);
+  writeOpenAIJson(
+    res,
+    200,
+    { object: 'list', data, model: base, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } },
+    'embeddings',
+    { account: req.headers, processingMs, model: base, head: req.head },
+  );
+  return { status: 200, model: base, promptTokens, completionTokens: 0 };
+}
+
+function serveModels(req: DecoyRequest, res: HttpResponse): DecoyResult {
+  if (req.endpoint === 'models.list') {
+    writeOpenAIJson(res, 200, { object: 'list', data: req.account.models }, 'chat', { account: req.headers, processingMs: 0, head: req.head });
+    return { status: 200, promptTokens: 0, completionTokens: 0 };
+  }
+  const id = decodeURIComponent(req.param ?? '');
+  const found = req.account.models.find((m) => m.id === id);
+  if (!found) {
+    writeOpenAIErrorBody(
+      res,
+      404,
+      { message: `The model '${id}' does not exist`, type: 'invalid_request_error', param: 'model', code: 'model_not_found' },
+      'current',
+      { account: req.headers, head: req.head },
+    );
+    return { status: 404, promptTokens: 0, completionTokens: 0 };
+  }
+  writeOpenAIJson(res, 200, found, 'chat', { account: req.headers, processingMs: 0, head: req.head });
+  return { status: 200, model: found.id, promptTokens: 0, completionTokens: 0 };
+}
+
+/** Endpoints the decoy knows but does not simulate: an empty, well-formed answer. */
+function serveOther(req: DecoyRequest, res: HttpResponse): DecoyResult {
+  if (req.method === 'GET') {
+    writeOpenAIJson(res, 200, { object: 'list', data: [], first_id: null, last_id: null, has_more: false }, 'chat', { account: req.headers, processingMs: 0, head: req.head });
+    return { status: 200, promptTokens: 0, completionTokens: 0 };
+  }
+  if (req.endpoint === 'moderations') {
+    const id = `modr-${randomChars(ALNUM, 29)}`;
+    writeOpenAIJson(
+      res,
+      200,
+      { id, model: 'omni-moderation-latest', results: [{ flagged: false, categories: {}, category_scores: {}, category_applied_input_types: {} }] },
+      'chat',
+      { account: req.headers, head: req.head },
+    );
+    return { status: 200, model: 'omni-moderation-latest', promptTokens: 0, completionTokens: 0 };
+  }
+  return badRequest(res, req, "'$' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", null, null);
+}
+
+export async function serveOpenAIDecoy(req: DecoyRequest, res: HttpResponse): Promise<DecoyResult> {
+  switch (req.endpoint) {
+    case 'chat.completions':
+      return req.method === 'GET' ? serveOther(req, res) : serveChat(req, res);
+    case 'completions':
+      return serveCompletions(req, res);
+    case 'responses':
+      return serveResponses(req, res);
+    case 'embeddings':
+      return serveEmbeddings(req, res);
+    case 'models.list':
+    case 'models.retrieve':
+      return serveModels(req, res);
+    case 'moderations':
+    case 'other':
+      return serveOther(req, res);
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * The OpenAI surface (`/v1/*`): classify the bearer key; forward valid keys to their upstream with
+ * the body streamed; deceive lure keys (persona headers, probe answers, validation errors, canaries,
+ * decoy or burner-key lure upstream, tarpit delay); refuse everything else exactly as
+ * api.openai.com does (wire-spec A2).
+ */
+import type { HttpRequest } from '../../core/http.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { serveOpenAIDecoy, type DecoyRequest, type Json } from './decoy.js';
+import { hasPlaceholders, lureReply, personaFor } from '../../deception/lure.js';
+import { accountProbe } from './probes.js';
+import { validateOpenAIRequest, type ValidatedEndpoint } from './validate.js';
+import type { KeyRecord } from '../../core/keyring.js';
+import { DEFAULT_REPLY } from '../../gateway/runtime.js';
+import type { Exchange } from '../../core/exchange.js';
+import type { GatewayState } from '../../core/state.js';
+import type { AdmitResult } from '../../store/types.js';
+import { UpstreamFault } from '../../core/forward.js';
+import { bufferedBody, declaredTooLarge, parseJson, readBody } from '../../util/body.js';
+import type { Surface } from '../../core/provider.js';
+import { maskOpenAIKey } from '../../deception/mask.js';
+import { checkCanaryKey } from '../../deception/canary-hits.js';
+import type { AccountHeaders } from './headers.js';
+import { injectLurePrompt, promptText } from './inject.js';
+import { matchOpenAIRoute, openaiCredential, type OpenAIEndpoint } from './protocol.js';
+import { writeOpenAIAnswer, writeOpenAIError, writeOpenAIErrorBody } from './render.js';
+
+const MODEL_SNIFF_BYTES = 8192;
+const VALIDATED: ReadonlySet<OpenAIEndpoint> = new Set(['chat.completions', 'completions', 'responses', 'embeddings']);
+
+function isValidated(endpoint: OpenAIEndpoint): endpoint is ValidatedEndpoint {
+  return VALIDATED.has(endpoint);
+}
+
+/**
+ * Keep the first bytes of the client's body (the event's model field) while undici streams it up.
+ * The body goes to undici as the request stream itself, as the least proxy does: paused first, so
+ * this listener does not start the flow; undici attaches its own and resumes, and both see every
+ * chunk. (An async generator in between cost a promise per chunk and undici's slower iterable path.)
+ */
+function keepHead(req: HttpRequest, ex: Exchange): HttpRequest {
+  let kept = 0;
+  const onData = (chunk: Buffer): void => {
+    (ex.bodyHead ??= []).push(chunk.subarray(0, MODEL_SNIFF_BYTES - kept));
+    kept += chunk.length;
+    if (kept >= MODEL_SNIFF_BYTES) req.off('data', onData);
+  };
+  req.pause();
+  req.on('data', onData);
+  return req;
+}
+
+function recordResponse(ex: Exchange, headers: Readonly<Record<string, string | string[] | undefined>>, upstreamMs: number): void {
+  ex.upstreamMs = upstreamMs;
+  ex.stream = String(headers['content-type'] ?? '').includes('event-stream');
+}
+
+function pathAndQuery(ex: Exchange): string {
+  return ex.req.url ?? ex.path;
+}
+
+function method(ex: Exchange): string {
+  return ex.req.method ?? 'GET';
+}
+
+function faultToClient(ex: Exchange, e: unknown, account?: AccountHeaders): void {
+  if (!(e instanceof UpstreamFault)) throw e;
+  if (e.kind === 'aborted' || ex.res.headersSent || ex.res.destroyed) {
+    if (!ex.res.destroyed && !ex.res.writableEnded) ex.res.destroy();
+    return;
+  }
+  writeOpenAIError(ex.res, e.kind === 'timeout' ? 'upstream_timeout' : 'upstream_error', [], account ? { account } : {});
+}
+
+async function readJsonBody(ex: Exchange, state: GatewayState, account: () => AccountHeaders): Promise<{ ok: true; body: Json | undefined; raw: Buffer } | { ok: false }> {
+  if (method(ex) === 'GET' || method(ex) === 'HEAD' || method(ex) === 'DELETE') return { ok: true, body: undefined, raw: Buffer.alloc(0) };
+  const max = state.runtime.maxBodyBytes;
+  // a body node:http has already parsed whole is taken without a turn of the event loop
+  const result = bufferedBody(ex.req, max) ?? (await readBody(ex.req, max));
+  if (!result.ok) {
+    if (result.reason === 'too_large') writeOpenAIError(ex.res, 'body_too_large', [String(max)], { account: account() });
+    else if (!ex.res.destroyed) ex.res.destroy();
+    return { ok: false };
+  }
+  if (result.body.length === 0) return { ok: true, body: undefined, raw: result.body };
+  const parsed = parseJson(result.body);
+  if (parsed === undefined || parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    writeOpenAIError(ex.res, 'invalid_json', [], { account: account() });
+    return { ok: false };
+  }
+  return { ok: true, body: parsed as Json, raw: result.body };
+}
+
+/**
+ * Lure keys. Work done once per request and no more (issue 11 profile of the lure → decoy path):
+ * the account headers before the model is known are made only for an answer that needs them (an
+ * error before the body is read); the lure details are filled into one object in place, in the
+ * order the event writes them (count, max from the pipeline, then prompt, canaries, injected);
+ * a reply without canary placeholders and an unpaced answer cost no extra promise.
+ */
+async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | null, state: GatewayState): Promise<void> {
+  const lure = record.lure;
+  const m = method(ex);
+  const route = matchOpenAIRoute(m, ex.path);
+  const persona = personaFor(record, state);
+  const usage = admit?.usage;
+  const account = (): AccountHeaders => persona.headers(undefined, usage);
+  if (route.kind === 'unknown') {
+    writeOpenAIError(ex.res, 'invalid_url', [m, ex.path], { account: account() });
+    return;
+  }
+  if (route.kind === 'method') {
+    writeOpenAIError(ex.res, 'invalid_method', [m, ex.path], { account: account() });
+    return;
+  }
+  const parsed = await readJsonBody(ex, state, account);
+  if (!parsed.ok) return;
+  const body = parsed.body;
+  const endpoint: OpenAIEndpoint = route.endpoint;
+  const model = typeof body?.['model'] === 'string' ? body['model'] : undefined;
+  if (model !== undefined) ex.model = model.slice(0, 200);
+  ex.stream = body?.['stream'] === true;
+  const prompt = body ? promptText(endpoint, body) : undefined;
+  // the pipeline's object (count, max) or a new one: this request's own, filled in place
+  const detail = (ex.lure ??= {});
+  if (prompt !== undefined) detail.prompt = prompt;
+  const headers = persona.headers(model, usage);
+  const head = m === 'HEAD';
+
+  // the tarpit applies to every lure answer, probes included
+  if (lure && lure.responseDelayMs > 0) await sleep(lure.responseDelayMs);
+  if (ex.res.destroyed) return;
+  const beta = ex.req.headers['openai-beta'];
+  const contentType = ex.req.headers['content-type'];
+  const probeOptions: { openaiBeta?: string; contentType?: string } = {};
+  if (beta !== undefined) probeOptions.openaiBeta = Array.isArray(beta) ? beta.join(',') : beta;
+  if (contentType !== undefined) probeOptions.contentType = contentType;
+  const probe = accountProbe(m, ex.path, persona.persona, body, probeOptions);
+  if (probe) {
+    writeOpenAIAnswer(ex.res, probe.status, probe.body, probe.layer, { account: headers, head });
+    return;
+  }
+  const invalid = m === 'POST' && isValidated(endpoint) ? validateOpenAIRequest(endpoint, body ?? {}, persona.persona) : null;
+  if (invalid) {
+    writeOpenAIErrorBody(ex.res, invalid.status, invalid.error, invalid.layer, { account: headers, head });
+    return;
+  }
+  const upstream = state.runtime.upstreams.get(record.upstream);
+  ex.upstream = record.upstream;
+  // canaries are minted only where the reply has placeholders: no promise to await otherwise
+  let reply = lure?.reply ?? DEFAULT_REPLY;
+  if (hasPlaceholders(reply)) {
+    const minted = await lureReply(ex, record, reply, state);
+    reply = minted.text;
+    if (minted.canaries.length > 0) detail.canaries = minted.canaries;
+  }
+  if (!upstream || upstream.kind !== 'http') {
+    // the decoy (config rules keep bedrock upstreams off OpenAI keys) needs no prompt: it is told
+    // what to say; it answers the client's own body
+    detail.injected = false;
+    const pace = lure?.realisticTiming ?? state.runtime.config.lure_defaults.realistic_timing;
+    const request: DecoyRequest = route.param !== undefined
+      ? { endpoint, method: m, path: ex.path, param: route.param, body, account: persona.persona, headers, reply, head, pace }
+      : { endpoint, method: m, path: ex.path, body, account: persona.persona, headers, reply, head, pace };
+    const result = await serveOpenAIDecoy(request, ex.res);
+    if (ex.model === undefined && result.model !== undefined) ex.model = result.model;
+    return;
+  }
+  // a real lure upstream with its own burner key: inject the lure prompt into the body
+  const injection = body ? injectLurePrompt(endpoint, body, lure?.prompt ?? '') : { body: undefined, injected: false };
+  detail.injected = injection.injected;
+  const started = performance.now();
+  try {
+    const sent = injection.body ? Buffer.from(JSON.stringify(injection.body)) : parsed.raw;
+    const result = await upstream.upstream.forward(
+      {
+        method: m,
+        path: pathAndQuery(ex),
+        headers: ex.req.headers,
+        body: sent,
+        setHeaders: { authorization: `Bearer ${upstream.apiKey ?? ''}` },
+        replaceServerErrors: true,
+        onResponse: (_status, headers, upstreamMs) => recordResponse(ex, headers, upstreamMs),
+      },
+      ex.res,
+    );
+    if (result.replaced) writeOpenAIError(ex.res, 'upstream_error', [], { account: headers });
+  } catch (e: unknown) {
+    ex.upstreamMs = performance.now() - started;
+    faultToClient(ex, e, headers);
+  }
+}
+
+async function forward(ex: Exchange, record: KeyRecord, state: GatewayState): Promise<void> {
+  const upstream = state.runtime.upstreams.get(record.upstream);
+  ex.upstream = record.upstream;
+  if (!upstream || upstream.kind !== 'http') {
+    // the embedded demo: a valid key answered offline by the decoy (no lure, no canaries)
+    const { lure: _none, ...plain } = record;
+    return deceive(ex, plain, null, state);
+  }
+  const m = method(ex);
+  if (declaredTooLarge(ex.req, state.runtime.maxBodyBytes)) {
+    writeOpenAIError(ex.res, 'body_too_large', [String(state.runtime.maxBodyBytes)]);
+    ex.req.resume();
+    return;
+  }
+  const hasBody = m !== 'GET' && m !== 'HEAD';
+  try {
+    const result = await upstream.upstream.forward(
+      {
+        method: m,
+        path: pathAndQuery(ex),
+        headers: ex.req.headers,
+        body: hasBody ? keepHead(ex.req, ex) : null,
+        ...(upstream.apiKey !== undefined ? { setHeaders: { authorization: `Bearer ${upstream.apiKey}` } } : {}),
+        replaceServerErrors: true,
+        // the event may be built (at the client's close) before forward() resolves: record now
+        onResponse: (_status, headers, upstreamMs) => recordResponse(ex, headers, upstreamMs),
+      },
+      ex.res,
+    );
+    if (result.replaced) writeOpenAIError(ex.res, result.status === 504 ? 'upstream_timeout' : 'upstream_error');
+  } catch (e: unknown) {
+    faultToClient(ex, e);
+  }
+}
+
+function refuse(ex: Exchange, verdict: { action: string; reason: string }, _admit: AdmitResult | null, classification: { record?: KeyRecord }, state: GatewayState): void {
+  const head = method(ex) === 'HEAD';
+  const record = classification.record;
+  const persona = record ? personaFor(record, state) : undefined;
+  const account = persona?.headers(undefined, undefined);
+  const opts = { head, ...(account ? { account } : {}) };
+  switch (verdict.reason) {
+    case 'network_denied':
+      writeOpenAIError(ex.res, 'unsupported_region', [], { head });
+      return;
+    case 'missing_key':
+      writeOpenAIError(ex.res, 'missing_key', [], { head });
+      return;
+    case 'invalid_key': {
+      const secret = openaiCredential(ex.req.headers);
+      writeOpenAIError(ex.res, 'invalid_api_key', [maskOpenAIKey(secret ?? '')], { head });
+      checkCanaryKey(ex, state, secret);
+      return;
+    }
+    case 'rate_limited': {
+      const retry = _admit?.limited ? `${Math.max(1, Math.ceil(_admit.limited.retryAfterMs / 1000))}s` : '1s';
+      const limit = String(_admit?.limited?.limit ?? 0);
+      writeOpenAIError(ex.res, 'rate_limit_requests', [persona?.persona.orgId ?? 'org-unknown', limit, retry], opts);
+      return;
+    }
+    case 'store_unavailable':
+      writeOpenAIError(ex.res, 'overloaded', [], opts);
+      return;
+    default:
+      // blocked, lure_threshold: the thief's credit has "run out"
+      writeOpenAIError(ex.res, 'insufficient_quota', [], opts);
+  }
+}
+
+export const openaiSurface: Surface = {
+  name: 'openai',
+  classify(ex, state) {
+    return state.runtime.keyring.classify(openaiCredential(ex.req.headers));
+  },
+  forward,
+  deceive,
+  refuse,
+};
