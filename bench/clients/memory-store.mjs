@@ -8,7 +8,7 @@ const spec = JSON.parse(process.argv[2]);
 const { loadConfigObject } = await import(`${spec.root}/dist/config/load.js`);
 const { createStore } = await import(`${spec.root}/dist/store/index.js`);
 const { Policy } = await import(`${spec.root}/dist/core/policy.js`);
-const { keyRecord } = await import(`${spec.root}/dist/gateway/runtime.js`);
+const { keyRecord } = await import(`${spec.root}/dist/core/runtime.js`);
 
 const { config, issues } = await loadConfigObject(spec.config, { env: {} });
 if (!config) throw new Error(JSON.stringify(issues));

@@ -18,7 +18,7 @@ import type { AdminMetrics } from './metrics.js';
 import { bucketParam, limitParam, orderParam, parseQuery, QueryError, type QueryIssue } from './query.js';
 import type { Reloader } from './reload.js';
 import { parseDuration } from '../config/duration.js';
-import { allKeyRecords } from '../gateway/runtime.js';
+import { allKeyRecords } from '../core/runtime.js';
 
 export interface ApiContext {
   readonly state: GatewayState;

@@ -36,10 +36,14 @@ export interface Classification {
   readonly record?: KeyRecord;
   /** sha256 hex of the presented key (absent when missing) */
   readonly hash?: string;
-  /** class `invalid` only: a known credential refused for this reason (tool surface) */
+  /** class `invalid` only: a known credential refused for this reason (tool provider) */
   readonly invalidReason?: CredentialRefusal;
-  /** class `valid` / `lure` only: the surface refuses this request after blocks and limits (tool surface) */
+  /** class `valid` / `lure` only: the provider refuses this request after blocks and limits (tool provider) */
   readonly refusal?: RequestRefusal;
+  /** the request is refused before its credential is read (an unknown operation, an oversized body: Bedrock) */
+  readonly beforeAuth?: RequestRefusal;
+  /** the provider's masked echo of a presented identifier that is not a secret (an AWS access key id) */
+  readonly mask?: string;
 }
 
 const MISSING: Classification = Object.freeze({ class: 'missing' });

@@ -1,20 +1,19 @@
 /**
- * The request lifecycle, written once and followed stage for stage (see pipeline/verdict.ts for the
+ * The request lifecycle, written once and followed stage for stage (see core/verdict.ts for the
  * order of decisions):
  *
- *   client identity → surface.classify → [store.admit: one call] → decide → surface action → event
+ *   client identity → call.classify → [store.admit: one call] → decide → call action → event
  *
  * Every stage returns early once a reply is sent. The event is built and published after the
- * response closes, never on the way in.
+ * response closes, never on the way in (by the gateway, gateway/gateway.ts).
  */
-import { buildRequestEvent } from '../events/build.js';
 import type { KeyInfo } from '../events/model.js';
 import { clientAddress } from './identity.js';
 import type { KeyRecord } from './keyring.js';
 import { decide, needsStore } from './verdict.js';
 import { isStoreUnavailable } from '../store/errors.js';
 import type { AdmitResult } from '../store/types.js';
-import type { Surface } from './provider.js';
+import type { ProviderCall } from './provider.js';
 import { Exchange } from './exchange.js';
 import type { GatewayState } from './state.js';
 
@@ -43,27 +42,21 @@ function tokensFromLength(ex: Exchange): number {
   return Number.isFinite(cl) && cl > 0 ? Math.ceil(cl / 4) : 0;
 }
 
-export function finishExchange(ex: Exchange, state: GatewayState): void {
-  if (!state.bus.hasSubscribers) return;
-  try {
-    state.bus.publish(buildRequestEvent(ex));
-  } catch (e: unknown) {
-    // runs in the response's close listener: a bug here must cost one event, never the process
-    process.emitWarning(`honeygate: event not built: ${e instanceof Error ? e.message : String(e)}`);
-  }
-}
-
-export async function servePipeline(ex: Exchange, surface: Surface, state: GatewayState): Promise<void> {
+export async function servePipeline(ex: Exchange, name: string, surface: ProviderCall, state: GatewayState): Promise<void> {
   const runtime = state.runtime;
-  ex.surface = surface.name;
+  ex.surface = name;
   ex.ip = clientAddress(ex.req.socket.remoteAddress ?? '', ex.req.headers['x-forwarded-for'], runtime.policy.trustedProxies);
   const networkAllowed = runtime.policy.networkAllowed(ex.ip) && (surface.networkAllowed?.(ex, state) ?? true);
   const classification = await surface.classify(ex, state);
-  if (ex.res.writableEnded) return; // the surface already answered (malformed credential)
+  if (ex.res.writableEnded) return; // the call already answered (a client that went away)
   const record = classification.record;
   ex.key = record
     ? keyInfoOf(record)
-    : { class: classification.class, ...(classification.hash !== undefined ? { fingerprint: `sha256:${classification.hash.slice(0, 16)}` } : {}) };
+    : {
+        class: classification.class,
+        ...(classification.hash !== undefined ? { fingerprint: `sha256:${classification.hash.slice(0, 16)}` } : {}),
+        ...(classification.mask !== undefined ? { mask: classification.mask } : {}),
+      };
 
   let admit: AdmitResult | null | 'unavailable' = null;
   if (record && needsStore(classification.class, networkAllowed)) {
@@ -89,6 +82,7 @@ export async function servePipeline(ex: Exchange, surface: Surface, state: Gatew
     admit,
     invalidReason: classification.invalidReason,
     refusal: classification.refusal,
+    beforeAuth: classification.beforeAuth,
   });
   ex.verdict = verdict;
   const admitted = admit === 'unavailable' ? null : admit;

@@ -4,7 +4,7 @@
  */
 import type { EventBus } from '../events/bus.js';
 import type { Store } from '../store/types.js';
-import type { Runtime } from '../gateway/runtime.js';
+import type { Runtime } from './runtime.js';
 
 export interface GatewayState {
   runtime: Runtime;

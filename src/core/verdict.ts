@@ -1,8 +1,9 @@
 /**
  * The verdict: a pure function of what the pipeline learned about one request. It knows no
- * protocol; each surface renders the verdict in its own words. Order (the lifecycle, written once):
+ * protocol; each provider renders the verdict in its own words. Order (the lifecycle, written once):
  *
  *   1. network policy  — a denied client is refused before anything else            → reject network_denied
+ *   1b. before auth    — the provider resolves the operation / reads the body first   → reject <RequestRefusal>
  *   2. authentication  — no key / unknown key, as the provider answers (auth first)  → reject missing_key | invalid_key | <CredentialRefusal>
  *   3. blocks          — a blocked subject (lure threshold, admin block)            → block blocked
  *   4. lure threshold  — this request crossed the lure's max_requests               → block lure_threshold
@@ -29,15 +30,16 @@ export type VerdictReason =
   | RequestRefusal;
 
 /**
- * Why a presented credential is refused although it is known (tool surface, issue 10): a secret out
+ * Why a presented credential is refused although it is known (tool provider): a secret out
  * of its window or revoked, a token that cannot be checked now. Decided in place of `invalid_key`.
  */
 export type CredentialRefusal = 'credential_expired' | 'credential_revoked' | 'credential_not_yet_valid' | 'auth_unavailable';
 
 /**
- * Why an accepted credential's request is refused by the route itself (tool surface, issue 10):
+ * Why an accepted credential's request is refused by the route itself (tool provider):
  * missing scope, a denied MCP method or tool, an operation outside the OpenAPI document, a request
- * that does not validate. Decided after blocks and limits (the call still counts), before the class.
+ * that does not validate. Decided after blocks and limits (the call still counts), before the class;
+ * or, as `beforeAuth`, before authentication (a Bedrock operation that does not exist, a body too large).
  */
 export type RequestRefusal = 'insufficient_scope' | 'operation_denied' | 'operation_unknown' | 'request_invalid' | 'route_unavailable';
 
@@ -55,6 +57,8 @@ export interface VerdictInput {
   readonly invalidReason?: CredentialRefusal | undefined;
   /** for an accepted credential: the route refuses this request (see RequestRefusal) */
   readonly refusal?: RequestRefusal | undefined;
+  /** the provider refuses the request before reading its credential */
+  readonly beforeAuth?: RequestRefusal | undefined;
 }
 
 const V = (action: VerdictAction, reason: VerdictReason): Verdict => Object.freeze({ action, reason });
@@ -86,6 +90,7 @@ export function needsStore(keyClass: KeyClass, networkAllowed: boolean): boolean
 
 export function decide(input: VerdictInput): Verdict {
   if (!input.networkAllowed) return NETWORK_DENIED;
+  if (input.beforeAuth !== undefined) return REFUSALS[input.beforeAuth];
   if (input.keyClass === 'missing') return MISSING;
   if (input.keyClass === 'invalid') return input.invalidReason !== undefined ? REFUSALS[input.invalidReason] : INVALID;
   const admit = input.admit;

@@ -9,7 +9,6 @@
 import { buildCanaryEvent } from '../events/build.js';
 import type { Exchange } from '../core/exchange.js';
 import type { GatewayState } from '../core/state.js';
-import { writeOpenAIError } from '../providers/openai/render.js';
 import { clientAddress } from '../core/identity.js';
 import { canaryTokenFromHostname, canaryTokenFromKey, canaryTokenFromPath } from './canary.js';
 import { detectKeyFormat } from './keygen.js';
@@ -44,7 +43,7 @@ function canaryDomain(publicUrl: string): string {
  * hostname (`<word>-<10 base32>.<public_url host>`, wildcard DNS pointed at honeygate) is recorded
  * too and then served as usual.
  */
-export function canaryRoute(ex: Exchange, state: GatewayState): boolean {
+export function canaryRoute(ex: Exchange, state: GatewayState, unknownUrl: (ex: Exchange) => void): boolean {
   const host = ex.req.headers.host;
   if (host !== undefined) {
     const domain = canaryDomain(state.publicUrl);
@@ -59,9 +58,9 @@ export function canaryRoute(ex: Exchange, state: GatewayState): boolean {
   }
   if (!ex.path.startsWith('/c/')) return false;
   const token = canaryTokenFromPath(ex.path);
-  ex.surface = 'openai';
   ex.ip = clientAddress(ex.req.socket.remoteAddress ?? '', ex.req.headers['x-forwarded-for'], state.runtime.policy.trustedProxies);
-  writeOpenAIError(ex.res, 'invalid_url', [ex.req.method ?? 'GET', ex.path]);
+  // a canary link looks like any unknown URL (the default provider's answer)
+  unknownUrl(ex);
   if (token !== null) record(ex, state, token, 'http').catch(report);
   return true;
 }

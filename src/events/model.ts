@@ -9,7 +9,8 @@
 
 export type KeyClass = 'valid' | 'lure' | 'invalid' | 'missing';
 export type VerdictAction = 'forward' | 'deceive' | 'reject' | 'block';
-export type SurfaceName = 'openai' | 'bedrock' | 'tool';
+/** the name of the provider that served the request (gateway/registry.ts lists them) */
+export type SurfaceName = string;
 export type Dataset = 'honeygate.request' | 'honeygate.canary' | 'honeygate.system';
 
 export interface ClientFingerprint {

@@ -1,8 +1,8 @@
 /**
  * Assembly of the public listener: node:http in, and node:http2 on the same port (listener.ts; the
  * hot path keeps to the least a Node proxy can do; fastify serves only the admin listener), routing
- * by surface, lifecycle (reload swaps the runtime and the surface set whole; close drains in-flight
- * requests, then closes pools, store and sinks).
+ * through the provider registry (registry.ts, in its order), lifecycle (reload swaps the runtime and
+ * its compiled providers whole; close drains in-flight requests, then closes pools, store and sinks).
  * `createGateway` builds everything without a socket; `startGateway` also listens.
  */
 import { randomBytes } from 'node:crypto';
@@ -13,15 +13,16 @@ import { EventBus } from '../events/bus.js';
 import { buildSystemEvent } from '../events/build.js';
 import { createStore } from '../store/index.js';
 import type { Store, StoreHealth } from '../store/types.js';
-import { writeOpenAIError } from '../providers/openai/render.js';
-import { openaiSurface } from '../providers/openai/surface.js';
+import { canaryRoute } from '../deception/canary-hits.js';
+import { buildRequestEvent } from '../events/build.js';
 import { Exchange } from '../core/exchange.js';
 import type { HttpRequest, HttpResponse } from '../core/http.js';
 import { createListener } from './listener.js';
-import { buildRuntime } from './runtime.js';
-import { finishExchange, servePipeline } from '../core/serve.js';
-import { defaultSurfaces, type Route, type SurfaceEntry } from './registry.js';
+import type { Provider, ProviderRuntime } from '../core/provider.js';
+import { buildRuntime } from '../core/runtime.js';
+import { servePipeline } from '../core/serve.js';
 import type { GatewayState } from '../core/state.js';
+import { DEFAULT_PROVIDER, PROVIDERS } from './registry.js';
 
 export interface GatewayOptions {
   readonly store?: Store;
@@ -29,10 +30,8 @@ export interface GatewayOptions {
   /** override config.listen */
   readonly host?: string;
   readonly port?: number;
-  /** extra routes tried before the surfaces (canary routes, tool routes); return true when handled */
-  readonly routes?: readonly Route[];
-  /** extra surfaces by path prefix (the config's own are in surfaces.ts) */
-  readonly surfaces?: readonly SurfaceEntry[];
+  /** more providers, tried before the registry's (a protocol of the embedding program's own) */
+  readonly providers?: readonly Provider[];
 }
 
 export interface Gateway {
@@ -50,15 +49,34 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-function onError(ex: Exchange, e: unknown): void {
-  // never echo internal detail: an allowlisted generic error, the cause goes to stderr once
+/** The provider that answers for a request: the one that took it, else the default. */
+function voiceOf(ex: Exchange, state: GatewayState): ProviderRuntime | undefined {
+  return (ex.surface !== undefined ? state.runtime.providers.get(ex.surface) : undefined) ?? state.runtime.providers.get(DEFAULT_PROVIDER.name);
+}
+
+function onError(ex: Exchange, state: GatewayState, e: unknown): void {
+  // never echo internal detail: the provider's generic error, the cause goes to stderr once
   process.emitWarning(`honeygate: request failed: ${e instanceof Error ? e.message : String(e)}`);
-  if (!ex.res.headersSent) writeOpenAIError(ex.res, 'upstream_error');
-  else if (!ex.res.destroyed) ex.res.destroy();
+  if (!ex.res.headersSent) {
+    const voice = voiceOf(ex, state);
+    if (voice) voice.fault(ex);
+    else ex.res.destroy();
+  } else if (!ex.res.destroyed) ex.res.destroy();
+}
+
+/** Publish the request's event once its response has closed (never on the way in). */
+function finishExchange(ex: Exchange, state: GatewayState): void {
+  if (!state.bus.hasSubscribers) return;
+  try {
+    state.bus.publish(buildRequestEvent(ex));
+  } catch (e: unknown) {
+    // runs in the response's close listener: a bug here must cost one event, never the process
+    process.emitWarning(`honeygate: event not built: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 /**
- * Store health as honeygate.system events (issue 5): `store:connected` the first time the store
+ * Store health as honeygate.system events: `store:connected` the first time the store
  * answers, `store:degraded` when it stops (or is still unreachable when the gateway starts),
  * `store:recovered` when it answers again. Each state is reported once.
  */
@@ -77,45 +95,44 @@ export function createGateway(config: Readonly<Config>, options: GatewayOptions 
   const bus = options.bus ?? new EventBus();
   const reportStore = storeHealthReporter(bus);
   const store = options.store ?? createStore(config.store, { onHealthChange: reportStore });
+  const registry: readonly Provider[] = [...(options.providers ?? []), ...PROVIDERS];
   const state: GatewayState = {
-    runtime: buildRuntime(config),
+    runtime: buildRuntime(config, registry),
     store,
     bus,
     cache: new Map(),
     canarySecret: config.canary_secret ?? randomBytes(32).toString('base64url'),
     publicUrl: config.public_url ?? `http://${config.listen.host}:${config.listen.port}`,
   };
-  // decided from the config (Bedrock only when it has AWS keys or a bedrock upstream); again on reload
-  let routes: readonly Route[] = [];
-  let surfaces: readonly SurfaceEntry[] = [];
-  const route = (c: Readonly<Config>): void => {
-    const defaults = defaultSurfaces(c);
-    routes = [...defaults.routes, ...(options.routes ?? [])];
-    surfaces = [...defaults.surfaces, ...(options.surfaces ?? [])];
+  const unknownUrl = (ex: Exchange): void => {
+    // outside every provider: the default provider's own answer for an unknown URL
+    ex.surface = DEFAULT_PROVIDER.name;
+    voiceOf(ex, state)?.unknownUrl(ex);
   };
-  route(config);
 
   const handle = async (ex: Exchange): Promise<void> => {
     const url = ex.req.url ?? '/';
     const q = url.indexOf('?');
     ex.path = q < 0 ? url : url.slice(0, q);
-    for (const route of routes) {
-      // most routes answer synchronously (canaries): await only a promise, not every request
-      const answered = route(ex, state);
-      if (answered === true || (answered !== false && (await answered))) return;
+    if (canaryRoute(ex, state, unknownUrl)) return;
+    // the providers on for this config, in registry order (rebuilt with the runtime on reload)
+    for (const [name, provider] of state.runtime.providers) {
+      const call = provider.match(ex, state);
+      if (call === null) continue;
+      if (call.answer) {
+        await call.answer(state);
+        return;
+      }
+      return servePipeline(ex, name, call, state);
     }
-    if (ex.path.startsWith('/v1/')) return servePipeline(ex, openaiSurface, state);
-    for (const s of surfaces) if (ex.path.startsWith(s.prefix) || s.accepts?.(ex) === true) return servePipeline(ex, s.surface, state);
-    // outside every surface: the OpenAI API's own answer for an unknown URL
-    ex.surface = 'openai';
-    writeOpenAIError(ex.res, 'invalid_url', [ex.req.method ?? 'GET', ex.path]);
+    unknownUrl(ex);
   };
 
   // one handler for HTTP/1.1 and HTTP/2 requests
   const listener = createListener((req: HttpRequest, res: HttpResponse) => {
     const ex = new Exchange(req, res);
     res.once('close', () => finishExchange(ex, state));
-    handle(ex).catch((e: unknown) => onError(ex, e));
+    handle(ex).catch((e: unknown) => onError(ex, state, e));
   }, {
     keepAliveTimeoutMs: 65_000,
     headersTimeoutMs: 30_000,
@@ -137,8 +154,7 @@ export function createGateway(config: Readonly<Config>, options: GatewayOptions 
     url: '',
     async reload(next) {
       const old = state.runtime;
-      state.runtime = buildRuntime(next);
-      route(next);
+      state.runtime = buildRuntime(next, registry);
       state.cache.clear();
       await old.close();
     },

@@ -14,7 +14,11 @@ import { main } from '../../src/cli/main.js';
 import { formatIssue } from '../../src/config/issues.js';
 import { loadConfigFile, loadConfigObject } from '../../src/config/load.js';
 import { mintAwsKeyPair } from '../../src/deception/keygen.js';
-import { buildRuntime } from '../../src/gateway/runtime.js';
+import { buildRuntime } from '../../src/core/runtime.js';
+import { PROVIDERS } from '../../src/gateway/registry.js';
+import type { CompiledBedrock } from '../../src/providers/bedrock/provider.js';
+
+const awsOf = (r: ReturnType<typeof buildRuntime>): CompiledBedrock | null => (r.providers.get('bedrock') as CompiledBedrock | undefined) ?? null;
 import { startGateway } from '../../src/gateway/gateway.js';
 import { sha256Hex } from '../../src/util/hash.js';
 import { LURE, LURE_SESSION, VALID } from './harness.js';
@@ -41,14 +45,14 @@ describe('the example config', () => {
       ['ci-secrets-aws-1', 'lure'],
     ]);
     expect(config.upstreams['aws']).toMatchObject({ type: 'bedrock', region: 'us-east-1' });
-    const runtime = buildRuntime(config);
-    expect(runtime.aws?.keyring.records.map((r) => [r.name, r.class, r.upstream])).toEqual([
+    const runtime = buildRuntime(config, PROVIDERS);
+    expect(awsOf(runtime)?.keyring.records.map((r) => [r.name, r.class, r.upstream])).toEqual([
       ['app-prod', 'valid', 'aws'],
       ['ci-secrets-aws-1', 'lure', 'decoy'],
       ['notebook-leak', 'lure', 'decoy'],
     ]);
     // the pair is found by its access key id; the record holds its fingerprint and mask, never the secret
-    const pair = runtime.aws?.keyring.pair('AKIAS4SFVI2F3XNWYRLW');
+    const pair = awsOf(runtime)?.keyring.pair('AKIAS4SFVI2F3XNWYRLW');
     expect(pair?.record).toMatchObject({ fingerprint: `sha256:${sha256Hex('AKIAS4SFVI2F3XNWYRLW').slice(0, 16)}`, mask: 'AKIA************YRLW' });
     expect(JSON.stringify(pair?.record)).not.toContain(pair?.secretAccessKey ?? '?');
     await runtime.close();
@@ -56,8 +60,8 @@ describe('the example config', () => {
 
   it('without any AWS config there is no Bedrock runtime', async () => {
     const { config } = await loadConfigObject({ keys: [{ key: 'sk-x', class: 'valid' }] }, { env: {} });
-    const runtime = buildRuntime(config!);
-    expect(runtime.aws).toBeNull();
+    const runtime = buildRuntime(config!, PROVIDERS);
+    expect(awsOf(runtime)).toBeNull();
     await runtime.close();
   });
 });
@@ -121,8 +125,8 @@ describe('cross-field rules: lure AWS traffic never spends a valid user’s cred
       },
       { env: {} },
     );
-    const runtime = buildRuntime(config!);
-    expect(runtime.aws?.keyring.records.map((r) => r.upstream)).toEqual(['aws', 'decoy']);
+    const runtime = buildRuntime(config!, PROVIDERS);
+    expect(awsOf(runtime)?.keyring.records.map((r) => r.upstream)).toEqual(['aws', 'decoy']);
     expect(runtime.keyring.records.map((r) => r.upstream)).toEqual(['oa']);
     await runtime.close();
   });

@@ -13,7 +13,8 @@ import { loadConfigFile, loadConfigText } from '../../src/config/load.js';
 import { parseDuration } from '../../src/config/duration.js';
 import { main } from '../../src/cli/main.js';
 import { configJsonSchema } from '../../src/cli/schema.js';
-import { buildRuntime } from '../../src/gateway/runtime.js';
+import { buildRuntime } from '../../src/core/runtime.js';
+import { PROVIDERS } from '../../src/gateway/registry.js';
 import { sha256Hex } from '../../src/util/hash.js';
 import { captureCli, type CliRun } from '../helpers/cli.js';
 
@@ -33,7 +34,7 @@ describe('config loading', () => {
     expect(config.limits.rules[0]).toEqual({ name: 'per-ip', by: 'ip', limit: 600, window: 60_000, exempt: [] });
     expect(config.upstreams['decoy']).toEqual({ type: 'decoy' });
     expect(Object.isFrozen(config.keys[0])).toBe(true);
-    const runtime = buildRuntime(config);
+    const runtime = buildRuntime(config, PROVIDERS);
     expect(runtime.keyring.records.map((r) => r.class)).toEqual(['valid', 'lure', 'lure']);
     await runtime.close();
   });
@@ -51,7 +52,7 @@ describe('config loading', () => {
     const key = 'sk-test-raw-key-0123456789';
     for (const written of [key, `sha256:${sha256Hex(key)}`]) {
       const { config } = await loadConfigText(`keys:\n  - { key: "${written}", class: lure }\n`);
-      const runtime = buildRuntime(config!);
+      const runtime = buildRuntime(config!, PROVIDERS);
       expect(runtime.keyring.classify(key).class).toBe('lure');
       expect(runtime.keyring.classify(`${key}x`).class).toBe('invalid');
       expect(runtime.keyring.classify(undefined).class).toBe('missing');
@@ -115,7 +116,7 @@ rate_limits:
     expect(c.limits.rules).toEqual([{ name: 'openaipot', by: 'ip', limit: 100, window: 60_000, exempt: [] }]);
     const warned = issues.filter((i) => i.level === 'warning').map((i) => i.path);
     expect(warned).toEqual(expect.arrayContaining(['real_api_endpoint', 'listen_addr', 'log_file_path', 'lure_api_keys', 'max_lure_requests', 'allowlist']));
-    const runtime = buildRuntime(c);
+    const runtime = buildRuntime(c, PROVIDERS);
     expect(runtime.keyring.classify('sk-lure-group-2').record?.lure?.maxRequests).toBe(5);
     expect(runtime.keyring.classify('sk-lure-key-example-1').record?.lure?.maxRequests).toBe(2);
     await runtime.close();

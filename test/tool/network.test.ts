@@ -4,6 +4,7 @@
  * over allow; presets loaded from a URL in the published format, kept when a refresh fails, and
  * refreshed on schedule (fake timers).
  */
+import type { CompiledTool } from '../../src/providers/tool/provider.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -46,7 +47,7 @@ beforeAll(async () => {
   const cidr_presets = { connectors: { url: listsUrl, refresh: '1h' } };
   direct = await startTestGateway({ routes, cidr_presets });
   proxied = await startTestGateway({ routes, cidr_presets, trusted_proxies: ['127.0.0.1/32', '10.0.0.0/8'] });
-  await Promise.all([direct.gateway.state.runtime.tool?.ready(), proxied.gateway.state.runtime.tool?.ready()]);
+  await Promise.all([(direct.gateway.state.runtime.providers.get('tool') as CompiledTool | undefined)?.tool.ready(), (proxied.gateway.state.runtime.providers.get('tool') as CompiledTool | undefined)?.tool.ready()]);
 });
 
 afterAll(async () => {

@@ -5,6 +5,7 @@
  * and examples (or fixtures) with canaries, counted toward the threshold and the block exactly as
  * on the LLM surfaces. Also: routing (prefix boundaries, /v1 not shadowed).
  */
+import type { CompiledTool } from '../../src/providers/tool/provider.js';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,7 +103,7 @@ beforeAll(async () => {
       { name: 'shadow', prefix: '/', host: 'tools.example', shadow_openai: true, upstream: api.url, auth: { public: true } },
     ],
   });
-  await gw.gateway.state.runtime.tool?.ready();
+  await (gw.gateway.state.runtime.providers.get('tool') as CompiledTool | undefined)?.tool.ready();
 });
 
 afterAll(async () => {

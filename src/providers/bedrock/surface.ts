@@ -1,17 +1,18 @@
 /**
- * The Bedrock surface (issue 4): Amazon Bedrock Runtime (`/model/{id}/…`), and the calls a thief
+ * The Bedrock provider's per-request call: Amazon Bedrock Runtime (`/model/{id}/…`), and the calls a thief
  * makes first with a stolen AWS key — STS `GetCallerIdentity` and the Bedrock control plane
  * (`/foundation-models`, `/inference-profiles`, `/logging/modelinvocations`) — through the same
- * pipeline as the OpenAI surface (server/serve.ts), with the colleague's standalone modules:
+ * pipeline as every provider (core/serve.ts):
  *
  * - classify: the service from the Host, else the SigV4 credential scope and the path, as AWS
  *   routes (aws-probes.ts `serviceOf`); an unknown runtime operation is refused before
- *   authentication (UnknownOperationException); the body is read (bounded), then SigV4 or the
- *   Bedrock API key is verified (sigv4.ts `authenticate`) against the runtime's AWS key ring.
- *   AWS's own authentication errors (UnrecognizedClient, InvalidSignature, clock skew, missing
- *   Authorization …) are written here, in the service's words, and the pipeline stops; a known
- *   credential becomes an ordinary Classification with its KeyRecord, so thresholds, blocks, rate
- *   limits and events work as on every surface.
+ *   authentication (`beforeAuth: operation_unknown`, UnknownOperationException); the body is read
+ *   (bounded), then SigV4 or the Bedrock API key is verified (sigv4.ts `authenticate`) against the
+ *   provider's AWS key ring. Nothing is written here: the verdict function decides, and `refuse`
+ *   renders AWS's own authentication errors (UnrecognizedClient, InvalidSignature, clock skew,
+ *   missing Authorization …) from what classify kept on the call. A known credential becomes an
+ *   ordinary Classification with its KeyRecord, so thresholds, blocks, rate limits and events work
+ *   as for every provider.
  * - deceive: tarpit delay, the persona of the key (the account its id decodes to, wire-spec B6),
  *   the probe answers, the lure reply with canaries through the Bedrock decoy per model family —
  *   or, for a lure key on a `bedrock` upstream with burner credentials, the lure prompt injected
@@ -27,15 +28,15 @@ import { parseJson, serveBedrockDecoy } from './decoy.js';
 import { hasPlaceholders, lureReply } from '../../deception/lure.js';
 import { maskKey } from '../../deception/mask.js';
 import type { Classification, KeyRecord } from '../../core/keyring.js';
-import type { Verdict } from '../../core/verdict.js';
+import type { RequestRefusal, Verdict } from '../../core/verdict.js';
 import type { Exchange } from '../../core/exchange.js';
-import { DEFAULT_REPLY, type AwsRuntime } from '../../gateway/runtime.js';
+import { DEFAULT_REPLY } from '../../core/runtime.js';
+import type { ProviderCall } from '../../core/provider.js';
 import type { GatewayState } from '../../core/state.js';
 import type { AdmitResult } from '../../store/types.js';
 import type { BedrockUpstream } from './upstream.js';
 import { readBody } from '../../util/body.js';
-import { fingerprintOfHash, sha256Hex } from '../../util/hash.js';
-import type { Surface } from '../../core/provider.js';
+import { sha256Hex } from '../../util/hash.js';
 import { personaOf } from './endpoint.js';
 import { renderAwsError } from './errors.js';
 import { injectLure } from './inject.js';
@@ -43,25 +44,26 @@ import { detectFamily, type ModelFamily } from './models.js';
 import { bedrockPromptTextOf } from './prompt.js';
 import { type BedrockRoute, parseBedrockPath, parseModelRef, STREAMING_OPERATIONS } from './route.js';
 import { type AuthResult, authenticate } from './sigv4.js';
+import type { AwsKeyRing } from './keyring.js';
 
 type Authenticated = Extract<AuthResult, { ok: true }>;
+type AuthFailure = Extract<AuthResult, { ok: false }>;
 
-/** What classify learned, for the verdict's action (the body is read once, in classify). */
-interface BedrockContext {
-  readonly target: ServiceTarget;
-  /** absent when the network policy refuses the client before its credential is read */
-  readonly auth?: Authenticated;
-  readonly route?: BedrockRoute;
-  readonly body?: Buffer;
+/** The Bedrock provider compiled for one config (present when it has AWS keys or a bedrock upstream). */
+export interface BedrockRuntime {
+  readonly keyring: AwsKeyRing;
+  /** regions accepted in SigV4 scopes when the Host names none */
+  readonly regions: ReadonlySet<string>;
+  readonly explainMismatch: boolean;
+  /** the smaller of max_body_bytes and bedrock.max_body_bytes (Bedrock's own limit is 25 MB) */
+  readonly maxBodyBytes: number;
+  /** pause between decoy stream frames */
+  readonly chunkDelayMs: number;
+  /** the `bedrock` upstreams by name (re-signing clients) */
+  readonly upstreams: ReadonlyMap<string, BedrockUpstream>;
 }
 
-const contexts = new WeakMap<Exchange, BedrockContext>();
-
 const MISSING: Classification = Object.freeze({ class: 'missing' });
-const REJECT_MISSING: Verdict = Object.freeze({ action: 'reject', reason: 'missing_key' });
-const REJECT_INVALID: Verdict = Object.freeze({ action: 'reject', reason: 'invalid_key' });
-const REJECT_OPERATION: Verdict = Object.freeze({ action: 'reject', reason: 'operation_unknown' });
-const REJECT_REQUEST: Verdict = Object.freeze({ action: 'reject', reason: 'request_invalid' });
 
 /** AWS endpoint names (with the Host's port, if any): the request is for AWS whatever its path. */
 const AWS_HOST = /(^|\.)(bedrock-runtime|bedrock|sts)(-fips)?(\.[a-z]{2}(-[a-z]+)+-\d)?\.amazonaws\.com(\.cn)?(:\d+)?$/i;
@@ -88,78 +90,113 @@ export function isAwsRequest(ex: Exchange): boolean {
   return /[?&]Action=/.test(url) || (ex.req.method === 'POST' && (header(ex, 'content-type') ?? '').startsWith('application/x-www-form-urlencoded'));
 }
 
-/** Answer an authentication refusal in the target service's words; the pipeline stops there. */
-function refuseCredential(ex: Exchange, state: GatewayState, target: ServiceTarget, auth: Extract<AuthResult, { ok: false }>): Classification {
-  const keyClass = auth.error === 'MissingAuthorization' ? 'missing' : 'invalid';
-  // the claimed access key id is an identifier, not a secret: its fingerprint links it to a configured key
-  const id = auth.accessKeyId;
-  ex.key = { class: keyClass, ...(id !== undefined ? { fingerprint: fingerprintOfHash(sha256Hex(id)), mask: maskKey(id) } : {}) };
-  ex.verdict = keyClass === 'missing' ? REJECT_MISSING : REJECT_INVALID;
-  if (target.service === 'sts') renderStsAuthError(ex.res, auth.error, auth.message, header(ex, 'accept'));
-  else renderAwsError(ex.res, auth.error, auth.message);
-  // an access key id minted into a decoy answer ({{canary:aws_key}}) and used here
-  if (auth.error === 'UnrecognizedClient' && id !== undefined) checkCanaryKey(ex, state, id);
-  return { class: keyClass };
-}
+/**
+ * One Bedrock request: what classify learned (the body is read once, in classify), for the
+ * verdict's action.
+ */
+export class BedrockCall implements ProviderCall {
+  readonly #aws: BedrockRuntime;
+  target: ServiceTarget | undefined;
+  /** absent when the network policy refuses the client before its credential is read */
+  auth?: Authenticated;
+  route?: BedrockRoute;
+  body?: Buffer;
+  /** the authentication refusal, rendered by refuse() */
+  failure?: AuthFailure;
 
-async function classify(ex: Exchange, state: GatewayState): Promise<Classification> {
-  const aws = state.runtime.aws;
-  const url = ex.req.url ?? '/';
-  const method = ex.req.method ?? 'GET';
-  const target = serviceOf(header(ex, 'host') ?? header(ex, ':authority'), url, header(ex, 'authorization'), header(ex, 'content-type'));
-  // verdict order: a client the network policy refuses is refused before anything else (refuse())
-  if (aws === null || !state.runtime.policy.networkAllowed(ex.ip)) {
-    ex.req.resume();
-    contexts.set(ex, { target });
-    return MISSING;
+  constructor(aws: BedrockRuntime) {
+    this.#aws = aws;
   }
-  let route: BedrockRoute | undefined;
-  if (target.service === 'bedrock-runtime') {
-    const r = parseBedrockPath(method, url);
-    if (!r.ok) {
-      // Coral resolves the operation before it authenticates
+
+  async classify(ex: Exchange, state: GatewayState): Promise<Classification> {
+    const aws = this.#aws;
+    const url = ex.req.url ?? '/';
+    const method = ex.req.method ?? 'GET';
+    const target = serviceOf(header(ex, 'host') ?? header(ex, ':authority'), url, header(ex, 'authorization'), header(ex, 'content-type'));
+    this.target = target;
+    // verdict order: a client the network policy refuses is refused before anything else
+    if (!state.runtime.policy.networkAllowed(ex.ip)) {
       ex.req.resume();
-      ex.verdict = REJECT_OPERATION;
-      renderAwsError(ex.res, 'UnknownOperation');
       return MISSING;
     }
-    route = r.route;
-    ex.route = route.operation;
-    ex.model = route.modelId.slice(0, 200);
-    ex.stream = STREAMING_OPERATIONS.has(route.operation);
-  }
-  const read = await readBody(ex.req, aws.maxBodyBytes);
-  if (!read.ok) {
-    ex.verdict = REJECT_REQUEST;
-    // the rest of the body is never read: the connection closes after the answer
-    if (read.reason === 'too_large') renderAwsError(ex.res, 'MalformedInput', 'Input is too long for requested model.', { connection: 'close' });
-    else ex.res.destroy(); // the client went away mid-body: nothing to answer (refuse() sees it destroyed)
-    return MISSING;
-  }
-  const body = read.body;
-  let found: KeyRecord | undefined;
-  const auth = authenticate(
-    { method, url, rawHeaders: ex.req.rawHeaders, body },
-    {
-      lookupAccessKey: (id) => {
-        const pair = aws.keyring.pair(id);
-        found = pair?.record;
-        return pair;
+    if (target.service === 'bedrock-runtime') {
+      const r = parseBedrockPath(method, url);
+      if (!r.ok) {
+        // Coral resolves the operation before it authenticates
+        ex.req.resume();
+        return refusedBeforeAuth('operation_unknown');
+      }
+      const route = r.route;
+      this.route = route;
+      ex.route = route.operation;
+      ex.model = route.modelId.slice(0, 200);
+      ex.stream = STREAMING_OPERATIONS.has(route.operation);
+    }
+    const read = await readBody(ex.req, aws.maxBodyBytes);
+    if (!read.ok) {
+      // too large: the rest of the body is never read, the connection closes after the answer;
+      // aborted: the client went away mid-body, nothing to answer
+      if (read.reason !== 'too_large') ex.res.destroy();
+      return refusedBeforeAuth('request_invalid');
+    }
+    const body = read.body;
+    let found: KeyRecord | undefined;
+    const auth = authenticate(
+      { method, url, rawHeaders: ex.req.rawHeaders, body },
+      {
+        lookupAccessKey: (id) => {
+          const pair = aws.keyring.pair(id);
+          found = pair?.record;
+          return pair;
+        },
+        lookupBearerHash: (hash) => {
+          found = aws.keyring.bearer(hash);
+          return found !== undefined;
+        },
+        service: target.signingName,
+        region: target.region ?? aws.regions,
+        allowBearer: target.service !== 'sts',
+        explainMismatch: aws.explainMismatch,
       },
-      lookupBearerHash: (hash) => {
-        found = aws.keyring.bearer(hash);
-        return found !== undefined;
-      },
-      service: target.signingName,
-      region: target.region ?? aws.regions,
-      allowBearer: target.service !== 'sts',
-      explainMismatch: aws.explainMismatch,
-    },
-  );
-  if (!auth.ok) return refuseCredential(ex, state, target, auth);
-  if (found === undefined) throw new Error('authenticated without a key record');
-  contexts.set(ex, { target, auth, body, ...(route !== undefined ? { route } : {}) });
-  return { class: found.class, record: found, hash: found.hash };
+    );
+    if (!auth.ok) {
+      this.failure = auth;
+      // the claimed access key id is an identifier, not a secret: its fingerprint links it to a configured key
+      const id = auth.accessKeyId;
+      const keyClass = auth.error === 'MissingAuthorization' ? 'missing' : 'invalid';
+      return { class: keyClass, ...(id !== undefined ? { hash: sha256Hex(id), mask: maskKey(id) } : {}) };
+    }
+    if (found === undefined) throw new Error('authenticated without a key record');
+    this.auth = auth;
+    this.body = body;
+    return { class: found.class, record: found, hash: found.hash };
+  }
+
+  forward(ex: Exchange, record: KeyRecord, state: GatewayState): Promise<void> {
+    return forward(ex, this.#context(), this.#aws, record, state);
+  }
+
+  deceive(ex: Exchange, record: KeyRecord, _admit: AdmitResult | null, state: GatewayState): Promise<void> {
+    return deceive(ex, this.#context(), this.#aws, record, state);
+  }
+
+  refuse(ex: Exchange, verdict: Verdict, _admit: AdmitResult | null, _classification: Classification, state: GatewayState): void {
+    refuse(ex, this, verdict, state);
+  }
+
+  #context(): AuthenticatedContext {
+    if (this.auth === undefined || this.body === undefined || this.target === undefined) throw new Error('bedrock: no authenticated context');
+    return { target: this.target, auth: this.auth, body: this.body, ...(this.route !== undefined ? { route: this.route } : {}) };
+  }
+}
+
+const BEFORE_AUTH: Readonly<Record<'operation_unknown' | 'request_invalid', Classification>> = {
+  operation_unknown: Object.freeze({ class: 'missing', beforeAuth: 'operation_unknown' }),
+  request_invalid: Object.freeze({ class: 'missing', beforeAuth: 'request_invalid' }),
+};
+
+function refusedBeforeAuth(reason: Extract<RequestRefusal, 'operation_unknown' | 'request_invalid'>): Classification {
+  return BEFORE_AUTH[reason];
 }
 
 function familyOf(route: BedrockRoute): ModelFamily {
@@ -167,15 +204,11 @@ function familyOf(route: BedrockRoute): ModelFamily {
   return ref.baseModelId === null ? 'unknown' : detectFamily(ref.baseModelId);
 }
 
-interface AuthenticatedContext extends BedrockContext {
+interface AuthenticatedContext {
+  readonly target: ServiceTarget;
   readonly auth: Authenticated;
+  readonly route?: BedrockRoute;
   readonly body: Buffer;
-}
-
-function contextOf(ex: Exchange): AuthenticatedContext {
-  const ctx = contexts.get(ex);
-  if (ctx?.auth === undefined || ctx.body === undefined) throw new Error('bedrock: no authenticated context');
-  return ctx as AuthenticatedContext;
 }
 
 /** STS and control-plane answers from the key's own identity (never forwarded: see docs/bedrock.md). */
@@ -211,8 +244,7 @@ async function forwardTo(ex: Exchange, upstream: BedrockUpstream, service: 'bedr
   ex.upstreamMs ??= performance.now() - started;
 }
 
-async function deceive(ex: Exchange, record: KeyRecord, _admit: AdmitResult | null, state: GatewayState): Promise<void> {
-  const ctx = contextOf(ex);
+async function deceive(ex: Exchange, ctx: AuthenticatedContext, aws: BedrockRuntime, record: KeyRecord, state: GatewayState): Promise<void> {
   const lure = record.lure;
   if (lure && lure.responseDelayMs > 0) await sleep(lure.responseDelayMs);
   if (ex.res.destroyed) return;
@@ -235,13 +267,13 @@ async function deceive(ex: Exchange, record: KeyRecord, _admit: AdmitResult | nu
     renderAwsError(ex.res, route.invalid.code, route.invalid.message);
     return;
   }
-  const upstream = state.runtime.upstreams.get(record.upstream);
+  const upstream = aws.upstreams.get(record.upstream);
   ex.upstream = record.upstream;
-  if (upstream?.kind === 'bedrock') {
+  if (upstream !== undefined) {
     // a real model behind the lure, signed with the upstream's own burner credentials (config rules)
     const injected = injectLure(route.operation, family, ctx.body, lure?.prompt ?? '');
     ex.lure = { ...ex.lure, injected: injected.changed };
-    await forwardTo(ex, upstream.upstream, 'bedrock-runtime', route, injected.body);
+    await forwardTo(ex, upstream, 'bedrock-runtime', route, injected.body);
     return;
   }
   // a reply without canary placeholders is sent as it is: no promise, no store call
@@ -249,7 +281,6 @@ async function deceive(ex: Exchange, record: KeyRecord, _admit: AdmitResult | nu
   const minted = hasPlaceholders(reply) ? await lureReply(ex, record, reply, state) : { text: reply, canaries: [] };
   if (minted.canaries.length > 0) (ex.lure ??= {}).canaries = minted.canaries;
   if (lure) (ex.lure ??= {}).injected = false;
-  const aws = state.runtime.aws as AwsRuntime;
   await serveBedrockDecoy(
     {
       operation: route.operation,
@@ -267,25 +298,27 @@ async function deceive(ex: Exchange, record: KeyRecord, _admit: AdmitResult | nu
   );
 }
 
-async function forward(ex: Exchange, record: KeyRecord, state: GatewayState): Promise<void> {
-  const ctx = contextOf(ex);
-  const upstream = state.runtime.upstreams.get(record.upstream);
+async function forward(ex: Exchange, ctx: AuthenticatedContext, aws: BedrockRuntime, record: KeyRecord, state: GatewayState): Promise<void> {
+  const upstream = aws.upstreams.get(record.upstream);
   ex.upstream = record.upstream;
-  if (upstream?.kind !== 'bedrock') {
+  if (upstream === undefined) {
     // the embedded demo: a valid key answered offline by the decoy (no lure, no canaries)
     const { lure: _none, ...plain } = record;
-    return deceive(ex, plain, null, state);
+    return deceive(ex, ctx, aws, plain, state);
   }
   if (ctx.target.service === 'sts') {
     // forwarding would show the upstream's own identity: the key's identity answers (docs/bedrock.md)
     serveProbe(ex, 'sts', ctx.auth, ctx.body);
     return;
   }
-  await forwardTo(ex, upstream.upstream, ctx.target.service, ctx.route, ctx.body);
+  await forwardTo(ex, upstream, ctx.target.service, ctx.route, ctx.body);
 }
 
 /**
  * Refusals as a real account would see them (docs/bedrock.md):
+ * - an unknown runtime operation → UnknownOperationException (before authentication, as Coral);
+ * - a body over the limit → MalformedInput `Input is too long for requested model.`, connection closed;
+ * - an authentication failure → AWS's own error for it (UnrecognizedClient, InvalidSignature, …);
  * - network denied → AccessDeniedException (`You don't have access to the model …`);
  * - blocked, lure threshold, rate limited → ThrottlingException 429 `Too many requests, please wait
  *   before trying again.` (STS: `Throttling` / `Rate exceeded`). A throttled key still looks alive
@@ -294,11 +327,25 @@ async function forward(ex: Exchange, record: KeyRecord, state: GatewayState): Pr
  *   keeps working from other addresses;
  * - store unavailable → ServiceUnavailableException 503.
  */
-function refuse(ex: Exchange, verdict: Verdict, _admit: AdmitResult | null, _classification: Classification, _state: GatewayState): void {
+function refuse(ex: Exchange, call: BedrockCall, verdict: Verdict, state: GatewayState): void {
   if (ex.res.headersSent || ex.res.destroyed) return;
-  const sts = contexts.get(ex)?.target.service === 'sts';
+  const sts = call.target?.service === 'sts';
   const accept = header(ex, 'accept');
+  const failure = call.failure;
+  if (failure !== undefined && (verdict.reason === 'missing_key' || verdict.reason === 'invalid_key')) {
+    if (sts) renderStsAuthError(ex.res, failure.error, failure.message, accept);
+    else renderAwsError(ex.res, failure.error, failure.message);
+    // an access key id minted into a decoy answer ({{canary:aws_key}}) and used here
+    if (failure.error === 'UnrecognizedClient' && failure.accessKeyId !== undefined) checkCanaryKey(ex, state, failure.accessKeyId);
+    return;
+  }
   switch (verdict.reason) {
+    case 'operation_unknown':
+      renderAwsError(ex.res, 'UnknownOperation');
+      return;
+    case 'request_invalid':
+      renderAwsError(ex.res, 'MalformedInput', 'Input is too long for requested model.', { connection: 'close' });
+      return;
     case 'missing_key':
       if (sts) renderStsAuthError(ex.res, 'MissingAuthorization', 'Request is missing Authentication Token', accept);
       else renderAwsError(ex.res, 'MissingAuthorization');
@@ -324,10 +371,3 @@ function refuse(ex: Exchange, verdict: Verdict, _admit: AdmitResult | null, _cla
   }
 }
 
-export const bedrockSurface: Surface = {
-  name: 'bedrock',
-  classify,
-  forward,
-  deceive,
-  refuse,
-};

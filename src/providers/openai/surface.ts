@@ -1,5 +1,5 @@
 /**
- * The OpenAI surface (`/v1/*`): classify the bearer key; forward valid keys to their upstream with
+ * The OpenAI provider's actions (`/v1/*`): classify the bearer key; forward valid keys to their upstream with
  * the body streamed; deceive lure keys (persona headers, probe answers, validation errors, canaries,
  * decoy or burner-key lure upstream, tarpit delay); refuse everything else exactly as
  * api.openai.com does (wire-spec A2).
@@ -11,13 +11,13 @@ import { hasPlaceholders, lureReply, personaFor } from '../../deception/lure.js'
 import { accountProbe } from './probes.js';
 import { validateOpenAIRequest, type ValidatedEndpoint } from './validate.js';
 import type { KeyRecord } from '../../core/keyring.js';
-import { DEFAULT_REPLY } from '../../gateway/runtime.js';
+import { DEFAULT_REPLY } from '../../core/runtime.js';
 import type { Exchange } from '../../core/exchange.js';
 import type { GatewayState } from '../../core/state.js';
 import type { AdmitResult } from '../../store/types.js';
 import { UpstreamFault } from '../../core/forward.js';
 import { bufferedBody, declaredTooLarge, parseJson, readBody } from '../../util/body.js';
-import type { Surface } from '../../core/provider.js';
+import type { ProviderCall } from '../../core/provider.js';
 import { maskOpenAIKey } from '../../deception/mask.js';
 import { checkCanaryKey } from '../../deception/canary-hits.js';
 import type { AccountHeaders } from './headers.js';
@@ -260,8 +260,8 @@ function refuse(ex: Exchange, verdict: { action: string; reason: string }, _admi
   }
 }
 
-export const openaiSurface: Surface = {
-  name: 'openai',
+/** The OpenAI call keeps no per-request state of its own: one object serves every request. */
+export const openaiCall: ProviderCall = {
   classify(ex, state) {
     return state.runtime.keyring.classify(openaiCredential(ex.req.headers));
   },

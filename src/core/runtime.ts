@@ -1,0 +1,139 @@
+/**
+ * The runtime: the validated config compiled once into what the request path uses — the bearer key
+ * ring of `keys`, the policy (CIDR lists, limit rules), the HTTP upstreams (undici pools, or the
+ * decoy), the lure policies with defaults applied, and each provider's own compiled part (in
+ * registry order). Rebuilt whole on reload; the request path never reads raw config.
+ */
+import { defaultLureUpstream, defaultValidUpstream, keyHash, type KeyProtocol } from '../config/rules.js';
+import type { Config, KeyConfig } from '../config/schema.js';
+import { maskOpenAIKey } from '../deception/mask.js';
+import { fingerprintOfHash } from '../util/hash.js';
+import { HttpUpstream } from './forward.js';
+import { KeyRing, type KeyRecord, type LurePolicy } from './keyring.js';
+import { Policy } from './policy.js';
+import type { Provider, ProviderRuntime } from './provider.js';
+
+export type UpstreamEntry =
+  | { readonly name: string; readonly kind: 'decoy' }
+  | { readonly name: string; readonly kind: 'http'; readonly upstream: HttpUpstream; readonly apiKey?: string }
+  /** an upstream a provider builds itself (a `bedrock` upstream: the Bedrock provider re-signs) */
+  | { readonly name: string; readonly kind: 'provider'; readonly type: string };
+
+/** Every key the runtime knows, of every provider, for listings — never a secret. */
+export function allKeyRecords(runtime: Pick<Runtime, 'keyring' | 'providers'>): KeyRecord[] {
+  const out = [...runtime.keyring.records];
+  for (const p of runtime.providers.values()) if (p.keys) out.push(...p.keys);
+  return out;
+}
+
+export const DEFAULT_REPLY =
+  'Sure. Could you share a little more detail about what you need, so I can give you a precise answer?';
+
+export interface Runtime {
+  readonly config: Readonly<Config>;
+  readonly keyring: KeyRing;
+  readonly policy: Policy;
+  readonly upstreams: ReadonlyMap<string, UpstreamEntry>;
+  readonly maxBodyBytes: number;
+  /** the providers on for this config, by name, in registry order */
+  readonly providers: ReadonlyMap<string, ProviderRuntime>;
+  close(): Promise<void>;
+}
+
+/** What a provider's compile gets besides the config: the shared key-record builder. */
+export interface CompileContext {
+  /** a configured key's record (lure policy with defaults, default upstreams of `protocol`) */
+  record(base: RecordBase, k: KeyFieldsConfig, protocol: KeyProtocol): KeyRecord;
+}
+
+interface LureFieldsConfig {
+  readonly prompt?: string | undefined;
+  readonly reply?: string | undefined;
+  readonly max_requests?: number | undefined;
+  readonly block_duration?: number | undefined;
+  readonly response_delay?: number | undefined;
+  readonly realistic_timing?: boolean | undefined;
+}
+
+function lurePolicy(k: LureFieldsConfig, config: Config): LurePolicy {
+  const d = config.lure_defaults;
+  return {
+    prompt: k.prompt ?? d.prompt,
+    reply: k.reply ?? d.reply ?? DEFAULT_REPLY,
+    maxRequests: k.max_requests ?? d.max_requests,
+    blockDurationMs: k.block_duration ?? d.block_duration,
+    responseDelayMs: k.response_delay ?? d.response_delay,
+    realisticTiming: k.realistic_timing ?? d.realistic_timing,
+  };
+}
+
+export interface RecordBase {
+  readonly name: string;
+  readonly hash: string;
+  readonly mask?: string | undefined;
+  readonly campaign?: string | undefined;
+  readonly placement?: string | undefined;
+}
+
+export type KeyFieldsConfig = LureFieldsConfig & { readonly class: 'valid' | 'lure'; readonly upstream?: string | undefined };
+
+function record(base: RecordBase, k: KeyFieldsConfig, config: Config, protocol: KeyProtocol): KeyRecord {
+  const common = {
+    name: base.name,
+    hash: base.hash,
+    fingerprint: fingerprintOfHash(base.hash),
+    ...(base.mask !== undefined ? { mask: base.mask } : {}),
+    ...(base.campaign !== undefined ? { campaign: base.campaign } : {}),
+    ...(base.placement !== undefined ? { placement: base.placement } : {}),
+  };
+  if (k.class === 'valid') return { ...common, class: 'valid', upstream: k.upstream ?? defaultValidUpstream(config, protocol) };
+  return { ...common, class: 'lure', upstream: k.upstream ?? defaultLureUpstream(config, protocol), lure: lurePolicy(k, config) };
+}
+
+export function keyRecord(k: KeyConfig, config: Config, index: number): KeyRecord {
+  const raw = !k.key.startsWith('sha256:');
+  return record(
+    { name: k.name ?? `key-${index + 1}`, hash: keyHash(k.key), mask: k.mask ?? (raw ? maskOpenAIKey(k.key) : undefined), campaign: k.campaign, placement: k.placement },
+    k,
+    config,
+    'openai',
+  );
+}
+
+export function buildRuntime(config: Readonly<Config>, registry: readonly Provider[]): Runtime {
+  const upstreams = new Map<string, UpstreamEntry>();
+  for (const [name, u] of Object.entries(config.upstreams)) {
+    if (u.type === 'decoy') upstreams.set(name, { name, kind: 'decoy' });
+    else if (u.type === 'openai') {
+      const upstream = new HttpUpstream({ url: u.url, timeoutMs: u.timeout, connections: u.connections });
+      upstreams.set(name, { name, kind: 'http', upstream, ...(u.api_key !== undefined ? { apiKey: u.api_key } : {}) });
+    } else upstreams.set(name, { name, kind: 'provider', type: u.type });
+  }
+  if (!upstreams.has('decoy')) upstreams.set('decoy', { name: 'decoy', kind: 'decoy' });
+  const keyring = new KeyRing(config.keys.map((k, i) => keyRecord(k, config, i)));
+  const ctx: CompileContext = { record: (base, k, protocol) => record(base, k, config, protocol) };
+  const providers = new Map<string, ProviderRuntime>();
+  try {
+    for (const p of registry) {
+      const compiled = p.compile(config, ctx);
+      if (compiled !== null) providers.set(p.name, compiled);
+    }
+  } catch (e: unknown) {
+    // a provider that cannot start stops the start; release what the others built
+    void Promise.all([...providers.values()].map((p) => p.close?.()));
+    void Promise.all([...upstreams.values()].map((u) => (u.kind === 'http' ? u.upstream.close() : undefined)));
+    throw e;
+  }
+  return {
+    config,
+    keyring,
+    policy: new Policy(config),
+    upstreams,
+    maxBodyBytes: config.max_body_bytes,
+    providers,
+    async close() {
+      await Promise.all([...upstreams.values()].map((u) => (u.kind === 'http' ? u.upstream.close() : undefined)));
+      await Promise.all([...providers.values()].map((p) => p.close?.()));
+    },
+  };
+}
