@@ -1,0 +1,14 @@
+/**
+ * honeygate's public API: start a gateway from a validated config, load a config, and the types a
+ * provider of the embedding program's own implements (core/provider.ts) to plug in through
+ * `startGateway(config, { providers: [...] })`.
+ */
+export { startGateway, createGateway, type Gateway, type GatewayOptions } from './gateway/gateway.js';
+export { loadConfigFile as loadConfig, loadConfigFile, loadConfigObject, loadConfigText } from './config/load.js';
+export type { Config } from './config/schema.js';
+export type { Provider, ProviderRuntime, ProviderCall, AdmitExtras } from './core/provider.js';
+export type { Exchange } from './core/exchange.js';
+export type { GatewayState } from './core/state.js';
+export type { Classification, KeyRecord } from './core/keyring.js';
+export type { Verdict } from './core/verdict.js';
+export type { CompileContext } from './core/runtime.js';
