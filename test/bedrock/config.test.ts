@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/util/hash.js';
-import { acceptedRegions, awsKeyLookups, awsKeySchema, awsSecretsSidecarSchema, bedrockApiKeySchema, bedrockSurfaceSchema, bedrockUpstreamSchema } from '../../src/providers/bedrock/config.js';
+import { acceptedRegions, awsKeySchema, awsSecretsSidecarSchema, bedrockApiKeySchema, bedrockSurfaceSchema, bedrockUpstreamSchema } from '../../src/providers/bedrock/config.js';
 import { LURE, LURE_SESSION } from './harness.js';
 
 const issues = (r: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }): string[] =>
@@ -41,18 +41,6 @@ describe('AWS keys', () => {
 
   it('the keys CLI sidecar format is accepted', () => {
     expect(awsSecretsSidecarSchema.safeParse({ aws_credentials: [{ name: 'ci-secrets-81fe6374', access_key_id: LURE.accessKeyId, secret_access_key: LURE.secretAccessKey, account_id: '198788335243' }] }).success).toBe(true);
-  });
-
-  it('lookups for the endpoint: by key id (with the secret), API keys by sha256', () => {
-    const absk = `ABSK${Buffer.from('BedrockAPIKey-a-at-111122223333:s').toString('base64')}`;
-    const lookups = awsKeyLookups(
-      [awsKeySchema.parse({ name: 'l', class: 'lure', access_key_id: LURE.accessKeyId, secret_access_key: LURE.secretAccessKey, reply: 'hi', prompt: 'p' })],
-      [bedrockApiKeySchema.parse({ name: 'b1', class: 'lure', key: absk }), bedrockApiKeySchema.parse({ name: 'b2', class: 'valid', key: `sha256:${'a'.repeat(64)}` })],
-    );
-    expect(lookups.lookupAccessKey(LURE.accessKeyId)).toEqual({ name: 'l', class: 'lure', secretAccessKey: LURE.secretAccessKey, lureText: 'hi', prompt: 'p' });
-    expect(lookups.lookupAccessKey('AKIAAAAAAAAAAAAAAAAA')).toBeUndefined();
-    expect(lookups.lookupBearerHash(sha256Hex(absk))).toMatchObject({ name: 'b1' });
-    expect(lookups.lookupBearerHash('a'.repeat(64))).toMatchObject({ name: 'b2', class: 'valid' });
   });
 
   it('API keys must look like ABSK keys or sha256 references', () => {

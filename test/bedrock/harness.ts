@@ -1,13 +1,12 @@
 /**
- * Test harness: a node:http server on 127.0.0.1:0 running the Bedrock endpoint
- * (src/surfaces/bedrock/endpoint.ts) with fixed AWS key pairs, for the official SDK clients.
+ * Test harness for the official AWS clients: the real gateway (startTestGateway, the same pipeline
+ * production runs) on 127.0.0.1:0 with fixed AWS key pairs and a Bedrock API key. HTTP/1.1 and h2c
+ * share its one port (the JS SDK speaks HTTP/2, botocore HTTP/1.1). `exchanges` reads the gateway's
+ * own events back as what each request was (service, operation, key, status, verdict).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createH2Server, type Http2Server, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import type { GatewayEvent } from '../../src/events/model.js';
 import { mintAwsKeyPair } from '../../src/deception/keygen.js';
-import { type AwsExchangeInfo, type AwsKeyEntry, type AwsCredentialEntry, type BedrockEndpointOptions, createBedrockEndpoint } from '../../src/providers/bedrock/endpoint.js';
-import { sha256Hex } from '../../src/util/hash.js';
+import { startTestGateway } from '../helpers/gateway.js';
 
 export const LURE_ACCOUNT = '204381772953';
 export const VALID_ACCOUNT = '318467125086';
@@ -30,65 +29,101 @@ export const BEARER_LURE = `ABSK${Buffer.from(`BedrockAPIKey-x7k2-at-${LURE_ACCO
 
 export const LURE_TEXT = 'Sure. The deployment notes are in the ops wiki; the staging token rotates weekly.';
 
+/** What one request was, read from its gateway event (no secret in it). */
+export interface ExchangeInfo {
+  /** `bedrock-runtime`, `bedrock` (control plane) or `sts` */
+  readonly service: string;
+  readonly operation: string | undefined;
+  readonly status: number | undefined;
+  readonly keyName: string | undefined;
+  readonly keyClass: string;
+  /** the verdict's reason (`invalid_key`, `missing_key`, `lure_key`, `valid_key`, …) */
+  readonly reason: string | undefined;
+  readonly model: string | undefined;
+}
+
+export interface HarnessOptions {
+  /** bedrock.max_body_bytes */
+  readonly maxBodyBytes?: number;
+  /** a bedrock upstream for the valid pair (else the decoy answers it) */
+  readonly upstream?: { readonly endpoint: string; readonly region: string; readonly accessKeyId: string; readonly secretAccessKey: string; readonly timeout?: string };
+}
+
 export interface Harness {
-  /** HTTP/1.1 listener (botocore, the fidelity check, raw requests, SDK with NodeHttpHandler) */
+  /** the gateway's one port: HTTP/1.1 (botocore, raw requests) and h2c (the JS SDK) */
   readonly url: string;
   readonly port: number;
-  /** HTTP/2 cleartext listener (the JS SDK's default NodeHttp2Handler) */
+  /** the same port: kept for the SDK tests' readability (the JS SDK's HTTP/2) */
   readonly h2url: string;
-  readonly exchanges: AwsExchangeInfo[];
+  /** the requests served so far, from the gateway's events */
+  readonly exchanges: ExchangeInfo[];
+  readonly events: GatewayEvent[];
+  /** the newest request once one more has been recorded since the last call (events follow the answer) */
+  last(): Promise<ExchangeInfo>;
   close(): Promise<void>;
 }
 
-export function defaultKeys(): Map<string, AwsKeyEntry> {
-  return new Map<string, AwsKeyEntry>([
-    [LURE.accessKeyId, { name: 'lure-1', class: 'lure', secretAccessKey: LURE.secretAccessKey, lureText: LURE_TEXT }],
-    [VALID.accessKeyId, { name: 'valid-1', class: 'valid', secretAccessKey: VALID.secretAccessKey }],
-    [LURE_SESSION.accessKeyId, { name: 'lure-session', class: 'lure', secretAccessKey: LURE_SESSION.secretAccessKey, sessionToken: LURE_SESSION.sessionToken, lureText: LURE_TEXT }],
-  ]);
+const CONTROL_PLANE = /^(List|Get)(FoundationModel|InferenceProfile|ModelInvocationLoggingConfiguration|CustomModel|ProvisionedModelThroughput|Guardrail)/;
+
+function exchangeOf(e: GatewayEvent): ExchangeInfo {
+  const hg = e.honeygate;
+  const route = hg.route;
+  const service = route?.startsWith('sts:') ? 'sts' : route !== undefined && CONTROL_PLANE.test(route) ? 'bedrock' : 'bedrock-runtime';
+  return {
+    service,
+    operation: route?.startsWith('sts:') ? route.slice(4) : route,
+    status: e.http?.response.status_code,
+    keyName: hg.key?.name,
+    keyClass: hg.key?.class ?? 'missing',
+    reason: hg.verdict?.reason,
+    model: hg.model,
+  };
 }
 
-export async function startHarness(overrides: Partial<BedrockEndpointOptions> = {}, keys = defaultKeys()): Promise<Harness> {
-  const exchanges: AwsExchangeInfo[] = [];
-  const bearer = new Map<string, AwsCredentialEntry>([[sha256Hex(BEARER_LURE), { name: 'bearer-lure', class: 'lure', lureText: LURE_TEXT }]]);
-  const handler = createBedrockEndpoint({
-    lookupAccessKey: (id) => keys.get(id),
-    lookupBearerHash: (h) => bearer.get(h),
-    onExchange: (info) => exchanges.push(info),
-    ...overrides,
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const upstream = options.upstream;
+  const gw = await startTestGateway({
+    lure_defaults: { realistic_timing: false, max_requests: 1_000_000 },
+    ...(upstream
+      ? {
+          upstreams: {
+            aws: {
+              type: 'bedrock',
+              endpoint: upstream.endpoint,
+              region: upstream.region,
+              credentials: { access_key_id: upstream.accessKeyId, secret_access_key: upstream.secretAccessKey },
+              ...(upstream.timeout !== undefined ? { timeout: upstream.timeout } : {}),
+            },
+          },
+        }
+      : {}),
+    aws_keys: [
+      { name: 'lure-1', class: 'lure', access_key_id: LURE.accessKeyId, secret_access_key: LURE.secretAccessKey, reply: LURE_TEXT },
+      { name: 'valid-1', class: 'valid', access_key_id: VALID.accessKeyId, secret_access_key: VALID.secretAccessKey, ...(upstream ? { upstream: 'aws' } : {}) },
+      { name: 'lure-session', class: 'lure', access_key_id: LURE_SESSION.accessKeyId, secret_access_key: LURE_SESSION.secretAccessKey, session_token: LURE_SESSION.sessionToken, reply: LURE_TEXT },
+    ],
+    bedrock_api_keys: [{ name: 'bearer-lure', class: 'lure', key: BEARER_LURE, reply: LURE_TEXT }],
+    ...(options.maxBodyBytes !== undefined ? { bedrock: { max_body_bytes: options.maxBodyBytes } } : {}),
   });
-  const serve = (req: IncomingMessage, res: ServerResponse): void => {
-    handler(req, res).catch((e: unknown) => {
-      if (!res.headersSent) {
-        res.writeHead(500);
-        res.end(String(e));
-      } else res.destroy();
-    });
-  };
-  const server: Server = createServer(serve);
-  // node:http2's compatibility objects carry the same members the endpoint uses
-  const h2: Http2Server = createH2Server((req: Http2ServerRequest, res: Http2ServerResponse) => serve(req as unknown as IncomingMessage, res as unknown as ServerResponse));
-  const sessions = new Set<{ destroy(): void }>();
-  h2.on('session', (s) => {
-    sessions.add(s);
-    s.on('close', () => sessions.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  await new Promise<void>((resolve) => h2.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  const h2port = (h2.address() as AddressInfo).port;
+  const requests = (): GatewayEvent[] => gw.events.filter((e) => e.event.dataset === 'honeygate.request');
+  let seen = 0;
   return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    h2url: `http://127.0.0.1:${h2port}`,
-    exchanges,
-    close: async () => {
-      for (const s of sessions) s.destroy();
-      await new Promise<void>((resolve) => h2.close(() => resolve()));
-      await new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      });
+    url: gw.url,
+    port: Number(new URL(gw.url).port),
+    h2url: gw.url,
+    get exchanges() {
+      return requests().map(exchangeOf);
     },
+    events: gw.events,
+    async last() {
+      for (const until = Date.now() + 5000; requests().length <= seen && Date.now() < until; ) await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, 20)); // a request still closing records after this one
+      const all = requests();
+      seen = all.length;
+      const newest = all.at(-1);
+      if (newest === undefined) throw new Error('no request was recorded');
+      return exchangeOf(newest);
+    },
+    close: () => gw.close(),
   };
 }

@@ -17,7 +17,7 @@ import { streamPieces, tokenCount } from '../../src/deception/decoy/tokens.js';
 import { mintAwsKeyPair } from '../../src/deception/keygen.js';
 import type { KeyRecord } from '../../src/core/keyring.js';
 import type { HttpResponse } from '../../src/core/http.js';
-import { PERSONA_CACHE_MAX, personaCacheSize, personaOf } from '../../src/providers/bedrock/endpoint.js';
+import { PERSONA_CACHE_MAX, personaCacheSize, personaOf } from '../../src/providers/bedrock/personas.js';
 import { sortedJson } from '../../src/providers/bedrock/eventstream.js';
 import { AwsKeyRing } from '../../src/providers/bedrock/keyring.js';
 import { decodeSegment } from '../../src/providers/bedrock/route.js';

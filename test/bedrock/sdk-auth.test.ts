@@ -42,7 +42,7 @@ describe('SigV4 refusals through the SDK', () => {
   it('an unknown access key id → UnrecognizedClientException 403', async () => {
     const f = await failure(client({ credentials: { accessKeyId: STRANGER.accessKeyId, secretAccessKey: STRANGER.secretAccessKey } }));
     expect(f).toMatchObject({ name: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.', status: 403 });
-    expect(h.exchanges.at(-1)).toMatchObject({ keyClass: 'invalid', error: 'UnrecognizedClient', accessKeyId: STRANGER.accessKeyId });
+    expect(await h.last()).toMatchObject({ keyClass: 'invalid', reason: 'invalid_key' });
   });
 
   it('the right key id with a wrong secret → InvalidSignatureException 403', async () => {
@@ -97,7 +97,7 @@ describe('SigV4 refusals through the SDK', () => {
     const f = await failure(c);
     expect(f.error).toBeInstanceOf(AccessDeniedException);
     expect(f).toMatchObject({ message: 'Authorization header is missing', status: 403 });
-    expect(h.exchanges.at(-1)).toMatchObject({ keyClass: 'missing', error: 'MissingAuthorization' });
+    expect(await h.last()).toMatchObject({ keyClass: 'missing', reason: 'missing_key' });
   });
 });
 
@@ -106,7 +106,7 @@ describe('Bedrock API keys through the SDK', () => {
     const c = client({ token: { token: BEARER_LURE }, authSchemePreference: ['httpBearerAuth'] });
     const out = await c.send(converse);
     expect(out.output?.message?.content?.[0]?.text).toBe(LURE_TEXT);
-    expect(h.exchanges.at(-1)).toMatchObject({ keyName: 'bearer-lure', keyClass: 'lure', accessKeyId: null });
+    expect(await h.last()).toMatchObject({ keyName: 'bearer-lure', keyClass: 'lure', reason: 'lure_key' });
     c.destroy();
   });
 

@@ -38,7 +38,7 @@ describe('STS GetCallerIdentity (Query protocol, XML)', () => {
     expect(out.Arn).toMatch(new RegExp(`^arn:aws:iam::${LURE_ACCOUNT}:user/[a-z-]+$`));
     expect(decodeAwsAccountId(out.UserId ?? '')).toBe(LURE_ACCOUNT);
     expect(out.$metadata.requestId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(h.exchanges.at(-1)).toMatchObject({ service: 'sts', operation: 'GetCallerIdentity', keyClass: 'lure' });
+    expect(await h.last()).toMatchObject({ service: 'sts', operation: 'GetCallerIdentity', keyClass: 'lure' });
     sts.destroy();
   });
 
@@ -97,7 +97,7 @@ describe('Bedrock control plane', () => {
     expect(meta.modelSummaries?.every((m) => m.providerName === 'Meta')).toBe(true);
     const embed = await c.send(new ListFoundationModelsCommand({ byOutputModality: 'EMBEDDING' }));
     expect(embed.modelSummaries?.map((m) => m.modelId)).toContain('amazon.titan-embed-text-v2:0');
-    expect(h.exchanges.at(-1)).toMatchObject({ service: 'bedrock', operation: 'ListFoundationModels' });
+    expect(await h.last()).toMatchObject({ service: 'bedrock', operation: 'ListFoundationModels' });
     c.destroy();
   });
 
@@ -133,9 +133,11 @@ describe('Bedrock control plane', () => {
     c.destroy();
   });
 
-  it('a valid (non-lure) key without a forwarder is refused, never given a fake answer', async () => {
+  it('a valid pair whose upstream is the decoy (the offline demo) is answered by it, recorded as valid', async () => {
     const c = new BedrockClient({ region: 'us-west-2', endpoint: h.url, credentials: { accessKeyId: VALID.accessKeyId, secretAccessKey: VALID.secretAccessKey }, maxAttempts: 1 });
-    await expect(c.send(new ListFoundationModelsCommand({}))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+    const out = await c.send(new ListFoundationModelsCommand({}));
+    expect(out.modelSummaries?.length).toBeGreaterThan(0);
+    expect(await h.last()).toMatchObject({ keyClass: 'valid', keyName: 'valid-1', reason: 'valid_key', operation: 'ListFoundationModels' });
     c.destroy();
   });
 });

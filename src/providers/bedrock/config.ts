@@ -1,7 +1,7 @@
 /**
- * Config schemas for the Bedrock surface (issue 4), wired into config/schema.ts:
+ * Config schemas for the Bedrock provider, wired into config/schema.ts:
  * (a) a `bedrock` upstream (the real service, re-signed with the upstream's own credentials),
- * (b) AWS access keys — SigV4 needs the secret itself, not a hash (wire-spec B5) — and
+ * (b) AWS access keys — SigV4 needs the secret itself, not a hash — and
  * (c) Bedrock API keys (`ABSK…` long-term keys, stored raw or as sha256), plus (d) the surface's
  * own options. Secrets may be written `${ENV}`; the loader interpolates before validation.
  *
@@ -10,8 +10,6 @@
  */
 import { z } from 'zod';
 import { duration as durationMs } from '../../config/primitives.js';
-import { sha256Hex } from '../../util/hash.js';
-import type { AwsCredentialEntry, AwsKeyEntry } from './endpoint.js';
 import { BEDROCK_REGIONS } from './models.js';
 
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -119,37 +117,6 @@ export type BedrockUpstreamConfig = z.output<typeof bedrockUpstreamSchema>;
 export type AwsKeyConfig = z.output<typeof awsKeySchema>;
 export type BedrockApiKeyConfig = z.output<typeof bedrockApiKeySchema>;
 export type BedrockSurfaceConfig = z.output<typeof bedrockSurfaceSchema>;
-
-export interface AwsKeyLookups {
-  readonly lookupAccessKey: (accessKeyId: string) => AwsKeyEntry | undefined;
-  readonly lookupBearerHash: (sha256hex: string) => AwsCredentialEntry | undefined;
-}
-
-/**
- * The endpoint's lookups from validated config. Duplicate ids or keys are a config error the
- * caller's cross-field rules report; here the first entry wins.
- */
-export function awsKeyLookups(awsKeys: readonly AwsKeyConfig[], apiKeys: readonly BedrockApiKeyConfig[] = []): AwsKeyLookups {
-  const byId = new Map<string, AwsKeyEntry>();
-  for (const k of awsKeys) {
-    if (byId.has(k.access_key_id)) continue;
-    byId.set(k.access_key_id, {
-      name: k.name,
-      class: k.class,
-      secretAccessKey: k.secret_access_key,
-      ...(k.session_token === undefined ? {} : { sessionToken: k.session_token }),
-      ...(k.reply === undefined ? {} : { lureText: k.reply }),
-      ...(k.prompt === undefined ? {} : { prompt: k.prompt }),
-    });
-  }
-  const byHash = new Map<string, AwsCredentialEntry>();
-  for (const k of apiKeys) {
-    const hash = SHA256_REF.test(k.key) ? k.key.slice(7) : sha256Hex(k.key);
-    if (byHash.has(hash)) continue;
-    byHash.set(hash, { name: k.name, class: k.class, ...(k.reply === undefined ? {} : { lureText: k.reply }), ...(k.prompt === undefined ? {} : { prompt: k.prompt }) });
-  }
-  return { lookupAccessKey: (id) => byId.get(id), lookupBearerHash: (h) => byHash.get(h) };
-}
 
 /** The SigV4 region set for a surface config. */
 export function acceptedRegions(surface: Pick<BedrockSurfaceConfig, 'regions'>): ReadonlySet<string> {

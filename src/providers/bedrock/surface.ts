@@ -37,7 +37,7 @@ import type { AdmitResult } from '../../store/types.js';
 import type { BedrockUpstream } from './upstream.js';
 import { readBody } from '../../util/body.js';
 import { sha256Hex } from '../../util/hash.js';
-import { personaOf } from './endpoint.js';
+import { personaOf } from './personas.js';
 import { renderAwsError } from './errors.js';
 import { injectLure } from './inject.js';
 import { detectFamily, type ModelFamily } from './models.js';
