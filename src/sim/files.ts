@@ -31,7 +31,7 @@ export class SimDataError extends Error {
 
 /** The `sim/` folder shipped at the package root (the same from src/sim and dist/sim). */
 export function builtinSimDir(): string {
-  return fileURLToPath(new URL('../../sim', import.meta.url));
+  return fileURLToPath(new URL('../../sim/', import.meta.url));
 }
 
 const MAX_FILE_BYTES = 1024 * 1024;

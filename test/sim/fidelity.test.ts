@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/sim/flows.js';
 import { buildRequest, encodeRequest } from '../../src/sim/request.js';
 
-const DIR = new URL('./fixtures/captures', import.meta.url);
+const DIR = new URL('./fixtures/captures/', import.meta.url);
 const USER = 'Say h\u00e9llo \u2014 in one short sentence.';
 const catalog = await loadCatalog();
 const files = readdirSync(DIR).filter((f) => f.endsWith('.http')).sort();
