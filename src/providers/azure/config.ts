@@ -53,9 +53,22 @@ export const azureKeySchema = z
       .optional()
       .describe("lure persona: the resource's region (x-ms-region); default: the one an 84-character key names, else derived from the key"),
     deployments: z
-      .record(z.string().regex(DEPLOYMENT, 'a deployment name: letters, digits, . _ -, at most 64'), z.string().min(1).max(100))
+      .record(
+        z.string().regex(DEPLOYMENT, 'a deployment name: letters, digits, . _ -, at most 64'),
+        z.union([
+          z.string().min(1).max(100),
+          z
+            .object({
+              model: z.string().min(1).max(100),
+              version: z.string().min(1).max(40).optional(),
+              capacity: z.number().int().min(1).max(100_000).optional().describe('thousands of tokens per minute (x-ratelimit-limit-tokens / 1000)'),
+              sku: z.enum(['GlobalStandard', 'Standard']).optional(),
+            })
+            .strict(),
+        ]),
+      )
       .optional()
-      .describe('lure persona: deployment name → model (`gpt-4.1-mini`, or `gpt-4o@2024-08-06`); default: derived from the key'),
+      .describe('lure persona: deployment name → model (`gpt-4.1-mini`, `gpt-4o@2024-08-06`, or {model, version, capacity, sku}); default: derived from the key'),
   })
   .strict()
   .superRefine((value, ctx) => {

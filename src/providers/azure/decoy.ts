@@ -18,7 +18,7 @@ import { AZURE_MODELS, azureRateLimitValues, type AzureDeployment, type AzurePer
 import { versionAtLeast, type AzureOperation, type AzureRoute } from './protocol.js';
 import type { AzureModelHeaders } from './headers.js';
 import { writeAzureError, writeAzureJson, writeAzureServiceJson } from './render.js';
-import { azureJson, azureModelErrorBody, compactJson, completionFilterResults } from './translate.js';
+import { azureJsonBody, azureModelErrorBody, compactJson, completionFilterResults } from './translate.js';
 
 export interface AzureDecoyInput {
   readonly route: Extract<AzureRoute, { kind: 'deployment' | 'v1' | 'deployments.list' | 'models.list' }>;
@@ -148,7 +148,7 @@ async function serveImages(res: HttpResponse, input: AzureDecoyInput, d: AzureDe
     data: [{ content_filter_results: completionFilterResults(), prompt_filter_results: promptFilter, revised_prompt: input.reply, url }],
   };
   // sorted like every answer that passed the content filter
-  writeAzureJson(res, 200, azureJson(out), headers, input.head);
+  writeAzureJson(res, 200, azureJsonBody(out), headers, input.head);
   return { status: 200, deployment: d.name, model: d.reported };
 }
 

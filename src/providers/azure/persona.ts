@@ -41,12 +41,21 @@ export interface AzurePersona {
   deployment(name: string): AzureDeployment | undefined;
 }
 
+/** A deployment as the operator pins it. */
+export interface DeploymentSpec {
+  readonly model: string;
+  readonly version?: string | undefined;
+  /** thousands of tokens per minute */
+  readonly capacity?: number | undefined;
+  readonly sku?: 'GlobalStandard' | 'Standard' | undefined;
+}
+
 /** What the operator may pin per lure key. */
 export interface AzurePersonaOptions {
   readonly resource?: string;
   readonly region?: string;
-  /** deployment name → Azure model name (`gpt-4.1-mini`), optionally `model@version` */
-  readonly deployments?: Readonly<Record<string, string>>;
+  /** deployment name → Azure model name (`gpt-4.1-mini`, optionally `model@version`) or the full spec */
+  readonly deployments?: Readonly<Record<string, string | DeploymentSpec>>;
   /** the lure key itself, when known (an 84-character key names its region) */
   readonly key?: string;
 }
@@ -123,9 +132,12 @@ export function azurePersona(hashHex: string, options: AzurePersonaOptions = {},
       : `${rName.pick(WORDS)}-m${rName.chars('abcdefghijklmnopqrstuvwxyz0123456789', 7)}-${region.id}`);
 
   const rDep = seededRandom(hashHex, 'azure.deployments');
-  const specs: [string, CatalogueEntry][] = [];
+  const specs: [string, CatalogueEntry, DeploymentSpec?][] = [];
   if (options.deployments && Object.keys(options.deployments).length > 0) {
-    for (const [name, spec] of Object.entries(options.deployments)) specs.push([name, entryFor(spec)]);
+    for (const [name, spec] of Object.entries(options.deployments)) {
+      if (typeof spec === 'string') specs.push([name, entryFor(spec)]);
+      else specs.push([name, entryFor(spec.version !== undefined ? `${spec.model}@${spec.version}` : spec.model), spec]);
+    }
   } else {
     const pool: string[] = [...CHAT_PICKS];
     for (let i = pool.length - 1; i > 0; i--) {
@@ -139,10 +151,12 @@ export function azurePersona(hashHex: string, options: AzurePersonaOptions = {},
     specs.push([embed, entryFor(embed)]);
   }
   const week = Math.floor(now / (7 * DAY));
-  const deployments = specs.map(([name, e]): AzureDeployment => {
+  const deployments = specs.map(([name, e, pinned]): AzureDeployment => {
     const r = seededRandom(hashHex, `azure.deployment.${name}`);
     const sessionStart = (week * 7 - 1 - r.int(3)) * DAY + r.int(DAY);
-    const capacity = e.kind === 'embeddings' ? r.pick([120, 240, 350]) : e.reasoning ? r.pick([50, 100, 150]) : r.pick([50, 100, 120, 150, 250]);
+    const drawn = e.kind === 'embeddings' ? r.pick([120, 240, 350]) : e.reasoning ? r.pick([50, 100, 150]) : r.pick([50, 100, 120, 150, 250]);
+    const capacity = pinned?.capacity ?? drawn;
+    const sku = r.next() < 0.75 ? 'GlobalStandard' : 'Standard';
     return {
       name,
       model: e.model,
@@ -150,7 +164,7 @@ export function azurePersona(hashHex: string, options: AzurePersonaOptions = {},
       openaiModel: e.openaiModel,
       reported: e.dated ? `${e.openaiModel}-${e.version}` : e.openaiModel === 'gpt-3.5-turbo-instruct' ? e.model : e.openaiModel,
       kind: e.kind,
-      sku: r.next() < 0.75 ? 'GlobalStandard' : 'Standard',
+      sku: pinned?.sku ?? sku,
       capacity,
       modelSession: sessionId(sessionStart, r.chars('0123456789abcdef', 12)),
       created: now - (30 + r.int(400)) * DAY,
@@ -174,14 +188,15 @@ export function azureRateLimitValues(d: AzureDeployment, used: { readonly reques
   const limitTokens = d.capacity * 1000;
   const requests = Math.max(0, Math.min(Math.floor(used.requests), limitRequests));
   const tokens = Math.max(0, Math.min(Math.floor(used.tokens), limitTokens));
-  const reset = Number.isFinite(used.resetMs) && used.resetMs > 0 ? Math.ceil(used.resetMs / 1000) : 60;
+  const reset = Number.isFinite(used.resetMs) && used.resetMs > 0 ? Math.ceil(used.resetMs) : 60_000;
   return {
     limitRequests,
     limitTokens,
     remainingRequests: limitRequests - requests,
     remainingTokens: limitTokens - tokens,
-    // recorded as whole numbers with no unit: milliseconds for requests, seconds for tokens [REC 2026-03: 500, 7]
-    resetRequests: Math.min(60_000, Math.max(1, Math.round((requests * 60_000) / limitRequests))),
-    resetTokens: Math.min(reset, Math.max(1, Math.ceil((tokens * 60) / limitTokens))),
+    // whole milliseconds until what was used refills [REC 2026-03: one request of 120/min → 500,
+    // 14 tokens of 120 000/min → 7], capped by the window's own reset
+    resetRequests: Math.min(reset, Math.round((requests * 60_000) / limitRequests)),
+    resetTokens: Math.min(reset, Math.round((tokens * 60_000) / limitTokens)),
   };
 }

@@ -22,10 +22,24 @@ export class Ordered {
   constructor(readonly value: Json) {}
 }
 
+/**
+ * Go's encoding/json escapes `<`, `>`, `&`, U+2028 and U+2029 in strings (its HTML-safe default);
+ * Azure's filter layer writes with it.
+ */
+const GO_UNSAFE = /[<>&\u2028\u2029]/;
+const GO_UNSAFE_ALL = /[<>&\u2028\u2029]/g;
+const GO_ESCAPES: Readonly<Record<string, string>> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029' };
+
+function goString(s: string): string {
+  const json = JSON.stringify(s);
+  return GO_UNSAFE.test(json) ? json.replace(GO_UNSAFE_ALL, (c) => GO_ESCAPES[c] ?? c) : json;
+}
+
 function write(v: unknown, sort: boolean): string {
   if (v instanceof Ordered) return writeObject(v.value, false, sort);
   if (Array.isArray(v)) return `[${v.map((x) => write(x === undefined ? null : x, sort)).join(',')}]`;
   if (isObject(v)) return writeObject(v, sort, sort);
+  if (typeof v === 'string') return sort ? goString(v) : JSON.stringify(v);
   const s = JSON.stringify(v);
   return s === undefined ? 'null' : s;
 }
@@ -36,9 +50,14 @@ function writeObject(o: Json, sortHere: boolean, sortBelow: boolean): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${write(o[k], sortBelow)}`).join(',')}}`;
 }
 
-/** Compact JSON, keys sorted (Azure's content-filter layer). */
+/** Compact JSON, keys sorted, Go's escaping (Azure's content-filter layer). */
 export function azureJson(value: unknown): string {
   return write(value, true);
+}
+
+/** A whole body from the filter layer: Go's json.Encoder ends it with a newline [REC 2026-03]. */
+export function azureJsonBody(value: unknown): string {
+  return `${write(value, true)}\n`;
 }
 
 /** Compact JSON in the value's own key order. */
@@ -78,7 +97,7 @@ export function azureCompletionBody(body: Json, reported: string): string {
   if (Array.isArray(body['choices'])) {
     out['choices'] = body['choices'].map((c: unknown) => (isObject(c) ? { ...c, content_filter_results: completionFilterResults() } : c));
   }
-  return azureJson(out);
+  return azureJsonBody(out);
 }
 
 /** An embeddings list as Azure writes it. */
