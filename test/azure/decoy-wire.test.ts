@@ -52,7 +52,8 @@ describe('Azure decoy wire', () => {
       messages: [{ role: 'user', content: 'Tell me a joke about opentelemetry' }], model: 'openllmetry-testing',
     });
     expect(r.status).toBe(200);
-    expect(r.text.includes('\n')).toBe(false);
+    // compact, one trailing newline (Go's json.Encoder) [REC 2026-03]
+    expect(r.text.indexOf('\n')).toBe(r.text.length - 1);
     const json = JSON.parse(r.text) as Record<string, unknown>;
     expect(Object.keys(json)).toEqual(['choices', 'created', 'id', 'model', 'object', 'prompt_filter_results', 'system_fingerprint', 'usage']);
     expect(json['model']).toBe('gpt-4.1-mini-2025-04-14');
