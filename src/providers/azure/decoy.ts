@@ -152,6 +152,28 @@ async function serveImages(res: HttpResponse, input: AzureDecoyInput, d: AzureDe
   return { status: 200, deployment: d.name, model: d.reported };
 }
 
+/**
+ * The prompt shield's jailbreak detector, approximated: the classic instruction-override and
+ * role-play jailbreaks that Azure's default filter refuses (it is on for every deployment unless
+ * the customer was approved to turn it off). Compiled once; only the first 16 KB of text is read.
+ */
+const JAILBREAK = /\b(?:ignore (?:all |any )?(?:the )?(?:previous|prior|above) (?:instructions|rules)|do anything now|DAN mode|developer mode enabled|jailbreak(?:ed)? mode|you are no longer bound by)\b/i;
+
+function promptOf(body: Json | undefined): string {
+  if (!body) return '';
+  const parts: string[] = [];
+  const messages = body['messages'];
+  if (Array.isArray(messages)) {
+    for (const m of messages.slice(0, 64)) {
+      const content = m !== null && typeof m === 'object' ? (m as Json)['content'] : undefined;
+      if (typeof content === 'string') parts.push(content);
+      else if (Array.isArray(content)) for (const p of content.slice(0, 32)) if (p !== null && typeof p === 'object' && typeof (p as Json)['text'] === 'string') parts.push((p as Json)['text'] as string);
+    }
+  }
+  for (const key of ['prompt', 'input']) if (typeof body[key] === 'string') parts.push(body[key] as string);
+  return parts.join('\n').slice(0, 16_384);
+}
+
 /** Answer one request of a lure key. */
 export async function serveAzureDecoy(input: AzureDecoyInput, res: HttpResponse): Promise<AzureDecoyResult> {
   const { route, persona } = input;
@@ -172,6 +194,10 @@ export async function serveAzureDecoy(input: AzureDecoyInput, res: HttpResponse)
     return { status: 400, deployment: d.name };
   }
   const headers = modelHeaders(persona, d, input.usage, operation);
+  if (operation !== 'embeddings' && JAILBREAK.test(promptOf(input.body))) {
+    writeAzureError(res, 'content_filter', [], { model: headers, head: input.head });
+    return { status: 400, deployment: d.name, model: d.reported };
+  }
   if (operation === 'images.generations') return serveImages(res, input, d, headers);
 
   // OpenAI's own checks, with the deployment's model where the client wrote a deployment name
