@@ -29,7 +29,7 @@ import { KEY_FORMATS, mintKey, type KeyFormat } from '../deception/keygen.js';
 import { maskKey } from '../deception/mask.js';
 import { awsPersona } from '../deception/persona.js';
 import { azureKeySchema } from '../providers/azure/config.js';
-import { maskAzureKey } from '../providers/azure/keys.js';
+import { maskAzureKey } from '../deception/azure-keys.js';
 import type { ByteSource } from '../deception/random.js';
 import { fingerprintOfHash, sha256Hex } from '../util/hash.js';
 

@@ -13,7 +13,7 @@
  * redrawn until they clear the entropy floors the scanners apply (gitleaks 3.0, trufflehog id 3.0
  * / secret 4.25 bits per character).
  */
-import { AZURE_REGIONS, mintAzureKey, regionOfKey, type AzureKeyKind } from '../providers/azure/keys.js';
+import { AZURE_REGIONS, mintAzureKey, regionOfKey, type AzureKeyKind } from './azure-keys.js';
 import { DeceptionError } from './errors.js';
 import {
   ALNUM,

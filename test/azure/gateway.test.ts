@@ -6,7 +6,7 @@
  */
 import { AzureOpenAI, AuthenticationError, BadRequestError, NotFoundError, RateLimitError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintAzureKey } from '../../src/providers/azure/keys.js';
+import { mintAzureKey } from '../../src/deception/azure-keys.js';
 import { sha256Hex } from '../../src/util/hash.js';
 import { startFakeUpstream, STREAM_PIECES, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { rawRequest, startTestGateway, type TestGateway } from '../helpers/gateway.js';

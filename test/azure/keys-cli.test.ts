@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runKeys } from '../../src/cli/keys.js';
 import { loadConfigText } from '../../src/config/load.js';
 import { detectKeyFormat } from '../../src/deception/keygen.js';
-import { detectAzureKey, regionOfKey } from '../../src/providers/azure/keys.js';
+import { detectAzureKey, regionOfKey } from '../../src/deception/azure-keys.js';
 import { sha256Hex } from '../../src/util/hash.js';
 import { captureCli } from '../helpers/cli.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AZURE_REGIONS, detectAzureKey, maskAzureKey, mintAzureKey, regionOfKey } from '../../src/providers/azure/keys.js';
+import { AZURE_REGIONS, detectAzureKey, maskAzureKey, mintAzureKey, regionOfKey } from '../../src/deception/azure-keys.js';
 import { shannonEntropy } from '../../src/deception/random.js';
 
 // Microsoft security_utilities SEC101/200 "UnclassifiedLegacyCommonAnnotatedSecurityKey" (the scanner

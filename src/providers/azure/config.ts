@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { duration as durationMs } from '../../config/primitives.js';
 import type { ConfigIssue } from '../../config/issues.js';
 import { sha256Hex } from '../../util/hash.js';
-import { AZURE_REGIONS } from './keys.js';
+import { AZURE_REGIONS } from '../../deception/azure-keys.js';
 
 const SHA256_REF = /^sha256:[0-9a-f]{64}$/;
 const DEPLOYMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

@@ -7,7 +7,7 @@
  * region itself (keys.ts), and the persona follows the key.
  */
 import { seededRandom } from '../../deception/random.js';
-import { AZURE_REGIONS, azureRegion, regionOfKey, type AzureRegion } from './keys.js';
+import { AZURE_REGIONS, azureRegion, regionOfKey, type AzureRegion } from '../../deception/azure-keys.js';
 
 export type DeploymentKind = 'chat' | 'completions' | 'embeddings' | 'images';
 

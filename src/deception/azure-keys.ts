@@ -11,7 +11,7 @@
  *   region).
  * Azure never echoes a key back, so the mask is only what honeygate shows in events and listings.
  */
-import { ALNUM, HEX, charsFrom, cryptoBytes, shannonEntropy, type ByteSource } from '../../deception/random.js';
+import { ALNUM, HEX, charsFrom, cryptoBytes, shannonEntropy, type ByteSource } from './random.js';
 
 export type AzureKeyKind = 'classic' | 'ai-services';
 
