@@ -7,7 +7,7 @@
  */
 import type { OutgoingHttpHeaders } from 'node:http';
 import { Writable } from 'node:stream';
-import type { HttpRequest, HttpResponse } from '../../server/http.js';
+import type { HttpRequest, HttpResponse } from '../../core/http.js';
 import { azureHeaders, writeAzureHead, type AzureModelHeaders } from './headers.js';
 import { AzureSseRewriter, azureCompletionBody, azureEmbeddingsBody, azureModelErrorBody, promptFilterChunk } from './translate.js';
 import type { AzureOperation } from './protocol.js';

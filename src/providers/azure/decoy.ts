@@ -6,12 +6,12 @@
  * Listings, images and the v1 model list are answered here.
  */
 import { randomUUID } from 'node:crypto';
-import type { DecoyAccount, Json } from '../../deception/decoy/openai.js';
-import { serveOpenAIDecoy } from '../../deception/decoy/openai.js';
+import type { DecoyAccount, Json } from '../openai/decoy.js';
+import { serveOpenAIDecoy } from '../openai/decoy.js';
 import { paceJson } from '../../deception/decoy/pacing.js';
-import { validateOpenAIRequest, type ValidatedEndpoint } from '../../deception/validate.js';
+import { validateOpenAIRequest, type ValidatedEndpoint } from '../openai/validate.js';
 import type { OpenAIPersona } from '../../deception/persona.js';
-import type { HttpResponse } from '../../server/http.js';
+import type { HttpResponse } from '../../core/http.js';
 import { ALNUM, randomChars } from '../../util/random.js';
 import { AzureDecoyResponse } from './adapter.js';
 import { AZURE_MODELS, azureRateLimitValues, type AzureDeployment, type AzurePersona } from './persona.js';

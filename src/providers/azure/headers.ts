@@ -14,7 +14,7 @@
  * here is inferred: the gateway's `Content-*` first, `Date` last.
  */
 import { randomUUID } from 'node:crypto';
-import type { HttpResponse } from '../../server/http.js';
+import type { HttpResponse } from '../../core/http.js';
 import { httpDate } from '../../util/http-date.js';
 import type { AzureErrorFamily } from './errors.js';
 

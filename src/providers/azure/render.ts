@@ -2,7 +2,7 @@
  * Writing Azure OpenAI errors and JSON answers onto a response: the registry's bytes with the
  * header family each belongs to.
  */
-import type { HttpResponse } from '../../server/http.js';
+import type { HttpResponse } from '../../core/http.js';
 import { AZURE_ERRORS, azureErrorBody, type AzureErrorCode, type AzureErrorSpec } from './errors.js';
 import { azureHeaders, writeAzureHead, type AzureModelHeaders } from './headers.js';
 
