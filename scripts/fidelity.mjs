@@ -16,7 +16,7 @@ if (!existsSync(diff)) {
 const { loadConfigObject } = await import(join(root, 'dist/config/load.js'));
 const { startGateway } = await import(join(root, 'dist/gateway/gateway.js'));
 const { mintOpenAIKey, mintAwsKeyPair } = await import(join(root, 'dist/deception/keygen.js'));
-const { mintAzureKey } = await import(join(root, 'dist/providers/azure/keys.js'));
+const { mintAzureKey } = await import(join(root, 'dist/deception/azure-keys.js'));
 
 const lure = mintOpenAIKey('project');
 const aws = mintAwsKeyPair();
