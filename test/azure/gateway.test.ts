@@ -135,3 +135,33 @@ describe('Azure OpenAI through the gateway', () => {
     expect(JSON.stringify(events)).not.toContain(VALID);
   });
 });
+
+describe('Azure OpenAI network policy and rate limits', () => {
+  it('answers a denied client with the firewall 403 and a rate-limited key with the call-rate 429', async () => {
+    const denied = await startTestGateway({ network: { deny: ['127.0.0.0/8'] }, azure_keys: [{ key: LURE, class: 'lure' }] });
+    try {
+      const c = new AzureOpenAI({ endpoint: denied.url, apiKey: LURE, apiVersion: '2024-10-21', deployment: 'gpt-4o', maxRetries: 0 });
+      const err = await c.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+      expect((err as { status?: number }).status).toBe(403);
+      expect((err as Error).message).toContain('Virtual Network/Firewall rules');
+    } finally {
+      await denied.close();
+    }
+    const limited = await startTestGateway({
+      lure_defaults: { realistic_timing: false },
+      limits: { rules: [{ name: 'per-key', by: 'key', limit: 1, window: '1m' }] },
+      azure_keys: [{ key: LURE, class: 'lure', deployments: { chat: 'gpt-4o-mini' } }],
+    });
+    try {
+      const c = new AzureOpenAI({ endpoint: limited.url, apiKey: LURE, apiVersion: '2024-10-21', deployment: 'chat', maxRetries: 0 });
+      await c.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'x' }] });
+      const err = await c.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RateLimitError);
+      expect((err as RateLimitError).message).toContain('Your requests to chat for gpt-4o-mini in');
+      expect((err as RateLimitError).message).toContain('call rate limit');
+      expect(Number((err as RateLimitError).headers.get('retry-after'))).toBeGreaterThan(0);
+    } finally {
+      await limited.close();
+    }
+  });
+});
