@@ -165,3 +165,27 @@ describe('Azure OpenAI network policy and rate limits', () => {
     }
   });
 });
+
+describe('Azure OpenAI lure upstream with a burner key', () => {
+  it('sends the lure prompt to the burner resource on its own key, never the thief\'s', async () => {
+    const burner = await startFakeUpstream();
+    const gw2 = await startTestGateway({
+      upstreams: { burner: { type: 'azure', url: burner.url, api_key: 'burner-resource-key', timeout: '2s' } },
+      azure_keys: [{ key: LURE, class: 'lure', upstream: 'burner', prompt: 'You are the ACME support bot.' }],
+    });
+    try {
+      const c = new AzureOpenAI({ endpoint: gw2.url, apiKey: LURE, apiVersion: '2024-10-21', deployment: 'gpt-4o', maxRetries: 0 });
+      const answer = await c.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hello' }] });
+      expect(answer.choices[0]?.message.content).toBe('from upstream');
+      const seen = burner.requests[0];
+      expect(seen?.headers['api-key']).toBe('burner-resource-key');
+      expect(JSON.stringify(seen?.rawHeaders)).not.toContain(LURE);
+      const body = JSON.parse(seen?.body.toString('utf8') ?? '{}') as { messages: { role: string; content: string }[] };
+      expect(body.messages[0]).toEqual({ role: 'system', content: 'You are the ACME support bot.' });
+      expect(body.messages[1]).toEqual({ role: 'user', content: 'hello' });
+    } finally {
+      await gw2.close();
+      await burner.close();
+    }
+  });
+});
