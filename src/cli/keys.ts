@@ -323,7 +323,10 @@ interface ListedKey {
   readonly hits?: number;
 }
 
-function listed(k: KeyConfig): Omit<ListedKey, 'hits'> {
+/** The fields a listing shows, common to `keys` and `azure_keys` entries. */
+type ListableKey = Pick<KeyConfig, 'key' | 'class' | 'name' | 'campaign' | 'placement' | 'mask'> & { readonly azure?: boolean };
+
+function listed(k: ListableKey): Omit<ListedKey, 'hits'> {
   const hash = keyHash(k.key);
   const fingerprint = fingerprintOfHash(hash);
   const raw = k.key.startsWith('sha256:') ? undefined : k.key;
@@ -334,20 +337,23 @@ function listed(k: KeyConfig): Omit<ListedKey, 'hits'> {
     placement: printable(k.placement ?? ''),
     fingerprint,
     // a raw key in a config is masked here; the raw value is never printed
-    mask: printable(k.mask ?? (raw !== undefined ? maskKey(raw) : '')),
+    mask: printable(k.mask ?? (raw !== undefined ? (k.azure ? maskAzureKey(raw) : maskKey(raw)) : '')),
   };
 }
 
-async function keysFromFile(file: string, io: KeysIO): Promise<KeyConfig[]> {
+async function keysFromFile(file: string, io: KeysIO): Promise<ListableKey[]> {
   const text = await readText(file);
   if (text === null) throw new KeysError('HG_KEYS_NO_SOURCE', file);
-  const { list } = loadList(text, file, 'keys');
-  const keys: KeyConfig[] = [];
-  list.items.forEach((item, i) => {
-    const parsed = keySchema.safeParse(isMap(item) ? item.toJSON() : item);
-    if (parsed.success) keys.push(parsed.data);
-    else io.stderr.write(`honeygate keys: ${printable(file)}: keys.${i}: skipped (${printable(parsed.error.issues[0]?.message ?? 'invalid')})\n`);
-  });
+  const keys: ListableKey[] = [];
+  for (const listKey of ['keys', 'azure_keys'] as const) {
+    const { list } = loadList(text, file, listKey);
+    list.items.forEach((item, i) => {
+      const value: unknown = isMap(item) ? item.toJSON() : item;
+      const parsed = listKey === 'keys' ? keySchema.safeParse(value) : azureKeySchema.safeParse(value);
+      if (parsed.success) keys.push(listKey === 'keys' ? parsed.data : { ...parsed.data, azure: true });
+      else io.stderr.write(`honeygate keys: ${printable(file)}: ${listKey}.${i}: skipped (${printable(parsed.error.issues[0]?.message ?? 'invalid')})\n`);
+    });
+  }
   return keys;
 }
 
@@ -365,10 +371,11 @@ async function runList(io: KeysIO, argv: string[], deps: KeysDeps): Promise<numb
   const v = parse(argv, { file: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } });
   const file = str(v['file']);
   const config = str(v['config']);
-  const keys: KeyConfig[] = [];
+  const keys: ListableKey[] = [];
   if (config !== undefined) {
     try {
-      keys.push(...(await loadConfigFile(config, io.env)).config.keys);
+      const loaded = (await loadConfigFile(config, io.env)).config;
+      keys.push(...loaded.keys, ...loaded.azure_keys.map((k) => ({ ...k, azure: true })));
     } catch (e: unknown) {
       if (e instanceof ConfigError) throw new KeysError('HG_KEYS_CONFIG_INVALID', config, e.issues.map(formatIssue).join('\n'));
       throw e;

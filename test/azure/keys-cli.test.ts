@@ -40,6 +40,21 @@ describe('keys new --format azure', () => {
     expect(config?.azure_keys).toHaveLength(1);
   });
 
+  it('lists Azure keys from key files and configs, masked', async () => {
+    const file = join(dir, 'keys.yaml');
+    const minted = await run(['new', '--lure', '--format', 'azure', '--campaign', 'c', '--placement', 'p', '--file', file]);
+    const key = minted.out.split('\n')[0] ?? '';
+    const listedFile = await run(['list', '--file', file, '--json']);
+    expect(listedFile.code).toBe(0);
+    const rows = JSON.parse(listedFile.out) as { class: string; mask: string; campaign: string }[];
+    expect(rows).toEqual([expect.objectContaining({ class: 'lure', campaign: 'c', mask: `${key.slice(0, 4)}${'*'.repeat(76)}${key.slice(-4)}` })]);
+    const cfg = join(dir, 'hg.yaml');
+    await writeFile(cfg, 'azure_keys: [{ key: 0123456789abcdef0123456789abcdef, class: lure }]\n');
+    const listedCfg = await run(['list', '--config', cfg, '--json']);
+    expect(listedCfg.out).toContain('"mask": "0123************************cdef"');
+    expect(listedCfg.out).not.toContain('0123456789abcdef0123456789abcdef');
+  });
+
   it('mints classic keys and valid keys; refuses Azure flags on other formats', async () => {
     const file = join(dir, 'keys.yaml');
     const classic = await run(['new', '--valid', '--format', 'azure', '--azure-kind', 'classic', '--file', file]);
