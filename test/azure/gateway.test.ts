@@ -189,3 +189,31 @@ describe('Azure OpenAI lure upstream with a burner key', () => {
     }
   });
 });
+
+describe('Azure OpenAI over HTTP/2 (h2c)', () => {
+  it('answers without connection-specific headers', async () => {
+    const { connect } = await import('node:http2');
+    const gw3 = await startTestGateway({ lure_defaults: { realistic_timing: false }, azure_keys: [{ key: LURE, class: 'lure', deployments: { chat: 'gpt-4o-mini' } }] });
+    const session = connect(gw3.url);
+    try {
+      const result = await new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+        const req = session.request({ ':method': 'POST', ':path': '/openai/deployments/chat/chat/completions?api-version=2024-10-21', 'api-key': LURE, 'content-type': 'application/json' });
+        let body = '';
+        let headers: Record<string, unknown> = {};
+        req.on('response', (h) => (headers = h));
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('end', () => resolve({ status: Number(headers[':status']), headers, body }));
+        req.on('error', reject);
+        req.end(JSON.stringify({ messages: [{ role: 'user', content: 'x' }] }));
+      });
+      expect(result.status).toBe(200);
+      expect(result.headers['transfer-encoding']).toBeUndefined();
+      expect(result.headers['connection']).toBeUndefined();
+      expect(result.headers['x-ms-deployment-name']).toBe('chat');
+      expect((JSON.parse(result.body) as { model: string }).model).toBe('gpt-4o-mini-2024-07-18');
+    } finally {
+      session.close();
+      await gw3.close();
+    }
+  });
+});
