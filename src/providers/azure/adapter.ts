@@ -7,6 +7,7 @@
  */
 import type { OutgoingHttpHeaders } from 'node:http';
 import { Writable } from 'node:stream';
+import { createGunzip, gunzipSync, type Gunzip } from 'node:zlib';
 import type { HttpRequest, HttpResponse } from '../../core/http.js';
 import { azureHeaders, writeAzureHead, type AzureModelHeaders } from './headers.js';
 import { AzureSseRewriter, azureCompletionBody, azureEmbeddingsBody, azureModelErrorBody, promptFilterChunk } from './translate.js';
@@ -38,6 +39,9 @@ export class AzureDecoyResponse extends Writable implements HttpResponse {
   private passthrough = false;
   private chunks: Buffer[] = [];
   private started = false;
+  /** the OpenAI decoy compressed its answer (OpenAI gzips for clients that accept it; Azure never does) */
+  private gzip = false;
+  private gunzip: Gunzip | null = null;
   /** body bytes sent to the client */
   bytes = 0;
 
@@ -76,7 +80,14 @@ export class AzureDecoyResponse extends Writable implements HttpResponse {
   writeHead(statusCode: number, headers?: OutgoingHttpHeaders | string[]): this {
     this.statusCode = statusCode;
     this.started = true;
+    this.gzip = /gzip/i.test(headerValue(headers, 'content-encoding') ?? '');
     if ((headerValue(headers, 'content-type') ?? '').startsWith('text/event-stream') && statusCode === 200) {
+      if (this.gzip) {
+        const gunzip = createGunzip();
+        gunzip.on('data', (plain: Buffer) => this.take(plain));
+        gunzip.on('error', () => this.real.destroy());
+        this.gunzip = gunzip;
+      }
       this.passthrough = this.ctx.operation === 'responses';
       this.sse = new AzureSseRewriter(this.ctx.reported);
       writeAzureHead(this.real, 200, azureHeaders({ family: 'model', contentType: 'text/event-stream; charset=utf-8', model: this.ctx.headers }));
@@ -92,12 +103,20 @@ export class AzureDecoyResponse extends Writable implements HttpResponse {
     this.real.write(text);
   }
 
-  override _write(chunk: Buffer | string, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+  /** one piece of the (decompressed) stream */
+  private take(buf: Buffer): void {
     if (this.passthrough) this.send(buf.toString('utf8'));
     else if (this.sse) this.send(this.sse.push(buf.toString('utf8')));
-    else this.chunks.push(buf);
-    callback();
+  }
+
+  override _write(chunk: Buffer | string, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    if (this.gunzip) this.gunzip.write(buf, () => callback());
+    else {
+      if (this.sse) this.take(buf);
+      else this.chunks.push(buf);
+      callback();
+    }
   }
 
   override _final(callback: (error?: Error | null) => void): void {
@@ -106,11 +125,27 @@ export class AzureDecoyResponse extends Writable implements HttpResponse {
       return;
     }
     if (this.sse) {
+      if (this.gunzip) {
+        this.gunzip.once('end', () => {
+          this.real.end();
+          callback();
+        });
+        this.gunzip.end();
+        return;
+      }
       this.real.end();
       callback();
       return;
     }
-    const text = Buffer.concat(this.chunks).toString('utf8');
+    let raw = Buffer.concat(this.chunks);
+    if (this.gzip && raw.length > 0) {
+      try {
+        raw = gunzipSync(raw);
+      } catch {
+        // not gzip after all: answered as written
+      }
+    }
+    const text = raw.toString('utf8');
     const body = this.rewrite(text);
     const length = Buffer.byteLength(body);
     writeAzureHead(this.real, this.statusCode, azureHeaders({ family: 'model', contentType: 'application/json', contentLength: length, model: this.ctx.headers }));
