@@ -16,13 +16,28 @@ if (!existsSync(diff)) {
 const { loadConfigObject } = await import(join(root, 'dist/config/load.js'));
 const { startGateway } = await import(join(root, 'dist/gateway/gateway.js'));
 const { mintOpenAIKey, mintAwsKeyPair } = await import(join(root, 'dist/deception/keygen.js'));
+const { mintAzureKey } = await import(join(root, 'dist/deception/azure-keys.js'));
 
 const lure = mintOpenAIKey('project');
 const aws = mintAwsKeyPair();
+// Azure OpenAI: a lure whose persona is the recorded resource's (East US 2, a gpt-4.1-mini deployment
+// of 120K TPM named as the suite named it, an embeddings deployment); gpt-5-nano is not deployed there
+const azure = mintAzureKey({ region: 'eastus2' });
+const azureKeys = [
+  {
+    name: 'fidelity-azure-lure',
+    key: azure,
+    class: 'lure',
+    max_requests: 100000,
+    region: 'eastus2',
+    deployments: { 'openllmetry-testing': { model: 'gpt-4.1-mini', capacity: 120 }, 'test-deployment': 'text-embedding-3-small' },
+  },
+];
 const raw = {
   listen: { host: '127.0.0.1', port: 0 },
   keys: [{ name: 'fidelity-lure', key: lure, class: 'lure', max_requests: 100000 }],
   aws_keys: [{ name: 'fidelity-aws-lure', access_key_id: aws.accessKeyId, secret_access_key: aws.secretAccessKey, class: 'lure', max_requests: 100000 }],
+  azure_keys: azureKeys,
   events: { dir: join(root, 'data', 'fidelity'), jsonl: { enabled: false } },
 };
 const { config, issues } = await loadConfigObject(raw, { env: process.env });
@@ -32,7 +47,9 @@ if (!config) {
 }
 // one port for both surfaces: the AWS keys in the config turn the Bedrock routes on (HTTP/1.1 and h2c)
 const gateway = await startGateway(config, { port: 0, host: '127.0.0.1' });
-const args = [diff, '--target', gateway.url, '--key', lure, '--aws-access-key-id', aws.accessKeyId, '--aws-secret-access-key', aws.secretAccessKey, ...process.argv.slice(2)];
+const args = [diff, '--target', gateway.url, '--key', lure, '--aws-access-key-id', aws.accessKeyId, '--aws-secret-access-key', aws.secretAccessKey];
+args.push('--azure-key', azure);
+args.push(...process.argv.slice(2));
 const child = spawn(process.execPath, args, { stdio: 'inherit' });
 const code = await new Promise((r) => child.on('exit', r));
 await gateway.close();

@@ -5,12 +5,14 @@
  *   honeygate keys new --lure|--valid [--campaign NAME --placement TEXT] [--format F] [--name N]
  *                      [--file keys.yaml] [--prompt TEXT] [--max-requests N]
  *                      [--aws-account 123456789012] [--secret-env VAR] [--secrets-file F]
+ *                      [--azure-kind ai-services|classic] [--azure-region R]
  *   honeygate keys list [--file F] [--config F] [--json]
  *
  * The key file holds `{keys: [...]}` entries of `keySchema` (src/config/schema.ts) with only the
  * key's sha256 and its provider-style mask. An AWS lure is a pair: SigV4 verification needs the
  * secret itself (it keys the HMAC chain, wire-spec B5), so the pair goes to a separate sidecar,
- * `<file>.aws-secrets.yaml`, mode 0600, with the secret raw or as `${VAR}` (--secret-env).
+ * `<file>.aws-secrets.yaml`, mode 0600, with the secret raw or as `${VAR}` (--secret-env). Azure
+ * keys go to the file's `azure_keys` list (providers/azure/config.ts), with the region they name.
  * Exit codes: 0 ok, 1 file or config problem, 2 usage error. Errors are a coded registry.
  */
 import { randomBytes } from 'node:crypto';
@@ -26,6 +28,8 @@ import { DeceptionError } from '../deception/errors.js';
 import { KEY_FORMATS, mintKey, type KeyFormat } from '../deception/keygen.js';
 import { maskKey } from '../deception/mask.js';
 import { awsPersona } from '../deception/persona.js';
+import { azureKeySchema } from '../providers/azure/config.js';
+import { maskAzureKey } from '../deception/azure-keys.js';
 import type { ByteSource } from '../deception/random.js';
 import { fingerprintOfHash, sha256Hex } from '../util/hash.js';
 
@@ -79,7 +83,8 @@ class KeysError extends Error {
 const USAGE = `usage:
   honeygate keys new --lure --campaign NAME --placement TEXT [--format F] [--name N] [--file keys.yaml]
                      [--prompt TEXT] [--max-requests N] [--aws-account ID] [--secret-env VAR] [--secrets-file F]
-  honeygate keys new --valid [--format openai-project|openai-legacy|openai-svcacct|openai-admin] [--name N] [--file keys.yaml]
+                     [--azure-kind ai-services|classic] [--azure-region eastus2|eastus|swedencentral|westeurope|northeurope]
+  honeygate keys new --valid [--format openai-project|openai-legacy|openai-svcacct|openai-admin|azure] [--name N] [--file keys.yaml]
   honeygate keys list [--file F] [--config F] [--json]
 
 formats: ${KEY_FORMATS.join(', ')} (default openai-project)
@@ -177,6 +182,8 @@ async function runNew(io: KeysIO, argv: string[], deps: KeysDeps): Promise<numbe
     'aws-account': { type: 'string' },
     'secret-env': { type: 'string' },
     'secrets-file': { type: 'string' },
+    'azure-kind': { type: 'string' },
+    'azure-region': { type: 'string' },
   });
   const lure = v['lure'] === true;
   if (lure === (v['valid'] === true)) throw usageError('give exactly one of --lure or --valid');
@@ -195,8 +202,16 @@ async function runNew(io: KeysIO, argv: string[], deps: KeysDeps): Promise<numbe
     for (const [flag, val] of [['--campaign', campaign], ['--placement', placement], ['--prompt', prompt], ['--max-requests', maxText]] as const) {
       if (val !== undefined) throw usageError(`${flag} is for lure keys only`);
     }
-    if (!format.startsWith('openai-')) throw usageError('--valid keys authenticate clients on the OpenAI surface: use an openai-* format');
+    if (!format.startsWith('openai-') && format !== 'azure') throw usageError('--valid keys authenticate clients on the OpenAI or Azure surface: use an openai-* format or azure');
   }
+  const azureKind = str(v['azure-kind']);
+  const azureRegion = str(v['azure-region']);
+  if (format !== 'azure') {
+    for (const [flag, val] of [['--azure-kind', azureKind], ['--azure-region', azureRegion]] as const) {
+      if (val !== undefined) throw usageError(`${flag} is for --format azure only`);
+    }
+  }
+  if (azureKind !== undefined && azureKind !== 'ai-services' && azureKind !== 'classic') throw usageError('--azure-kind takes ai-services or classic');
   if (format !== 'aws') {
     for (const [flag, val] of [['--aws-account', awsAccount], ['--secret-env', secretEnv], ['--secrets-file', str(v['secrets-file'])]] as const) {
       if (val !== undefined) throw usageError(`${flag} is for --format aws only`);
@@ -219,13 +234,19 @@ async function runNew(io: KeysIO, argv: string[], deps: KeysDeps): Promise<numbe
   if (prompt !== undefined && prompt.length > 64 * 1024) throw usageError('--prompt is limited to 64 KiB');
 
   const file = str(v['file']) ?? 'keys.yaml';
-  const { doc, list } = loadList(await readText(file), file, 'keys');
+  const listKey = format === 'azure' ? 'azure_keys' : 'keys';
+  const { doc, list } = loadList(await readText(file), file, listKey);
   const existing = list.items.map((item) => (isMap(item) ? item.toJSON() : item) as Record<string, unknown>);
   if (nameArg !== undefined && existing.some((e) => e['name'] === nameArg)) throw new KeysError('HG_KEYS_NAME_TAKEN', printable(nameArg), file);
 
   let minted;
   try {
-    minted = mintKey(format, { ...(awsAccount !== undefined ? { accountId: awsAccount } : {}), ...(deps.source ? { source: deps.source } : {}) });
+    minted = mintKey(format, {
+      ...(awsAccount !== undefined ? { accountId: awsAccount } : {}),
+      ...(deps.source ? { source: deps.source } : {}),
+      ...(azureKind === 'ai-services' || azureKind === 'classic' ? { azureKind } : {}),
+      ...(azureRegion !== undefined ? { azureRegion } : {}),
+    });
   } catch (e: unknown) {
     if (e instanceof DeceptionError) throw usageError(e.message);
     throw e;
@@ -233,7 +254,7 @@ async function runNew(io: KeysIO, argv: string[], deps: KeysDeps): Promise<numbe
   const hash = sha256Hex(minted.key);
   const fingerprint = fingerprintOfHash(hash);
   const name = nameArg ?? `${lure ? (campaign ?? 'lure').replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 48) : 'valid'}-${hash.slice(0, 8)}`;
-  const mask = maskKey(minted.key);
+  const mask = format === 'azure' ? maskAzureKey(minted.key) : maskKey(minted.key);
   const entry: Record<string, unknown> = {
     name,
     key: `sha256:${hash}`,
@@ -243,8 +264,10 @@ async function runNew(io: KeysIO, argv: string[], deps: KeysDeps): Promise<numbe
     mask,
     ...(prompt !== undefined ? { prompt } : {}),
     ...(maxRequests !== undefined ? { max_requests: maxRequests } : {}),
+    // the persona's region is the one the key names (the file keeps only the key's hash)
+    ...(format === 'azure' && lure && minted.region !== undefined ? { region: minted.region } : {}),
   };
-  const checked = keySchema.safeParse(entry);
+  const checked = format === 'azure' ? azureKeySchema.safeParse(entry) : keySchema.safeParse(entry);
   if (!checked.success) throw usageError(checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
 
   // the AWS secret first, so a key never sits in the key file without what verifies it
@@ -273,6 +296,9 @@ async function runNew(io: KeysIO, argv: string[], deps: KeysDeps): Promise<numbe
   }
   out.push(`# ${lure ? 'lure' : 'valid'} key "${printable(name)}" (${format}) added to ${printable(file)} as ${fingerprint}, mask ${mask}`);
   if (lure) out.push(`# campaign "${printable(campaign ?? '')}", placement "${printable(placement ?? '')}"`);
+  if (format === 'azure') {
+    out.push(`# plant it with the endpoint clients use: AZURE_OPENAI_ENDPOINT=<honeygate's public URL>, AZURE_OPENAI_API_KEY=<the key>${minted.region !== undefined ? ` (region ${minted.region})` : ''}`);
+  }
   if (format === 'aws') {
     const who = awsPersona(minted.key);
     out.push(`# account ${who.accountId}, ${who.arn}`);
@@ -297,7 +323,10 @@ interface ListedKey {
   readonly hits?: number;
 }
 
-function listed(k: KeyConfig): Omit<ListedKey, 'hits'> {
+/** The fields a listing shows, common to `keys` and `azure_keys` entries. */
+type ListableKey = Pick<KeyConfig, 'key' | 'class' | 'name' | 'campaign' | 'placement' | 'mask'> & { readonly azure?: boolean };
+
+function listed(k: ListableKey): Omit<ListedKey, 'hits'> {
   const hash = keyHash(k.key);
   const fingerprint = fingerprintOfHash(hash);
   const raw = k.key.startsWith('sha256:') ? undefined : k.key;
@@ -308,20 +337,23 @@ function listed(k: KeyConfig): Omit<ListedKey, 'hits'> {
     placement: printable(k.placement ?? ''),
     fingerprint,
     // a raw key in a config is masked here; the raw value is never printed
-    mask: printable(k.mask ?? (raw !== undefined ? maskKey(raw) : '')),
+    mask: printable(k.mask ?? (raw !== undefined ? (k.azure ? maskAzureKey(raw) : maskKey(raw)) : '')),
   };
 }
 
-async function keysFromFile(file: string, io: KeysIO): Promise<KeyConfig[]> {
+async function keysFromFile(file: string, io: KeysIO): Promise<ListableKey[]> {
   const text = await readText(file);
   if (text === null) throw new KeysError('HG_KEYS_NO_SOURCE', file);
-  const { list } = loadList(text, file, 'keys');
-  const keys: KeyConfig[] = [];
-  list.items.forEach((item, i) => {
-    const parsed = keySchema.safeParse(isMap(item) ? item.toJSON() : item);
-    if (parsed.success) keys.push(parsed.data);
-    else io.stderr.write(`honeygate keys: ${printable(file)}: keys.${i}: skipped (${printable(parsed.error.issues[0]?.message ?? 'invalid')})\n`);
-  });
+  const keys: ListableKey[] = [];
+  for (const listKey of ['keys', 'azure_keys'] as const) {
+    const { list } = loadList(text, file, listKey);
+    list.items.forEach((item, i) => {
+      const value: unknown = isMap(item) ? item.toJSON() : item;
+      const parsed = listKey === 'keys' ? keySchema.safeParse(value) : azureKeySchema.safeParse(value);
+      if (parsed.success) keys.push(listKey === 'keys' ? parsed.data : { ...parsed.data, azure: true });
+      else io.stderr.write(`honeygate keys: ${printable(file)}: ${listKey}.${i}: skipped (${printable(parsed.error.issues[0]?.message ?? 'invalid')})\n`);
+    });
+  }
   return keys;
 }
 
@@ -339,10 +371,11 @@ async function runList(io: KeysIO, argv: string[], deps: KeysDeps): Promise<numb
   const v = parse(argv, { file: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } });
   const file = str(v['file']);
   const config = str(v['config']);
-  const keys: KeyConfig[] = [];
+  const keys: ListableKey[] = [];
   if (config !== undefined) {
     try {
-      keys.push(...(await loadConfigFile(config, io.env)).config.keys);
+      const loaded = (await loadConfigFile(config, io.env)).config;
+      keys.push(...loaded.keys, ...loaded.azure_keys.map((k) => ({ ...k, azure: true })));
     } catch (e: unknown) {
       if (e instanceof ConfigError) throw new KeysError('HG_KEYS_CONFIG_INVALID', config, e.issues.map(formatIssue).join('\n'));
       throw e;

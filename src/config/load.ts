@@ -12,6 +12,7 @@ import { ConfigError, type ConfigIssue } from './issues.js';
 import { fromOpenAIPot, isOpenAIPotConfig } from './openaipot.js';
 import { checkRules } from './rules.js';
 import { configSchema, keySchema, type Config } from './schema.js';
+import { azureKeySchema } from '../providers/azure/config.js';
 
 export interface LoadedConfig {
   readonly config: Readonly<Config>;
@@ -84,20 +85,29 @@ async function readYamlFile(file: string, baseDir: string, env: Env, path: strin
  * `{aws_credentials: [...]}` sidecar listed on its own (`keys new --secrets-file`). AWS pairs join
  * `aws_keys` (aws-secrets.ts).
  */
-async function readKeyFiles(files: readonly string[], baseDir: string, env: Env, issues: ConfigIssue[]): Promise<{ keys: unknown[]; awsKeys: unknown[] }> {
+async function readKeyFiles(files: readonly string[], baseDir: string, env: Env, issues: ConfigIssue[]): Promise<{ keys: unknown[]; awsKeys: unknown[]; azureKeys: unknown[] }> {
   const entries: { entry: Record<string, unknown>; where: string }[] = [];
+  const azureKeys: unknown[] = [];
   const pairs: SidecarPair[] = [];
   for (const [i, file] of files.entries()) {
     const path = `key_files.${i}`;
     const doc = await readYamlFile(file, baseDir, env, path, issues);
     if (doc === undefined) continue;
-    const list = (doc as { keys?: unknown } | null)?.keys;
+    const azure = (doc as { azure_keys?: unknown } | null)?.azure_keys;
+    if (Array.isArray(azure)) {
+      for (const [j, entry] of azure.entries()) {
+        const parsed = azureKeySchema.safeParse(entry);
+        if (!parsed.success) issues.push(...zodIssues(parsed.error, `${file}:azure_keys.${j}`));
+        else azureKeys.push(entry);
+      }
+    }
+    const list = (doc as { keys?: unknown } | null)?.keys ?? (Array.isArray(azure) ? [] : undefined);
     if (doc !== null && typeof doc === 'object' && 'aws_credentials' in doc && list === undefined) {
       pairs.push(...sidecarPairs(doc, file, issues));
       continue;
     }
     if (!Array.isArray(list)) {
-      issues.push({ level: 'error', path, message: `${file} must hold {keys: [...]} or {aws_credentials: [...]}` });
+      issues.push({ level: 'error', path, message: `${file} must hold {keys: [...]}, {azure_keys: [...]} or {aws_credentials: [...]}` });
       continue;
     }
     for (const [j, entry] of list.entries()) {
@@ -109,7 +119,7 @@ async function readKeyFiles(files: readonly string[], baseDir: string, env: Env,
     const side = await readYamlFile(sidecar, baseDir, env, path, issues, true);
     if (side !== undefined) pairs.push(...sidecarPairs(side, sidecar, issues));
   }
-  return joinAwsSecrets(entries, pairs, issues);
+  return { ...joinAwsSecrets(entries, pairs, issues), azureKeys };
 }
 
 /** Validate a parsed document; never throws on bad input: every problem is an issue. */
@@ -129,6 +139,7 @@ export async function loadConfigObject(
     const extra = await readKeyFiles(keyFiles, options.baseDir ?? process.cwd(), env, issues);
     if (extra.keys.length > 0) doc = { ...doc, keys: [...(Array.isArray(doc['keys']) ? doc['keys'] : []), ...extra.keys] };
     if (extra.awsKeys.length > 0) doc = { ...doc, aws_keys: [...(Array.isArray(doc['aws_keys']) ? doc['aws_keys'] : []), ...extra.awsKeys] };
+    if (extra.azureKeys.length > 0) doc = { ...doc, azure_keys: [...(Array.isArray(doc['azure_keys']) ? doc['azure_keys'] : []), ...extra.azureKeys] };
   }
   const parsed = configSchema.safeParse(doc);
   if (!parsed.success) return { config: null, issues: [...issues, ...zodIssues(parsed.error)] };

@@ -6,6 +6,7 @@
  */
 import { BUILTIN_PRESET_NAMES } from '../providers/tool/presets.js';
 import { checkToolRules } from '../providers/tool/config.js';
+import { checkAzureRules } from '../providers/azure/config.js';
 import { sha256Hex } from '../util/hash.js';
 import type { ConfigIssue } from './issues.js';
 import type { Config } from './schema.js';
@@ -14,8 +15,8 @@ export function keyHash(key: string): string {
   return key.startsWith('sha256:') ? key.slice(7) : sha256Hex(key);
 }
 
-/** The protocol a key speaks; each upstream type answers one (the decoy answers both). */
-export type KeyProtocol = 'openai' | 'bedrock';
+/** The protocol a key speaks; each upstream type answers one (the decoy answers all). */
+export type KeyProtocol = 'openai' | 'bedrock' | 'azure';
 
 function speaks(config: Config, name: string, protocol: KeyProtocol): boolean {
   const up = config.upstreams[name];
@@ -67,7 +68,7 @@ export function checkRules(config: Config): ConfigIssue[] {
     if (k.upstream !== undefined && !(k.upstream in config.upstreams)) {
       issues.push({ level: 'error', path: `keys.${i}.upstream`, message: `no upstream named "${k.upstream}"` });
     } else if (k.upstream !== undefined && !speaks(config, k.upstream, 'openai')) {
-      issues.push({ level: 'error', path: `keys.${i}.upstream`, message: `"${k.upstream}" is a bedrock upstream: OpenAI keys need an openai upstream (or "decoy")` });
+      issues.push({ level: 'error', path: `keys.${i}.upstream`, message: `"${k.upstream}" is a ${config.upstreams[k.upstream]?.type ?? ''} upstream: OpenAI keys need an openai upstream (or "decoy")` });
     } else if (k.class === 'lure') {
       checkLureUpstream(k.upstream ?? config.lure_defaults.upstream, k.upstream !== undefined ? `keys.${i}.upstream` : 'lure_defaults.upstream');
     }
@@ -86,6 +87,7 @@ export function checkRules(config: Config): ConfigIssue[] {
     }
   }
   issues.push(...checkAwsRules(config));
+  issues.push(...checkAzureRules(config));
   issues.push(...checkToolRules(config.routes, config.cidr_presets, BUILTIN_PRESET_NAMES));
   return issues;
 }
@@ -137,8 +139,8 @@ function checkAwsRules(config: Config): ConfigIssue[] {
       issues.push({ level: 'error', path, message: `no upstream named "${name}"` });
       return;
     }
-    if (up.type === 'openai') {
-      issues.push({ level: 'error', path, message: `"${name}" is an openai upstream: it cannot answer Bedrock requests (use a bedrock upstream with burner credentials, or "decoy")` });
+    if (up.type === 'openai' || up.type === 'azure') {
+      issues.push({ level: 'error', path, message: `"${name}" is an ${up.type} upstream: it cannot answer Bedrock requests (use a bedrock upstream with burner credentials, or "decoy")` });
       return;
     }
     if (up.type !== 'bedrock') return;
@@ -161,7 +163,7 @@ function checkAwsRules(config: Config): ConfigIssue[] {
       issues.push({ level: 'error', path, message: `no upstream named "${k.upstream}"` });
     } else if (k.class === 'valid') {
       const name = k.upstream ?? defaultValidUpstream(config, 'bedrock');
-      if (!speaks(config, name, 'bedrock')) issues.push({ level: 'error', path, message: `"${name}" is an openai upstream: AWS keys need a bedrock upstream (or "decoy")` });
+      if (!speaks(config, name, 'bedrock')) issues.push({ level: 'error', path, message: `"${name}" is an ${config.upstreams[name]?.type ?? ''} upstream: AWS keys need a bedrock upstream (or "decoy")` });
       for (const field of LURE_ONLY) {
         if (k[field] !== undefined) issues.push({ level: 'warning', path: `${list}.${i}.${field}`, message: 'ignored on a valid key (lure keys only)' });
       }

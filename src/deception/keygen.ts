@@ -13,6 +13,7 @@
  * redrawn until they clear the entropy floors the scanners apply (gitleaks 3.0, trufflehog id 3.0
  * / secret 4.25 bits per character).
  */
+import { AZURE_REGIONS, mintAzureKey, regionOfKey, type AzureKeyKind } from './azure-keys.js';
 import { DeceptionError } from './errors.js';
 import {
   ALNUM,
@@ -26,8 +27,8 @@ import {
   type ByteSource,
 } from './random.js';
 
-export type KeyFormat = 'openai-project' | 'openai-legacy' | 'openai-svcacct' | 'openai-admin' | 'anthropic' | 'aws';
-export const KEY_FORMATS: readonly KeyFormat[] = ['openai-project', 'openai-legacy', 'openai-svcacct', 'openai-admin', 'anthropic', 'aws'];
+export type KeyFormat = 'openai-project' | 'openai-legacy' | 'openai-svcacct' | 'openai-admin' | 'anthropic' | 'aws' | 'azure';
+export const KEY_FORMATS: readonly KeyFormat[] = ['openai-project', 'openai-legacy', 'openai-svcacct', 'openai-admin', 'anthropic', 'aws', 'azure'];
 
 export type OpenAIKeyKind = 'project' | 'legacy' | 'svcacct' | 'admin';
 
@@ -144,10 +145,15 @@ export interface MintedKey {
   readonly secret?: string;
   /** AWS only */
   readonly accountId?: string;
+  /** Azure only: the resource region the key names (84-character keys) or was minted for */
+  readonly region?: string;
 }
 
 /** A new key of any supported format. */
-export function mintKey(format: KeyFormat, options: { accountId?: string; source?: ByteSource } = {}): MintedKey {
+export function mintKey(
+  format: KeyFormat,
+  options: { accountId?: string; source?: ByteSource; azureKind?: AzureKeyKind; azureRegion?: string } = {},
+): MintedKey {
   const source = options.source ?? cryptoBytes;
   switch (format) {
     case 'openai-project':
@@ -163,6 +169,14 @@ export function mintKey(format: KeyFormat, options: { accountId?: string; source
     case 'aws': {
       const pair = mintAwsKeyPair(options.accountId === undefined ? {} : { accountId: options.accountId }, source);
       return { format, key: pair.accessKeyId, secret: pair.secretAccessKey, accountId: pair.accountId };
+    }
+    case 'azure': {
+      if (options.azureRegion !== undefined && !AZURE_REGIONS.some((r) => r.id === options.azureRegion)) {
+        throw new DeceptionError('HG_DECEPTION_BAD_ARGUMENT', `unknown Azure region ${options.azureRegion} (one of ${AZURE_REGIONS.map((r) => r.id).join(', ')})`);
+      }
+      const key = mintAzureKey({ kind: options.azureKind ?? 'ai-services', ...(options.azureRegion !== undefined ? { region: options.azureRegion } : {}) }, source);
+      const region = regionOfKey(key)?.id ?? options.azureRegion;
+      return { format, key, ...(region !== undefined ? { region } : {}) };
     }
     default: {
       const never: never = format;
@@ -180,6 +194,8 @@ export function detectKeyFormat(key: string): KeyFormat | null {
   if (/^sk-[A-Za-z0-9]+T3BlbkFJ[A-Za-z0-9]+$/.test(key)) return 'openai-legacy';
   if (/^sk-ant-api03-[A-Za-z0-9_-]{93}AA$/.test(key)) return 'anthropic';
   if (/^(AKIA|ASIA)[A-Z2-7]{16}$/.test(key)) return 'aws';
+  // the 84-character Azure key has a signature; the classic 32-hex one is too generic to claim
+  if (key.length === 84 && /^[A-Za-z0-9]{52}JQQJ99[A-Z][A-L]AC[A-Za-z0-9]{5}XJ3w3AAA[A-Z]ACOG[A-Za-z0-9]{4}$/.test(key)) return 'azure';
   return null;
 }
 
