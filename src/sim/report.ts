@@ -83,6 +83,9 @@ export function resultJson(r: FlowResult): Record<string, unknown> {
     ...(r.status !== undefined ? { status: r.status } : {}),
     ...(r.failure !== undefined ? { failure: r.failure } : {}),
     provider_error: r.providerError,
+    ...(r.refusedBy !== undefined ? { refused_by: r.refusedBy, why: clean(r.why ?? '') } : {}),
+    ...(r.errorCode !== undefined ? { error_code: clean(r.errorCode) } : {}),
+    ...(r.evidence !== undefined && r.evidence.length > 0 ? { evidence: r.evidence } : {}),
     problems: r.problems.map(clean),
     ...(r.text !== undefined ? { text: clean(r.text) } : {}),
     ...(r.events ? { events: r.events.length } : {}),
@@ -119,7 +122,7 @@ function table(rows: string[][]): string {
 }
 
 export function runText(meta: RunMeta, results: readonly FlowResult[]): string {
-  const rows = [['FLOW', 'PROFILE', 'OUTCOME', 'STATUS', 'MS', meta.mode === 'two-arm' ? 'FAITHFUL' : '', 'REASON']];
+  const rows = [['FLOW', 'PROFILE', 'OUTCOME', 'BY', 'STATUS', 'MS', meta.mode === 'two-arm' ? 'FAITHFUL' : '', 'REASON']];
   for (const r of results) {
     const secrets = secretValues(r);
     const why = r.faithful === false ? (r.fidelity ?? [])[0] ?? r.reason : r.reason;
@@ -127,6 +130,7 @@ export function runText(meta: RunMeta, results: readonly FlowResult[]): string {
       r.flow,
       r.profile,
       r.outcome,
+      r.refusedBy ?? (r.providerError ? 'provider' : '-'),
       r.status !== undefined ? String(r.status) : '-',
       String(Math.round(r.timings.total)),
       meta.mode === 'two-arm' ? (r.faithful ? 'yes' : 'NO') : '',

@@ -9,14 +9,12 @@ import type { Catalog, Flow } from './flows.js';
 import { defaultProfile } from './flows.js';
 import { checkShape, type ShapeResult } from './expect.js';
 import { startFlowEmulator, type EmulatedServer, type FlowEmulator, type ServerExchange } from './emulator.js';
-import { getPath } from './json.js';
-import type { Profile, Surface } from './profiles.js';
+import { isProviderHost, recognizeProvider, type Refuser } from './verdict.js';
+import { surfaceSchema, type Profile, type Surface } from './profiles.js';
 import { buildRequest, encodeHead, encodeRequest, type BuiltRequest, type HeaderPair } from './request.js';
 import {
   connectHead,
-  decodedBody,
   exchange,
-  headerValue,
   proxyAuthorization,
   type Exchange,
   type FailureKind,
@@ -40,6 +38,11 @@ export interface FlowResult {
   readonly failure?: FailureKind;
   /** the answer was the provider's own error shape (reached the provider, e.g. with a fake key) */
   readonly providerError: boolean;
+  /** blocked: who refused (network, edge-proxy, gateway-policy, provider, simulator) and why */
+  readonly refusedBy?: Refuser;
+  readonly why?: string;
+  readonly errorCode?: string;
+  readonly evidence?: readonly string[];
   readonly problems: readonly string[];
   readonly text?: string;
   readonly events?: readonly string[];
@@ -74,40 +77,71 @@ export interface Selection {
 const BLOCK_STATUSES = new Set([403, 407, 451]);
 
 /**
- * A provider-shaped error: the request reached something that answers as the provider does —
- * OpenAI's `{"error": {"message", "type"}}` or Bedrock's `x-amzn-ErrorType` (wire-spec A2, B4).
+ * A provider-shaped error: the provider's error body AND a corroborating header, with no
+ * intermediary marker (see verdict.ts). Kept for callers that only need the yes/no.
  */
 export function isProviderError(surface: Surface, res: ParsedResponse): boolean {
-  if (res.status < 400) return false;
-  if (surface === 'bedrock') return headerValue(res.headers, 'x-amzn-errortype') !== undefined;
-  try {
-    const doc = JSON.parse(decodedBody(res).toString('utf8')) as unknown;
-    return typeof getPath(doc, 'error.message') === 'string' && getPath(doc, 'error.type') !== undefined;
-  } catch {
-    return false;
-  }
+  return recognizeProvider(surface, res).recognized;
 }
 
-/** allowed / blocked / altered for one exchange (see docs/sim.md for the rules). */
-export function classifyExchange(
-  flow: Flow,
-  ex: Exchange,
-): { outcome: Outcome; reason: string; shape?: ShapeResult; providerError: boolean } {
+export interface Classification {
+  readonly outcome: Outcome;
+  readonly reason: string;
+  readonly shape?: ShapeResult;
+  readonly providerError: boolean;
+  /** blocked only: who refused */
+  readonly refusedBy?: Refuser;
+  /** blocked only: why, in a few words */
+  readonly why?: string;
+  /** provider error code when recognised (`insufficient_quota`, `ThrottlingException`) */
+  readonly errorCode?: string;
+  /** the traits that made (or did not make) the answer the provider's */
+  readonly evidence?: readonly string[];
+}
+
+/** Where the request went: is the target the provider's own public host? */
+export interface ClassifyContext {
+  readonly target?: URL;
+  readonly viaProxy?: boolean;
+}
+
+/** allowed / blocked / altered for one exchange, and who refused (see docs/sim.md for the rules). */
+export function classifyExchange(flow: Flow, ex: Exchange, ctx: ClassifyContext = {}): Classification {
   if (ex.failure) {
     const proxy = ex.failure.proxyResponse;
-    const reason = proxy ? `proxy ${proxy.status} on CONNECT` : `${ex.failure.kind}: ${ex.failure.detail}`;
-    return { outcome: 'blocked', reason, providerError: false };
+    if (proxy) return { outcome: 'blocked', reason: `proxy ${proxy.status} on CONNECT`, providerError: false, refusedBy: 'edge-proxy', why: `CONNECT refused (${proxy.status})` };
+    const kind = ex.failure.kind;
+    const by: Refuser = kind === 'loopback-only' ? 'simulator' : ctx.viaProxy ? 'edge-proxy' : 'network';
+    return { outcome: 'blocked', reason: `${kind}: ${ex.failure.detail}`, providerError: false, refusedBy: by, why: kind };
   }
   const res = ex.response;
-  if (!res) return { outcome: 'blocked', reason: 'no response', providerError: false };
+  if (!res) return { outcome: 'blocked', reason: 'no response', providerError: false, refusedBy: ctx.viaProxy ? 'edge-proxy' : 'network', why: 'no response' };
   const shape = checkShape(flow, res);
   if (shape.ok) return { outcome: 'allowed', reason: `${res.status} ${flow.expect.format}`, shape, providerError: false };
-  if (isProviderError(flow.surface, res)) {
-    return { outcome: 'allowed', reason: `provider error ${res.status}`, shape, providerError: true };
+  const answer = recognizeProvider(flow.surface, res);
+  const code = answer.code !== undefined ? { errorCode: answer.code } : {};
+  if (answer.recognized) {
+    if (answer.refusal) {
+      const by: Refuser = ctx.target && isProviderHost(ctx.target.hostname) ? 'provider' : 'gateway-policy';
+      return {
+        outcome: 'blocked',
+        reason: `${by}: ${answer.refusal.why}, http ${res.status}`,
+        shape,
+        providerError: true,
+        refusedBy: by,
+        why: answer.refusal.why,
+        evidence: answer.evidence,
+        ...code,
+      };
+    }
+    return { outcome: 'allowed', reason: `provider error ${res.status}`, shape, providerError: true, evidence: answer.evidence, ...code };
   }
+  const evidence = [...answer.evidence, ...answer.contradictions.map((c) => `not the provider: ${c}`)];
   const expected2xx = flow.expect.status >= 200 && flow.expect.status < 300;
-  if (expected2xx && BLOCK_STATUSES.has(res.status)) return { outcome: 'blocked', reason: `http ${res.status}`, shape, providerError: false };
-  return { outcome: 'altered', reason: shape.problems[0] ?? 'unexpected response', shape, providerError: false };
+  if (expected2xx && BLOCK_STATUSES.has(res.status)) {
+    return { outcome: 'blocked', reason: `http ${res.status}`, shape, providerError: false, refusedBy: 'edge-proxy', why: `block page ${res.status}`, evidence, ...code };
+  }
+  return { outcome: 'altered', reason: shape.problems[0] ?? 'unexpected response', shape, providerError: false, evidence, ...code };
 }
 
 /** Add Proxy-Authorization to an absolute-form request when the proxy URL carries credentials. */
@@ -139,7 +173,7 @@ export async function runFlow(profile: Profile, flow: Flow, options: RunOptions)
     loopbackOnly: options.loopbackOnly,
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  const c = classifyExchange(flow, ex);
+  const c = classifyExchange(flow, ex, { target: options.target, viaProxy: options.proxy !== undefined });
   return {
     flow: flow.name,
     profile: profile.name,
@@ -151,6 +185,10 @@ export async function runFlow(profile: Profile, flow: Flow, options: RunOptions)
     ...(ex.response ? { status: ex.response.status } : {}),
     ...(ex.failure ? { failure: ex.failure.kind } : {}),
     providerError: c.providerError,
+    ...(c.refusedBy !== undefined ? { refusedBy: c.refusedBy } : {}),
+    ...(c.why !== undefined ? { why: c.why } : {}),
+    ...(c.errorCode !== undefined ? { errorCode: c.errorCode } : {}),
+    ...(c.evidence !== undefined ? { evidence: c.evidence } : {}),
     problems: c.shape?.problems ?? [],
     ...(c.shape?.text !== undefined ? { text: c.shape.text } : {}),
     ...(c.shape?.events ? { events: c.shape.events } : {}),
@@ -174,7 +212,7 @@ export async function runOneArm(selection: readonly Selection[], options: RunOpt
 /** Every server profile by surface (the default one of each surface). */
 export function serverProfiles(catalog: Catalog): Map<string, Profile> {
   const out = new Map<string, Profile>();
-  for (const surface of ['openai', 'bedrock'] as const) {
+  for (const surface of surfaceSchema.options) {
     const p = defaultProfile(catalog, surface, 'server');
     if (p) out.set(surface, p);
   }
