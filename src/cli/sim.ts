@@ -17,8 +17,8 @@ import { toHar } from '../sim/har.js';
 import { LOAD_LIMITS, runLoad } from '../sim/load.js';
 import { PARAM_NAME, type Profile } from '../sim/profiles.js';
 import { loadText, matchesExpectation, runJson, runText, safeUrl, scrub, type Expectation } from '../sim/report.js';
-import { buildRequest, encodeRequest } from '../sim/request.js';
-import { runOneArm, runTwoArm, type FlowResult, type Selection } from '../sim/runner.js';
+import { buildRequest, encodeRequest, knownParams } from '../sim/request.js';
+import { runOneArm, runTwoArm, serverProfiles, type FlowResult, type Selection } from '../sim/runner.js';
 import { SignError } from '../sim/sign.js';
 import { TemplateError } from '../sim/template.js';
 import type { TlsOptions } from '../sim/wire.js';
@@ -55,11 +55,13 @@ options (run, two-arm, load):
   --insecure         do not verify the target's TLS certificate
   --ca FILE          trust this CA bundle (PEM) for the target
   --sim-dir DIR      extra folder with profiles/ and flows/ (its files override built-in ones)
+  --tls-version V    offer only this TLS version (1.2 or 1.3); per flow: --param tls_min_version=…
   --json             machine-readable output
 run:     --expect allowed|blocked   exit 0 only if every flow had that outcome
          --har FILE                 write a HAR 1.2 file      --dry-run   print the requests, send nothing
 two-arm: --har FILE                 HAR with both arms
          --server emulator|gateway  the server arm: the flow emulator (default) or honeygate's gateway
+         --server-cert F --server-key F  the server arm serves HTTPS with this certificate (PEM files)
 load:    --rate N (10) --concurrency N (4) --duration 10s --requests N --expect allowed|blocked
 `;
 
@@ -73,6 +75,7 @@ const COMMON: ParseArgsConfig['options'] = {
   insecure: { type: 'boolean' },
   ca: { type: 'string' },
   'sim-dir': { type: 'string', multiple: true },
+  'tls-version': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
@@ -80,7 +83,7 @@ const COMMON: ParseArgsConfig['options'] = {
 const OPTIONS: Readonly<Record<string, ParseArgsConfig['options']>> = {
   list: { json: { type: 'boolean' }, 'sim-dir': { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
   run: { ...COMMON, target: { type: 'string' }, expect: { type: 'string' }, har: { type: 'string' }, 'dry-run': { type: 'boolean' } },
-  'two-arm': { ...COMMON, har: { type: 'string' }, server: { type: 'string' } },
+  'two-arm': { ...COMMON, har: { type: 'string' }, server: { type: 'string' }, 'server-cert': { type: 'string' }, 'server-key': { type: 'string' } },
   load: {
     ...COMMON,
     target: { type: 'string' },
@@ -149,7 +152,24 @@ function parseParams(v: Values, env: NodeJS.ProcessEnv): Record<string, string> 
     if (value === undefined) throw new UsageError(`--param-env: environment variable ${name} is not set`);
     out[key] = value;
   }
+  const tls = str(v, 'tls-version');
+  if (tls !== undefined) {
+    if (!/^(1\.[0-3]|TLSv1(\.[0-3])?)$/.test(tls)) throw new UsageError('--tls-version: 1.2 or 1.3 (or TLSv1.2, TLSv1.3)');
+    out['tls_min_version'] ??= tls;
+    out['tls_max_version'] ??= tls;
+  }
   return out;
+}
+
+/** Refuse --param names that no selected profile or flow knows (a typo would be silently ignored). */
+export function checkParams(catalog: Catalog, selection: readonly Selection[], params: Readonly<Record<string, string>>): void {
+  const servers = serverProfiles(catalog);
+  const known = new Set<string>();
+  for (const { profile, flow } of selection) for (const k of knownParams(profile, flow, servers.get(flow.surface))) known.add(k);
+  const unknown = Object.keys(params).filter((k) => !known.has(k));
+  if (unknown.length > 0) {
+    throw new UsageError(`unknown --param ${unknown.join(', ')}; known for the selected profiles and flows: ${[...known].sort().join(', ')}`);
+  }
 }
 
 function expectation(text: string | undefined): Expectation | undefined {
@@ -282,6 +302,7 @@ async function cmdRun(io: SimIO, v: Values): Promise<number> {
   const catalog = await catalogOf(v);
   const params = parseParams(v, io.env);
   const selection = select(catalog, list(v, 'profile'), list(v, 'flow'));
+  checkParams(catalog, selection, params);
   const targetText = str(v, 'target');
   const proxy = str(v, 'proxy') !== undefined ? parseUrl(str(v, 'proxy') ?? '', '--proxy', ['http:']) : undefined;
   const expect = expectation(str(v, 'expect'));
@@ -313,13 +334,25 @@ async function cmdTwoArm(io: SimIO, v: Values): Promise<number> {
   const catalog = await catalogOf(v);
   const params = parseParams(v, io.env);
   const selection = select(catalog, list(v, 'profile'), list(v, 'flow'));
+  checkParams(catalog, selection, params);
   const proxy = str(v, 'proxy') !== undefined ? parseUrl(str(v, 'proxy') ?? '', '--proxy', ['http:']) : undefined;
+  const certFile = str(v, 'server-cert');
+  const keyFile = str(v, 'server-key');
+  if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--server-cert and --server-key go together');
+  let serverTls: { cert: string; key: string } | undefined;
+  if (certFile !== undefined && keyFile !== undefined) {
+    try {
+      serverTls = { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
+    } catch {
+      throw new UsageError('--server-cert / --server-key: cannot read the files');
+    }
+  }
   const serverKind = str(v, 'server') ?? 'emulator';
   if (serverKind !== 'emulator' && serverKind !== 'gateway') throw new UsageError('--server: emulator or gateway');
   let startServer: Parameters<typeof runTwoArm>[2]['startServer'];
   if (serverKind === 'gateway') {
     // honeygate's own gateway (offline demo config, the decoy answers a freshly minted valid key)
-    const arm = await (await import('../sim/gateway-arm.js')).gatewayArm(io.env);
+    const arm = await (await import('../sim/gateway-arm.js')).gatewayArm(io.env, certFile !== undefined && keyFile !== undefined ? { tls: { cert: certFile, key: keyFile } } : {});
     params['api_key'] ??= arm.apiKey;
     params['access_key_id'] ??= arm.aws.accessKeyId;
     params['secret_access_key'] ??= arm.aws.secretAccessKey;
@@ -329,6 +362,7 @@ async function cmdTwoArm(io: SimIO, v: Values): Promise<number> {
   const r = await runTwoArm(catalog, selection, {
     ...(proxy ? { proxy } : {}),
     ...(startServer ? { startServer } : {}),
+    ...(serverTls && !startServer ? { serverTls } : {}),
     params,
     ...connectionOptions(v, io),
   });
@@ -352,6 +386,7 @@ async function cmdLoad(io: SimIO, v: Values): Promise<number> {
   const only = selection[0];
   if (selection.length !== 1 || only === undefined) throw new UsageError('load: --flow must name one flow');
   const { profile, flow } = only;
+  checkParams(catalog, selection, params);
   const proxy = str(v, 'proxy') !== undefined ? parseUrl(str(v, 'proxy') ?? '', '--proxy', ['http:']) : undefined;
   const expect = expectation(str(v, 'expect'));
   const rate = positiveNumber(str(v, 'rate'), '--rate', 10, false);

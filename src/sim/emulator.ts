@@ -6,6 +6,7 @@
  * Anything that can play the server arm implements EmulatedServer (honeygate's gateway too).
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 import type { Flow } from './flows.js';
 import { encodeEvent, padding } from './eventstream.js';
 import { formatJson, orderKeys, COMPACT, type JsonValue } from './json.js';
@@ -33,6 +34,8 @@ export interface ServerExchange {
   readonly responseHeaders: readonly HeaderPair[];
   readonly responseBody: Buffer;
   readonly time: number;
+  /** over TLS: the version and cipher as the server saw them */
+  readonly tls?: { readonly version: string; readonly cipher: string; readonly sni: string | null };
 }
 
 export interface FlowEmulator extends EmulatedServer {
@@ -50,6 +53,8 @@ export interface EmulatorOptions {
   readonly host?: string;
   /** keep at most this many exchanges in memory (load runs) */
   readonly maxRecorded?: number;
+  /** serve HTTPS with this certificate and key (PEM), ALPN http/1.1 */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
 }
 
 const MAX_REQUEST_HEAD = 64 * 1024;
@@ -274,10 +279,19 @@ export async function startFlowEmulator(options: EmulatorOptions): Promise<FlowE
       responseHeaders: headers,
       responseBody: Buffer.concat(parts),
       time: performance.now() - t0,
+      ...(socket instanceof TLSSocket
+        ? {
+            tls: {
+              version: socket.getProtocol() ?? 'unknown',
+              cipher: socket.getCipher().name,
+              sni: (socket as TLSSocket & { servername?: string | false }).servername || null,
+            },
+          }
+        : {}),
     });
   };
 
-  const server: Server = createServer((socket) => {
+  const onSocket = (socket: Socket): void => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
@@ -291,7 +305,11 @@ export async function startFlowEmulator(options: EmulatorOptions): Promise<FlowE
         socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       }
     });
-  });
+  };
+  const server: Server = options.tls
+    ? createTlsServer({ cert: options.tls.cert, key: options.tls.key, ALPNProtocols: ['http/1.1'], minVersion: 'TLSv1.2' }, onSocket)
+    : createServer(onSocket);
+  if (options.tls) server.on('tlsClientError', () => undefined);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, options.host ?? '127.0.0.1', () => resolve());
@@ -299,7 +317,7 @@ export async function startFlowEmulator(options: EmulatorOptions): Promise<FlowE
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   return {
-    url: `http://${host}:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${host}:${port}`,
     exchanges,
     pin(flow: string | undefined): void {
       pinned = flow;

@@ -54,6 +54,20 @@ const responseBodySchema = z.union([
   z.object({ eventstream: z.array(eventStreamEventSchema).min(1) }).strict(),
 ]);
 
+const tlsVersionSchema = z.enum(['1.0', '1.1', '1.2', '1.3', 'TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']);
+
+/** TLS as this flow offers it (https targets); parameters `tls_*` and `sni` override each field. */
+export const flowTlsSchema = z
+  .object({
+    min_version: tlsVersionSchema.optional(),
+    max_version: tlsVersionSchema.optional(),
+    ciphers: z.string().regex(/^[A-Za-z0-9_:+!@=.-]+$/, 'an OpenSSL cipher list').optional(),
+    alpn: z.array(z.string().regex(/^[!-~]{1,32}$/)).min(1).optional(),
+    sni: z.string().optional(),
+  })
+  .strict();
+export type FlowTls = z.infer<typeof flowTlsSchema>;
+
 export const flowSchema = z
   .object({
     name: NAME,
@@ -64,6 +78,7 @@ export const flowSchema = z
     stream: z.boolean().default(false),
     params: paramsSchema,
     secrets: z.array(z.string().regex(PARAM_NAME)).default([]),
+    tls: flowTlsSchema.optional(),
     request: z
       .object({
         method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']),

@@ -89,6 +89,7 @@ export function resultJson(r: FlowResult): Record<string, unknown> {
     problems: r.problems.map(clean),
     ...(r.text !== undefined ? { text: clean(r.text) } : {}),
     ...(r.events ? { events: r.events.length } : {}),
+    ...(r.exchange.tls ? { tls: r.exchange.tls } : {}),
     time_ms: r.timings.total,
     request_bytes: r.requestBytes.length,
     response_bytes: r.exchange.rawResponse.length,
@@ -121,8 +122,16 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n');
 }
 
+/** `TLSv1.3 TLS_AES_256_GCM_SHA384 http/1.1 sni=api.openai.com`, or `-` in clear. */
+export function tlsText(r: FlowResult): string {
+  const t = r.exchange.tls;
+  if (!t) return '-';
+  return `${t.version} ${t.cipher} ${t.alpn ?? 'no-alpn'} sni=${t.sni ?? '-'}`;
+}
+
 export function runText(meta: RunMeta, results: readonly FlowResult[]): string {
-  const rows = [['FLOW', 'PROFILE', 'OUTCOME', 'BY', 'STATUS', 'MS', meta.mode === 'two-arm' ? 'FAITHFUL' : '', 'REASON']];
+  const anyTls = results.some((r) => r.exchange.tls !== undefined);
+  const rows = [['FLOW', 'PROFILE', 'OUTCOME', 'BY', 'STATUS', 'MS', ...(anyTls ? ['TLS'] : []), meta.mode === 'two-arm' ? 'FAITHFUL' : '', 'REASON']];
   for (const r of results) {
     const secrets = secretValues(r);
     const why = r.faithful === false ? (r.fidelity ?? [])[0] ?? r.reason : r.reason;
@@ -133,6 +142,7 @@ export function runText(meta: RunMeta, results: readonly FlowResult[]): string {
       r.refusedBy ?? (r.providerError ? 'provider' : '-'),
       r.status !== undefined ? String(r.status) : '-',
       String(Math.round(r.timings.total)),
+      ...(anyTls ? [tlsText(r)] : []),
       meta.mode === 'two-arm' ? (r.faithful ? 'yes' : 'NO') : '',
       scrub(preview(why, 90) ?? '', secrets),
     ]);

@@ -207,7 +207,8 @@ export async function buildRequest(profile: Profile, flow: Flow, options: BuildO
       secretAccessKey: vars['secret_access_key'] ?? '',
       amzDate: vars['amz_date'] ?? '',
     });
-    vars['authorization'] = result.authorization;
+    // a tester's Authorization replaces the computed one (forged or stale signatures)
+    vars['authorization'] = options.params['authorization'] ?? result.authorization;
     vars['signature'] = result.signature;
     vars['signed_headers'] = result.signedHeaders;
   }
@@ -253,6 +254,53 @@ export function encodeHead(line: string, headers: readonly HeaderPair[]): Buffer
 /** The whole request as it goes on the wire. */
 export function encodeRequest(req: BuiltRequest): Buffer {
   return Buffer.concat([encodeHead(`${req.method} ${req.requestTarget} HTTP/1.1`, req.headers), req.body]);
+}
+
+/** Parameters every request knows whatever the files say (built-ins and transport settings). */
+export const BUILTIN_PARAMS: readonly string[] = [
+  'host',
+  'sni',
+  'amz_date',
+  'authorization',
+  'response_prompt',
+  'tls_min_version',
+  'tls_max_version',
+  'tls_ciphers',
+  'tls_alpn',
+];
+
+function entryNames(entries: readonly HeaderEntry[]): string[] {
+  return entries.flatMap((e) => {
+    if (!Array.isArray(e) && 'slot' in e) return [];
+    const [value, when] = Array.isArray(e) ? [e[1], undefined] : [e.value, e.when];
+    const names = referencedNames(value);
+    if (when !== undefined && !when.includes('$')) names.push(when.replace(/^!/, ''));
+    return names;
+  });
+}
+
+function jsonNames(value: unknown): string[] {
+  if (typeof value === 'string') return referencedNames(value);
+  if (Array.isArray(value)) return value.flatMap(jsonNames);
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(jsonNames);
+  return [];
+}
+
+/**
+ * Every parameter name a (profile, flow) pair understands: built-ins, the files' parameters, and
+ * every name their templates refer to. `--param` names outside this set are refused.
+ */
+export function knownParams(profile: Profile, flow: Flow, server?: Profile): Set<string> {
+  const out = new Set<string>(BUILTIN_PARAMS);
+  for (const k of Object.keys(profile.params)) out.add(k);
+  for (const k of Object.keys(flow.params)) out.add(k);
+  for (const k of Object.keys(server?.params ?? {})) out.add(k);
+  for (const n of entryNames(profile.headers)) out.add(n);
+  for (const n of entryNames(profile.proxy.connect_headers)) out.add(n);
+  for (const n of entryNames(flow.request.headers)) out.add(n);
+  for (const n of referencedNames(flow.request.path)) out.add(n);
+  for (const n of jsonNames(flow.request.body)) out.add(n);
+  return out;
 }
 
 /** Parameters safe to print: secrets replaced by their length. */

@@ -5,7 +5,9 @@
  * completes faithfully: the server received exactly what the client sent, the client received
  * exactly what the server sent, and the answer is the expected one.
  */
+import type { SecureVersion } from 'node:tls';
 import type { Catalog, Flow } from './flows.js';
+import { TemplateError } from './template.js';
 import { defaultProfile } from './flows.js';
 import { checkShape, type ShapeResult } from './expect.js';
 import { startFlowEmulator, type EmulatedServer, type FlowEmulator, type ServerExchange } from './emulator.js';
@@ -152,6 +154,53 @@ function requestBytes(req: BuiltRequest, proxy: URL | undefined): Buffer {
   return Buffer.concat([encodeHead(`${req.method} ${req.requestTarget} HTTP/1.1`, headers), req.body]);
 }
 
+const TLS_VERSIONS: Readonly<Record<string, SecureVersion>> = {
+  '1.0': 'TLSv1',
+  '1.1': 'TLSv1.1',
+  '1.2': 'TLSv1.2',
+  '1.3': 'TLSv1.3',
+  TLSv1: 'TLSv1',
+  'TLSv1.0': 'TLSv1',
+  'TLSv1.1': 'TLSv1.1',
+  'TLSv1.2': 'TLSv1.2',
+  'TLSv1.3': 'TLSv1.3',
+};
+
+function tlsVersion(text: string | undefined, what: string): SecureVersion | undefined {
+  if (text === undefined || text === '') return undefined;
+  const v = TLS_VERSIONS[text];
+  if (!v) throw new TemplateError(`${what}: ${JSON.stringify(text.slice(0, 20))} is not a TLS version (1.2, 1.3, TLSv1.2, TLSv1.3)`);
+  return v;
+}
+
+/**
+ * TLS for one flow: the run's options (trust, --insecure), then the flow's own `tls` section,
+ * then the parameters `tls_min_version`, `tls_max_version`, `tls_ciphers`, `tls_alpn`
+ * (comma-separated) and `sni`.
+ */
+export function flowTls(flow: Flow, vars: Readonly<Record<string, string>>, base: TlsOptions): TlsOptions {
+  const t = flow.tls ?? {};
+  const pick = (param: string, own: string | undefined): string | undefined => {
+    const v = vars[param];
+    return v !== undefined && v !== '' ? v : own;
+  };
+  const minVersion = tlsVersion(pick('tls_min_version', t.min_version), 'tls_min_version');
+  const maxVersion = tlsVersion(pick('tls_max_version', t.max_version), 'tls_max_version');
+  const ciphers = pick('tls_ciphers', t.ciphers);
+  if (ciphers !== undefined && !/^[A-Za-z0-9_:+!@=.-]+$/.test(ciphers)) throw new TemplateError('tls_ciphers: not an OpenSSL cipher list');
+  const alpnText = vars['tls_alpn'];
+  const alpn = alpnText !== undefined && alpnText !== '' ? alpnText.split(',').map((s) => s.trim()).filter((s) => s !== '') : t.alpn;
+  const sni = pick('sni', t.sni);
+  return {
+    ...base,
+    ...(minVersion ? { minVersion } : {}),
+    ...(maxVersion ? { maxVersion } : {}),
+    ...(ciphers !== undefined ? { ciphers } : {}),
+    ...(alpn ? { alpn } : {}),
+    ...(sni !== undefined && sni !== '' ? { servername: sni } : {}),
+  };
+}
+
 /** Run one flow in one profile against the target. */
 export async function runFlow(profile: Profile, flow: Flow, options: RunOptions): Promise<FlowResult> {
   const req = await buildRequest(profile, flow, {
@@ -161,7 +210,7 @@ export async function runFlow(profile: Profile, flow: Flow, options: RunOptions)
     ...(options.now ? { now: options.now } : {}),
   });
   const bytes = requestBytes(req, options.proxy);
-  const sni = req.vars['sni'];
+  const tls = flowTls(flow, req.vars, options.tls);
   const ex = await exchange({
     target: options.target,
     ...(options.proxy ? { proxy: options.proxy } : {}),
@@ -169,7 +218,7 @@ export async function runFlow(profile: Profile, flow: Flow, options: RunOptions)
     request: bytes,
     connectHead: connectHead(req.connect.line, req.connect.headers, proxyAuthorization(options.proxy)),
     timeoutMs: options.timeoutMs,
-    tls: sni !== undefined && sni !== '' ? { ...options.tls, servername: sni } : options.tls,
+    tls,
     loopbackOnly: options.loopbackOnly,
     ...(options.signal ? { signal: options.signal } : {}),
   });
@@ -222,6 +271,8 @@ export function serverProfiles(catalog: Catalog): Map<string, Profile> {
 export interface TwoArmOptions extends Omit<RunOptions, 'target'> {
   /** start the server arm; default: the flow emulator with the catalog's server profiles */
   readonly startServer?: (flows: readonly Flow[]) => Promise<EmulatedServer>;
+  /** the flow emulator serves HTTPS with this certificate and key (PEM) */
+  readonly serverTls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
 }
 
 export interface TwoArmResult {
@@ -252,6 +303,10 @@ function fidelity(result: FlowResult, seen: ServerExchange | undefined, want: st
       problems.push('server saw other request headers (order, casing or values)');
     }
     if (!seen.requestBody.equals(req.body)) problems.push('server saw another request body');
+    const ct = result.exchange.tls;
+    if (ct && seen.tls && (ct.version !== seen.tls.version || ct.cipher !== seen.tls.cipher)) {
+      problems.push(`TLS differs: client ${ct.version} ${ct.cipher}, server ${seen.tls.version} ${seen.tls.cipher}`);
+    }
     const res = result.exchange.response;
     if (res) {
       if (res.status !== seen.status) problems.push('client saw another status');
@@ -278,7 +333,7 @@ export async function runTwoArm(catalog: Catalog, selection: readonly Selection[
   const flows = [...new Map(selection.map((s) => [s.flow.name, s.flow])).values()];
   const server = options.startServer
     ? await options.startServer(flows)
-    : await startFlowEmulator({ flows, servers: serverProfiles(catalog), params: options.params });
+    : await startFlowEmulator({ flows, servers: serverProfiles(catalog), params: options.params, ...(options.serverTls ? { tls: options.serverTls } : {}) });
   const results: FlowResult[] = [];
   try {
     const target = new URL(server.url);

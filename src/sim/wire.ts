@@ -7,7 +7,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP, Socket, connect as netConnect } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, type SecureVersion, type TLSSocket } from 'node:tls';
 import { brotliDecompressSync, gunzipSync, inflateSync, inflateRawSync } from 'node:zlib';
 import { encodeHead, type HeaderPair } from './request.js';
 
@@ -350,8 +350,26 @@ export interface Timings {
   readonly total: number;
 }
 
+/** What the TLS handshake settled on, as the client saw it. */
+export interface NegotiatedTls {
+  /** `TLSv1.2`, `TLSv1.3` */
+  readonly version: string;
+  /** OpenSSL cipher name (`TLS_AES_128_GCM_SHA256`, `ECDHE-RSA-AES128-GCM-SHA256`) */
+  readonly cipher: string;
+  /** IANA name of the cipher suite */
+  readonly standardCipher?: string;
+  /** the ALPN protocol the server chose, or none */
+  readonly alpn: string | null;
+  /** the server name sent in the ClientHello (none for an IP address) */
+  readonly sni: string | null;
+  /** the certificate chain was verified */
+  readonly authorized: boolean;
+}
+
 export interface Exchange {
   readonly response?: ParsedResponse;
+  /** https only: the negotiated TLS parameters */
+  readonly tls?: NegotiatedTls;
   readonly failure?: WireFailure;
   readonly timings: Timings;
   readonly rawResponse: Buffer;
@@ -363,6 +381,13 @@ export interface TlsOptions {
   readonly ca?: string | Buffer;
   /** SNI; default the target host name (none for an IP address) */
   readonly servername?: string;
+  /** lowest / highest TLS version offered (default: Node's, TLS 1.2 to 1.3) */
+  readonly minVersion?: SecureVersion;
+  readonly maxVersion?: SecureVersion;
+  /** OpenSSL cipher list (TLS 1.2 suites and TLS 1.3 suite names) */
+  readonly ciphers?: string;
+  /** ALPN protocols offered, in order (default `http/1.1`, as the SDKs' HTTP/1.1 clients offer) */
+  readonly alpn?: readonly string[];
 }
 
 export interface ExchangeOptions {
@@ -547,12 +572,16 @@ export async function exchange(options: ExchangeOptions): Promise<Exchange> {
   const sockets: Socket[] = [];
   let timer: NodeJS.Timeout | undefined;
   let remoteAddress: string | undefined;
+  let negotiated: NegotiatedTls | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Failure('timeout', `no complete response within ${options.timeoutMs} ms`)), options.timeoutMs);
   });
+  // one listener per exchange, removed when the exchange settles (a long load shares one signal)
+  let onAbort: (() => void) | undefined;
   const abort = new Promise<never>((_, reject) => {
     if (options.signal?.aborted) reject(new Failure('aborted', 'aborted'));
-    options.signal?.addEventListener('abort', () => reject(new Failure('aborted', 'aborted')), { once: true });
+    onAbort = () => reject(new Failure('aborted', 'aborted'));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
   });
   deadline.catch(() => undefined);
   abort.catch(() => undefined);
@@ -566,6 +595,8 @@ export async function exchange(options: ExchangeOptions): Promise<Exchange> {
     const https = options.target.protocol === 'https:';
     const servername = options.tls.servername ?? (isIP(options.target.hostname.replace(/^\[|\]$/g, '')) === 0 ? options.target.hostname : undefined);
     let socket: Socket = netConnect({ host: address, port: portOf(hop) });
+    // errors are read by the phase's own listeners; this one keeps a late error from crashing the process
+    socket.on('error', () => undefined);
     sockets.push(socket);
     await waitFor(socket, 'connect');
     marks.connect = performance.now();
@@ -580,15 +611,35 @@ export async function exchange(options: ExchangeOptions): Promise<Exchange> {
     }
     if (https) {
       phase = 'tls';
+      const t = options.tls;
       const tlsSocket: TLSSocket = tlsConnect({
         socket,
-        rejectUnauthorized: options.tls.rejectUnauthorized,
+        // the name the certificate is checked against when no SNI is sent (an IP address target)
+        host: options.target.hostname.replace(/^\[|\]$/g, ''),
+        rejectUnauthorized: t.rejectUnauthorized,
         ...(servername !== undefined ? { servername } : {}),
-        ...(options.tls.ca !== undefined ? { ca: options.tls.ca } : {}),
-        ALPNProtocols: ['http/1.1'],
+        ...(t.ca !== undefined ? { ca: t.ca } : {}),
+        ...(t.minVersion !== undefined ? { minVersion: t.minVersion } : {}),
+        ...(t.maxVersion !== undefined ? { maxVersion: t.maxVersion } : {}),
+        ...(t.ciphers !== undefined ? { ciphers: t.ciphers } : {}),
+        ALPNProtocols: [...(t.alpn ?? ['http/1.1'])],
       });
+      tlsSocket.on('error', () => undefined);
       sockets.push(tlsSocket);
       await waitFor(tlsSocket, 'secureConnect');
+      const cipher = tlsSocket.getCipher();
+      const alpn = tlsSocket.alpnProtocol;
+      negotiated = {
+        version: tlsSocket.getProtocol() ?? 'unknown',
+        cipher: cipher.name,
+        ...(cipher.standardName ? { standardCipher: cipher.standardName } : {}),
+        alpn: typeof alpn === 'string' ? alpn : null,
+        sni: servername ?? null,
+        authorized: tlsSocket.authorized,
+      };
+      if (typeof alpn === 'string' && alpn !== 'http/1.1' && alpn !== 'http/1.0') {
+        throw new Failure('protocol', `the server chose ALPN ${alpn}; the simulator speaks HTTP/1.1 only`);
+      }
       socket = tlsSocket;
       marks.ssl = performance.now();
       phase = 'exchange';
@@ -614,7 +665,9 @@ export async function exchange(options: ExchangeOptions): Promise<Exchange> {
     failure = { kind: f.kind, detail: f.message, ...(f.proxyResponse ? { proxyResponse: f.proxyResponse } : {}) };
   } finally {
     clearTimeout(timer);
-    for (const s of sockets) s.destroy();
+    if (onAbort) options.signal?.removeEventListener('abort', onAbort);
+    // the TLS layer first, then the socket under it
+    for (const s of [...sockets].reverse()) s.destroy();
   }
   const end = performance.now();
   if (marks.sent < marks.ssl) marks.sent = marks.ssl;
@@ -633,6 +686,7 @@ export async function exchange(options: ExchangeOptions): Promise<Exchange> {
   return {
     ...(response ? { response } : {}),
     ...(failure ? { failure } : {}),
+    ...(negotiated ? { tls: negotiated } : {}),
     timings,
     rawResponse: Buffer.concat(raw),
     ...(remoteAddress !== undefined ? { remoteAddress } : {}),
