@@ -14,7 +14,7 @@ import { parseDuration } from '../config/duration.js';
 import { formatFileIssue, SimDataError, builtinSimDir } from '../sim/files.js';
 import { defaultProfile, loadCatalog, matchFlows, type Catalog, type Flow } from '../sim/flows.js';
 import { toHar } from '../sim/har.js';
-import { LOAD_LIMITS, runLoad } from '../sim/load.js';
+import { LOAD_LIMITS, runLoad, type MixEntry } from '../sim/load.js';
 import { PARAM_NAME, type Profile } from '../sim/profiles.js';
 import { loadText, matchesExpectation, runJson, runText, safeUrl, scrub, type Expectation } from '../sim/report.js';
 import { buildRequest, encodeRequest, knownParams } from '../sim/request.js';
@@ -43,7 +43,7 @@ commands:
   list                          list client/server profiles and flows
   run --target URL              one-arm: run flows against a target, report allowed/blocked/altered
   two-arm                       run flows against the emulated server on this machine
-  load --target URL --flow F    bounded load of one flow with latency percentiles
+  load --target URL --flow F    bounded load of a weighted mix of flows with latency percentiles
 
 options (run, two-arm, load):
   --profile P        client profile (repeatable, or "all"); default: the surface's default profile
@@ -62,7 +62,8 @@ run:     --expect allowed|blocked   exit 0 only if every flow had that outcome
 two-arm: --har FILE                 HAR with both arms
          --server emulator|gateway  the server arm: the flow emulator (default) or honeygate's gateway
          --server-cert F --server-key F  the server arm serves HTTPS with this certificate (PEM files)
-load:    --rate N (10) --concurrency N (4) --duration 10s --requests N --expect allowed|blocked
+load:    --flow NAME[:WEIGHT] (repeatable: a weighted mix) --rate N (10) --concurrency N (4) --duration 10s
+         --requests N --expect allowed|blocked --seed S (reproducible bytes) --seed-time ISO --no-keep-alive
 `;
 
 const COMMON: ParseArgsConfig['options'] = {
@@ -92,6 +93,9 @@ const OPTIONS: Readonly<Record<string, ParseArgsConfig['options']>> = {
     duration: { type: 'string' },
     requests: { type: 'string' },
     expect: { type: 'string' },
+    seed: { type: 'string' },
+    'seed-time': { type: 'string' },
+    'no-keep-alive': { type: 'boolean' },
   },
 };
 
@@ -378,15 +382,22 @@ async function cmdLoad(io: SimIO, v: Values): Promise<number> {
   const targetText = str(v, 'target');
   if (targetText === undefined) throw new UsageError('load: --target URL is required');
   const target = parseUrl(targetText, '--target', ['http:', 'https:']);
-  const flows = list(v, 'flow');
-  if (flows.length !== 1) throw new UsageError('load: exactly one --flow');
-  const profiles = list(v, 'profile');
-  if (profiles.length > 1 || profiles.includes('all')) throw new UsageError('load: at most one --profile');
-  const selection = select(catalog, profiles, flows);
-  const only = selection[0];
-  if (selection.length !== 1 || only === undefined) throw new UsageError('load: --flow must name one flow');
-  const { profile, flow } = only;
-  checkParams(catalog, selection, params);
+  const flowArgs = list(v, 'flow');
+  if (flowArgs.length === 0) throw new UsageError('load: at least one --flow NAME[:WEIGHT]');
+  const profileNames = list(v, 'profile');
+  if (profileNames.includes('all')) throw new UsageError('load: --profile all is not a load profile; name one per surface');
+  const mix: MixEntry[] = [];
+  for (const arg of flowArgs) {
+    const m = /^([^:]+?)(?::(\d{1,6}))?$/.exec(arg);
+    if (!m) throw new UsageError(`--flow ${JSON.stringify(arg.slice(0, 60))}: NAME or NAME:WEIGHT`);
+    const name = m[1] ?? '';
+    const weight = m[2] !== undefined ? Number(m[2]) : 1;
+    if (weight < 1) throw new UsageError(`--flow ${name}: the weight is a positive integer`);
+    const selection = select(catalog, profileNames, [name]);
+    if (selection.length > 1) throw new UsageError(`load: more than one --profile speaks ${selection[0]?.flow.surface ?? ''}; name one per surface`);
+    for (const s of selection) mix.push({ profile: s.profile, flow: s.flow, weight });
+  }
+  checkParams(catalog, mix, params);
   const proxy = str(v, 'proxy') !== undefined ? parseUrl(str(v, 'proxy') ?? '', '--proxy', ['http:']) : undefined;
   const expect = expectation(str(v, 'expect'));
   const rate = positiveNumber(str(v, 'rate'), '--rate', 10, false);
@@ -396,9 +407,18 @@ async function cmdLoad(io: SimIO, v: Values): Promise<number> {
   if (rate > LOAD_LIMITS.maxRate) throw new UsageError(`--rate: at most ${LOAD_LIMITS.maxRate}`);
   if (concurrency > LOAD_LIMITS.maxConcurrency) throw new UsageError(`--concurrency: at most ${LOAD_LIMITS.maxConcurrency}`);
   if (duration > LOAD_LIMITS.maxDurationMs) throw new UsageError(`--duration: at most ${LOAD_LIMITS.maxDurationMs / 60_000} minutes`);
+  const seed = str(v, 'seed');
+  if (seed !== undefined && !/^[!-~]{1,128}$/.test(seed)) throw new UsageError('--seed: 1 to 128 printable characters');
+  const seedTimeText = str(v, 'seed-time');
+  const seedTime = seedTimeText !== undefined ? Date.parse(seedTimeText) : undefined;
+  if (seedTimeText !== undefined && (seed === undefined || seedTime === undefined || !Number.isFinite(seedTime))) {
+    throw new UsageError('--seed-time: an ISO date, with --seed');
+  }
   const report = await runLoad({
-    profile,
-    flow,
+    mix,
+    ...(seed !== undefined ? { seed } : {}),
+    ...(seedTime !== undefined ? { seedTime } : {}),
+    keepAlive: v['no-keep-alive'] !== true,
     target,
     ...(proxy ? { proxy } : {}),
     params,

@@ -163,9 +163,17 @@ export function loadText(report: LoadReport): string {
   const statuses = Object.entries(report.statuses)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
+  const names = Object.keys(report.flows);
+  const mix = Object.entries(report.flows)
+    .map(([name, f]) => `  ${name} (${f.profile}) weight ${f.weight}: sent ${f.sent}, completed ${f.completed}, allowed=${f.outcomes.allowed} blocked=${f.outcomes.blocked} altered=${f.outcomes.altered}`)
+    .join('\n');
+  const pct = report.rate > 0 ? Math.round((report.sendRate / report.rate) * 100) : 0;
   return [
-    `load ${report.flow} (${report.profile}) → ${safeUrl(report.target) ?? ''}`,
+    `load ${names.length > 1 ? `mix of ${names.length} flows` : `${report.flow} (${report.profile})`} → ${safeUrl(report.target) ?? ''}${report.seed !== null ? ` seed ${report.seed}` : ''}`,
     `sent ${report.sent}, completed ${report.completed} in ${(report.durationMs / 1000).toFixed(2)} s (${report.achievedRate.toFixed(1)} req/s), stopped by ${report.stoppedBy}`,
+    `rate: requested ${report.rate}/s, sent ${report.sendRate.toFixed(1)}/s (${pct}%): ${report.rateMet ? 'met' : 'MISSED (the target\'s latency or --concurrency held it back)'}`,
+    `connections: ${report.connections.opened} opened, ${report.connections.reused} requests on a reused connection${report.connections.keepAlive ? ' (keep-alive)' : ' (keep-alive off)'}`,
+    ...(names.length > 1 ? [`mix:\n${mix}`] : []),
     `outcomes: allowed=${report.outcomes.allowed} blocked=${report.outcomes.blocked} altered=${report.outcomes.altered}`,
     `statuses: ${statuses === '' ? '-' : statuses}`,
     `latency ms: p50=${l.p50} p90=${l.p90} p99=${l.p99} max=${l.max} (min=${l.min} mean=${l.mean})`,

@@ -3,7 +3,7 @@
  * resolved (built-ins < profile < flow < user), body rendered and laid out as the client lays it
  * out, headers in the profile's order and casing, SigV4 computed over the headers marked signed.
  */
-import { amzDate, referencedNames, renderJson, renderString, TemplateError, type Vars } from './template.js';
+import { amzDate, referencedNames, renderJson, renderString, SYSTEM_RANDOM, TemplateError, type RandomSource, type Vars } from './template.js';
 import { formatJson, orderKeys } from './json.js';
 import { signSigV4 } from './sign.js';
 import { COMMON_SECRETS, type HeaderEntry, type ParamValue, type Profile } from './profiles.js';
@@ -38,6 +38,8 @@ export interface BuildOptions {
   /** the tester's --param values: literal, never template-rendered */
   readonly params: Readonly<Record<string, string>>;
   readonly now?: Date;
+  /** generated ids and strings (default: the system CSPRNG; seeded runs pass their own) */
+  readonly random?: RandomSource;
 }
 
 /** `host[:port]` as a Host header writes it (port only when not the scheme default). */
@@ -72,7 +74,7 @@ export function resolveVars(profile: Profile, flow: Flow, options: BuildOptions,
   const raw: Record<string, string> = { ...builtins, ...fileDefaults, ...options.params };
   const vars: Record<string, string> = { ...builtins };
   // File defaults may refer to other parameters, one level deep ({{region}} in a host name).
-  for (const [k, v] of Object.entries(fileDefaults)) vars[k] = renderString(v, raw, `param ${k}`, now);
+  for (const [k, v] of Object.entries(fileDefaults)) vars[k] = renderString(v, raw, `param ${k}`, now, options.random);
   for (const [k, v] of Object.entries(options.params)) vars[k] = v;
   vars['amz_short_date'] = (vars['amz_date'] ?? '').slice(0, 8);
   return vars;
@@ -162,8 +164,9 @@ export async function buildRequest(profile: Profile, flow: Flow, options: BuildO
   }
   const now = options.now ?? new Date();
   const vars = resolveVars(profile, flow, options, now);
+  const rng = options.random ?? SYSTEM_RANDOM;
   const base = options.target.pathname.replace(/\/+$/, '');
-  const path = base + renderString(flow.request.path, vars, `${flow.name}: request.path`, now);
+  const path = base + renderString(flow.request.path, vars, `${flow.name}: request.path`, now, rng);
   if (/[\s]/.test(path)) throw new TemplateError(`${flow.name}: the rendered path contains white space`);
   vars['path'] = path;
   vars['method'] = flow.request.method;
@@ -171,7 +174,7 @@ export async function buildRequest(profile: Profile, flow: Flow, options: BuildO
   let body = Buffer.alloc(0);
   const hasBody = flow.request.body !== undefined;
   if (flow.request.body !== undefined) {
-    const value = renderJson(flow.request.body, vars, `${flow.name}: request.body`, now);
+    const value = renderJson(flow.request.body, vars, `${flow.name}: request.body`, now, rng);
     const ordered = orderKeys(value, profile.json.order, flow.request.required);
     body = Buffer.from(formatJson(ordered, profile.json), 'utf8');
   }
@@ -184,7 +187,7 @@ export async function buildRequest(profile: Profile, flow: Flow, options: BuildO
   );
   const rendered: Array<[string, string] | null> = lines.map((l) => {
     if (referencedNames(l.value).includes('authorization')) return null;
-    const value = renderString(l.value, vars, `${profile.name}: header ${l.name}`, now);
+    const value = renderString(l.value, vars, `${profile.name}: header ${l.name}`, now, rng);
     checkHeaderValue(l.name, value);
     return [l.name, value];
   });
@@ -215,7 +218,7 @@ export async function buildRequest(profile: Profile, flow: Flow, options: BuildO
   const headers: HeaderPair[] = lines.map((l, i) => {
     const done = rendered[i];
     if (done) return done;
-    const value = renderString(l.value, vars, `${profile.name}: header ${l.name}`, now);
+    const value = renderString(l.value, vars, `${profile.name}: header ${l.name}`, now, rng);
     checkHeaderValue(l.name, value);
     return [l.name, value];
   });
@@ -225,7 +228,7 @@ export async function buildRequest(profile: Profile, flow: Flow, options: BuildO
     .flatMap((e) => expandHeaders([e], [], false))
     .filter((l) => holds(l.when, vars, cond))
     .map((l): HeaderPair => {
-      const value = renderString(l.value, vars, `${profile.name}: proxy.connect_headers ${l.name}`, now);
+      const value = renderString(l.value, vars, `${profile.name}: proxy.connect_headers ${l.name}`, now, rng);
       checkHeaderValue(l.name, value);
       return [l.name, value];
     });

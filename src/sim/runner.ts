@@ -7,7 +7,7 @@
  */
 import type { SecureVersion } from 'node:tls';
 import type { Catalog, Flow } from './flows.js';
-import { TemplateError } from './template.js';
+import { TemplateError, type RandomSource } from './template.js';
 import { defaultProfile } from './flows.js';
 import { checkShape, type ShapeResult } from './expect.js';
 import { startFlowEmulator, type EmulatedServer, type FlowEmulator, type ServerExchange } from './emulator.js';
@@ -23,6 +23,7 @@ import {
   type ParsedResponse,
   type Timings,
   type TlsOptions,
+  type ConnectionPool,
 } from './wire.js';
 
 export type Outcome = 'allowed' | 'blocked' | 'altered';
@@ -68,6 +69,10 @@ export interface RunOptions {
   readonly loopbackOnly: boolean;
   readonly signal?: AbortSignal;
   readonly now?: Date;
+  /** generated values (ids, dates are `now`): seeded for reproducible bytes */
+  readonly random?: RandomSource;
+  /** reuse kept-alive connections (load runs) */
+  readonly pool?: ConnectionPool;
 }
 
 /** Pairs of (profile, flow) to run. */
@@ -208,6 +213,7 @@ export async function runFlow(profile: Profile, flow: Flow, options: RunOptions)
     viaProxy: options.proxy !== undefined,
     params: options.params,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.random ? { random: options.random } : {}),
   });
   const bytes = requestBytes(req, options.proxy);
   const tls = flowTls(flow, req.vars, options.tls);
@@ -221,6 +227,7 @@ export async function runFlow(profile: Profile, flow: Flow, options: RunOptions)
     tls,
     loopbackOnly: options.loopbackOnly,
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.pool ? { pool: options.pool } : {}),
   });
   const c = classifyExchange(flow, ex, { target: options.target, viaProxy: options.proxy !== undefined });
   return {

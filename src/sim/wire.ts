@@ -367,6 +367,8 @@ export interface NegotiatedTls {
 }
 
 export interface Exchange {
+  /** the request went over a kept-alive connection from the pool */
+  readonly reused?: boolean;
   readonly response?: ParsedResponse;
   /** https only: the negotiated TLS parameters */
   readonly tls?: NegotiatedTls;
@@ -404,6 +406,83 @@ export interface ExchangeOptions {
   readonly loopbackOnly: boolean;
   readonly signal?: AbortSignal;
   readonly limits?: Partial<ParserLimits>;
+  /** keep connections alive and reuse them, as the SDKs' HTTP clients do (load runs) */
+  readonly pool?: ConnectionPool;
+}
+
+interface Pooled {
+  readonly socket: Socket;
+  readonly tls?: NegotiatedTls;
+  readonly address?: string;
+}
+
+/**
+ * Idle kept-alive connections by destination (proxy, scheme, host, port, TLS settings), reused
+ * last-in first-out like urllib3's and undici's pools. An idle connection that receives bytes or
+ * closes is dropped. `opened` and `reused` count for the load report.
+ */
+export class ConnectionPool {
+  private readonly idle = new Map<string, Pooled[]>();
+  private readonly watchers = new Map<Socket, () => void>();
+  opened = 0;
+  reused = 0;
+
+  static keyOf(o: ExchangeOptions): string {
+    const t = o.tls;
+    return [o.proxy?.host ?? '', o.target.protocol, o.target.host, t.servername ?? '', t.minVersion ?? '', t.maxVersion ?? '', t.ciphers ?? '', (t.alpn ?? []).join(',')].join('|');
+  }
+
+  take(key: string): Pooled | undefined {
+    const list = this.idle.get(key);
+    while (list && list.length > 0) {
+      const p = list.pop();
+      if (!p) break;
+      this.unwatch(p.socket);
+      if (!p.socket.destroyed && p.socket.writable && !p.socket.readableEnded) {
+        this.reused++;
+        return p;
+      }
+      p.socket.destroy();
+    }
+    return undefined;
+  }
+
+  put(key: string, p: Pooled): void {
+    const drop = (): void => {
+      this.unwatch(p.socket);
+      const list = this.idle.get(key);
+      const at = list?.indexOf(p) ?? -1;
+      if (list && at >= 0) list.splice(at, 1);
+      p.socket.destroy();
+    };
+    p.socket.on('data', drop);
+    p.socket.on('close', drop);
+    p.socket.on('end', drop);
+    this.watchers.set(p.socket, drop);
+    const list = this.idle.get(key) ?? [];
+    list.push(p);
+    this.idle.set(key, list);
+  }
+
+  private unwatch(socket: Socket): void {
+    const drop = this.watchers.get(socket);
+    if (!drop) return;
+    socket.off('data', drop);
+    socket.off('close', drop);
+    socket.off('end', drop);
+    this.watchers.delete(socket);
+  }
+
+  /** Close every idle connection. */
+  close(): void {
+    for (const list of this.idle.values()) {
+      for (const p of list) {
+        this.unwatch(p.socket);
+        p.socket.destroy();
+      }
+    }
+    this.idle.clear();
+  }
 }
 
 /** Is this address in 127.0.0.0/8 or ::1 (or ::ffff:127.x)? */
@@ -565,6 +644,15 @@ function waitFor(socket: Socket, event: 'connect' | 'secureConnect'): Promise<vo
  * connect, proxy, TLS, response) shares one deadline.
  */
 export async function exchange(options: ExchangeOptions): Promise<Exchange> {
+  const first = await exchangeOnce(options, true);
+  // a kept-alive connection the server had closed meanwhile: retry once on a new one, as clients do
+  if (first.reused && first.failure && first.rawResponse.length === 0 && (first.failure.kind === 'closed' || first.failure.kind === 'reset')) {
+    return exchangeOnce(options, false);
+  }
+  return first;
+}
+
+async function exchangeOnce(options: ExchangeOptions, mayReuse: boolean): Promise<Exchange> {
   const startedAt = new Date();
   const t0 = performance.now();
   const marks = { dns: t0, connect: t0, ssl: t0, sent: t0, firstByte: t0 };
@@ -573,6 +661,10 @@ export async function exchange(options: ExchangeOptions): Promise<Exchange> {
   let timer: NodeJS.Timeout | undefined;
   let remoteAddress: string | undefined;
   let negotiated: NegotiatedTls | undefined;
+  const pool = options.pool;
+  const poolKey = pool ? ConnectionPool.keyOf(options) : '';
+  let reused = false;
+  let keep: Socket | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Failure('timeout', `no complete response within ${options.timeoutMs} ms`)), options.timeoutMs);
   });
@@ -586,7 +678,30 @@ export async function exchange(options: ExchangeOptions): Promise<Exchange> {
   deadline.catch(() => undefined);
   abort.catch(() => undefined);
   let phase: 'connect' | 'tls' | 'exchange' = 'connect';
+  const send = async (socket: Socket): Promise<ParsedResponse> => {
+    phase = 'exchange';
+    const parser = new ResponseParser({ method: options.method, ...(options.limits ? { limits: options.limits } : {}) });
+    const reading = readResponse(socket, parser, raw, () => {
+      marks.firstByte = performance.now();
+    });
+    socket.write(options.request, () => {
+      marks.sent = performance.now();
+    });
+    const res = await reading;
+    const close = (headerValue(res.headers, 'connection') ?? '').toLowerCase().includes('close');
+    if (pool && res.httpVersion === '1.1' && res.framing !== 'close' && !close && parser.leftover.length === 0) keep = socket;
+    return res;
+  };
   const run = async (): Promise<ParsedResponse> => {
+    const pooled = pool && mayReuse ? pool.take(poolKey) : undefined;
+    if (pooled) {
+      reused = true;
+      sockets.push(pooled.socket);
+      negotiated = pooled.tls;
+      remoteAddress = pooled.address;
+      return send(pooled.socket);
+    }
+    if (pool) pool.opened++;
     const hop = options.proxy ?? options.target;
     const address = await resolveAddress(hop.hostname, options.loopbackOnly);
     if (options.proxy && options.loopbackOnly) checkProxiedTarget(options.target.hostname);
@@ -647,14 +762,7 @@ export async function exchange(options: ExchangeOptions): Promise<Exchange> {
       marks.ssl = marks.connect;
       phase = 'exchange';
     }
-    const parser = new ResponseParser({ method: options.method, ...(options.limits ? { limits: options.limits } : {}) });
-    const reading = readResponse(socket, parser, raw, () => {
-      marks.firstByte = performance.now();
-    });
-    socket.write(options.request, () => {
-      marks.sent = performance.now();
-    });
-    return await reading;
+    return send(socket);
   };
   let response: ParsedResponse | undefined;
   let failure: WireFailure | undefined;
@@ -666,8 +774,9 @@ export async function exchange(options: ExchangeOptions): Promise<Exchange> {
   } finally {
     clearTimeout(timer);
     if (onAbort) options.signal?.removeEventListener('abort', onAbort);
+    if (keep && pool && response) pool.put(poolKey, { socket: keep, ...(negotiated ? { tls: negotiated } : {}), ...(remoteAddress !== undefined ? { address: remoteAddress } : {}) });
     // the TLS layer first, then the socket under it
-    for (const s of [...sockets].reverse()) s.destroy();
+    else for (const s of [...sockets].reverse()) s.destroy();
   }
   const end = performance.now();
   if (marks.sent < marks.ssl) marks.sent = marks.ssl;
@@ -684,6 +793,7 @@ export async function exchange(options: ExchangeOptions): Promise<Exchange> {
     total: ms(t0, end),
   };
   return {
+    ...(reused ? { reused } : {}),
     ...(response ? { response } : {}),
     ...(failure ? { failure } : {}),
     ...(negotiated ? { tls: negotiated } : {}),
