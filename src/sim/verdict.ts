@@ -42,7 +42,10 @@ const AWS_ERROR_TYPE = /^[A-Za-z][A-Za-z0-9]*(?::http:\/\/internal\.amazon\.com\
 /** Server header values of proxies, firewalls and TLS inspectors (never a provider's). */
 const PROXY_SERVER = /squid|bluecoat|proxysg|zscaler|fortigate|fortiweb|palo ?alto|pan-os|mcafee|websense|forcepoint|netskope|sophos|checkpoint|barracuda|privoxy|tinyproxy|mitmproxy|ziproxy|polipo/i;
 /** Headers only intermediaries write. */
-const INTERMEDIARY_HEADERS = ['via', 'x-squid-error', 'x-cache-lookup', 'proxy-connection', 'proxy-agent', 'x-bluecoat-via', 'x-zscaler-transaction-id'];
+const INTERMEDIARY_HEADERS = ['x-squid-error', 'x-cache-lookup', 'proxy-connection', 'proxy-agent', 'x-bluecoat-via', 'x-zscaler-transaction-id'];
+
+/** `Via` values the providers' own fronts write (Anthropic's API answers through Google's front end). */
+const PROVIDER_VIA = /^1\.1 google$/i;
 
 /** Provider-owned public hosts: a refusal from one of them is the provider's own. */
 const PROVIDER_HOST = /(^|\.)(api\.openai\.com|amazonaws\.com|amazonaws\.com\.cn|api\.anthropic\.com|openai\.azure\.com|cognitiveservices\.azure\.com|generativelanguage\.googleapis\.com|aiplatform\.googleapis\.com)\.?$/i;
@@ -66,6 +69,8 @@ function str(v: unknown): string | undefined {
 function contradictionsOf(res: ParsedResponse): string[] {
   const out: string[] = [];
   for (const name of INTERMEDIARY_HEADERS) if (headerValue(res.headers, name) !== undefined) out.push(`${name} header`);
+  const via = headerValue(res.headers, 'via');
+  if (via !== undefined && !PROVIDER_VIA.test(via.trim())) out.push('via header');
   const server = headerValue(res.headers, 'server');
   if (server !== undefined && PROXY_SERVER.test(server)) out.push(`Server: ${server.slice(0, 40)}`);
   const ctype = (headerValue(res.headers, 'content-type') ?? '').toLowerCase();
