@@ -12,11 +12,11 @@ import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseDuration } from '../config/duration.js';
 import { formatFileIssue, SimDataError, builtinSimDir } from '../sim/files.js';
-import { defaultProfile, loadCatalog, matchFlows, type Catalog, type Flow } from '../sim/flows.js';
+import { defaultProfile, loadCatalog, matchFlows, VERDICTS, type Catalog, type Flow } from '../sim/flows.js';
 import { toHar } from '../sim/har.js';
 import { LOAD_LIMITS, runLoad, type MixEntry } from '../sim/load.js';
 import { PARAM_NAME, type Profile } from '../sim/profiles.js';
-import { loadText, matchesExpectation, runJson, runText, safeUrl, scrub, type Expectation } from '../sim/report.js';
+import { isVerdict, loadText, matchesExpectation, runJson, runText, safeUrl, scrub, type Expectation } from '../sim/report.js';
 import { buildRequest, encodeRequest, knownParams } from '../sim/request.js';
 import { runOneArm, runTwoArm, serverProfiles, type FlowResult, type Selection } from '../sim/runner.js';
 import { SignError } from '../sim/sign.js';
@@ -58,6 +58,7 @@ options (run, two-arm, load):
   --tls-version V    offer only this TLS version (1.2 or 1.3); per flow: --param tls_min_version=…
   --json             machine-readable output
 run:     --expect allowed|blocked   exit 0 only if every flow had that outcome
+         --expect live|revoked|…    key-checker flows: exit 0 only if every probe gave that verdict
          --har FILE                 write a HAR 1.2 file      --dry-run   print the requests, send nothing
 two-arm: --har FILE                 HAR with both arms
          --server emulator|gateway  the server arm: the flow emulator (default) or honeygate's gateway
@@ -178,8 +179,8 @@ export function checkParams(catalog: Catalog, selection: readonly Selection[], p
 
 function expectation(text: string | undefined): Expectation | undefined {
   if (text === undefined) return undefined;
-  if (text === 'allowed' || text === 'blocked') return text;
-  throw new UsageError('--expect: allowed or blocked');
+  if (text === 'allowed' || text === 'blocked' || isVerdict(text)) return text;
+  throw new UsageError(`--expect: allowed or blocked, or a key-checker verdict (${VERDICTS.join(', ')})`);
 }
 
 /** Pairs of (profile, flow) from --profile and --flow. */
@@ -214,7 +215,8 @@ export function select(catalog: Catalog, profileNames: readonly string[], flowPa
       throw new UsageError(`flow ${flow.name} is ${flow.surface}; no selected profile speaks it`);
     }
     if (fitting.length === 0) {
-      const d = defaultProfile(catalog, flow.surface, 'client');
+      const own = flow.profile !== undefined ? catalog.profiles.get(flow.profile) : undefined;
+      const d = own && own.role === 'client' && own.surface === flow.surface ? own : defaultProfile(catalog, flow.surface, 'client');
       if (!d) throw new UsageError(`no client profile for ${flow.surface}`);
       fitting.push(d);
     }
@@ -400,6 +402,7 @@ async function cmdLoad(io: SimIO, v: Values): Promise<number> {
   checkParams(catalog, mix, params);
   const proxy = str(v, 'proxy') !== undefined ? parseUrl(str(v, 'proxy') ?? '', '--proxy', ['http:']) : undefined;
   const expect = expectation(str(v, 'expect'));
+  if (expect !== undefined && isVerdict(expect)) throw new UsageError('load: --expect allowed or blocked');
   const rate = positiveNumber(str(v, 'rate'), '--rate', 10, false);
   const concurrency = positiveNumber(str(v, 'concurrency'), '--concurrency', 4, true);
   const duration = durationMs(str(v, 'duration'), '--duration', LOAD_LIMITS.defaultDurationMs);

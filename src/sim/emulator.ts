@@ -122,6 +122,8 @@ export function renderResponse(
   if ('json' in body) {
     const value = orderKeys(renderJson(body.json, vars, where, now), body.format.order);
     parts.push(Buffer.from(formatJson(value, body.format), 'utf8'));
+  } else if ('text' in body) {
+    parts.push(Buffer.from(renderString(body.text, vars, where, now), 'utf8'));
   } else if ('sse' in body) {
     for (const e of body.sse) {
       if ('raw' in e) {

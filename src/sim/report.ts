@@ -6,8 +6,26 @@
 import { sha256Hex } from '../util/hash.js';
 import type { LoadReport } from './load.js';
 import type { FlowResult, Outcome } from './runner.js';
+import { VERDICTS, type CheckerVerdict } from './flows.js';
+import { overallVerdict } from './verdict.js';
 
-export type Expectation = 'allowed' | 'blocked';
+/** `--expect`: an outcome for policy tests, or a key-checker verdict for lure tests. */
+export type Expectation = 'allowed' | 'blocked' | CheckerVerdict;
+
+export function isVerdict(e: string): e is CheckerVerdict {
+  return (VERDICTS as readonly string[]).includes(e);
+}
+
+/** Each key checker's overall verdict over its probes in this run. */
+export function checkerVerdicts(results: readonly FlowResult[]): Record<string, CheckerVerdict> {
+  const by = new Map<string, CheckerVerdict[]>();
+  for (const r of results) {
+    if (r.checker === undefined || r.verdict === undefined) continue;
+    const key = `${r.checker} (${r.profile})`;
+    by.set(key, [...(by.get(key) ?? []), r.verdict]);
+  }
+  return Object.fromEntries([...by].map(([k, v]) => [k, overallVerdict(v)]));
+}
 
 /** Secret values of a result (≥ 4 chars), to scrub from any text printed about it. */
 export function secretValues(result: FlowResult): string[] {
@@ -59,6 +77,7 @@ export function summarize(results: readonly FlowResult[]): RunSummary {
 
 /** Did every flow match the expectation? (false for an empty run) */
 export function matchesExpectation(results: readonly FlowResult[], expect: Expectation): boolean {
+  if (isVerdict(expect)) return results.length > 0 && results.every((r) => r.verdict === expect);
   return results.length > 0 && results.every((r) => r.outcome === expect);
 }
 
@@ -90,6 +109,7 @@ export function resultJson(r: FlowResult): Record<string, unknown> {
     ...(r.text !== undefined ? { text: clean(r.text) } : {}),
     ...(r.events ? { events: r.events.length } : {}),
     ...(r.exchange.tls ? { tls: r.exchange.tls } : {}),
+    ...(r.checker !== undefined ? { checker: r.checker, verdict: r.verdict, verdict_why: clean(r.verdictWhy ?? '') } : {}),
     time_ms: r.timings.total,
     request_bytes: r.requestBytes.length,
     response_bytes: r.exchange.rawResponse.length,
@@ -113,6 +133,7 @@ export function runJson(meta: RunMeta, results: readonly FlowResult[]): Record<s
     ...(meta.expect !== undefined ? { expect: meta.expect, matched: matchesExpectation(results, meta.expect) } : {}),
     ...(meta.mode === 'two-arm' ? { passed: results.length > 0 && results.every((r) => r.faithful === true) } : {}),
     summary,
+    ...(results.some((r) => r.checker !== undefined) ? { checkers: checkerVerdicts(results) } : {}),
     results: results.map(resultJson),
   };
 }
@@ -131,15 +152,17 @@ export function tlsText(r: FlowResult): string {
 
 export function runText(meta: RunMeta, results: readonly FlowResult[]): string {
   const anyTls = results.some((r) => r.exchange.tls !== undefined);
-  const rows = [['FLOW', 'PROFILE', 'OUTCOME', 'BY', 'STATUS', 'MS', ...(anyTls ? ['TLS'] : []), meta.mode === 'two-arm' ? 'FAITHFUL' : '', 'REASON']];
+  const anyChecker = results.some((r) => r.checker !== undefined);
+  const rows = [['FLOW', 'PROFILE', 'OUTCOME', 'BY', ...(anyChecker ? ['VERDICT'] : []), 'STATUS', 'MS', ...(anyTls ? ['TLS'] : []), meta.mode === 'two-arm' ? 'FAITHFUL' : '', 'REASON']];
   for (const r of results) {
     const secrets = secretValues(r);
-    const why = r.faithful === false ? (r.fidelity ?? [])[0] ?? r.reason : r.reason;
+    const why = r.faithful === false ? (r.fidelity ?? [])[0] ?? r.reason : r.verdictWhy !== undefined ? `${r.verdictWhy} (${r.reason})` : r.reason;
     rows.push([
       r.flow,
       r.profile,
       r.outcome,
       r.refusedBy ?? (r.providerError ? 'provider' : '-'),
+      ...(anyChecker ? [r.verdict ?? '-'] : []),
       r.status !== undefined ? String(r.status) : '-',
       String(Math.round(r.timings.total)),
       ...(anyTls ? [tlsText(r)] : []),
@@ -151,6 +174,7 @@ export function runText(meta: RunMeta, results: readonly FlowResult[]): string {
   let out = `${meta.mode} → ${safeUrl(meta.target) ?? ''}${meta.proxy ? ` via proxy ${safeUrl(meta.proxy) ?? ''}` : ''}\n\n${table(rows)}\n\n`;
   out += `${s.total} flows: ${s.allowed} allowed, ${s.blocked} blocked, ${s.altered} altered`;
   if (meta.expect) out += `; expected ${meta.expect}: ${matchesExpectation(results, meta.expect) ? 'MATCHED' : 'NOT MATCHED'}`;
+  for (const [checker, verdict] of Object.entries(checkerVerdicts(results))) out += `\nkey checker ${checker}: ${verdict}`;
   if (meta.mode === 'two-arm') {
     const ok = results.filter((r) => r.faithful === true).length;
     out += `; ${ok}/${results.length} faithful`;

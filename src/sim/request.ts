@@ -172,8 +172,10 @@ export async function buildRequest(profile: Profile, flow: Flow, options: BuildO
   vars['method'] = flow.request.method;
 
   let body = Buffer.alloc(0);
-  const hasBody = flow.request.body !== undefined;
-  if (flow.request.body !== undefined) {
+  const hasBody = flow.request.body !== undefined || flow.request.text !== undefined;
+  if (flow.request.text !== undefined) {
+    body = Buffer.from(renderString(flow.request.text, vars, `${flow.name}: request.text`, now, rng), 'utf8');
+  } else if (flow.request.body !== undefined) {
     const value = renderJson(flow.request.body, vars, `${flow.name}: request.body`, now, rng);
     const ordered = orderKeys(value, profile.json.order, flow.request.required);
     body = Buffer.from(formatJson(ordered, profile.json), 'utf8');
@@ -204,8 +206,8 @@ export async function buildRequest(profile: Profile, flow: Flow, options: BuildO
       path,
       headers: signed,
       body,
-      region: vars['region'] ?? '',
-      service: profile.signing.service,
+      region: flow.signing?.region ?? vars['region'] ?? '',
+      service: flow.signing?.service ?? profile.signing.service,
       accessKeyId: vars['access_key_id'] ?? '',
       secretAccessKey: vars['secret_access_key'] ?? '',
       amzDate: vars['amz_date'] ?? '',
@@ -303,6 +305,7 @@ export function knownParams(profile: Profile, flow: Flow, server?: Profile): Set
   for (const n of entryNames(flow.request.headers)) out.add(n);
   for (const n of referencedNames(flow.request.path)) out.add(n);
   for (const n of jsonNames(flow.request.body)) out.add(n);
+  for (const n of referencedNames(flow.request.text ?? '')) out.add(n);
   return out;
 }
 

@@ -11,7 +11,8 @@ import { TemplateError, type RandomSource } from './template.js';
 import { defaultProfile } from './flows.js';
 import { checkShape, type ShapeResult } from './expect.js';
 import { startFlowEmulator, type EmulatedServer, type FlowEmulator, type ServerExchange } from './emulator.js';
-import { isProviderHost, recognizeProvider, type Refuser } from './verdict.js';
+import { isProviderHost, judge, recognizeProvider, type Refuser } from './verdict.js';
+import type { CheckerVerdict } from './flows.js';
 import { surfaceSchema, type Profile, type Surface } from './profiles.js';
 import { buildRequest, encodeHead, encodeRequest, type BuiltRequest, type HeaderPair } from './request.js';
 import {
@@ -46,6 +47,10 @@ export interface FlowResult {
   readonly why?: string;
   readonly errorCode?: string;
   readonly evidence?: readonly string[];
+  /** key-checker probes: the checker, and what it concludes about the key from this answer */
+  readonly checker?: string;
+  readonly verdict?: CheckerVerdict;
+  readonly verdictWhy?: string;
   readonly problems: readonly string[];
   readonly text?: string;
   readonly events?: readonly string[];
@@ -230,6 +235,7 @@ export async function runFlow(profile: Profile, flow: Flow, options: RunOptions)
     ...(options.pool ? { pool: options.pool } : {}),
   });
   const c = classifyExchange(flow, ex, { target: options.target, viaProxy: options.proxy !== undefined });
+  const j = flow.checker ? judge(flow.checker.verdicts, flow.surface, ex.response, ex.failure ? `${ex.failure.kind}: ${ex.failure.detail}` : undefined) : undefined;
   return {
     flow: flow.name,
     profile: profile.name,
@@ -245,6 +251,7 @@ export async function runFlow(profile: Profile, flow: Flow, options: RunOptions)
     ...(c.why !== undefined ? { why: c.why } : {}),
     ...(c.errorCode !== undefined ? { errorCode: c.errorCode } : {}),
     ...(c.evidence !== undefined ? { evidence: c.evidence } : {}),
+    ...(flow.checker && j ? { checker: flow.checker.name, verdict: j.verdict, verdictWhy: j.why } : {}),
     problems: c.shape?.problems ?? [],
     ...(c.shape?.text !== undefined ? { text: c.shape.text } : {}),
     ...(c.shape?.events ? { events: c.shape.events } : {}),
@@ -302,6 +309,7 @@ function sameHeaders(a: readonly HeaderPair[], b: readonly HeaderPair[]): boolea
 function fidelity(result: FlowResult, seen: ServerExchange | undefined, want: string | undefined, expectsText: boolean): string[] {
   const problems: string[] = [];
   if (result.outcome !== 'allowed' || result.providerError) problems.push(`outcome ${result.outcome}: ${result.reason}`);
+  if (result.verdict !== undefined && result.verdict !== 'live') problems.push(`checker verdict ${result.verdict}: ${result.verdictWhy ?? ''}`);
   if (seen) {
     const req = result.request;
     if (seen.method !== req.method) problems.push('server saw another method');

@@ -10,6 +10,7 @@
  * provider's public host, otherwise the gateway policy in front of it) and why. An authentication
  * error is not a block: the request reached something that answers as the provider does.
  */
+import type { CheckerVerdict, VerdictRule } from './flows.js';
 import { getPath } from './json.js';
 import type { Surface } from './profiles.js';
 import { decodedBody, headerValue, type ParsedResponse } from './wire.js';
@@ -187,4 +188,80 @@ export function recognizeProvider(surface: Surface, res: ParsedResponse): Provid
     ...(a.message !== undefined ? { message: a.message } : {}),
     ...(refusal ? { refusal } : {}),
   };
+}
+
+// ───────────────────────────── key-checker verdicts ─────────────────────────────
+
+export interface CheckerJudgement {
+  readonly verdict: CheckerVerdict;
+  readonly why: string;
+}
+
+function statusOk(want: number | readonly number[] | undefined, status: number): boolean {
+  if (want === undefined) return true;
+  return typeof want === 'number' ? want === status : want.includes(status);
+}
+
+function numericHeader(res: ParsedResponse, name: string): number | undefined {
+  const v = headerValue(res.headers, name);
+  if (v === undefined) return undefined;
+  const n = Number(v.trim());
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Does one rule hold for this answer? */
+export function ruleHolds(rule: VerdictRule, surface: Surface, res: ParsedResponse): boolean {
+  if (!statusOk(rule.status, res.status)) return false;
+  let text: string | undefined;
+  const body = (): string => {
+    if (text === undefined) {
+      try {
+        text = decodedBody(res).toString('utf8');
+      } catch {
+        text = '';
+      }
+    }
+    return text;
+  };
+  if (rule.code) {
+    const a = recognizeProvider(surface, res);
+    if (!a.recognized || a.code === undefined || !rule.code.includes(a.code)) return false;
+  }
+  if (rule.json) {
+    const doc = parseJson(Buffer.from(body(), 'utf8'));
+    for (const [path, want] of Object.entries(rule.json)) if (!sameJson(getPath(doc, path), want)) return false;
+  }
+  for (const [name, min] of Object.entries(rule.header_min ?? {})) {
+    const n = numericHeader(res, name);
+    if (n === undefined || n < min) return false;
+  }
+  for (const [name, max] of Object.entries(rule.header_max ?? {})) {
+    const n = numericHeader(res, name);
+    if (n === undefined || n > max) return false;
+  }
+  if (rule.body_match !== undefined && !new RegExp(rule.body_match, 'i').test(body())) return false;
+  if (rule.body_not_match !== undefined && new RegExp(rule.body_not_match, 'i').test(body())) return false;
+  return true;
+}
+
+/**
+ * What the key checker concludes from this probe's answer: the first rule that holds, else
+ * `unexpected` (an answer the checker does not know, which it logs and a careful thief notices).
+ */
+export function judge(rules: readonly VerdictRule[], surface: Surface, res: ParsedResponse | undefined, failure?: string): CheckerJudgement {
+  if (!res) return { verdict: 'unexpected', why: `no answer (${failure ?? 'no response'})` };
+  for (const rule of rules) if (ruleHolds(rule, surface, res)) return { verdict: rule.verdict, why: rule.why };
+  return { verdict: 'unexpected', why: `no rule matches the ${res.status} answer` };
+}
+
+const SEVERITY: readonly CheckerVerdict[] = ['revoked', 'unexpected', 'no-access', 'quota', 'pozzed', 'trial', 'live'];
+
+/** A checker's verdict over all its probes: the most severe one (a key is live only if every probe says so). */
+export function overallVerdict(verdicts: readonly CheckerVerdict[]): CheckerVerdict {
+  for (const v of SEVERITY) if (verdicts.includes(v)) return v;
+  return 'unexpected';
 }

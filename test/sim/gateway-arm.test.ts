@@ -24,7 +24,7 @@ describe('two-arm against the gateway', () => {
     };
     const profiles = [...catalog.profiles.values()].filter((p) => p.role === 'client' && p.surface === 'openai');
     const selection = [...catalog.flows.values()]
-      .filter((f) => f.surface === 'openai')
+      .filter((f) => f.surface === 'openai' && f.checker === undefined)
       .map((flow, i) => ({ profile: profiles[i % profiles.length] ?? profiles[0], flow }))
       .flatMap((s) => (s.profile ? [{ profile: s.profile, flow: s.flow }] : []));
     expect(selection.length).toBeGreaterThanOrEqual(5);
@@ -43,7 +43,7 @@ describe('two-arm against the gateway', () => {
     };
     const boto3 = [...catalog.profiles.values()].find((p) => p.role === 'client' && p.surface === 'bedrock');
     expect(boto3).toBeDefined();
-    const selection = [...catalog.flows.values()].filter((f) => f.surface === 'bedrock').map((flow) => ({ profile: boto3!, flow }));
+    const selection = [...catalog.flows.values()].filter((f) => f.surface === 'bedrock' && f.checker === undefined).map((flow) => ({ profile: boto3!, flow }));
     expect(selection.length).toBeGreaterThanOrEqual(11);
     const pair = keys.aws!.valid;
     const r = await runTwoArm(catalog, selection, {
