@@ -225,13 +225,41 @@ export async function startFlowEmulator(options: EmulatorOptions): Promise<FlowE
     if (candidates.length <= 1) return candidates[0]?.flow;
     const exact = candidates.filter((r) => r.exact === path);
     const pool = exact.length > 0 ? exact : candidates;
-    let streaming = false;
+    let doc: unknown;
     try {
-      streaming = (JSON.parse(req.body.toString('utf8')) as { stream?: unknown }).stream === true;
+      doc = JSON.parse(req.body.toString('utf8')) as unknown;
     } catch {
-      streaming = false;
+      doc = undefined;
     }
-    return (pool.find((r) => r.flow.stream === streaming) ?? pool[0])?.flow;
+    const text = req.body.toString('latin1');
+    // which API the client speaks, from its headers (paths such as /v1/models are shared)
+    const has = (name: string): string | undefined => req.headers.find(([n]) => n.toLowerCase() === name)?.[1];
+    const auth = has('authorization') ?? '';
+    const surface =
+      has('anthropic-version') !== undefined || has('x-api-key') !== undefined ? 'anthropic' : auth.startsWith('AWS4-HMAC-SHA256') ? 'bedrock' : auth !== '' ? 'openai' : undefined;
+    const streaming = doc !== null && typeof doc === 'object' && (doc as { stream?: unknown }).stream === true;
+    // the flow whose body looks most like this one: same literal values, same keys, same Action
+    const score = (flow: Flow): number => {
+      let n = flow.stream === streaming ? 4 : 0;
+      if (surface !== undefined && flow.surface === surface) n += 50;
+      if (flow.checker === undefined) n += 1;
+      const action = /^Action=([A-Za-z]+)/.exec(flow.request.text ?? '')?.[1];
+      if (action !== undefined) n += text.startsWith(`Action=${action}&`) ? 20 : -20;
+      const tpl = flow.request.body;
+      if (tpl !== null && typeof tpl === 'object' && !Array.isArray(tpl) && doc !== null && typeof doc === 'object' && !Array.isArray(doc)) {
+        const body = doc as Record<string, unknown>;
+        for (const [k, v] of Object.entries(tpl)) {
+          if (!(k in body)) n -= 2;
+          else if (typeof v !== 'string' || !v.includes('{{')) n += JSON.stringify(v) === JSON.stringify(body[k]) ? 3 : -3;
+          else n += 1;
+        }
+        for (const k of Object.keys(body)) if (!(k in tpl)) n -= 2;
+      }
+      return n;
+    };
+    let best = pool[0];
+    for (const r of pool) if (best && score(r.flow) > score(best.flow)) best = r;
+    return best?.flow;
   };
 
   const answer = (socket: Socket, req: ParsedRequest): void => {
