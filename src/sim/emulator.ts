@@ -236,7 +236,17 @@ export async function startFlowEmulator(options: EmulatorOptions): Promise<FlowE
     const has = (name: string): string | undefined => req.headers.find(([n]) => n.toLowerCase() === name)?.[1];
     const auth = has('authorization') ?? '';
     const surface =
-      has('anthropic-version') !== undefined || has('x-api-key') !== undefined ? 'anthropic' : auth.startsWith('AWS4-HMAC-SHA256') ? 'bedrock' : auth !== '' ? 'openai' : undefined;
+      has('anthropic-version') !== undefined || has('x-api-key') !== undefined
+        ? 'anthropic'
+        : has('api-key') !== undefined
+          ? 'azure-openai'
+          : has('x-goog-api-key') !== undefined
+            ? 'gemini'
+            : auth.startsWith('AWS4-HMAC-SHA256')
+              ? 'bedrock'
+              : auth !== ''
+                ? 'openai'
+                : undefined;
     const streaming = doc !== null && typeof doc === 'object' && (doc as { stream?: unknown }).stream === true;
     // the flow whose body looks most like this one: same literal values, same keys, same Action
     const score = (flow: Flow): number => {

@@ -145,12 +145,50 @@ function anthropicAnswer(res: ParsedResponse, body: Buffer): Omit<ProviderAnswer
   return { shape, evidence, ...(type !== undefined ? { code: type } : {}), ...(message !== undefined ? { message } : {}) };
 }
 
+function azureAnswer(res: ParsedResponse, body: Buffer): Omit<ProviderAnswer, 'recognized' | 'contradictions' | 'refusal'> & { shape: boolean } {
+  const doc = parseJson(body);
+  const message = str(getPath(doc, 'error.message'));
+  const rawCode = getPath(doc, 'error.code');
+  const code = typeof rawCode === 'string' || typeof rawCode === 'number' ? String(rawCode) : undefined;
+  const shape = message !== undefined && code !== undefined;
+  const evidence: string[] = [];
+  if (shape) evidence.push('body {error:{code,message}}');
+  const apim = headerValue(res.headers, 'apim-request-id');
+  if (apim !== undefined && UUID.test(apim)) evidence.push('apim-request-id UUID');
+  if (headerValue(res.headers, 'x-ms-region') !== undefined) evidence.push('x-ms-region');
+  return { shape, evidence, ...(code !== undefined ? { code } : {}), ...(message !== undefined ? { message } : {}) };
+}
+
+function geminiAnswer(res: ParsedResponse, body: Buffer): Omit<ProviderAnswer, 'recognized' | 'contradictions' | 'refusal'> & { shape: boolean } {
+  const doc = parseJson(body);
+  const message = str(getPath(doc, 'error.message'));
+  const status = str(getPath(doc, 'error.status'));
+  const shape = message !== undefined && status !== undefined && typeof getPath(doc, 'error.code') === 'number';
+  const evidence: string[] = [];
+  if (shape) evidence.push('body {error:{code,message,status}}');
+  const server = headerValue(res.headers, 'server') ?? '';
+  if (/^(scaffolding on HTTPServer2|ESF)$/.test(server)) evidence.push(`Server: ${server}`);
+  if (/^gfet4t7; dur=\d+/.test(headerValue(res.headers, 'server-timing') ?? '')) evidence.push('Server-Timing gfet4t7');
+  return { shape, evidence, ...(status !== undefined ? { code: status } : {}), ...(message !== undefined ? { message } : {}) };
+}
+
 function refusalOf(surface: Surface, status: number, code: string | undefined): ProviderAnswer['refusal'] {
   const c = (code ?? '').toLowerCase();
   if (surface === 'bedrock') {
     if (c.startsWith('throttling') || c === 'toomanyrequestsexception') return { kind: 'rate-limited', why: `rate limited (${code ?? status})` };
     if (c === 'servicequotaexceededexception') return { kind: 'quota', why: `quota exceeded (${code ?? status})` };
     if (c === 'accessdeniedexception' || c === 'accessdenied') return { kind: 'access-denied', why: `access denied (${code ?? status})` };
+    return undefined;
+  }
+  if (surface === 'gemini') {
+    if (c === 'resource_exhausted') return { kind: 'rate-limited', why: 'quota or rate limit (RESOURCE_EXHAUSTED)' };
+    if (c === 'permission_denied') return { kind: 'access-denied', why: 'access denied (PERMISSION_DENIED)' };
+    if (c === 'failed_precondition') return { kind: 'network-denied', why: 'not available in this region (FAILED_PRECONDITION)' };
+    return undefined;
+  }
+  if (surface === 'azure-openai') {
+    if (status === 429) return { kind: 'rate-limited', why: `rate limited (${code ?? status})` };
+    if (status === 403) return { kind: 'access-denied', why: `access denied (${code ?? status})` };
     return undefined;
   }
   if (surface === 'anthropic') {
@@ -176,7 +214,16 @@ export function recognizeProvider(surface: Surface, res: ParsedResponse): Provid
   } catch {
     return { recognized: false, evidence: [], contradictions: ['undecodable body'] };
   }
-  const a = surface === 'bedrock' ? awsAnswer(res, body) : surface === 'anthropic' ? anthropicAnswer(res, body) : openaiAnswer(res, body);
+  const a =
+    surface === 'bedrock'
+      ? awsAnswer(res, body)
+      : surface === 'anthropic'
+        ? anthropicAnswer(res, body)
+        : surface === 'azure-openai'
+          ? azureAnswer(res, body)
+          : surface === 'gemini'
+            ? geminiAnswer(res, body)
+            : openaiAnswer(res, body);
   const contradictions = contradictionsOf(res);
   const recognized = a.shape && a.evidence.length >= 2 && contradictions.length === 0;
   const refusal = recognized ? refusalOf(surface, res.status, a.code) : undefined;
