@@ -12,13 +12,13 @@ import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseDuration } from '../config/duration.js';
 import { formatFileIssue, SimDataError, builtinSimDir } from '../sim/files.js';
-import { defaultProfile, loadCatalog, matchFlows, type Catalog, type Flow } from '../sim/flows.js';
+import { defaultProfile, loadCatalog, matchFlows, VERDICTS, type Catalog, type Flow } from '../sim/flows.js';
 import { toHar } from '../sim/har.js';
-import { LOAD_LIMITS, runLoad } from '../sim/load.js';
+import { LOAD_LIMITS, runLoad, type MixEntry } from '../sim/load.js';
 import { PARAM_NAME, type Profile } from '../sim/profiles.js';
-import { loadText, matchesExpectation, runJson, runText, safeUrl, scrub, type Expectation } from '../sim/report.js';
-import { buildRequest, encodeRequest } from '../sim/request.js';
-import { runOneArm, runTwoArm, type FlowResult, type Selection } from '../sim/runner.js';
+import { isVerdict, loadText, matchesExpectation, runJson, runText, safeUrl, scrub, type Expectation } from '../sim/report.js';
+import { buildRequest, encodeRequest, knownParams } from '../sim/request.js';
+import { runOneArm, runTwoArm, serverProfiles, type FlowResult, type Selection } from '../sim/runner.js';
 import { SignError } from '../sim/sign.js';
 import { TemplateError } from '../sim/template.js';
 import type { TlsOptions } from '../sim/wire.js';
@@ -43,7 +43,7 @@ commands:
   list                          list client/server profiles and flows
   run --target URL              one-arm: run flows against a target, report allowed/blocked/altered
   two-arm                       run flows against the emulated server on this machine
-  load --target URL --flow F    bounded load of one flow with latency percentiles
+  load --target URL --flow F    bounded load of a weighted mix of flows with latency percentiles
 
 options (run, two-arm, load):
   --profile P        client profile (repeatable, or "all"); default: the surface's default profile
@@ -55,12 +55,16 @@ options (run, two-arm, load):
   --insecure         do not verify the target's TLS certificate
   --ca FILE          trust this CA bundle (PEM) for the target
   --sim-dir DIR      extra folder with profiles/ and flows/ (its files override built-in ones)
+  --tls-version V    offer only this TLS version (1.2 or 1.3); per flow: --param tls_min_version=…
   --json             machine-readable output
 run:     --expect allowed|blocked   exit 0 only if every flow had that outcome
+         --expect live|revoked|…    key-checker flows: exit 0 only if every probe gave that verdict
          --har FILE                 write a HAR 1.2 file      --dry-run   print the requests, send nothing
 two-arm: --har FILE                 HAR with both arms
          --server emulator|gateway  the server arm: the flow emulator (default) or honeygate's gateway
-load:    --rate N (10) --concurrency N (4) --duration 10s --requests N --expect allowed|blocked
+         --server-cert F --server-key F  the server arm serves HTTPS with this certificate (PEM files)
+load:    --flow NAME[:WEIGHT] (repeatable: a weighted mix) --rate N (10) --concurrency N (4) --duration 10s
+         --requests N --expect allowed|blocked --seed S (reproducible bytes) --seed-time ISO --no-keep-alive
 `;
 
 const COMMON: ParseArgsConfig['options'] = {
@@ -73,6 +77,7 @@ const COMMON: ParseArgsConfig['options'] = {
   insecure: { type: 'boolean' },
   ca: { type: 'string' },
   'sim-dir': { type: 'string', multiple: true },
+  'tls-version': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
@@ -80,7 +85,7 @@ const COMMON: ParseArgsConfig['options'] = {
 const OPTIONS: Readonly<Record<string, ParseArgsConfig['options']>> = {
   list: { json: { type: 'boolean' }, 'sim-dir': { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
   run: { ...COMMON, target: { type: 'string' }, expect: { type: 'string' }, har: { type: 'string' }, 'dry-run': { type: 'boolean' } },
-  'two-arm': { ...COMMON, har: { type: 'string' }, server: { type: 'string' } },
+  'two-arm': { ...COMMON, har: { type: 'string' }, server: { type: 'string' }, 'server-cert': { type: 'string' }, 'server-key': { type: 'string' } },
   load: {
     ...COMMON,
     target: { type: 'string' },
@@ -89,6 +94,9 @@ const OPTIONS: Readonly<Record<string, ParseArgsConfig['options']>> = {
     duration: { type: 'string' },
     requests: { type: 'string' },
     expect: { type: 'string' },
+    seed: { type: 'string' },
+    'seed-time': { type: 'string' },
+    'no-keep-alive': { type: 'boolean' },
   },
 };
 
@@ -149,13 +157,30 @@ function parseParams(v: Values, env: NodeJS.ProcessEnv): Record<string, string> 
     if (value === undefined) throw new UsageError(`--param-env: environment variable ${name} is not set`);
     out[key] = value;
   }
+  const tls = str(v, 'tls-version');
+  if (tls !== undefined) {
+    if (!/^(1\.[0-3]|TLSv1(\.[0-3])?)$/.test(tls)) throw new UsageError('--tls-version: 1.2 or 1.3 (or TLSv1.2, TLSv1.3)');
+    out['tls_min_version'] ??= tls;
+    out['tls_max_version'] ??= tls;
+  }
   return out;
+}
+
+/** Refuse --param names that no selected profile or flow knows (a typo would be silently ignored). */
+export function checkParams(catalog: Catalog, selection: readonly Selection[], params: Readonly<Record<string, string>>): void {
+  const servers = serverProfiles(catalog);
+  const known = new Set<string>();
+  for (const { profile, flow } of selection) for (const k of knownParams(profile, flow, servers.get(flow.surface))) known.add(k);
+  const unknown = Object.keys(params).filter((k) => !known.has(k));
+  if (unknown.length > 0) {
+    throw new UsageError(`unknown --param ${unknown.join(', ')}; known for the selected profiles and flows: ${[...known].sort().join(', ')}`);
+  }
 }
 
 function expectation(text: string | undefined): Expectation | undefined {
   if (text === undefined) return undefined;
-  if (text === 'allowed' || text === 'blocked') return text;
-  throw new UsageError('--expect: allowed or blocked');
+  if (text === 'allowed' || text === 'blocked' || isVerdict(text)) return text;
+  throw new UsageError(`--expect: allowed or blocked, or a key-checker verdict (${VERDICTS.join(', ')})`);
 }
 
 /** Pairs of (profile, flow) from --profile and --flow. */
@@ -190,7 +215,8 @@ export function select(catalog: Catalog, profileNames: readonly string[], flowPa
       throw new UsageError(`flow ${flow.name} is ${flow.surface}; no selected profile speaks it`);
     }
     if (fitting.length === 0) {
-      const d = defaultProfile(catalog, flow.surface, 'client');
+      const own = flow.profile !== undefined ? catalog.profiles.get(flow.profile) : undefined;
+      const d = own && own.role === 'client' && own.surface === flow.surface ? own : defaultProfile(catalog, flow.surface, 'client');
       if (!d) throw new UsageError(`no client profile for ${flow.surface}`);
       fitting.push(d);
     }
@@ -282,6 +308,7 @@ async function cmdRun(io: SimIO, v: Values): Promise<number> {
   const catalog = await catalogOf(v);
   const params = parseParams(v, io.env);
   const selection = select(catalog, list(v, 'profile'), list(v, 'flow'));
+  checkParams(catalog, selection, params);
   const targetText = str(v, 'target');
   const proxy = str(v, 'proxy') !== undefined ? parseUrl(str(v, 'proxy') ?? '', '--proxy', ['http:']) : undefined;
   const expect = expectation(str(v, 'expect'));
@@ -313,13 +340,25 @@ async function cmdTwoArm(io: SimIO, v: Values): Promise<number> {
   const catalog = await catalogOf(v);
   const params = parseParams(v, io.env);
   const selection = select(catalog, list(v, 'profile'), list(v, 'flow'));
+  checkParams(catalog, selection, params);
   const proxy = str(v, 'proxy') !== undefined ? parseUrl(str(v, 'proxy') ?? '', '--proxy', ['http:']) : undefined;
+  const certFile = str(v, 'server-cert');
+  const keyFile = str(v, 'server-key');
+  if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--server-cert and --server-key go together');
+  let serverTls: { cert: string; key: string } | undefined;
+  if (certFile !== undefined && keyFile !== undefined) {
+    try {
+      serverTls = { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
+    } catch {
+      throw new UsageError('--server-cert / --server-key: cannot read the files');
+    }
+  }
   const serverKind = str(v, 'server') ?? 'emulator';
   if (serverKind !== 'emulator' && serverKind !== 'gateway') throw new UsageError('--server: emulator or gateway');
   let startServer: Parameters<typeof runTwoArm>[2]['startServer'];
   if (serverKind === 'gateway') {
     // honeygate's own gateway (offline demo config, the decoy answers a freshly minted valid key)
-    const arm = await (await import('../sim/gateway-arm.js')).gatewayArm(io.env);
+    const arm = await (await import('../sim/gateway-arm.js')).gatewayArm(io.env, certFile !== undefined && keyFile !== undefined ? { tls: { cert: certFile, key: keyFile } } : {});
     params['api_key'] ??= arm.apiKey;
     params['access_key_id'] ??= arm.aws.accessKeyId;
     params['secret_access_key'] ??= arm.aws.secretAccessKey;
@@ -329,6 +368,7 @@ async function cmdTwoArm(io: SimIO, v: Values): Promise<number> {
   const r = await runTwoArm(catalog, selection, {
     ...(proxy ? { proxy } : {}),
     ...(startServer ? { startServer } : {}),
+    ...(serverTls && !startServer ? { serverTls } : {}),
     params,
     ...connectionOptions(v, io),
   });
@@ -344,16 +384,25 @@ async function cmdLoad(io: SimIO, v: Values): Promise<number> {
   const targetText = str(v, 'target');
   if (targetText === undefined) throw new UsageError('load: --target URL is required');
   const target = parseUrl(targetText, '--target', ['http:', 'https:']);
-  const flows = list(v, 'flow');
-  if (flows.length !== 1) throw new UsageError('load: exactly one --flow');
-  const profiles = list(v, 'profile');
-  if (profiles.length > 1 || profiles.includes('all')) throw new UsageError('load: at most one --profile');
-  const selection = select(catalog, profiles, flows);
-  const only = selection[0];
-  if (selection.length !== 1 || only === undefined) throw new UsageError('load: --flow must name one flow');
-  const { profile, flow } = only;
+  const flowArgs = list(v, 'flow');
+  if (flowArgs.length === 0) throw new UsageError('load: at least one --flow NAME[:WEIGHT]');
+  const profileNames = list(v, 'profile');
+  if (profileNames.includes('all')) throw new UsageError('load: --profile all is not a load profile; name one per surface');
+  const mix: MixEntry[] = [];
+  for (const arg of flowArgs) {
+    const m = /^([^:]+?)(?::(\d{1,6}))?$/.exec(arg);
+    if (!m) throw new UsageError(`--flow ${JSON.stringify(arg.slice(0, 60))}: NAME or NAME:WEIGHT`);
+    const name = m[1] ?? '';
+    const weight = m[2] !== undefined ? Number(m[2]) : 1;
+    if (weight < 1) throw new UsageError(`--flow ${name}: the weight is a positive integer`);
+    const selection = select(catalog, profileNames, [name]);
+    if (selection.length > 1) throw new UsageError(`load: more than one --profile speaks ${selection[0]?.flow.surface ?? ''}; name one per surface`);
+    for (const s of selection) mix.push({ profile: s.profile, flow: s.flow, weight });
+  }
+  checkParams(catalog, mix, params);
   const proxy = str(v, 'proxy') !== undefined ? parseUrl(str(v, 'proxy') ?? '', '--proxy', ['http:']) : undefined;
   const expect = expectation(str(v, 'expect'));
+  if (expect !== undefined && isVerdict(expect)) throw new UsageError('load: --expect allowed or blocked');
   const rate = positiveNumber(str(v, 'rate'), '--rate', 10, false);
   const concurrency = positiveNumber(str(v, 'concurrency'), '--concurrency', 4, true);
   const duration = durationMs(str(v, 'duration'), '--duration', LOAD_LIMITS.defaultDurationMs);
@@ -361,9 +410,18 @@ async function cmdLoad(io: SimIO, v: Values): Promise<number> {
   if (rate > LOAD_LIMITS.maxRate) throw new UsageError(`--rate: at most ${LOAD_LIMITS.maxRate}`);
   if (concurrency > LOAD_LIMITS.maxConcurrency) throw new UsageError(`--concurrency: at most ${LOAD_LIMITS.maxConcurrency}`);
   if (duration > LOAD_LIMITS.maxDurationMs) throw new UsageError(`--duration: at most ${LOAD_LIMITS.maxDurationMs / 60_000} minutes`);
+  const seed = str(v, 'seed');
+  if (seed !== undefined && !/^[!-~]{1,128}$/.test(seed)) throw new UsageError('--seed: 1 to 128 printable characters');
+  const seedTimeText = str(v, 'seed-time');
+  const seedTime = seedTimeText !== undefined ? Date.parse(seedTimeText) : undefined;
+  if (seedTimeText !== undefined && (seed === undefined || seedTime === undefined || !Number.isFinite(seedTime))) {
+    throw new UsageError('--seed-time: an ISO date, with --seed');
+  }
   const report = await runLoad({
-    profile,
-    flow,
+    mix,
+    ...(seed !== undefined ? { seed } : {}),
+    ...(seedTime !== undefined ? { seedTime } : {}),
+    keepAlive: v['no-keep-alive'] !== true,
     target,
     ...(proxy ? { proxy } : {}),
     params,

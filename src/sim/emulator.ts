@@ -6,6 +6,7 @@
  * Anything that can play the server arm implements EmulatedServer (honeygate's gateway too).
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 import type { Flow } from './flows.js';
 import { encodeEvent, padding } from './eventstream.js';
 import { formatJson, orderKeys, COMPACT, type JsonValue } from './json.js';
@@ -33,6 +34,8 @@ export interface ServerExchange {
   readonly responseHeaders: readonly HeaderPair[];
   readonly responseBody: Buffer;
   readonly time: number;
+  /** over TLS: the version and cipher as the server saw them */
+  readonly tls?: { readonly version: string; readonly cipher: string; readonly sni: string | null };
 }
 
 export interface FlowEmulator extends EmulatedServer {
@@ -50,6 +53,8 @@ export interface EmulatorOptions {
   readonly host?: string;
   /** keep at most this many exchanges in memory (load runs) */
   readonly maxRecorded?: number;
+  /** serve HTTPS with this certificate and key (PEM), ALPN http/1.1 */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
 }
 
 const MAX_REQUEST_HEAD = 64 * 1024;
@@ -117,6 +122,8 @@ export function renderResponse(
   if ('json' in body) {
     const value = orderKeys(renderJson(body.json, vars, where, now), body.format.order);
     parts.push(Buffer.from(formatJson(value, body.format), 'utf8'));
+  } else if ('text' in body) {
+    parts.push(Buffer.from(renderString(body.text, vars, where, now), 'utf8'));
   } else if ('sse' in body) {
     for (const e of body.sse) {
       if ('raw' in e) {
@@ -218,13 +225,51 @@ export async function startFlowEmulator(options: EmulatorOptions): Promise<FlowE
     if (candidates.length <= 1) return candidates[0]?.flow;
     const exact = candidates.filter((r) => r.exact === path);
     const pool = exact.length > 0 ? exact : candidates;
-    let streaming = false;
+    let doc: unknown;
     try {
-      streaming = (JSON.parse(req.body.toString('utf8')) as { stream?: unknown }).stream === true;
+      doc = JSON.parse(req.body.toString('utf8')) as unknown;
     } catch {
-      streaming = false;
+      doc = undefined;
     }
-    return (pool.find((r) => r.flow.stream === streaming) ?? pool[0])?.flow;
+    const text = req.body.toString('latin1');
+    // which API the client speaks, from its headers (paths such as /v1/models are shared)
+    const has = (name: string): string | undefined => req.headers.find(([n]) => n.toLowerCase() === name)?.[1];
+    const auth = has('authorization') ?? '';
+    const surface =
+      has('anthropic-version') !== undefined || has('x-api-key') !== undefined
+        ? 'anthropic'
+        : has('api-key') !== undefined
+          ? 'azure-openai'
+          : has('x-goog-api-key') !== undefined
+            ? 'gemini'
+            : auth.startsWith('AWS4-HMAC-SHA256')
+              ? 'bedrock'
+              : auth !== ''
+                ? 'openai'
+                : undefined;
+    const streaming = doc !== null && typeof doc === 'object' && (doc as { stream?: unknown }).stream === true;
+    // the flow whose body looks most like this one: same literal values, same keys, same Action
+    const score = (flow: Flow): number => {
+      let n = flow.stream === streaming ? 4 : 0;
+      if (surface !== undefined && flow.surface === surface) n += 50;
+      if (flow.checker === undefined) n += 1;
+      const action = /^Action=([A-Za-z]+)/.exec(flow.request.text ?? '')?.[1];
+      if (action !== undefined) n += text.startsWith(`Action=${action}&`) ? 20 : -20;
+      const tpl = flow.request.body;
+      if (tpl !== null && typeof tpl === 'object' && !Array.isArray(tpl) && doc !== null && typeof doc === 'object' && !Array.isArray(doc)) {
+        const body = doc as Record<string, unknown>;
+        for (const [k, v] of Object.entries(tpl)) {
+          if (!(k in body)) n -= 2;
+          else if (typeof v !== 'string' || !v.includes('{{')) n += JSON.stringify(v) === JSON.stringify(body[k]) ? 3 : -3;
+          else n += 1;
+        }
+        for (const k of Object.keys(body)) if (!(k in tpl)) n -= 2;
+      }
+      return n;
+    };
+    let best = pool[0];
+    for (const r of pool) if (best && score(r.flow) > score(best.flow)) best = r;
+    return best?.flow;
   };
 
   const answer = (socket: Socket, req: ParsedRequest): void => {
@@ -274,10 +319,19 @@ export async function startFlowEmulator(options: EmulatorOptions): Promise<FlowE
       responseHeaders: headers,
       responseBody: Buffer.concat(parts),
       time: performance.now() - t0,
+      ...(socket instanceof TLSSocket
+        ? {
+            tls: {
+              version: socket.getProtocol() ?? 'unknown',
+              cipher: socket.getCipher().name,
+              sni: (socket as TLSSocket & { servername?: string | false }).servername || null,
+            },
+          }
+        : {}),
     });
   };
 
-  const server: Server = createServer((socket) => {
+  const onSocket = (socket: Socket): void => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
@@ -291,7 +345,11 @@ export async function startFlowEmulator(options: EmulatorOptions): Promise<FlowE
         socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       }
     });
-  });
+  };
+  const server: Server = options.tls
+    ? createTlsServer({ cert: options.tls.cert, key: options.tls.key, ALPNProtocols: ['http/1.1'], minVersion: 'TLSv1.2' }, onSocket)
+    : createServer(onSocket);
+  if (options.tls) server.on('tlsClientError', () => undefined);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, options.host ?? '127.0.0.1', () => resolve());
@@ -299,7 +357,7 @@ export async function startFlowEmulator(options: EmulatorOptions): Promise<FlowE
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   return {
-    url: `http://${host}:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${host}:${port}`,
     exchanges,
     pin(flow: string | undefined): void {
       pinned = flow;

@@ -51,8 +51,55 @@ const responseBodySchema = z.union([
     })
     .strict(),
   z.object({ sse: z.array(sseEventSchema).min(1) }).strict(),
+  z.object({ text: z.string() }).strict().describe('a body written as this rendered text (XML of Query protocols)'),
   z.object({ eventstream: z.array(eventStreamEventSchema).min(1) }).strict(),
 ]);
+
+const tlsVersionSchema = z.enum(['1.0', '1.1', '1.2', '1.3', 'TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']);
+
+/** TLS as this flow offers it (https targets); parameters `tls_*` and `sni` override each field. */
+export const flowTlsSchema = z
+  .object({
+    min_version: tlsVersionSchema.optional(),
+    max_version: tlsVersionSchema.optional(),
+    ciphers: z.string().regex(/^[A-Za-z0-9_:+!@=.-]+$/, 'an OpenSSL cipher list').optional(),
+    alpn: z.array(z.string().regex(/^[!-~]{1,32}$/)).min(1).optional(),
+    sni: z.string().optional(),
+  })
+  .strict();
+export type FlowTls = z.infer<typeof flowTlsSchema>;
+
+/** Verdicts a key checker reaches about a key, from its probes' answers. */
+export const VERDICTS = ['live', 'trial', 'quota', 'no-access', 'pozzed', 'revoked', 'unexpected'] as const;
+export type CheckerVerdict = (typeof VERDICTS)[number];
+
+const statusList = z.union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599)).min(1)]);
+
+/** One rule: every condition given must hold; the first rule that holds gives the verdict. */
+export const verdictRuleSchema = z
+  .object({
+    verdict: z.enum(VERDICTS),
+    why: z.string().min(1),
+    status: statusList.optional(),
+    code: z.array(z.string().min(1)).min(1).optional().describe("the provider's error code (recognised provider errors only)"),
+    json: z.record(z.string(), jsonValue).optional().describe('JSON paths and the values they must hold'),
+    header_min: z.record(z.string(), z.number()).optional().describe('numeric header values at least this'),
+    header_max: z.record(z.string(), z.number()).optional().describe('numeric header values at most this'),
+    body_match: z.string().optional().describe('a case-insensitive regular expression the decoded body must match'),
+    body_not_match: z.string().optional(),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    for (const [k, re] of [['body_match', r.body_match], ['body_not_match', r.body_not_match]] as const) {
+      if (re === undefined) continue;
+      try {
+        new RegExp(re, 'i');
+      } catch {
+        ctx.addIssue({ code: 'custom', path: [k], message: 'not a regular expression' });
+      }
+    }
+  });
+export type VerdictRule = z.infer<typeof verdictRuleSchema>;
 
 export const flowSchema = z
   .object({
@@ -64,15 +111,33 @@ export const flowSchema = z
     stream: z.boolean().default(false),
     params: paramsSchema,
     secrets: z.array(z.string().regex(PARAM_NAME)).default([]),
+    tls: flowTlsSchema.optional(),
+    profile: NAME.optional().describe('the client profile used for this flow when none is named'),
+    signing: z
+      .object({ service: z.string().regex(/^[a-z0-9-]+$/).optional(), region: z.string().optional() })
+      .strict()
+      .optional()
+      .describe("SigV4 scope of this flow when it differs from the profile's (IAM, STS)"),
+    checker: z
+      .object({
+        name: z.string().regex(/^[a-z0-9-]+$/).describe('the key checker this probe belongs to'),
+        step: z.number().int().min(1),
+        verdicts: z.array(verdictRuleSchema).min(1),
+      })
+      .strict()
+      .optional()
+      .describe("a key checker's probe: how its answer is judged"),
     request: z
       .object({
         method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']),
         path: z.string().regex(/^\/[^\s]*$/, 'an origin-form path starting with / and without spaces'),
         headers: z.array(headerEntrySchema).default([]),
         body: jsonValue.optional(),
+        text: z.string().optional().describe('a body sent as this rendered text (form-encoded Query protocols)'),
         required: z.array(z.string()).default([]).describe('top-level keys an SDK writes first'),
       })
-      .strict(),
+      .strict()
+      .refine((r) => r.body === undefined || r.text === undefined, { message: 'give body or text, not both' }),
     expect: z
       .object({
         status: z.number().int().min(100).max(599).default(200),

@@ -3,7 +3,7 @@
  * (`honeygate serve` with no config) on 127.0.0.1, port 0, with freshly minted valid credentials
  * that the client flows present — an OpenAI key and an AWS pair — so the built-in decoy answers both
  * surfaces, at once (no model pacing). Loaded lazily: `sim` never loads the gateway unless asked
- * (`sim two-arm --server gateway`).
+ * (`sim two-arm --server gateway`). With `tls`, the gateway serves HTTPS from those files.
  */
 import { demoConfig, mintDemoKeys } from '../cli/serve.js';
 import { startGateway } from '../gateway/gateway.js';
@@ -17,9 +17,11 @@ export interface GatewayArm {
   start(): Promise<EmulatedServer>;
 }
 
-export async function gatewayArm(env: NodeJS.ProcessEnv): Promise<GatewayArm> {
+export async function gatewayArm(env: NodeJS.ProcessEnv, options: { tls?: { cert: string; key: string } } = {}): Promise<GatewayArm> {
   const keys = mintDemoKeys();
-  const config = await demoConfig(keys, env, { realisticTiming: false });
+  const demo = await demoConfig(keys, env, { realisticTiming: false });
+  // listen.tls takes certificate and key files, as in any honeygate configuration
+  const config = options.tls ? { ...demo, listen: { ...demo.listen, tls: { cert: options.tls.cert, key: options.tls.key } } } : demo;
   const pair = keys.aws?.valid;
   return {
     apiKey: keys.valid,

@@ -53,6 +53,8 @@ export interface HarEntry {
     readonly ssl: number;
   };
   readonly serverIPAddress?: string;
+  /** custom field (HAR allows `_` names): the negotiated TLS version, cipher, ALPN and SNI */
+  readonly _tls?: { readonly version: string; readonly cipher: string; readonly standardCipher?: string; readonly alpn: string | null; readonly sni: string | null };
   readonly comment?: string;
 }
 
@@ -165,6 +167,17 @@ function clientEntry(r: FlowResult, allSecrets: readonly string[]): HarEntry {
     cache: {},
     timings,
     ...(r.exchange.remoteAddress !== undefined ? { serverIPAddress: r.exchange.remoteAddress } : {}),
+    ...(r.exchange.tls
+      ? {
+          _tls: {
+            version: r.exchange.tls.version,
+            cipher: r.exchange.tls.cipher,
+            ...(r.exchange.tls.standardCipher !== undefined ? { standardCipher: r.exchange.tls.standardCipher } : {}),
+            alpn: r.exchange.tls.alpn,
+            sni: r.exchange.tls.sni,
+          },
+        }
+      : {}),
     comment: `${r.profile} / ${r.flow}: ${r.outcome} (${scrub(r.reason, secrets)})`,
   };
 }

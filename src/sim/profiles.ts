@@ -62,7 +62,7 @@ export const jsonFormatSchema = z
   })
   .strict();
 
-export const surfaceSchema = z.enum(['openai', 'bedrock']);
+export const surfaceSchema = z.enum(['openai', 'bedrock', 'anthropic', 'azure-openai', 'gemini']);
 export type Surface = z.infer<typeof surfaceSchema>;
 
 export const profileSchema = z

@@ -3,7 +3,7 @@
  * resolved (built-ins < profile < flow < user), body rendered and laid out as the client lays it
  * out, headers in the profile's order and casing, SigV4 computed over the headers marked signed.
  */
-import { amzDate, referencedNames, renderJson, renderString, TemplateError, type Vars } from './template.js';
+import { amzDate, referencedNames, renderJson, renderString, SYSTEM_RANDOM, TemplateError, type RandomSource, type Vars } from './template.js';
 import { formatJson, orderKeys } from './json.js';
 import { signSigV4 } from './sign.js';
 import { COMMON_SECRETS, type HeaderEntry, type ParamValue, type Profile } from './profiles.js';
@@ -38,6 +38,8 @@ export interface BuildOptions {
   /** the tester's --param values: literal, never template-rendered */
   readonly params: Readonly<Record<string, string>>;
   readonly now?: Date;
+  /** generated ids and strings (default: the system CSPRNG; seeded runs pass their own) */
+  readonly random?: RandomSource;
 }
 
 /** `host[:port]` as a Host header writes it (port only when not the scheme default). */
@@ -72,7 +74,7 @@ export function resolveVars(profile: Profile, flow: Flow, options: BuildOptions,
   const raw: Record<string, string> = { ...builtins, ...fileDefaults, ...options.params };
   const vars: Record<string, string> = { ...builtins };
   // File defaults may refer to other parameters, one level deep ({{region}} in a host name).
-  for (const [k, v] of Object.entries(fileDefaults)) vars[k] = renderString(v, raw, `param ${k}`, now);
+  for (const [k, v] of Object.entries(fileDefaults)) vars[k] = renderString(v, raw, `param ${k}`, now, options.random);
   for (const [k, v] of Object.entries(options.params)) vars[k] = v;
   vars['amz_short_date'] = (vars['amz_date'] ?? '').slice(0, 8);
   return vars;
@@ -162,16 +164,19 @@ export async function buildRequest(profile: Profile, flow: Flow, options: BuildO
   }
   const now = options.now ?? new Date();
   const vars = resolveVars(profile, flow, options, now);
+  const rng = options.random ?? SYSTEM_RANDOM;
   const base = options.target.pathname.replace(/\/+$/, '');
-  const path = base + renderString(flow.request.path, vars, `${flow.name}: request.path`, now);
+  const path = base + renderString(flow.request.path, vars, `${flow.name}: request.path`, now, rng);
   if (/[\s]/.test(path)) throw new TemplateError(`${flow.name}: the rendered path contains white space`);
   vars['path'] = path;
   vars['method'] = flow.request.method;
 
   let body = Buffer.alloc(0);
-  const hasBody = flow.request.body !== undefined;
-  if (flow.request.body !== undefined) {
-    const value = renderJson(flow.request.body, vars, `${flow.name}: request.body`, now);
+  const hasBody = flow.request.body !== undefined || flow.request.text !== undefined;
+  if (flow.request.text !== undefined) {
+    body = Buffer.from(renderString(flow.request.text, vars, `${flow.name}: request.text`, now, rng), 'utf8');
+  } else if (flow.request.body !== undefined) {
+    const value = renderJson(flow.request.body, vars, `${flow.name}: request.body`, now, rng);
     const ordered = orderKeys(value, profile.json.order, flow.request.required);
     body = Buffer.from(formatJson(ordered, profile.json), 'utf8');
   }
@@ -184,7 +189,7 @@ export async function buildRequest(profile: Profile, flow: Flow, options: BuildO
   );
   const rendered: Array<[string, string] | null> = lines.map((l) => {
     if (referencedNames(l.value).includes('authorization')) return null;
-    const value = renderString(l.value, vars, `${profile.name}: header ${l.name}`, now);
+    const value = renderString(l.value, vars, `${profile.name}: header ${l.name}`, now, rng);
     checkHeaderValue(l.name, value);
     return [l.name, value];
   });
@@ -201,20 +206,21 @@ export async function buildRequest(profile: Profile, flow: Flow, options: BuildO
       path,
       headers: signed,
       body,
-      region: vars['region'] ?? '',
-      service: profile.signing.service,
+      region: flow.signing?.region ?? vars['region'] ?? '',
+      service: flow.signing?.service ?? profile.signing.service,
       accessKeyId: vars['access_key_id'] ?? '',
       secretAccessKey: vars['secret_access_key'] ?? '',
       amzDate: vars['amz_date'] ?? '',
     });
-    vars['authorization'] = result.authorization;
+    // a tester's Authorization replaces the computed one (forged or stale signatures)
+    vars['authorization'] = options.params['authorization'] ?? result.authorization;
     vars['signature'] = result.signature;
     vars['signed_headers'] = result.signedHeaders;
   }
   const headers: HeaderPair[] = lines.map((l, i) => {
     const done = rendered[i];
     if (done) return done;
-    const value = renderString(l.value, vars, `${profile.name}: header ${l.name}`, now);
+    const value = renderString(l.value, vars, `${profile.name}: header ${l.name}`, now, rng);
     checkHeaderValue(l.name, value);
     return [l.name, value];
   });
@@ -224,7 +230,7 @@ export async function buildRequest(profile: Profile, flow: Flow, options: BuildO
     .flatMap((e) => expandHeaders([e], [], false))
     .filter((l) => holds(l.when, vars, cond))
     .map((l): HeaderPair => {
-      const value = renderString(l.value, vars, `${profile.name}: proxy.connect_headers ${l.name}`, now);
+      const value = renderString(l.value, vars, `${profile.name}: proxy.connect_headers ${l.name}`, now, rng);
       checkHeaderValue(l.name, value);
       return [l.name, value];
     });
@@ -253,6 +259,54 @@ export function encodeHead(line: string, headers: readonly HeaderPair[]): Buffer
 /** The whole request as it goes on the wire. */
 export function encodeRequest(req: BuiltRequest): Buffer {
   return Buffer.concat([encodeHead(`${req.method} ${req.requestTarget} HTTP/1.1`, req.headers), req.body]);
+}
+
+/** Parameters every request knows whatever the files say (built-ins and transport settings). */
+export const BUILTIN_PARAMS: readonly string[] = [
+  'host',
+  'sni',
+  'amz_date',
+  'authorization',
+  'response_prompt',
+  'tls_min_version',
+  'tls_max_version',
+  'tls_ciphers',
+  'tls_alpn',
+];
+
+function entryNames(entries: readonly HeaderEntry[]): string[] {
+  return entries.flatMap((e) => {
+    if (!Array.isArray(e) && 'slot' in e) return [];
+    const [value, when] = Array.isArray(e) ? [e[1], undefined] : [e.value, e.when];
+    const names = referencedNames(value);
+    if (when !== undefined && !when.includes('$')) names.push(when.replace(/^!/, ''));
+    return names;
+  });
+}
+
+function jsonNames(value: unknown): string[] {
+  if (typeof value === 'string') return referencedNames(value);
+  if (Array.isArray(value)) return value.flatMap(jsonNames);
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(jsonNames);
+  return [];
+}
+
+/**
+ * Every parameter name a (profile, flow) pair understands: built-ins, the files' parameters, and
+ * every name their templates refer to. `--param` names outside this set are refused.
+ */
+export function knownParams(profile: Profile, flow: Flow, server?: Profile): Set<string> {
+  const out = new Set<string>(BUILTIN_PARAMS);
+  for (const k of Object.keys(profile.params)) out.add(k);
+  for (const k of Object.keys(flow.params)) out.add(k);
+  for (const k of Object.keys(server?.params ?? {})) out.add(k);
+  for (const n of entryNames(profile.headers)) out.add(n);
+  for (const n of entryNames(profile.proxy.connect_headers)) out.add(n);
+  for (const n of entryNames(flow.request.headers)) out.add(n);
+  for (const n of referencedNames(flow.request.path)) out.add(n);
+  for (const n of jsonNames(flow.request.body)) out.add(n);
+  for (const n of referencedNames(flow.request.text ?? '')) out.add(n);
+  return out;
 }
 
 /** Parameters safe to print: secrets replaced by their length. */

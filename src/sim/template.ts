@@ -4,7 +4,7 @@
  * `{{x|int}}`, `|number`, `|bool` or `|json` becomes a typed JSON value, so a tester can change
  * `max_tokens` without editing the body. An unknown name is an error, never an empty string.
  */
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import type { JsonValue } from './json.js';
 
 export class TemplateError extends Error {
@@ -25,9 +25,58 @@ export const GENERATORS = ['$uuid', '$hex', '$alnum', '$lower', '$digits', '$uni
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const LOWER = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
-function pick(alphabet: string, n: number): string {
+/** Where generated values come from: the system's CSPRNG, or a seeded stream (reproducible runs). */
+export interface RandomSource {
+  bytes(n: number): Buffer;
+  /** an integer in [min, max) */
+  int(min: number, max: number): number;
+  uuid(): string;
+}
+
+export const SYSTEM_RANDOM: RandomSource = {
+  bytes: (n) => randomBytes(n),
+  int: (min, max) => randomInt(min, max),
+  uuid: () => randomUUID(),
+};
+
+/**
+ * A deterministic stream: SHA-256 of (seed, counter) blocks. The same seed gives the same ids,
+ * hex strings and digits, so a seeded run's bytes can be reproduced and diffed.
+ */
+export function seededRandom(seed: string): RandomSource {
+  let counter = 0;
+  let pool = Buffer.alloc(0);
+  const bytes = (n: number): Buffer => {
+    while (pool.length < n) {
+      pool = Buffer.concat([pool, createHash('sha256').update(`${seed}\0${counter++}`).digest()]);
+    }
+    const out = pool.subarray(0, n);
+    pool = pool.subarray(n);
+    return Buffer.from(out);
+  };
+  const int = (min: number, max: number): number => {
+    const range = max - min;
+    if (range <= 0) return min;
+    // rejection sampling over 48 bits keeps the distribution uniform
+    const limit = Math.floor(2 ** 48 / range) * range;
+    for (;;) {
+      const v = bytes(6).readUIntBE(0, 6);
+      if (v < limit) return min + (v % range);
+    }
+  };
+  const uuid = (): string => {
+    const b = bytes(16);
+    b[6] = ((b[6] ?? 0) & 0x0f) | 0x40;
+    b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
+    const h = b.toString('hex');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  };
+  return { bytes, int, uuid };
+}
+
+function pick(alphabet: string, n: number, rng: RandomSource): string {
   let out = '';
-  for (let i = 0; i < n; i++) out += alphabet[randomInt(alphabet.length)];
+  for (let i = 0; i < n; i++) out += alphabet[rng.int(0, alphabet.length)];
   return out;
 }
 
@@ -41,19 +90,19 @@ export function uriEncode(text: string): string {
   return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-function generate(name: string, arg: string | undefined, now: Date): string {
+function generate(name: string, arg: string | undefined, now: Date, rng: RandomSource): string {
   const n = arg === undefined ? 16 : Number(arg);
   switch (name) {
     case '$uuid':
-      return randomUUID();
+      return rng.uuid();
     case '$hex':
-      return randomBytes(Math.ceil(n / 2)).toString('hex').slice(0, n);
+      return rng.bytes(Math.ceil(n / 2)).toString('hex').slice(0, n);
     case '$alnum':
-      return pick(ALNUM, n);
+      return pick(ALNUM, n, rng);
     case '$lower':
-      return pick(LOWER, n);
+      return pick(LOWER, n, rng);
     case '$digits':
-      return pick('0123456789', n);
+      return pick('0123456789', n, rng);
     case '$unix':
       return String(Math.floor(now.getTime() / 1000));
     case '$unix_ms':
@@ -66,14 +115,14 @@ function generate(name: string, arg: string | undefined, now: Date): string {
       return now.toISOString();
     case '$floats':
       // a JSON array of n floats in [-0.1, 0.1): embedding vectors (use with |json)
-      return `[${Array.from({ length: Math.min(n, 8192) }, () => (randomInt(-100000, 100000) / 1e6).toString()).join(',')}]`;
+      return `[${Array.from({ length: Math.min(n, 8192) }, () => (rng.int(-100000, 100000) / 1e6).toString()).join(',')}]`;
     default:
       throw new TemplateError(`unknown generator {{${name}}} (known: ${GENERATORS.join(', ')})`);
   }
 }
 
-function lookup(name: string, arg: string | undefined, vars: Vars, now: Date, where: string): string {
-  if (name.startsWith('$')) return generate(name, arg, now);
+function lookup(name: string, arg: string | undefined, vars: Vars, now: Date, where: string, rng: RandomSource): string {
+  if (name.startsWith('$')) return generate(name, arg, now, rng);
   if (arg !== undefined) throw new TemplateError(`${where}: only generators take an argument ({{${name}:${arg}}})`);
   const value = vars[name];
   if (value === undefined) throw new TemplateError(`${where}: unknown parameter {{${name}}}`);
@@ -128,30 +177,30 @@ function typed(filter: string, value: string, where: string): JsonValue {
 }
 
 /** Render a template string. `where` names the place for error messages. */
-export function renderString(template: string, vars: Vars, where: string, now: Date = new Date()): string {
+export function renderString(template: string, vars: Vars, where: string, now: Date = new Date(), rng: RandomSource = SYSTEM_RANDOM): string {
   if (template.replace(TOKEN, '').includes('{{')) {
     throw new TemplateError(`${where}: malformed template ${JSON.stringify(template.slice(0, 60))}`);
   }
   return template.replace(TOKEN, (_m, name: string, arg: string | undefined, filter: string | undefined) =>
-    applyText(filter, lookup(name, arg, vars, now, where), where),
+    applyText(filter, lookup(name, arg, vars, now, where, rng), where),
   );
 }
 
 /** Render a JSON template: every string is rendered; whole-string typed tokens become typed values. */
-export function renderJson(template: JsonValue, vars: Vars, where: string, now: Date = new Date()): JsonValue {
+export function renderJson(template: JsonValue, vars: Vars, where: string, now: Date = new Date(), rng: RandomSource = SYSTEM_RANDOM): JsonValue {
   if (typeof template === 'string') {
     const whole = WHOLE.exec(template);
     if (whole) {
       const [, name = '', arg, filter] = whole;
-      const value = lookup(name, arg, vars, now, where);
+      const value = lookup(name, arg, vars, now, where, rng);
       return filter === undefined ? value : typed(filter, value, where);
     }
-    return renderString(template, vars, where, now);
+    return renderString(template, vars, where, now, rng);
   }
-  if (Array.isArray(template)) return template.map((v, i) => renderJson(v, vars, `${where}.${i}`, now));
+  if (Array.isArray(template)) return template.map((v, i) => renderJson(v, vars, `${where}.${i}`, now, rng));
   if (template !== null && typeof template === 'object') {
     const out: { [key: string]: JsonValue } = {};
-    for (const [k, v] of Object.entries(template)) out[k] = renderJson(v, vars, `${where}.${k}`, now);
+    for (const [k, v] of Object.entries(template)) out[k] = renderJson(v, vars, `${where}.${k}`, now, rng);
     return out;
   }
   return template;

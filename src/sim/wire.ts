@@ -7,7 +7,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP, Socket, connect as netConnect } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, type SecureVersion, type TLSSocket } from 'node:tls';
 import { brotliDecompressSync, gunzipSync, inflateSync, inflateRawSync } from 'node:zlib';
 import { encodeHead, type HeaderPair } from './request.js';
 
@@ -350,8 +350,28 @@ export interface Timings {
   readonly total: number;
 }
 
+/** What the TLS handshake settled on, as the client saw it. */
+export interface NegotiatedTls {
+  /** `TLSv1.2`, `TLSv1.3` */
+  readonly version: string;
+  /** OpenSSL cipher name (`TLS_AES_128_GCM_SHA256`, `ECDHE-RSA-AES128-GCM-SHA256`) */
+  readonly cipher: string;
+  /** IANA name of the cipher suite */
+  readonly standardCipher?: string;
+  /** the ALPN protocol the server chose, or none */
+  readonly alpn: string | null;
+  /** the server name sent in the ClientHello (none for an IP address) */
+  readonly sni: string | null;
+  /** the certificate chain was verified */
+  readonly authorized: boolean;
+}
+
 export interface Exchange {
+  /** the request went over a kept-alive connection from the pool */
+  readonly reused?: boolean;
   readonly response?: ParsedResponse;
+  /** https only: the negotiated TLS parameters */
+  readonly tls?: NegotiatedTls;
   readonly failure?: WireFailure;
   readonly timings: Timings;
   readonly rawResponse: Buffer;
@@ -363,6 +383,13 @@ export interface TlsOptions {
   readonly ca?: string | Buffer;
   /** SNI; default the target host name (none for an IP address) */
   readonly servername?: string;
+  /** lowest / highest TLS version offered (default: Node's, TLS 1.2 to 1.3) */
+  readonly minVersion?: SecureVersion;
+  readonly maxVersion?: SecureVersion;
+  /** OpenSSL cipher list (TLS 1.2 suites and TLS 1.3 suite names) */
+  readonly ciphers?: string;
+  /** ALPN protocols offered, in order (default `http/1.1`, as the SDKs' HTTP/1.1 clients offer) */
+  readonly alpn?: readonly string[];
 }
 
 export interface ExchangeOptions {
@@ -379,6 +406,83 @@ export interface ExchangeOptions {
   readonly loopbackOnly: boolean;
   readonly signal?: AbortSignal;
   readonly limits?: Partial<ParserLimits>;
+  /** keep connections alive and reuse them, as the SDKs' HTTP clients do (load runs) */
+  readonly pool?: ConnectionPool;
+}
+
+interface Pooled {
+  readonly socket: Socket;
+  readonly tls?: NegotiatedTls;
+  readonly address?: string;
+}
+
+/**
+ * Idle kept-alive connections by destination (proxy, scheme, host, port, TLS settings), reused
+ * last-in first-out like urllib3's and undici's pools. An idle connection that receives bytes or
+ * closes is dropped. `opened` and `reused` count for the load report.
+ */
+export class ConnectionPool {
+  private readonly idle = new Map<string, Pooled[]>();
+  private readonly watchers = new Map<Socket, () => void>();
+  opened = 0;
+  reused = 0;
+
+  static keyOf(o: ExchangeOptions): string {
+    const t = o.tls;
+    return [o.proxy?.host ?? '', o.target.protocol, o.target.host, t.servername ?? '', t.minVersion ?? '', t.maxVersion ?? '', t.ciphers ?? '', (t.alpn ?? []).join(',')].join('|');
+  }
+
+  take(key: string): Pooled | undefined {
+    const list = this.idle.get(key);
+    while (list && list.length > 0) {
+      const p = list.pop();
+      if (!p) break;
+      this.unwatch(p.socket);
+      if (!p.socket.destroyed && p.socket.writable && !p.socket.readableEnded) {
+        this.reused++;
+        return p;
+      }
+      p.socket.destroy();
+    }
+    return undefined;
+  }
+
+  put(key: string, p: Pooled): void {
+    const drop = (): void => {
+      this.unwatch(p.socket);
+      const list = this.idle.get(key);
+      const at = list?.indexOf(p) ?? -1;
+      if (list && at >= 0) list.splice(at, 1);
+      p.socket.destroy();
+    };
+    p.socket.on('data', drop);
+    p.socket.on('close', drop);
+    p.socket.on('end', drop);
+    this.watchers.set(p.socket, drop);
+    const list = this.idle.get(key) ?? [];
+    list.push(p);
+    this.idle.set(key, list);
+  }
+
+  private unwatch(socket: Socket): void {
+    const drop = this.watchers.get(socket);
+    if (!drop) return;
+    socket.off('data', drop);
+    socket.off('close', drop);
+    socket.off('end', drop);
+    this.watchers.delete(socket);
+  }
+
+  /** Close every idle connection. */
+  close(): void {
+    for (const list of this.idle.values()) {
+      for (const p of list) {
+        this.unwatch(p.socket);
+        p.socket.destroy();
+      }
+    }
+    this.idle.clear();
+  }
 }
 
 /** Is this address in 127.0.0.0/8 or ::1 (or ::ffff:127.x)? */
@@ -540,6 +644,15 @@ function waitFor(socket: Socket, event: 'connect' | 'secureConnect'): Promise<vo
  * connect, proxy, TLS, response) shares one deadline.
  */
 export async function exchange(options: ExchangeOptions): Promise<Exchange> {
+  const first = await exchangeOnce(options, true);
+  // a kept-alive connection the server had closed meanwhile: retry once on a new one, as clients do
+  if (first.reused && first.failure && first.rawResponse.length === 0 && (first.failure.kind === 'closed' || first.failure.kind === 'reset')) {
+    return exchangeOnce(options, false);
+  }
+  return first;
+}
+
+async function exchangeOnce(options: ExchangeOptions, mayReuse: boolean): Promise<Exchange> {
   const startedAt = new Date();
   const t0 = performance.now();
   const marks = { dns: t0, connect: t0, ssl: t0, sent: t0, firstByte: t0 };
@@ -547,17 +660,48 @@ export async function exchange(options: ExchangeOptions): Promise<Exchange> {
   const sockets: Socket[] = [];
   let timer: NodeJS.Timeout | undefined;
   let remoteAddress: string | undefined;
+  let negotiated: NegotiatedTls | undefined;
+  const pool = options.pool;
+  const poolKey = pool ? ConnectionPool.keyOf(options) : '';
+  let reused = false;
+  let keep: Socket | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Failure('timeout', `no complete response within ${options.timeoutMs} ms`)), options.timeoutMs);
   });
+  // one listener per exchange, removed when the exchange settles (a long load shares one signal)
+  let onAbort: (() => void) | undefined;
   const abort = new Promise<never>((_, reject) => {
     if (options.signal?.aborted) reject(new Failure('aborted', 'aborted'));
-    options.signal?.addEventListener('abort', () => reject(new Failure('aborted', 'aborted')), { once: true });
+    onAbort = () => reject(new Failure('aborted', 'aborted'));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
   });
   deadline.catch(() => undefined);
   abort.catch(() => undefined);
   let phase: 'connect' | 'tls' | 'exchange' = 'connect';
+  const send = async (socket: Socket): Promise<ParsedResponse> => {
+    phase = 'exchange';
+    const parser = new ResponseParser({ method: options.method, ...(options.limits ? { limits: options.limits } : {}) });
+    const reading = readResponse(socket, parser, raw, () => {
+      marks.firstByte = performance.now();
+    });
+    socket.write(options.request, () => {
+      marks.sent = performance.now();
+    });
+    const res = await reading;
+    const close = (headerValue(res.headers, 'connection') ?? '').toLowerCase().includes('close');
+    if (pool && res.httpVersion === '1.1' && res.framing !== 'close' && !close && parser.leftover.length === 0) keep = socket;
+    return res;
+  };
   const run = async (): Promise<ParsedResponse> => {
+    const pooled = pool && mayReuse ? pool.take(poolKey) : undefined;
+    if (pooled) {
+      reused = true;
+      sockets.push(pooled.socket);
+      negotiated = pooled.tls;
+      remoteAddress = pooled.address;
+      return send(pooled.socket);
+    }
+    if (pool) pool.opened++;
     const hop = options.proxy ?? options.target;
     const address = await resolveAddress(hop.hostname, options.loopbackOnly);
     if (options.proxy && options.loopbackOnly) checkProxiedTarget(options.target.hostname);
@@ -566,6 +710,8 @@ export async function exchange(options: ExchangeOptions): Promise<Exchange> {
     const https = options.target.protocol === 'https:';
     const servername = options.tls.servername ?? (isIP(options.target.hostname.replace(/^\[|\]$/g, '')) === 0 ? options.target.hostname : undefined);
     let socket: Socket = netConnect({ host: address, port: portOf(hop) });
+    // errors are read by the phase's own listeners; this one keeps a late error from crashing the process
+    socket.on('error', () => undefined);
     sockets.push(socket);
     await waitFor(socket, 'connect');
     marks.connect = performance.now();
@@ -580,15 +726,35 @@ export async function exchange(options: ExchangeOptions): Promise<Exchange> {
     }
     if (https) {
       phase = 'tls';
+      const t = options.tls;
       const tlsSocket: TLSSocket = tlsConnect({
         socket,
-        rejectUnauthorized: options.tls.rejectUnauthorized,
+        // the name the certificate is checked against when no SNI is sent (an IP address target)
+        host: options.target.hostname.replace(/^\[|\]$/g, ''),
+        rejectUnauthorized: t.rejectUnauthorized,
         ...(servername !== undefined ? { servername } : {}),
-        ...(options.tls.ca !== undefined ? { ca: options.tls.ca } : {}),
-        ALPNProtocols: ['http/1.1'],
+        ...(t.ca !== undefined ? { ca: t.ca } : {}),
+        ...(t.minVersion !== undefined ? { minVersion: t.minVersion } : {}),
+        ...(t.maxVersion !== undefined ? { maxVersion: t.maxVersion } : {}),
+        ...(t.ciphers !== undefined ? { ciphers: t.ciphers } : {}),
+        ALPNProtocols: [...(t.alpn ?? ['http/1.1'])],
       });
+      tlsSocket.on('error', () => undefined);
       sockets.push(tlsSocket);
       await waitFor(tlsSocket, 'secureConnect');
+      const cipher = tlsSocket.getCipher();
+      const alpn = tlsSocket.alpnProtocol;
+      negotiated = {
+        version: tlsSocket.getProtocol() ?? 'unknown',
+        cipher: cipher.name,
+        ...(cipher.standardName ? { standardCipher: cipher.standardName } : {}),
+        alpn: typeof alpn === 'string' ? alpn : null,
+        sni: servername ?? null,
+        authorized: tlsSocket.authorized,
+      };
+      if (typeof alpn === 'string' && alpn !== 'http/1.1' && alpn !== 'http/1.0') {
+        throw new Failure('protocol', `the server chose ALPN ${alpn}; the simulator speaks HTTP/1.1 only`);
+      }
       socket = tlsSocket;
       marks.ssl = performance.now();
       phase = 'exchange';
@@ -596,14 +762,7 @@ export async function exchange(options: ExchangeOptions): Promise<Exchange> {
       marks.ssl = marks.connect;
       phase = 'exchange';
     }
-    const parser = new ResponseParser({ method: options.method, ...(options.limits ? { limits: options.limits } : {}) });
-    const reading = readResponse(socket, parser, raw, () => {
-      marks.firstByte = performance.now();
-    });
-    socket.write(options.request, () => {
-      marks.sent = performance.now();
-    });
-    return await reading;
+    return send(socket);
   };
   let response: ParsedResponse | undefined;
   let failure: WireFailure | undefined;
@@ -614,7 +773,10 @@ export async function exchange(options: ExchangeOptions): Promise<Exchange> {
     failure = { kind: f.kind, detail: f.message, ...(f.proxyResponse ? { proxyResponse: f.proxyResponse } : {}) };
   } finally {
     clearTimeout(timer);
-    for (const s of sockets) s.destroy();
+    if (onAbort) options.signal?.removeEventListener('abort', onAbort);
+    if (keep && pool && response) pool.put(poolKey, { socket: keep, ...(negotiated ? { tls: negotiated } : {}), ...(remoteAddress !== undefined ? { address: remoteAddress } : {}) });
+    // the TLS layer first, then the socket under it
+    else for (const s of [...sockets].reverse()) s.destroy();
   }
   const end = performance.now();
   if (marks.sent < marks.ssl) marks.sent = marks.ssl;
@@ -631,8 +793,10 @@ export async function exchange(options: ExchangeOptions): Promise<Exchange> {
     total: ms(t0, end),
   };
   return {
+    ...(reused ? { reused } : {}),
     ...(response ? { response } : {}),
     ...(failure ? { failure } : {}),
+    ...(negotiated ? { tls: negotiated } : {}),
     timings,
     rawResponse: Buffer.concat(raw),
     ...(remoteAddress !== undefined ? { remoteAddress } : {}),

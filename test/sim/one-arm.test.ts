@@ -66,7 +66,7 @@ describe('one-arm through a forward proxy', () => {
     const blocked = await sim(['run', '--target', 'http://blocked.test', '--proxy', proxy.url, '--flow', 'openai-*', '--expect', 'blocked', '--json']);
     expect(blocked.code).toBe(0);
     const list = results(blocked.stdout);
-    expect(list.length).toBe([...catalog.flows.values()].filter((f) => f.surface === 'openai').length);
+    expect(list.length).toBe([...catalog.flows.values()].filter((f) => f.name.startsWith('openai-')).length);
     for (const x of list) {
       expect(x.outcome).toBe('blocked');
       expect(x.reason).toBe('http 403');
@@ -154,7 +154,7 @@ describe('one-arm direct', () => {
 
   it('counts a provider-shaped error (fake key) as allowed, flagged provider_error', async () => {
     const body = '{\n  "error": {\n    "message": "Incorrect API key provided: sk-proj-*****0000.",\n    "type": "invalid_request_error",\n    "param": null,\n    "code": "invalid_api_key"\n  }\n}';
-    const server = await startRawServer(() => Buffer.from(`HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`));
+    const server = await startRawServer(() => Buffer.from(`HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nx-request-id: req_5e0c4d1b2a3f40718293a4b5c6d7e8f9\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`));
     try {
       const r = await sim(['run', '--target', server.url, '--flow', 'openai-models', '--json']);
       const x = results(r.stdout)[0];
@@ -170,7 +170,7 @@ describe('one-arm direct', () => {
     const plain = await startRawServer(() => Buffer.from('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n'));
     const aws = await startRawServer(() => {
       const b = '{"message":"The security token included in the request is invalid."}';
-      return Buffer.from(`HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: ${b.length}\r\nx-amzn-ErrorType: UnrecognizedClientException:http://internal.amazon.com/coral/com.amazon.coral.service/\r\n\r\n${b}`);
+      return Buffer.from(`HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: ${b.length}\r\nx-amzn-RequestId: 6f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0\r\nx-amzn-ErrorType: UnrecognizedClientException:http://internal.amazon.com/coral/com.amazon.coral.service/\r\n\r\n${b}`);
     });
     try {
       const a = results((await sim(['run', '--target', plain.url, '--flow', 'bedrock-converse', '--json'])).stdout)[0];

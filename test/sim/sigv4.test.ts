@@ -15,7 +15,7 @@ import { startRawServer } from './helpers.js';
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const catalog = await loadCatalog();
 const boto3 = catalog.profiles.get('boto3');
-const bedrockFlows = [...catalog.flows.values()].filter((f) => f.surface === 'bedrock');
+const bedrockFlows = [...catalog.flows.values()].filter((f) => f.surface === 'bedrock' && f.checker === undefined);
 
 interface Received {
   method: string;
