@@ -11,6 +11,7 @@
 import type { ServerResponse } from 'node:http';
 import type { EventBus } from '../events/bus.js';
 import type { GatewayEvent } from '../events/model.js';
+import { eventFromRecord, isAlertRecord, type RequestRecord } from '../events/record.js';
 
 export const MAX_LIVE_CLIENTS = 32;
 const MAX_BUFFERED = 1024 * 1024;
@@ -32,13 +33,13 @@ export class LiveHub {
   readonly #unsubscribe: () => void;
   readonly #timer: NodeJS.Timeout;
   readonly #onDrop: () => void;
-  #pending: GatewayEvent[] = [];
+  /** events, or records whose event is built when the feed is written (not on the publisher's stack) */
+  #pending: (GatewayEvent | RequestRecord)[] = [];
   #scheduled = false;
 
   constructor(bus: EventBus, onDrop: () => void = () => undefined) {
     this.#onDrop = onDrop;
-    this.#unsubscribe = bus.subscribe((event) => {
-      if (this.#clients.size === 0 || !isLiveEvent(event)) return;
+    const take = (event: GatewayEvent | RequestRecord): void => {
       if (this.#pending.length >= MAX_PENDING) {
         this.#onDrop();
         return;
@@ -48,6 +49,18 @@ export class LiveHub {
         this.#scheduled = true;
         setImmediate(() => this.#flush());
       }
+    };
+    // a lure's alert is shown when its verdict is known (early), not again when it ends
+    this.#unsubscribe = bus.attach({
+      early: (rec) => {
+        if (this.#clients.size > 0) take(rec);
+      },
+      record: (rec) => {
+        if (this.#clients.size > 0 && !rec.alerted && isAlertRecord(rec)) take(rec);
+      },
+      event: (event) => {
+        if (this.#clients.size > 0 && isLiveEvent(event)) take(event);
+      },
     });
     this.#timer = setInterval(() => {
       for (const res of this.#clients) this.#send(res, ': keep-alive\n\n');
@@ -78,8 +91,8 @@ export class LiveHub {
     this.#scheduled = false;
     const events = this.#pending;
     this.#pending = [];
-    for (const event of events) {
-      const frame = sseFrame(event);
+    for (const item of events) {
+      const frame = sseFrame('phase' in item ? eventFromRecord(item) : item);
       for (const res of this.#clients) this.#send(res, frame);
     }
   }

@@ -1,6 +1,7 @@
 /**
  * Prometheus metrics (prom-client), one registry per admin listener (tests run several gateways in
- * one process). Request metrics are fed by a subscriber of the gateway's EventBus, which publishes
+ * one process). Request metrics are fed by a consumer of the gateway's EventBus (each request's compact
+ * record; other events whole), which publishes
  * after the response has closed: nothing here runs on the request path. Each event costs a few
  * label lookups and additions, no I/O.
  *
@@ -10,6 +11,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EventBus } from '../events/bus.js';
 import type { GatewayEvent } from '../events/model.js';
+import type { RequestRecord } from '../events/record.js';
 import type { SinkStats } from '../events/sinks/queue.js';
 import type { Store } from '../store/types.js';
 
@@ -223,10 +225,22 @@ export function createMetrics(options: MetricsOptions): AdminMetrics {
     new Gauge({ name: 'honeygate_dashboard_sessions', help: 'Dashboard sessions open', registers: [registry], collect() { this.set(sessions()); } });
   }
 
+  const onRequest = (rec: RequestRecord): void => {
+    const surface = label(rec.surface);
+    const keyClass = label(rec.key.class);
+    const verdict = label(rec.verdictAction);
+    requests.inc({ surface, key_class: keyClass, verdict, reason: label(rec.verdictReason) });
+    duration.observe({ surface, key_class: keyClass, verdict }, rec.durationMs / 1000);
+    overhead.observe({ surface, verdict }, (rec.durationMs - Math.max(0, rec.upstreamMs)) / 1000);
+    if (rec.upstreamMs >= 0) upstream.observe({ upstream: label(rec.upstream, 'unknown') }, rec.upstreamMs / 1000);
+    if (rec.key.class === 'lure') lureCampaign.inc({ campaign: label(rec.key.campaign) });
+    if (rec.verdictReason === 'store_unavailable') storeUnavailable.inc();
+  };
   const onEvent = (e: GatewayEvent): void => {
     const h = e.honeygate;
     switch (e.event.dataset) {
       case 'honeygate.request': {
+        // a request published whole (the request path publishes records: onRequest)
         const surface = label(h.surface);
         const keyClass = label(h.key?.class);
         const verdict = label(h.verdict?.action);
@@ -252,7 +266,8 @@ export function createMetrics(options: MetricsOptions): AdminMetrics {
       }
     }
   };
-  const unsubscribe = options.bus.subscribe(onEvent);
+  // records, not whole events: the request thread never builds a request's event for the metrics
+  const unsubscribe = options.bus.attach({ record: onRequest, event: onEvent });
   // series that exist before the first event, so dashboards and alerts see zeros, not gaps
   reloads.inc({ result: 'success' }, 0);
   reloads.inc({ result: 'failure' }, 0);

@@ -14,6 +14,7 @@ import type { Config } from '../config/schema.js';
 import { mintAwsKeyPair, mintOpenAIKey, type AwsKeyPair } from '../deception/keygen.js';
 import { EventBus } from '../events/bus.js';
 import { createSinks } from '../events/sinks/index.js';
+import { startEventsWorker } from '../events/worker/client.js';
 import { startGateway, type Gateway } from '../gateway/gateway.js';
 import { EXIT_FAILURE, EXIT_USAGE, type CliIO } from './io.js';
 import { parseArgs } from 'node:util';
@@ -160,7 +161,8 @@ export async function runServe(io: CliIO): Promise<number> {
   let admin: AdminServer | null;
   let reloader: Reloader;
   try {
-    sinks = await createSinks(config.events, bus);
+    // events are built and written on a worker thread (events.worker.enabled), never on the request thread
+    sinks = config.events.worker.enabled ? await startEventsWorker(config.events, bus) : await createSinks(config.events, bus);
     gateway = await startGateway(config, { bus, ...(args.values.host !== undefined ? { host: args.values.host } : {}), ...(port !== undefined ? { port } : {}) });
     const running = gateway;
     reloader = new Reloader({ file, env: io.env, current: () => running.state.runtime.config, apply: (next) => running.reload(next), bus });

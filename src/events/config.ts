@@ -143,6 +143,23 @@ export const webhookConfigSchema = z
   })
   .strict();
 
+export const workerConfigSchema = z
+  .object({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('build and write events on a worker thread (false: on the request thread, as a library embedding may want)'),
+    queue_size: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(65_536)
+      .describe('events in flight to the worker; beyond this new events are dropped and counted (sink "events-worker")'),
+  })
+  .strict();
+
+const WORKER_DEFAULT = { enabled: true, queue_size: 65_536 };
 const JSONL_DEFAULT = { enabled: true, max_bytes: 100 * 1024 * 1024, max_age: 86_400_000, keep: 7, flush_interval: 20 };
 const STORE_DEFAULT = { driver: 'sqlite' as const, retention: 30 * 86_400_000, batch_size: 100, flush_interval: 250 };
 
@@ -156,17 +173,19 @@ export const eventsConfigSchema = z
       .max(1_000_000)
       .default(10_000)
       .describe('default queue size of every sink (events held while a sink writes; overflow drops the newest)'),
+    worker: workerConfigSchema.default(WORKER_DEFAULT).describe('the events worker thread'),
     jsonl: jsonlConfigSchema.default(JSONL_DEFAULT),
     store: storeSinkConfigSchema.default(STORE_DEFAULT).describe('the queryable event store'),
     syslog: z.array(syslogConfigSchema).default([]).describe('syslog receivers (SIEM)'),
     webhooks: z.array(webhookConfigSchema).default([]).describe('real-time alerts'),
   })
   .strict()
-  .default({ dir: './data', queue_size: 10_000, jsonl: JSONL_DEFAULT, store: STORE_DEFAULT, syslog: [], webhooks: [] })
+  .default({ dir: './data', queue_size: 10_000, worker: WORKER_DEFAULT, jsonl: JSONL_DEFAULT, store: STORE_DEFAULT, syslog: [], webhooks: [] })
   .describe('Where events go');
 
 export type EventsConfig = z.infer<typeof eventsConfigSchema>;
 export type EventsConfigInput = z.input<typeof eventsConfigSchema>;
+export type WorkerConfig = z.infer<typeof workerConfigSchema>;
 export type JsonlConfig = z.infer<typeof jsonlConfigSchema>;
 export type StoreSinkConfig = z.infer<typeof storeSinkConfigSchema>;
 export type SyslogConfig = z.infer<typeof syslogConfigSchema>;

@@ -14,7 +14,7 @@ import { buildSystemEvent } from '../events/build.js';
 import { createStore } from '../store/index.js';
 import type { Store, StoreHealth } from '../store/types.js';
 import { canaryRoute } from '../deception/canary-hits.js';
-import { buildRequestEvent } from '../events/build.js';
+import { publishExchange } from '../events/publish.js';
 import { Exchange } from '../core/exchange.js';
 import type { HttpRequest, HttpResponse } from '../core/http.js';
 import { createListener } from './listener.js';
@@ -66,13 +66,7 @@ function onError(ex: Exchange, state: GatewayState, e: unknown): void {
 
 /** Publish the request's event once its response has closed (never on the way in). */
 function finishExchange(ex: Exchange, state: GatewayState): void {
-  if (!state.bus.hasSubscribers) return;
-  try {
-    state.bus.publish(buildRequestEvent(ex));
-  } catch (e: unknown) {
-    // runs in the response's close listener: a bug here must cost one event, never the process
-    process.emitWarning(`honeygate: event not built: ${e instanceof Error ? e.message : String(e)}`);
-  }
+  publishExchange(ex, state.bus);
 }
 
 /**

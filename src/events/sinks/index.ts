@@ -29,6 +29,13 @@ export interface SinksOptions {
   readonly version?: string;
   /** clock for JSONL age rotation, store retention and webhook throttling (tests) */
   readonly now?: () => number;
+  /**
+   * where the webhooks subscribe, when not on `bus` (the events worker: a lure's alert leaves early
+   * on this bus, its final event only on `bus`)
+   */
+  readonly alerts?: EventBus;
+  /** where a sink's own system events go (a webhook disabling itself); default `bus.publish` */
+  readonly publish?: (event: GatewayEvent) => void;
 }
 
 export interface Sinks {
@@ -36,6 +43,8 @@ export interface Sinks {
   close(): Promise<void>;
   /** per sink: name, queued, dropped, written, failed, disabled */
   stats(): SinkStats[];
+  /** resolve when every event offered so far has been written (or failed) */
+  flush(): Promise<void>;
   /** the event store (queries for the admin API and the `events` command), when configured */
   readonly store?: EventStore;
 }
@@ -43,7 +52,7 @@ export interface Sinks {
 interface Running {
   /** closed first, while the others still listen (webhooks publish system events) */
   readonly early?: boolean;
-  readonly sink: { stats(): SinkStats; close(timeoutMs: number): Promise<void> };
+  readonly sink: { stats(): SinkStats; flush(): Promise<void>; close(timeoutMs: number): Promise<void> };
   readonly unsubscribe: () => void;
   /** after the sink has closed (store: stop retention, close the database) */
   readonly after?: () => Promise<void>;
@@ -113,17 +122,20 @@ export async function createSinks(config: EventsConfig, bus: EventBus, options: 
       index,
       config: webhook,
       queueSize: webhook.queue_size ?? config.queue_size,
-      publish: (event) => bus.publish(event),
+      publish: options.publish ?? ((event) => bus.publish(event)),
       onMetric: options.onMetric,
       ...(options.version !== undefined ? { version: options.version } : {}),
       ...(options.now !== undefined ? { now: options.now } : {}),
     });
-    running.push({ early: true, sink, unsubscribe: bus.subscribe(listener) });
+    running.push({ early: true, sink, unsubscribe: (options.alerts ?? bus).subscribe(listener) });
   }
   let closing: Promise<void> | undefined;
   return {
     ...(store !== undefined ? { store } : {}),
     stats: () => running.map((r) => r.sink.stats()),
+    flush: async () => {
+      await Promise.all(running.map((r) => r.sink.flush()));
+    },
     close: () => {
       closing ??= (async () => {
         const timeout = options.closeTimeoutMs ?? 10_000;
