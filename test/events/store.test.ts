@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeSinkConfigSchema } from '../../src/events/config.js';
 import type { GatewayEvent } from '../../src/events/model.js';
 import { createStoreSink } from '../../src/events/sinks/store.js';
-import { EventStoreError, openEventStore, type EventStore, type OpenStoreOptions } from '../../src/events/store/index.js';
+import { eventRow, EventStoreError, insertRowsOf, openEventStore, type EventStore, type OpenStoreOptions } from '../../src/events/store/index.js';
+import type { EventRow } from '../../src/events/store/schema.js';
 import { makeEvent, waitFor } from './fixtures.js';
 import { dropSchema, PG_URL, uniqueSchema } from './pg.js';
 
@@ -183,6 +184,20 @@ describe.each([sqliteBackend(), postgresBackend()])('event store on $name', (bac
       byVerdict: { deceive: 7, block: 3, forward: 6 },
     });
     expect((await store.stats({ since: T0 + 100 * HOUR })).first).toBeNull();
+  });
+
+  it('inserts a large batch at once, duplicates skipped, and a failing batch not at all', async () => {
+    const insertRows = insertRowsOf(store);
+    if (insertRows === undefined) throw new Error('no batched insert');
+    const before = (await store.stats()).total;
+    const batch = Array.from({ length: 1200 }, (_, i) => makeEvent({ id: `bulk-${i % 1000}`, time: T0 - 2 * HOUR + i }));
+    expect(await insertRows(batch.map((e) => eventRow(e, JSON.stringify(e))))).toBe(1000);
+    expect((await store.stats()).total).toBe(before + 1000);
+    // a row the database refuses (doc is NOT NULL): the batch is one transaction, nothing of it stays
+    const bad = [makeEvent({ id: 'tx-1', time: T0 - HOUR }), makeEvent({ id: 'tx-2', time: T0 - HOUR })].map((e) => eventRow(e, JSON.stringify(e)));
+    await expect(insertRows([bad[0] as EventRow, { ...(bad[1] as EventRow), doc: null as unknown as string }])).rejects.toThrow();
+    expect((await store.stats()).total).toBe(before + 1000);
+    expect(await store.prune(T0 - HOUR)).toBe(1000);
   });
 
   it('caps attacker-sized column values but keeps the whole event', async () => {
