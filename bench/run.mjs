@@ -27,6 +27,7 @@ import { chooseLoadGenerator, measure } from './lib/load.mjs';
 import { optionalPaths } from './lib/optional.mjs';
 import { jsonReady, killAll, run, startChild } from './lib/proc.mjs';
 import { summarise } from './lib/profile.mjs';
+import { dropPgSchemas } from './lib/pg.mjs';
 import { openRedis } from './lib/redis.mjs';
 import { startRespRelay } from './lib/resp-relay.mjs';
 import { evaluate, writeReport } from './lib/report.mjs';
@@ -176,7 +177,19 @@ async function main() {
   const gw = await start('gateway', startGateway('honeygate', baseConfig, { scratch }));
   // the same gateway without event sinks, and with the default sinks (JSONL + SQLite): information only
   const gwNoEvents = await start('gateway-noevents', startGateway('honeygate-noevents', await fitConfig(benchConfig({ upstreamUrl: upstream.url, dataDir: join(scratch, 'data-none'), events: 'none' })), { scratch }));
-  const gwSqlite = await start('gateway-sqlite', startGateway('honeygate-sqlite', await fitConfig(benchConfig({ upstreamUrl: upstream.url, dataDir: join(scratch, 'data-full'), events: 'full' })), { scratch }));
+  // the default configuration of `honeygate serve` (JSONL + SQLite event store, on the events worker)
+  const gwDefault = await start('gateway-default', startGateway('honeygate-default', await fitConfig(benchConfig({ upstreamUrl: upstream.url, dataDir: join(scratch, 'data-full'), events: 'full' })), { scratch }));
+  // PostgreSQL as the event store (JSONL too), when a PostgreSQL answers at BENCH_PG_URL
+  const pgSchema = `hgbench_${process.pid}`;
+  const pgUrl = env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  let gwPg = null;
+  if (wanted('pg')) {
+    const pgConfig = benchConfig({ upstreamUrl: upstream.url, dataDir: join(scratch, 'data-pg'), events: { driver: 'postgres', url: pgUrl, schema: pgSchema } });
+    gwPg = await start('gateway-pg', startGateway('honeygate-pg', await fitConfig(pgConfig), { scratch })).catch((e) => {
+      results.skipped.push({ path: 'PostgreSQL event store', why: `no PostgreSQL at BENCH_PG_URL (${String(e?.message ?? e).slice(0, 120)})` });
+      return null;
+    });
+  }
 
   const prefix = `hgbench-${process.pid}-${Date.now()}:`;
   let gwRedis = null;
@@ -228,7 +241,10 @@ async function main() {
       () => bench(gen, 'reject/bare', bare, REQ.invalid, c32),
       () => bench(gen, 'reject/honeygate', gw, REQ.invalid, c32),
       () => bench(gen, 'reject/honeygate-noevents', gwNoEvents, REQ.invalid, c32),
+      () => bench(gen, 'reject/honeygate-default', gwDefault, REQ.invalid, c32),
+      ...(gwPg ? [() => bench(gen, 'reject/honeygate-pg', gwPg, REQ.invalid, c32)] : []),
       () => bench(gen, 'lure/honeygate', gw, REQ.lure, c32),
+      () => bench(gen, 'lure/honeygate-default', gwDefault, REQ.lure, c32),
     ]);
     const redisCount = gwRedis
       ? {
@@ -245,7 +261,8 @@ async function main() {
       ...(haproxy ? [() => bench(gen, 'forward32/haproxy', haproxy, REQ.valid, c32)] : []),
       () => bench(gen, 'forward32/honeygate', gw, REQ.valid, c32),
       () => bench(gen, 'forward32/honeygate-noevents', gwNoEvents, REQ.valid, c32),
-      () => bench(gen, 'forward32/honeygate-sqlite', gwSqlite, REQ.valid, c32),
+      () => bench(gen, 'forward32/honeygate-default', gwDefault, REQ.valid, c32),
+      ...(gwPg ? [() => bench(gen, 'forward32/honeygate-pg', gwPg, REQ.valid, c32)] : []),
       ...(gwRedis ? [() => bench(gen, 'forward32/honeygate-redis', gwRedis, REQ.valid, c32, redisCount)] : []),
     ]);
     if (wanted('forward1')) await group(rep, [
@@ -253,6 +270,7 @@ async function main() {
       () => bench(gen, 'forward1/least', least, REQ.valid, 1),
       ...(haproxy ? [() => bench(gen, 'forward1/haproxy', haproxy, REQ.valid, 1)] : []),
       () => bench(gen, 'forward1/honeygate', gw, REQ.valid, 1),
+      () => bench(gen, 'forward1/honeygate-default', gwDefault, REQ.valid, 1),
     ]);
     if (wanted('extra')) for (const p of extra) await group(rep, p.items.map((it) => () => bench(gen, it.name, it.target, it.request, it.connections ?? c32)));
 
@@ -295,6 +313,18 @@ async function main() {
     log(`Redis round trips: ${commands} commands for ${m.requests} requests (${results.redis_round_trips.per_request} per request)`);
     await counted.stop();
     await relay.close();
+  }
+
+  // --- events per second the events worker sustains (its own process: records published as fast
+  // as the bus takes them, written by the default sinks, and with PostgreSQL as the store)
+  if (wanted('worker') && hasTime(40)) {
+    const w = await run(process.execPath, [join(BENCH, 'clients/events-worker.mjs'), JSON.stringify({ root: ROOT, dir: join(scratch, 'data-worker'), pgUrl, pgSchema: `${pgSchema}_w`, seconds: Math.min(5, opts.duration) })], {
+      timeoutMs: 90_000,
+    });
+    if (w.code === 0) {
+      results.worker = JSON.parse(w.stdout);
+      log(`events worker: ${results.worker.map((x) => `${x.sinks} ${x.events_per_s} events/s (dropped ${x.dropped})`).join('; ')}`);
+    } else results.notes.push(`events-worker client failed (${w.code}): ${w.stderr.slice(-300)}`);
   }
 
   // --- memory after 1M + 1M distinct client IPs (store API, separate process)
@@ -344,6 +374,7 @@ async function main() {
     await redis.clean(prefix);
     await redis.close();
   }
+  if (gwPg || wanted('worker')) await dropPgSchemas(pgUrl, [pgSchema, `${pgSchema}_w`]);
   results.meta.loadavg_end = loadavg().map((x) => Math.round(x * 100) / 100);
   results.meta.seconds = Math.round(elapsed());
   const evaluated = evaluate(results);

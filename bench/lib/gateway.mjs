@@ -27,7 +27,8 @@ export function benchConfig({ upstreamUrl, dataDir, store = { backend: 'memory' 
     events: {
       dir: dataDir,
       jsonl: { enabled: events !== 'none' },
-      store: { driver: events === 'full' ? 'sqlite' : 'none' },
+      // 'full': the default configuration (JSONL + SQLite); an object: that event store (PostgreSQL)
+      store: typeof events === 'object' ? events : { driver: events === 'full' ? 'sqlite' : 'none' },
     },
     ...extra,
   };

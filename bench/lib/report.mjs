@@ -43,7 +43,24 @@ export function evaluate(results) {
   add('forward c=1: honeygate added p99 (µs)', added('honeygate', 'p99'), 'µs');
   add('forward c=1: least proxy added p99 (µs)', added('least', 'p99'), 'µs');
   add('forward c=32: honeygate without event sinks / least proxy (req/s)', rps('forward32/honeygate-noevents', 'forward32/least'));
-  add('forward c=32: honeygate with JSONL + SQLite events / least proxy (req/s)', rps('forward32/honeygate-sqlite', 'forward32/least'));
+  // the default configuration (JSONL + SQLite on the events worker) on every path, and PostgreSQL as the store
+  add('forward c=32: honeygate default sinks (JSONL + SQLite) / least proxy (req/s)', rps('forward32/honeygate-default', 'forward32/least'));
+  add('reject: honeygate default sinks / bare (req/s)', rps('reject/honeygate-default', 'reject/bare'));
+  add('lure → decoy / reject, default sinks (req/s)', rps('lure/honeygate-default', 'reject/honeygate-default'));
+  add(
+    'forward c=1: honeygate default sinks added p50 / least proxy added p50',
+    perRep(runs, ['forward1/honeygate-default', 'forward1/least', 'forward1/direct'], (h, l, d) => (h.p50 - d.p50) / Math.max(1, l.p50 - d.p50)),
+  );
+  add('forward c=32: honeygate JSONL + PostgreSQL / least proxy (req/s)', rps('forward32/honeygate-pg', 'forward32/least'));
+  add('reject: honeygate JSONL + PostgreSQL / bare (req/s)', rps('reject/honeygate-pg', 'reject/bare'));
+  // what backs each req/s ratio where the machine is shared: the servers' own CPU per request
+  // (/proc/<pid>/stat, every thread of the process, the events worker included)
+  const cpu = (a, b) => perRep(runs, [a, b], (x, y) => (x.cpu_us !== undefined && y.cpu_us !== undefined ? x.cpu_us / y.cpu_us : NaN)).filter(Number.isFinite);
+  add('CPU µs/request: forward c=32 default sinks / least proxy', cpu('forward32/honeygate-default', 'forward32/least'));
+  add('CPU µs/request: forward c=32 JSONL only / least proxy', cpu('forward32/honeygate', 'forward32/least'));
+  add('CPU µs/request: reject default sinks / bare', cpu('reject/honeygate-default', 'reject/bare'));
+  add('CPU µs/request: reject JSONL only / bare', cpu('reject/honeygate', 'reject/bare'));
+  add('CPU µs/request: lure default sinks / reject default sinks', cpu('lure/honeygate-default', 'reject/honeygate-default'));
   add('reject: honeygate without event sinks / bare (req/s)', rps('reject/honeygate-noevents', 'reject/bare'));
   add('lure → decoy / reject (req/s)', rps('lure/honeygate', 'reject/honeygate'));
   add('Redis store / memory store, forward c=32 (req/s)', rps('forward32/honeygate-redis', 'forward32/honeygate'));
@@ -73,6 +90,11 @@ export function evaluate(results) {
   target('SSE added time to first byte', 'SSE: honeygate added time to first byte p50 (ms)', '≤', 0.5, ms);
   targets.push({ what: 'SSE bytes identical (honeygate, least proxy, haproxy vs direct)', target: 'identical', held: sse.length ? identical : null, shown: sse.length ? (identical ? 'identical (sha-256)' : 'DIFFERENT') : 'not measured' });
   target('lure → decoy vs reject path', 'lure → decoy / reject (req/s)', '≥', 0.5);
+  // the default configuration (`honeygate serve`: JSONL + SQLite)
+  target('forward c=32 with the default sinks vs least Node proxy', 'forward c=32: honeygate default sinks (JSONL + SQLite) / least proxy (req/s)', '≥', 0.85);
+  target('reject path with the default sinks vs bare', 'reject: honeygate default sinks / bare (req/s)', '≥', 0.7);
+  target('lure → decoy vs reject path, default sinks', 'lure → decoy / reject, default sinks (req/s)', '≥', 0.6);
+  target('forward c=1 added p50 with the default sinks vs least Node proxy', 'forward c=1: honeygate default sinks added p50 / least proxy added p50', '≤', 1.25);
   target('Bedrock SigV4-verified vs OpenAI reject', 'Bedrock SigV4-verified / OpenAI reject (req/s)', '≥', 0.5);
   target('tool route with JWT vs without', 'tool route: JWT verified / no JWT (req/s)', '≥', 0.7);
   target('Redis store vs memory store (forward c=32)', 'Redis store / memory store, forward c=32 (req/s)', '≥', 0.7);
@@ -134,6 +156,10 @@ function table(ev) {
     const last = ev.sse[ev.sse.length - 1];
     lines.push('');
     lines.push(`SSE (last repetition, ${last.direct.n} sequential streams each, ${last.direct.bytes} bytes): ` + Object.entries(last).map(([k, v]) => `${k} first byte ${v.first_p50_ms.toFixed(3)} ms / end ${v.total_p50_ms.toFixed(3)} ms`).join('; ') + '.');
+  }
+  if (ev.worker?.length) {
+    lines.push('');
+    lines.push('Events the events worker sustains (its own process, records published as fast as the bus takes them): ' + ev.worker.map((w) => `${w.sinks}: ${w.events_per_s} events/s (${w.written} written of ${w.offered} offered, ${w.dropped} dropped and counted; ${w.cpu_us_per_event} µs CPU per event, both threads)`).join('; ') + '.');
   }
   if (ev.memory) {
     lines.push('');
