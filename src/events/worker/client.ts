@@ -33,8 +33,6 @@ export interface EventsWorkerOptions {
   readonly capacity?: number;
   /** how long close() waits for the worker to flush its sinks; default 10 s */
   readonly closeTimeoutMs?: number;
-  /** how long the start waits for the worker's sinks to open; default 15 s */
-  readonly startTimeoutMs?: number;
   /** product version for CEF headers */
   readonly version?: string;
   /** how often the worker reports its sinks' counters; default 1 s */
@@ -112,16 +110,13 @@ class EventsWorker implements EventConsumer {
     return this.#restarts;
   }
 
-  /** Start the worker; resolves once its sinks are open (rejects with the worker's reason). */
-  start(timeoutMs: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`events worker did not start within ${timeoutMs} ms`)), timeoutMs);
-      this.#spawn((outcome) => {
-        clearTimeout(timer);
-        if (outcome === undefined) resolve();
-        else reject(new Error(`events worker: ${outcome}`));
-      });
-    });
+  /**
+   * Start the worker. Not awaited: the gateway serves while the worker loads and opens its sinks
+   * (what ends meanwhile waits in the worker, within the same bound); a worker that cannot start
+   * is reported and retried like one that dies.
+   */
+  start(): void {
+    this.#spawn();
   }
 
   record(rec: RequestRecord): void {
@@ -190,7 +185,7 @@ class EventsWorker implements EventConsumer {
     worker.postMessage(message);
   }
 
-  #spawn(started?: (failure: string | undefined) => void): void {
+  #spawn(): void {
     const init: WorkerInit = {
       config: this.#config,
       done: this.#done.buffer as SharedArrayBuffer,
@@ -202,14 +197,9 @@ class EventsWorker implements EventConsumer {
     this.#worker = worker;
     this.#startedAt = Date.now();
     let fatal: string | undefined;
-    let ready = false;
     worker.on('message', (m: FromWorker) => {
       switch (m.type) {
         case 'ready':
-          ready = true;
-          started?.(undefined);
-          // what accumulated while no worker ran
-          if (this.#pendingRecords + this.#events.length > 0) this.#schedule();
           return;
         case 'fatal':
           fatal = m.message;
@@ -242,16 +232,10 @@ class EventsWorker implements EventConsumer {
         this.#closed?.(this.#sinkStats);
         return;
       }
-      const reason = fatal ?? `exit code ${code}`;
-      if (!ready && started !== undefined) {
-        started(reason);
-        return;
-      }
-      this.#restart(reason);
+      this.#restart(fatal ?? `exit code ${code}`);
     });
-    // the first start posts only once ready; later starts post at once (the worker holds what
-    // arrives while its sinks open)
-    if (started === undefined && this.#pendingRecords + this.#events.length > 0) this.#schedule();
+    // what accumulated while no worker ran (the worker holds what arrives while its sinks open)
+    if (this.#pendingRecords + this.#events.length > 0) this.#schedule();
   }
 
   #restart(reason: string): void {
@@ -328,8 +312,8 @@ class EventsWorker implements EventConsumer {
 /**
  * Start the events worker with every configured sink, attached to `bus`. The event store is also
  * opened here, on the request thread, for queries (admin API, `events` command) and to find a
- * wrong URL at start; the worker opens its own connection for writing (SQLite in WAL mode lets one
- * writer and readers work at once).
+ * wrong URL at start (rejecting then); the worker opens its own connection for writing (SQLite in
+ * WAL mode lets one writer and readers work at once). Resolves without waiting for the worker.
  */
 export async function startEventsWorker(config: EventsConfig, bus: EventBus, options: EventsWorkerOptions = {}): Promise<EventsWorkerHandle> {
   let store: EventStore | undefined;
@@ -345,13 +329,7 @@ export async function startEventsWorker(config: EventsConfig, bus: EventBus, opt
           });
   }
   const events = new EventsWorker(config, bus, options);
-  try {
-    await events.start(options.startTimeoutMs ?? 15_000);
-  } catch (e: unknown) {
-    await events.close().catch(() => undefined);
-    await store?.close();
-    throw e;
-  }
+  events.start();
   const detach = bus.attach(events);
   let closing: Promise<void> | undefined;
   return {
