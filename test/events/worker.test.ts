@@ -17,7 +17,7 @@ import type { GatewayEvent } from '../../src/events/model.js';
 import type { RequestRecord } from '../../src/events/record.js';
 import { openEventStore } from '../../src/events/store/index.js';
 import { startEventsWorker, type EventsWorkerHandle } from '../../src/events/worker/client.js';
-import { startGateway, type Gateway } from '../../src/server/gateway.js';
+import { startGateway, type Gateway } from '../../src/gateway/gateway.js';
 import { configFrom } from '../helpers/gateway.js';
 import { waitFor } from './fixtures.js';
 import { dropSchema, PG_URL, uniqueSchema } from './pg.js';
