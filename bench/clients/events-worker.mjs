@@ -23,6 +23,7 @@ async function measure(name, store) {
   if (!config) throw new Error(`config for ${name} rejected`);
   const bus = new EventBus();
   const events = await startEventsWorker(config.events, bus);
+  await events.ready();
   const started = performance.now();
   const cpu0 = process.cpuUsage();
   let offered = 0;

@@ -48,6 +48,7 @@ async function setup(eventsConfig: Record<string, unknown>, extra: Record<string
   const bus = new EventBus();
   const events = await startEventsWorker(config.events, bus, options);
   cleanups.push(() => events.close());
+  await events.ready();
   const gateway = await startGateway(config, { bus, port: 0, host: '127.0.0.1' });
   cleanups.push(() => gateway.close());
   return { gateway, events, dir, bus };

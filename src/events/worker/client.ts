@@ -46,6 +46,8 @@ export interface EventsWorkerHandle extends Sinks {
   readonly worker: Worker | undefined;
   /** restarts so far */
   readonly restarts: number;
+  /** resolves when a worker has opened its sinks (the start does not wait for it) */
+  ready(): Promise<void>;
 }
 
 /** The compiled worker entry: next to this module in dist/, or dist/ itself when running from src/ (tests). */
@@ -87,6 +89,8 @@ class EventsWorker implements EventConsumer {
   #flushSeq = 0;
   #flushWaiters = new Map<number, () => void>();
   #closed: ((stats: SinkStats[]) => void) | undefined;
+  #readyWaiters: (() => void)[] = [];
+  #isReady = false;
   /** events this thread received from the worker (not sent back to it) */
   readonly #fromWorker = new WeakSet<GatewayEvent>();
   readonly #bus: EventBus;
@@ -108,6 +112,10 @@ class EventsWorker implements EventConsumer {
 
   get restarts(): number {
     return this.#restarts;
+  }
+
+  ready(): Promise<void> {
+    return this.#isReady ? Promise.resolve() : new Promise((resolve) => this.#readyWaiters.push(resolve));
   }
 
   /**
@@ -194,12 +202,15 @@ class EventsWorker implements EventConsumer {
       ...(this.#options.version !== undefined ? { version: this.#options.version } : {}),
     };
     const worker = new Worker(this.#entry, { workerData: init, name: 'honeygate-events' });
+    this.#isReady = false;
     this.#worker = worker;
     this.#startedAt = Date.now();
     let fatal: string | undefined;
     worker.on('message', (m: FromWorker) => {
       switch (m.type) {
         case 'ready':
+          this.#isReady = true;
+          for (const wake of this.#readyWaiters.splice(0)) wake();
           return;
         case 'fatal':
           fatal = m.message;
@@ -340,6 +351,7 @@ export async function startEventsWorker(config: EventsConfig, bus: EventBus, opt
     get restarts() {
       return events.restarts;
     },
+    ready: () => events.ready(),
     stats: () => events.stats(),
     flush: () => events.flush(),
     close: () => {
