@@ -25,6 +25,8 @@ export interface HttpRequest extends Readable {
   readonly complete: boolean;
   /** 1 or 2 */
   readonly httpVersionMajor: number;
+  /** 0 for an HTTP/1.0 client */
+  readonly httpVersionMinor: number;
 }
 
 export interface HttpResponse extends Writable {

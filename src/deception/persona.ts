@@ -56,7 +56,8 @@ export interface OpenAIPersona {
   /** a realistic `openai-processing-ms` for an answer of `outputTokens` tokens */
   processingMs(rand: RandomFn, outputTokens: number, model?: string): number;
   /** `fp_` + 10 hex, stable per persona and model */
-  systemFingerprint(model: string): string;
+  /** `fp_…` per model, or null for the models the API answers without one */
+  systemFingerprint(model: string): string | null;
 }
 
 export interface PersonaOptions {
@@ -222,8 +223,9 @@ export function openaiPersona(keyHashHex: string, options: PersonaOptions = {}):
       const ms = Math.round(base + tokens * perToken);
       return Math.min(Math.max(ms, 1), 600_000);
     },
-    systemFingerprint(model: string): string {
+    systemFingerprint(model: string): string | null {
       const snap = typeof model === 'string' ? snapshotOf(model) : '';
+      if (withoutFingerprint(snap)) return null;
       let fp = fingerprints.get(snap);
       if (fp === undefined) {
         fp = `fp_${createHash('sha256').update(`${seed}:fp:${snap}`).digest('hex').slice(0, 10)}`;
@@ -233,6 +235,15 @@ export function openaiPersona(keyHashHex: string, options: PersonaOptions = {}):
     },
   };
   return Object.freeze(persona);
+}
+
+/**
+ * Models whose chat answers carry `system_fingerprint: null`: gpt-3.5-turbo, the original gpt-4
+ * snapshots and the gpt-5 family (recorded 2025-08 to 2026-03 on gpt-3.5-turbo-0125, gpt-4-0613 and
+ * gpt-5-2025-08-07; gpt-4o, gpt-4o-mini and gpt-4.1 carry `fp_…` in the same months).
+ */
+export function withoutFingerprint(snapshot: string): boolean {
+  return snapshot.startsWith('gpt-3.5') || snapshot.startsWith('gpt-5') || snapshot === 'gpt-4' || /^gpt-4-\d{4}/.test(snapshot);
 }
 
 export interface AwsPersona {

@@ -165,7 +165,7 @@ export async function serveResponses(req: DecoyRequest, res: HttpResponse): Prom
       emit('response.output_item.done', { item: finalItem, output_index: index });
     }
     emit('response.completed', { response: responseObject('completed', output, usage, 'default', unixNow()) });
-    await paceStream(res, req.pace, processingMs, () => writeSseHead(res, req, firstTokenMs(processingMs), 'responses'), out, req.head);
+    await paceStream(res, req.pace, processingMs, () => writeSseHead(res, req, firstTokenMs(processingMs)), out, req.head);
     return { status: 200, model, promptTokens: inputTokens, completionTokens: outputTokens + reasoningTokens };
   }
   await paceJson(req.pace, processingMs);

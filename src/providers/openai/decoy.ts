@@ -10,7 +10,7 @@ import type { HttpResponse } from '../../core/http.js';
 import { ALNUM, randomChars } from '../../util/random.js';
 import { RenderedJson } from '../../util/json.js';
 import { writeOpenAIErrorBody, writeOpenAIJson } from './render.js';
-import { openaiHeaders, openaiRequestId, type AccountHeaders } from './headers.js';
+import { accountFor, edgeFamily, openaiHeaders, openaiRequestId, type AccountHeaders, type EdgeFamily } from './headers.js';
 import type { OpenAIEndpoint } from './protocol.js';
 import { writeHeadRaw } from '../../util/write-head.js';
 import { firstTokenMs, paceJson, paceStream } from '../../deception/decoy/pacing.js';
@@ -32,7 +32,7 @@ export interface DecoyAccount {
   readonly models: readonly ModelObject[];
   /** the dated snapshot an answer reports, or null for a model this account cannot use */
   resolveModel(requested: string): string | null;
-  systemFingerprint(model: string): string;
+  systemFingerprint(model: string): string | null;
   processingMs(rand: () => number, outputTokens: number): number;
 }
 
@@ -130,12 +130,27 @@ function chatUsage(prompt: number, completion: number): Json {
   };
 }
 
-/** Write an SSE response head (chat and responses streams share it). */
-export function writeSseHead(res: HttpResponse, req: DecoyRequest, processingMs: number, profile: 'chat' | 'responses'): string {
+/**
+ * Write an SSE response head (chat, completions and responses streams share it), in the endpoint's
+ * header family. Streams are never compressed. A Responses stream carries no rate-limit headers
+ * (recorded 2026-01 and 2026-03, while its JSON answers do); the legacy completions stream is
+ * `text/event-stream` without a charset.
+ */
+export function writeSseHead(res: HttpResponse, req: DecoyRequest, processingMs: number): string {
   const requestId = openaiRequestId();
-  writeHeadRaw(res, 200, openaiHeaders({ profile, contentType: 'text/event-stream; charset=utf-8', processingMs, requestId, account: req.headers }));
+  const family = edgeFamily(res.req.url);
+  const account = family.profile === 'responses' ? accountFor(NO_RATE_LIMITS, req.headers) : accountFor(family, req.headers);
+  const contentType = family.profile === 'completions' ? 'text/event-stream' : 'text/event-stream; charset=utf-8';
+  const model = family.profile === 'completions' ? req.account.resolveModel(typeof req.body?.['model'] === 'string' ? req.body['model'] : '') : null;
+  writeHeadRaw(
+    res,
+    200,
+    openaiHeaders({ profile: family.profile, contentType, processingMs, requestId, ...(account ? { account } : {}), ...(model !== null ? { model } : {}), proxyWasm: family.proxyWasm }),
+  );
   return requestId;
 }
+
+const NO_RATE_LIMITS: EdgeFamily = { profile: 'responses', rateLimits: false, proxyWasm: false };
 
 async function serveChat(req: DecoyRequest, res: HttpResponse): Promise<DecoyResult> {
   const body = req.body ?? {};
@@ -185,7 +200,7 @@ async function serveChat(req: DecoyRequest, res: HttpResponse): Promise<DecoyRes
     }
     if (includeUsage) out.push(chunk([], chatUsage(promptTokens, completionTokens)));
     out.push('data: [DONE]\n\n');
-    await paceStream(res, req.pace, processingMs, () => writeSseHead(res, req, firstTokenMs(processingMs), 'chat'), out, req.head);
+    await paceStream(res, req.pace, processingMs, () => writeSseHead(res, req, firstTokenMs(processingMs)), out, req.head);
     return { status: 200, model, promptTokens, completionTokens };
   }
 
@@ -213,7 +228,7 @@ export interface ChatCompletionFields {
   readonly choices: readonly ChatChoice[];
   readonly promptTokens: number;
   readonly completionTokens: number;
-  readonly fingerprint: string;
+  readonly fingerprint: string | null;
 }
 
 const str = (s: string): string => JSON.stringify(s);
@@ -260,7 +275,7 @@ export function chatCompletionJson(f: ChatCompletionFields): string {
     }
   },
   "service_tier": "default",
-  "system_fingerprint": ${str(f.fingerprint)}
+  "system_fingerprint": ${f.fingerprint === null ? 'null' : str(f.fingerprint)}
 }`;
 }
 
@@ -293,7 +308,7 @@ async function serveCompletions(req: DecoyRequest, res: HttpResponse): Promise<D
       (piece, i) => `data: ${JSON.stringify({ id, object: 'text_completion', created, choices: [{ text: piece, index: 0, logprobs: null, finish_reason: i === pieces.length - 1 ? 'stop' : null }], model })}\n\n`,
     );
     out.push('data: [DONE]\n\n');
-    await paceStream(res, req.pace, processingMs, () => writeSseHead(res, req, firstTokenMs(processingMs), 'chat'), out, req.head);
+    await paceStream(res, req.pace, processingMs, () => writeSseHead(res, req, firstTokenMs(processingMs)), out, req.head);
     return { status: 200, model, promptTokens, completionTokens };
   }
   await paceJson(req.pace, processingMs);

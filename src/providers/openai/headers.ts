@@ -1,14 +1,21 @@
 /**
- * OpenAI response headers in wire order and wire spelling (wire-spec A1). api.openai.com answers
- * over HTTP/1.1 through Cloudflare: Cloudflare's own headers are mixed-case (`Date`, `Content-Type`,
- * `CF-RAY`, `Set-Cookie` …), the origin's are lower-case. Which headers appear depends on the
- * endpoint and on whether the key was accepted:
- * - `chat` (chat/completions, completions, models, account): the Nov 2025 order, with org, project,
- *   processing time, envoy time, rate limits, request id, proxy-wasm;
- * - `embeddings`: as chat plus `openai-model`, `access-control-allow-origin`, `via`;
- * - `responses`: no expose-headers, envoy time or proxy-wasm, one lower-case `set-cookie` (2026);
- * - `unauthorized` (401): no org/project/rate-limit/expose headers, but `www-authenticate`;
- * - `legacy` (legacy-layer errors such as model_not_found): `vary: Origin`, no org/processing time.
+ * OpenAI response headers in wire order and wire spelling (wire-spec A1; the edge as of 2026, see
+ * docs/deception.md "The wire of 2026"). api.openai.com answers over HTTP/1.1 through Cloudflare:
+ * Cloudflare's own headers are mixed-case (`Date`, `Content-Type`, `Set-Cookie`/`set-cookie` …), the
+ * origin's are lower-case. Since early 2026 the edge sets one `__cf_bm` cookie in the attribute order
+ * `HttpOnly; Secure; Path=/; Domain=api.openai.com; Expires=<IMF date>` (no `_cfuvid`) and the
+ * origin no longer sends `x-envoy-upstream-service-time`. Which headers appear depends on the
+ * endpoint family and on whether the key was accepted:
+ * - `chat` (chat/completions, models, account probes): `CF-Ray` / `CF-Cache-Status`, expose-headers,
+ *   org, project, processing time, rate limits, request id, proxy-wasm;
+ * - `embeddings`: as chat plus `Access-Control-Allow-Origin`, `openai-model`, `Via`;
+ * - `completions` (legacy completions): as embeddings plus `Cache-Control: no-cache, must-revalidate`;
+ * - `responses` (Responses, images, assistants, threads: the newer backend): `CF-RAY` /
+ *   `cf-cache-status`, no expose-headers, rate limits only where the caller passes them, proxy-wasm
+ *   only where asked (assistants/threads);
+ * - `unauthorized` (current-layer 401): no org/project/rate-limit/expose headers, `www-authenticate`;
+ * - `legacy` (legacy-layer errors: model_not_found, the chat/completions 401): `vary: Origin`, no
+ *   org/processing time/rate limits, no `www-authenticate`.
  * Headers are written as a flat raw array with `res.writeHead`, which keeps order and spelling and
  * stops node:http from adding `Keep-Alive`/`Date` of its own (we set `Connection` and `Date`).
  */
@@ -16,7 +23,7 @@ import { RATE_LIMIT_HEADER_NAMES, type RateLimitValues } from '../../deception/r
 import { httpDate, oncePerSecond } from '../../util/http-date.js';
 import { COOKIE, randomChars, randomHex } from '../../util/random.js';
 
-export type OpenAIHeaderProfile = 'chat' | 'embeddings' | 'responses' | 'unauthorized' | 'legacy' | 'plain';
+export type OpenAIHeaderProfile = 'chat' | 'embeddings' | 'completions' | 'responses' | 'unauthorized' | 'legacy' | 'plain';
 
 /** What an authenticated (lure) answer knows about the account behind the key. */
 export interface AccountHeaders {
@@ -36,36 +43,30 @@ export interface OpenAIHeaderInput {
   readonly processingMs: number;
   readonly requestId: string;
   readonly account?: AccountHeaders;
-  /** embeddings: the model header */
+  /** embeddings, completions: the model header */
   readonly model?: string;
+  /** `responses` family: send `x-openai-proxy-wasm` (assistants/threads do, Responses/images do not) */
+  readonly proxyWasm?: boolean;
   readonly now?: number;
 }
 
 const COLOS = ['SJC', 'SEA', 'EWR', 'IAD', 'ORD', 'DFW', 'LAX', 'AMS', 'FRA', 'LHR', 'CDG', 'GIG', 'NRT', 'SIN'] as const;
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
+
+const cookieExpiry = oncePerSecond((second) => new Date(second * 1000).toUTCString());
 
 export function openaiRequestId(): string {
   return `req_${randomHex(32)}`;
 }
 
-function pad2(n: number): string {
-  return n < 10 ? `0${n}` : String(n);
-}
-
-/** `Tue, 11-Nov-25 00:38:16 GMT`: the cookie expiry format Cloudflare writes (made once a second). */
-const cookieExpiry = oncePerSecond((second) => {
-  const d = new Date(second * 1000);
-  return `${DAYS[d.getUTCDay()]}, ${pad2(d.getUTCDate())}-${MONTHS[d.getUTCMonth()]}-${pad2(d.getUTCFullYear() % 100)} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())} GMT`;
-});
-
+/**
+ * The 2026 `__cf_bm` cookie: `<43 chars>-<unix seconds with a fraction>-1.0.1.1-<150 chars>` and the
+ * attributes in the order the edge writes them, expiring 30 minutes later (IMF-fixdate).
+ */
 export function cfBmCookie(now: number): string {
-  const ts = Math.floor(now / 1000);
-  return `__cf_bm=${randomChars(COOKIE, 43)}-${ts}-1.0.1.1-${randomChars(COOKIE, 150)}; path=/; expires=${cookieExpiry(now + 1_800_000)}; domain=.api.openai.com; HttpOnly; Secure; SameSite=None`;
-}
-
-export function cfUvidCookie(now: number): string {
-  return `_cfuvid=${randomChars(COOKIE, 43)}-${now}-0.0.1.1-604800000; path=/; domain=.api.openai.com; HttpOnly; Secure; SameSite=None`;
+  const seconds = Math.floor(now / 1000);
+  // a 7-digit fraction never ending in 0, as the edge prints a float
+  const fraction = `${String(now % 1000).padStart(3, '0')}${String(Math.floor(Math.random() * 1000)).padStart(3, '0')}${1 + Math.floor(Math.random() * 9)}`;
+  return `__cf_bm=${randomChars(COOKIE, 43)}-${seconds}.${fraction}-1.0.1.1-${randomChars(COOKIE, 150)}; HttpOnly; Secure; Path=/; Domain=api.openai.com; Expires=${cookieExpiry(now + 1_800_000)}`;
 }
 
 export function cfRay(colo?: string): string {
@@ -81,42 +82,84 @@ export function openaiHeaders(input: OpenAIHeaderInput): string[] {
   else h.push('Content-Length', String(input.contentLength));
   h.push('Connection', 'keep-alive');
   if (profile === 'plain') return h;
-  const envoyMs = String(input.processingMs + 2 + Math.floor(Math.random() * 14));
+  // the newer backend's zone spells Cloudflare's two headers differently (recorded side by side, 2026-03)
+  const newer = profile === 'responses';
   if (profile === 'unauthorized') {
     h.push(
       'www-authenticate', 'Bearer realm="OpenAI API"',
       'openai-version', '2020-10-01',
       'x-request-id', input.requestId,
       'openai-processing-ms', String(input.processingMs),
-      'x-envoy-upstream-service-time', envoyMs,
       'x-openai-proxy-wasm', 'v0.1',
     );
   } else if (profile === 'legacy') {
-    h.push('vary', 'Origin', 'x-envoy-upstream-service-time', envoyMs, 'x-request-id', input.requestId, 'x-openai-proxy-wasm', 'v0.1');
+    h.push('vary', 'Origin', 'x-request-id', input.requestId, 'x-openai-proxy-wasm', 'v0.1');
   } else {
-    if (profile === 'embeddings') h.push('access-control-allow-origin', '*');
-    if (profile !== 'responses') h.push('access-control-expose-headers', 'X-Request-ID');
-    if (profile === 'embeddings' && input.model !== undefined) h.push('openai-model', input.model);
+    const engine = profile === 'embeddings' || profile === 'completions';
+    if (engine) h.push('Access-Control-Allow-Origin', '*');
+    if (profile === 'completions') h.push('Cache-Control', 'no-cache, must-revalidate');
+    if (!newer) h.push('access-control-expose-headers', 'X-Request-ID');
+    if (engine && input.model !== undefined) h.push('openai-model', input.model);
     if (account) h.push('openai-organization', account.organization);
     h.push('openai-processing-ms', String(input.processingMs));
     if (account) h.push('openai-project', account.project);
     h.push('openai-version', '2020-10-01');
-    if (profile === 'embeddings') h.push('via', `envoy-router-${randomHex(10)}-${randomChars('bcdfghjklmnpqrstvwxz2456789', 5)}`);
-    if (profile !== 'responses') h.push('x-envoy-upstream-service-time', envoyMs);
+    if (engine) h.push('Via', `envoy-router-${randomHex(10)}-${randomChars('bcdfghjklmnpqrstvwxz2456789', 5)}`);
     const rl = account?.rateLimit;
     if (rl) for (let i = 0; i < RATE_LIMIT_HEADER_NAMES.length; i++) h.push(RATE_LIMIT_HEADER_NAMES[i] as string, rl[i] as string);
     h.push('x-request-id', input.requestId);
-    if (profile !== 'responses') h.push('x-openai-proxy-wasm', 'v0.1');
+    if (!newer || input.proxyWasm === true) h.push('x-openai-proxy-wasm', 'v0.1');
   }
-  h.push('cf-cache-status', 'DYNAMIC');
-  if (profile === 'responses') h.push('set-cookie', cfBmCookie(now));
-  else h.push('Set-Cookie', cfBmCookie(now), 'Set-Cookie', cfUvidCookie(now));
+  h.push(newer ? 'cf-cache-status' : 'CF-Cache-Status', 'DYNAMIC', 'set-cookie', cfBmCookie(now));
   h.push(
     'Strict-Transport-Security', 'max-age=31536000; includeSubDomains; preload',
     'X-Content-Type-Options', 'nosniff',
     'Server', 'cloudflare',
-    'CF-RAY', cfRay(account?.colo),
+    newer ? 'CF-RAY' : 'CF-Ray', cfRay(account?.colo),
     'alt-svc', 'h3=":443"; ma=86400',
   );
   return h;
+}
+
+/** Which header family an endpoint's answers carry at the edge, and what that family includes. */
+export interface EdgeFamily {
+  readonly profile: OpenAIHeaderProfile;
+  /** `x-ratelimit-*` on its answers */
+  readonly rateLimits: boolean;
+  readonly proxyWasm: boolean;
+}
+
+const CHAT_FAMILY: EdgeFamily = { profile: 'chat', rateLimits: true, proxyWasm: true };
+const EMBEDDINGS_FAMILY: EdgeFamily = { profile: 'embeddings', rateLimits: true, proxyWasm: true };
+const COMPLETIONS_FAMILY: EdgeFamily = { profile: 'completions', rateLimits: true, proxyWasm: true };
+const RESPONSES_FAMILY: EdgeFamily = { profile: 'responses', rateLimits: true, proxyWasm: false };
+const IMAGES_FAMILY: EdgeFamily = { profile: 'responses', rateLimits: false, proxyWasm: false };
+const ASSISTANTS_FAMILY: EdgeFamily = { profile: 'responses', rateLimits: false, proxyWasm: true };
+
+function under(path: string, prefix: string): boolean {
+  return path.startsWith(prefix) && (path.length === prefix.length || path.charCodeAt(prefix.length) === 47 /* / */ || path.charCodeAt(prefix.length) === 63 /* ? */);
+}
+
+/**
+ * The family of a request path (query included or not): the Responses API, images, assistants,
+ * threads and vector stores are served by the newer backend (its own spelling, no expose-headers);
+ * images and the assistants family carry no rate-limit headers; embeddings and legacy completions
+ * come from the engine stack (`openai-model`, `Via`).
+ */
+export function edgeFamily(path: string | undefined): EdgeFamily {
+  const p = path ?? '';
+  if (under(p, '/v1/chat/completions')) return CHAT_FAMILY;
+  if (under(p, '/v1/responses')) return RESPONSES_FAMILY;
+  if (under(p, '/v1/embeddings')) return EMBEDDINGS_FAMILY;
+  if (under(p, '/v1/completions')) return COMPLETIONS_FAMILY;
+  if (under(p, '/v1/images')) return IMAGES_FAMILY;
+  if (under(p, '/v1/assistants') || under(p, '/v1/threads') || under(p, '/v1/vector_stores')) return ASSISTANTS_FAMILY;
+  return CHAT_FAMILY;
+}
+
+/** The account headers an answer of this family carries (rate limits left out where it has none). */
+export function accountFor(family: EdgeFamily, account: AccountHeaders | undefined): AccountHeaders | undefined {
+  if (!account || family.rateLimits || account.rateLimit === undefined) return account;
+  const { rateLimit: _dropped, ...rest } = account;
+  return rest;
 }

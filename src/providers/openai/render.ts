@@ -4,9 +4,9 @@
  */
 import type { HttpResponse } from '../../core/http.js';
 import { openaiJson, toJson } from '../../util/json.js';
-import { writeHeadRaw } from '../../util/write-head.js';
+import { endBody } from '../../util/write-head.js';
 import { OPENAI_ERRORS, openaiError, type OpenAIErrorBody, type OpenAIErrorCode, type OpenAILayer } from './errors.js';
-import { openaiHeaders, openaiRequestId, type AccountHeaders, type OpenAIHeaderProfile } from './headers.js';
+import { accountFor, edgeFamily, openaiHeaders, openaiRequestId, type AccountHeaders, type OpenAIHeaderProfile } from './headers.js';
 
 const jsonOrNull = (value: string | null): string => (value === null ? 'null' : JSON.stringify(value));
 
@@ -38,30 +38,31 @@ export function writeOpenAIErrorBody(
 ): number {
   const body = formatErrorBody(error, layer);
   const length = Buffer.byteLength(body);
-  const profile: OpenAIHeaderProfile = layer === 'legacy' ? 'legacy' : status === 401 ? 'unauthorized' : 'chat';
+  const family = edgeFamily(res.req.url);
+  const profile: OpenAIHeaderProfile = layer === 'legacy' ? 'legacy' : status === 401 ? 'unauthorized' : family.profile;
+  const account = status === 401 ? undefined : accountFor(family, options.account);
   const headers = openaiHeaders({
     profile,
     contentType: layer === 'legacy' ? 'application/json; charset=utf-8' : 'application/json',
-    // legacy-layer errors are sent chunked, current-layer ones with a length (wire-spec A1.2)
+    // legacy-layer errors are sent chunked (and so compressed), current-layer ones with a length (wire-spec A1.2)
     ...(layer === 'legacy' ? {} : { contentLength: length }),
     processingMs: options.processingMs ?? 2 + Math.floor(Math.random() * 9),
     requestId: options.requestId ?? openaiRequestId(),
-    ...(options.account && status !== 401 ? { account: options.account } : {}),
+    ...(account ? { account } : {}),
+    proxyWasm: family.proxyWasm,
   });
   if (options.extraHeaders) headers.push(...options.extraHeaders);
-  writeHeadRaw(res, status, headers);
-  res.end(options.head ? undefined : body);
-  return length;
+  return endBody(res, status, headers, body, options.head === true);
 }
 
 export function writeOpenAIError(
   res: HttpResponse,
   code: OpenAIErrorCode,
   args: readonly string[] = [],
-  options: RenderOptions & { param?: string | null } = {},
+  options: RenderOptions & { param?: string | null; layer?: OpenAILayer } = {},
 ): number {
   const spec = OPENAI_ERRORS[code];
-  return writeOpenAIErrorBody(res, spec.status, openaiError(code, args, options.param ?? null), spec.layer, options);
+  return writeOpenAIErrorBody(res, spec.status, openaiError(code, args, options.param ?? null), options.layer ?? spec.layer, options);
 }
 
 /**
@@ -75,19 +76,20 @@ export function writeOpenAIJson(
   profile: OpenAIHeaderProfile,
   options: RenderOptions & { model?: string },
 ): number {
-  const body = profile === 'responses' ? toJson(value, { indent: 2 }) : openaiJson(value);
+  const family = edgeFamily(res.req.url);
+  const body = family.profile === 'responses' ? toJson(value, { indent: 2 }) : openaiJson(value);
+  const account = accountFor(family, options.account);
   const headers = openaiHeaders({
-    profile,
+    profile: profile === 'chat' ? family.profile : profile,
     contentType: 'application/json',
     processingMs: options.processingMs ?? 100,
     requestId: options.requestId ?? openaiRequestId(),
-    ...(options.account ? { account: options.account } : {}),
+    ...(account ? { account } : {}),
     ...(options.model !== undefined ? { model: options.model } : {}),
+    proxyWasm: family.proxyWasm,
   });
   if (options.extraHeaders) headers.push(...options.extraHeaders);
-  writeHeadRaw(res, status, headers);
-  res.end(options.head ? undefined : body);
-  return Buffer.byteLength(body);
+  return endBody(res, status, headers, body, options.head === true);
 }
 
 /** Any prepared answer (probe answers): success JSON, or an error body in its layer's layout. */
@@ -102,15 +104,16 @@ export function writeOpenAIAnswer(
   const error = (body as { error?: OpenAIErrorBody } | null)?.error;
   if (error) return writeOpenAIErrorBody(res, status, error, layer, options);
   const text = JSON.stringify(body, null, 2);
+  const family = edgeFamily(res.req.url);
+  const account = accountFor(family, options.account);
   const headers = openaiHeaders({
-    profile: 'chat',
+    profile: family.profile,
     contentType: 'application/json',
     contentLength: Buffer.byteLength(text),
     processingMs: options.processingMs ?? 5,
     requestId: options.requestId ?? openaiRequestId(),
-    ...(options.account ? { account: options.account } : {}),
+    ...(account ? { account } : {}),
+    proxyWasm: family.proxyWasm,
   });
-  writeHeadRaw(res, status, headers);
-  res.end(options.head ? undefined : text);
-  return Buffer.byteLength(text);
+  return endBody(res, status, headers, text, options.head === true);
 }

@@ -23,6 +23,7 @@ import { checkCanaryKey } from '../../deception/canary-hits.js';
 import type { AccountHeaders } from './headers.js';
 import { injectLurePrompt, promptText } from './inject.js';
 import { matchOpenAIRoute, openaiCredential, type OpenAIEndpoint } from './protocol.js';
+import type { OpenAILayer } from './errors.js';
 import { writeOpenAIAnswer, writeOpenAIError, writeOpenAIErrorBody } from './render.js';
 
 const MODEL_SNIFF_BYTES = 8192;
@@ -226,6 +227,15 @@ async function forward(ex: Exchange, record: KeyRecord, state: GatewayState): Pr
   }
 }
 
+/**
+ * The 401 of chat completions and legacy completions comes from the legacy layer (4-space JSON with
+ * a trailing newline, `charset=utf-8`, `Vary: Origin`, no `www-authenticate`); every other endpoint
+ * answers in the current layer's 401 family.
+ */
+function authLayer(path: string): OpenAILayer {
+  return path === '/v1/chat/completions' || path === '/v1/completions' ? 'legacy' : 'current';
+}
+
 function refuse(ex: Exchange, verdict: { action: string; reason: string }, _admit: AdmitResult | null, classification: { record?: KeyRecord }, state: GatewayState): void {
   const head = method(ex) === 'HEAD';
   const record = classification.record;
@@ -237,11 +247,11 @@ function refuse(ex: Exchange, verdict: { action: string; reason: string }, _admi
       writeOpenAIError(ex.res, 'unsupported_region', [], { head });
       return;
     case 'missing_key':
-      writeOpenAIError(ex.res, 'missing_key', [], { head });
+      writeOpenAIError(ex.res, 'missing_key', [], { head, layer: authLayer(ex.path) });
       return;
     case 'invalid_key': {
       const secret = openaiCredential(ex.req.headers);
-      writeOpenAIError(ex.res, 'invalid_api_key', [maskOpenAIKey(secret ?? '')], { head });
+      writeOpenAIError(ex.res, 'invalid_api_key', [maskOpenAIKey(secret ?? '')], { head, layer: authLayer(ex.path) });
       checkCanaryKey(ex, state, secret);
       return;
     }
