@@ -162,6 +162,9 @@ const SNAPSHOTS: ReadonlyMap<string, string> = new Map([
   ['gpt-4o-mini-audio-preview', 'gpt-4o-mini-audio-preview-2024-12-17'],
   ['gpt-audio', 'gpt-audio-2025-08-28'],
   ['gpt-audio-mini', 'gpt-audio-mini-2025-10-06'],
+  // [REC 2026-03] the base completion models answer with their internal name, in body and openai-model
+  ['davinci-002', 'davinci:2023-07-21-v2'],
+  ['babbage-002', 'babbage:2023-07-21-v2'],
 ]);
 
 /** The snapshot an answer reports for a catalogue id (the id itself when it has no dated twin). */
@@ -263,4 +266,31 @@ const TIER_TABLE: Readonly<Record<LimitFamily, readonly [RateLimits, RateLimits,
 
 export function tierLimits(tier: 3 | 4 | 5, model: string): RateLimits {
   return TIER_TABLE[limitFamily(model)][tier - 3] as RateLimits;
+}
+
+/**
+ * Model ids OpenAI has shut down (its deprecations page): the API answers them with "has been
+ * deprecated" instead of "does not exist" (recorded 2026-01 for gpt-3.5-turbo-0613).
+ */
+const RETIRED: ReadonlySet<string> = new Set([
+  'gpt-3.5-turbo-0301', 'gpt-3.5-turbo-0613', 'gpt-3.5-turbo-16k-0613', 'gpt-4-0314', 'gpt-4-32k', 'gpt-4-32k-0314', 'gpt-4-32k-0613',
+  'gpt-4-vision-preview', 'gpt-4-1106-vision-preview', 'text-davinci-003', 'text-davinci-002', 'text-davinci-001', 'code-davinci-002',
+  'text-curie-001', 'text-babbage-001', 'text-ada-001', 'davinci', 'curie', 'babbage', 'ada', 'text-embedding-ada-001',
+  'gpt-4.5-preview', 'gpt-4.5-preview-2025-02-27',
+]);
+
+export function isRetiredModel(id: string): boolean {
+  return RETIRED.has(id);
+}
+
+/**
+ * Reasoning tokens a reasoning model spends before it answers: none at `minimal`/`none` effort or
+ * for a short prompt (a "say hello" is answered without reasoning, recorded 2026-03 on gpt-5), then
+ * growing with the prompt and the effort, in whole blocks of 64 as the API reports them.
+ */
+export function reasoningTokensFor(effort: unknown, promptTokens: number): number {
+  if (effort === 'minimal' || effort === 'none') return 0;
+  const factor = effort === 'low' ? 2 : effort === 'high' ? 12 : 5;
+  const raw = Math.min(Math.max(promptTokens, 0), 100_000) * factor - 64;
+  return raw <= 0 ? 0 : Math.min(Math.floor(raw / 64) * 64, 32_768);
 }

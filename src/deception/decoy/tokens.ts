@@ -1,7 +1,7 @@
 /**
  * Real token counts for decoy usage fields (gpt-tokenizer, o200k_base — the encoding of the
  * current OpenAI models). Chat prompts are counted the way OpenAI's cookbook counts them
- * (3 tokens per message, 1 per name, 3 to prime the reply). Very long inputs are estimated
+ * (3 tokens per message, the role's own token, 1 per name, 3 to prime the reply). Very long inputs are estimated
  * (4 characters a token) so an attacker cannot make the decoy spend seconds tokenizing.
  */
 import { countTokens, encode, decode } from 'gpt-tokenizer';
@@ -73,7 +73,7 @@ export function chatPromptTokens(messages: unknown): number {
   for (const m of messages) {
     if (m === null || typeof m !== 'object') continue;
     const msg = m as Record<string, unknown>;
-    total += 3 + tokenCount(contentText(msg['content']));
+    total += 3 + (typeof msg['role'] === 'string' ? tokenCount(msg['role']) : 0) + tokenCount(contentText(msg['content']));
     if (typeof msg['name'] === 'string') total += 1;
     if (Array.isArray(msg['tool_calls'])) total += tokenCount(JSON.stringify(msg['tool_calls']));
   }
@@ -114,4 +114,17 @@ export function streamPieces(text: string, maxPieces = 2048): string[] {
   }
   if (pending.length > 0) out.push(decode(pending));
   return out;
+}
+
+/**
+ * The first `limit` tokens of `text` (a generation stopped at `max_tokens`): the text itself when it
+ * is shorter. Very long texts are cut at 4 characters a token, as they are counted.
+ */
+export function truncateTokens(text: string, limit: number): { readonly text: string; readonly tokens: number; readonly cut: boolean } {
+  const n = Math.max(0, Math.floor(limit));
+  const total = tokenCount(text);
+  if (total <= n) return { text, tokens: total, cut: false };
+  if (text.length > EXACT_LIMIT) return { text: text.slice(0, n * 4), tokens: n, cut: true };
+  const head = decode(encode(text).slice(0, n));
+  return { text: head.endsWith('\uFFFD') ? head.slice(0, -1) : head, tokens: n, cut: true };
 }

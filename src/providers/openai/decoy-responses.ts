@@ -12,7 +12,18 @@ import { ALNUM, randomChars, randomHex } from '../../util/random.js';
 import { chooseTool, isObject, obfuscation, replyText, unixNow, writeSseHead, type DecoyRequest, type DecoyResult, type Json } from './decoy.js';
 import { fillSchema } from '../../deception/decoy/schema-fill.js';
 import { firstTokenMs, paceJson, paceStream } from '../../deception/decoy/pacing.js';
-import { anyTextTokens, streamPieces, tokenCount } from '../../deception/decoy/tokens.js';
+import { anyTextTokens, streamPieces, tokenCount, truncateTokens } from '../../deception/decoy/tokens.js';
+import { reasoningTokensFor } from '../../deception/models.js';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * An opaque reasoning state as the API returns it for `include: ["reasoning.encrypted_content"]`:
+ * a Fernet token (`gAAAAA…`, base64url), longer for more reasoning.
+ */
+function encryptedReasoning(reasoningTokens: number): string {
+  const bytes = randomBytes(Math.min(512 + reasoningTokens * 3, 48_000));
+  return `gAAAAA${bytes.toString('base64url')}`;
+}
 
 const REASONING = /^(o\d|gpt-5)/;
 const COMPACT = { indent: 0 } as const;
@@ -70,36 +81,56 @@ export async function serveResponses(req: DecoyRequest, res: HttpResponse): Prom
   const tool = chooseTool(body['tools'], body['tool_choice'], lastRole);
   const reasoning = REASONING.test(model);
   const text = replyText(req.reply, isObject(body['text']) ? body['text']['format'] : undefined);
-  const args = tool ? JSON.stringify(fillSchema(tool.parameters, req.reply)) : '';
-  const outputTokens = tool ? tokenCount(args) + 5 : tokenCount(text);
-  const reasoningTokens = reasoning ? 64 + Math.floor(Math.random() * 192) : 0;
+  const fullArgs = tool ? JSON.stringify(fillSchema(tool.parameters, req.reply)) : '';
   const inputTokens = anyTextTokens(input) + (typeof body['instructions'] === 'string' ? tokenCount(body['instructions']) : 0) + 7;
+  const effort = isObject(body['reasoning']) ? body['reasoning']['effort'] : undefined;
+  // max_output_tokens counts reasoning tokens too: a cut answer is "incomplete" (reason max_output_tokens)
+  const limit = typeof body['max_output_tokens'] === 'number' && Number.isInteger(body['max_output_tokens']) && body['max_output_tokens'] > 0 ? body['max_output_tokens'] : undefined;
+  const thought = reasoning ? reasoningTokensFor(effort, inputTokens) : 0;
+  const reasoningTokens = limit !== undefined ? Math.min(thought, limit) : thought;
+  const budget = limit !== undefined ? limit - reasoningTokens : Number.POSITIVE_INFINITY;
+  const said = truncateTokens(tool ? fullArgs : text, budget);
+  const incomplete = said.cut;
+  const args = tool ? said.text : '';
+  const shown = tool ? '' : said.text;
+  const outputTokens = tool && !said.cut ? said.tokens + 5 : said.tokens;
   const responseId = `resp_${prefix}${randomHex(24)}`;
   const msgId = itemId('msg');
+  const itemStatus = incomplete ? 'incomplete' : 'completed';
   const textPart = (t: string): Json => ({ type: 'output_text', annotations: [], logprobs: [], text: t });
   const message = (status: string, content: unknown[]): Json => ({ id: msgId, type: 'message', status, content, role: 'assistant' });
   const fnCall = (status: string, a: string): Json => ({ id: itemId('fc'), type: 'function_call', status, arguments: a, call_id: `call_${randomChars(ALNUM, 24)}`, name: tool?.name });
-  const reasoningItem: Json | null = reasoning ? { id: itemId('rs'), type: 'reasoning', summary: [] } : null;
-  const finalItem = tool ? fnCall('completed', args) : message('completed', [textPart(text)]);
-  const output = reasoningItem ? [reasoningItem, finalItem] : [finalItem];
+  // include: ["reasoning.encrypted_content"] returns the reasoning state, opaque, for stateless turns
+  const wantsEncrypted = Array.isArray(body['include']) && body['include'].includes('reasoning.encrypted_content');
+  const reasoningItem: Json | null = reasoning
+    ? wantsEncrypted
+      ? { id: itemId('rs'), type: 'reasoning', encrypted_content: encryptedReasoning(reasoningTokens), summary: [] }
+      : { id: itemId('rs'), type: 'reasoning', summary: [] }
+    : null;
+  // with the whole budget spent on reasoning there is no message at all
+  const spent = limit !== undefined && thought > 0 && reasoningTokens >= limit;
+  const finalItem = tool ? fnCall(itemStatus, args) : message(itemStatus, [textPart(shown)]);
+  const output = spent && reasoningItem ? [reasoningItem] : reasoningItem ? [reasoningItem, finalItem] : [finalItem];
   const usage = {
     input_tokens: inputTokens,
     input_tokens_details: { cached_tokens: 0 },
-    output_tokens: outputTokens + reasoningTokens,
+    output_tokens: (spent ? 0 : outputTokens) + reasoningTokens,
     output_tokens_details: { reasoning_tokens: reasoningTokens },
-    total_tokens: inputTokens + outputTokens + reasoningTokens,
+    total_tokens: inputTokens + (spent ? 0 : outputTokens) + reasoningTokens,
   };
-  const responseObject = (status: string, out: unknown[], u: unknown, serviceTier: string, completedAt: number | null): Json => ({
+  const finalStatus = incomplete || spent ? 'incomplete' : 'completed';
+  // a streamed response object carries no `billing` (recorded 2026-01, 2026-03), the JSON one does
+  const responseObject = (status: string, out: unknown[], u: unknown, serviceTier: string, completedAt: number | null, streamed = false): Json => ({
     id: responseId,
     object: 'response',
     created_at: created,
     status,
     background: body['background'] === true,
-    billing: { payer: 'developer' },
-    completed_at: completedAt,
+    ...(streamed ? {} : { billing: { payer: 'developer' } }),
+    completed_at: status === 'incomplete' ? null : completedAt,
     error: null,
     frequency_penalty: num(body['frequency_penalty'], 0),
-    incomplete_details: null,
+    incomplete_details: status === 'incomplete' ? { reason: 'max_output_tokens' } : null,
     instructions: typeof body['instructions'] === 'string' ? body['instructions'] : null,
     max_output_tokens: typeof body['max_output_tokens'] === 'number' ? body['max_output_tokens'] : null,
     max_tool_calls: typeof body['max_tool_calls'] === 'number' ? body['max_tool_calls'] : null,
@@ -127,7 +158,7 @@ export async function serveResponses(req: DecoyRequest, res: HttpResponse): Prom
     user: typeof body['user'] === 'string' ? body['user'] : null,
     metadata: isObject(body['metadata']) ? body['metadata'] : {},
   });
-  const processingMs = req.account.processingMs(Math.random, outputTokens + reasoningTokens);
+  const processingMs = req.account.processingMs(Math.random, usage.output_tokens);
   const requestedTier = typeof body['service_tier'] === 'string' ? body['service_tier'] : 'auto';
 
   if (body['stream'] === true) {
@@ -140,15 +171,17 @@ export async function serveResponses(req: DecoyRequest, res: HttpResponse): Prom
       for (const k of Object.keys(all).sort()) event[k] = all[k];
       out.push(`event: ${type}\ndata: ${toJson(event, COMPACT)}\n\n`);
     };
-    emit('response.created', { response: responseObject('in_progress', [], null, requestedTier, null) });
-    emit('response.in_progress', { response: responseObject('in_progress', [], null, requestedTier, null) });
+    emit('response.created', { response: responseObject('in_progress', [], null, requestedTier, null, true) });
+    emit('response.in_progress', { response: responseObject('in_progress', [], null, requestedTier, null, true) });
     let index = 0;
     if (reasoningItem) {
       emit('response.output_item.added', { item: reasoningItem, output_index: index });
       emit('response.output_item.done', { item: reasoningItem, output_index: index });
       index++;
     }
-    if (tool) {
+    if (spent) {
+      // nothing but reasoning fitted in the budget
+    } else if (tool) {
       const item = finalItem;
       emit('response.output_item.added', { item: { ...item, status: 'in_progress', arguments: '' }, output_index: index });
       for (const piece of streamPieces(args)) emit('response.function_call_arguments.delta', { delta: piece, item_id: item['id'], obfuscation: obfuscation(), output_index: index });
@@ -157,22 +190,22 @@ export async function serveResponses(req: DecoyRequest, res: HttpResponse): Prom
     } else {
       emit('response.output_item.added', { item: message('in_progress', []), output_index: index });
       emit('response.content_part.added', { content_index: 0, item_id: msgId, output_index: index, part: textPart('') });
-      for (const piece of streamPieces(text)) {
+      for (const piece of streamPieces(shown)) {
         emit('response.output_text.delta', { content_index: 0, delta: piece, item_id: msgId, logprobs: [], obfuscation: obfuscation(), output_index: index });
       }
-      emit('response.output_text.done', { content_index: 0, item_id: msgId, logprobs: [], output_index: index, text });
-      emit('response.content_part.done', { content_index: 0, item_id: msgId, output_index: index, part: textPart(text) });
+      emit('response.output_text.done', { content_index: 0, item_id: msgId, logprobs: [], output_index: index, text: shown });
+      emit('response.content_part.done', { content_index: 0, item_id: msgId, output_index: index, part: textPart(shown) });
       emit('response.output_item.done', { item: finalItem, output_index: index });
     }
-    emit('response.completed', { response: responseObject('completed', output, usage, 'default', unixNow()) });
+    emit(finalStatus === 'incomplete' ? 'response.incomplete' : 'response.completed', { response: responseObject(finalStatus, output, usage, 'default', unixNow(), true) });
     await paceStream(res, req.pace, processingMs, () => writeSseHead(res, req, firstTokenMs(processingMs)), out, req.head);
-    return { status: 200, model, promptTokens: inputTokens, completionTokens: outputTokens + reasoningTokens };
+    return { status: 200, model, promptTokens: inputTokens, completionTokens: usage.output_tokens };
   }
   await paceJson(req.pace, processingMs);
-  writeOpenAIJson(res, 200, responseObject('completed', output, usage, 'default', unixNow()), 'responses', {
+  writeOpenAIJson(res, 200, responseObject(finalStatus, output, usage, 'default', unixNow()), 'responses', {
     account: req.headers,
     processingMs,
     head: req.head,
   });
-  return { status: 200, model, promptTokens: inputTokens, completionTokens: outputTokens + reasoningTokens };
+  return { status: 200, model, promptTokens: inputTokens, completionTokens: usage.output_tokens };
 }

@@ -15,7 +15,8 @@ import type { OpenAIEndpoint } from './protocol.js';
 import { writeHeadRaw } from '../../util/write-head.js';
 import { firstTokenMs, paceJson, paceStream } from '../../deception/decoy/pacing.js';
 import { fillSchema } from '../../deception/decoy/schema-fill.js';
-import { chatPromptTokens, streamPieces, tokenCount, anyTextTokens } from '../../deception/decoy/tokens.js';
+import { chatPromptTokens, streamPieces, tokenCount, anyTextTokens, truncateTokens } from '../../deception/decoy/tokens.js';
+import { isReasoningModel, reasoningTokensFor } from '../../deception/models.js';
 import { serveResponses } from './decoy-responses.js';
 
 export type Json = Record<string, unknown>;
@@ -83,11 +84,16 @@ function badRequest(res: HttpResponse, req: DecoyRequest, message: string, param
   return { status: 400, promptTokens: 0, completionTokens: 0 };
 }
 
-/** The text the model "says": JSON when the client asked for JSON, the lure reply otherwise. */
+/**
+ * The text the model "says": JSON when the client asked for JSON, the lure reply otherwise. Chat's
+ * `response_format` nests the schema (`{type: 'json_schema', json_schema: {name, schema}}`), the
+ * Responses API's `text.format` does not (`{type: 'json_schema', name, schema}`): both are read.
+ */
 export function replyText(reply: string, format: unknown): string {
   if (isObject(format)) {
-    if (format['type'] === 'json_schema' && isObject(format['json_schema'])) {
-      return JSON.stringify(fillSchema(format['json_schema']['schema'], reply));
+    if (format['type'] === 'json_schema') {
+      const schema = isObject(format['json_schema']) ? format['json_schema']['schema'] : format['schema'];
+      return JSON.stringify(fillSchema(isObject(schema) ? schema : { type: 'object', properties: {} }, reply));
     }
     if (format['type'] === 'json_object') return JSON.stringify({ response: reply });
   }
@@ -120,13 +126,13 @@ function toolCallId(): string {
   return `call_${randomChars(ALNUM, 24)}`;
 }
 
-function chatUsage(prompt: number, completion: number): Json {
+function chatUsage(u: UsageFields): Json {
   return {
-    prompt_tokens: prompt,
-    completion_tokens: completion,
-    total_tokens: prompt + completion,
+    prompt_tokens: u.promptTokens,
+    completion_tokens: u.completionTokens,
+    total_tokens: u.promptTokens + u.completionTokens,
     prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: u.reasoningTokens, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
   };
 }
 
@@ -165,40 +171,55 @@ async function serveChat(req: DecoyRequest, res: HttpResponse): Promise<DecoyRes
   if (model === null) return modelNotFound(res, req, requested);
   const last = messages[messages.length - 1];
   const tool = chooseTool(body['tools'], body['tool_choice'], isObject(last) ? last['role'] : undefined);
-  const text = replyText(req.reply, body['response_format']);
   const n = typeof body['n'] === 'number' && Number.isInteger(body['n']) && body['n'] >= 1 && body['n'] <= 8 ? body['n'] : 1;
   const promptTokens = chatPromptTokens(messages);
-  const args = tool ? JSON.stringify(fillSchema(tool.parameters, req.reply)) : '';
-  const perChoice = tool ? tokenCount(tool.name) + tokenCount(args) + 7 : tokenCount(text);
+  const reasoning = isReasoningModel(model);
+  // max_completion_tokens counts reasoning tokens too; the answer stops there with finish_reason "length"
+  const limit = positiveInt(body['max_completion_tokens']) ?? positiveInt(body['max_tokens']);
+  const thought = reasoning ? reasoningTokensFor(body['reasoning_effort'], promptTokens) : 0;
+  const reasoningTokens = limit !== undefined ? Math.min(thought, limit) : thought;
+  const budget = limit !== undefined ? limit - reasoningTokens : Number.POSITIVE_INFINITY;
+  const fullArgs = tool ? JSON.stringify(fillSchema(tool.parameters, req.reply)) : '';
+  const full = tool ? fullArgs : replyText(req.reply, body['response_format']);
+  const said = Number.isFinite(budget) ? truncateTokens(full, budget) : { text: full, tokens: tokenCount(full), cut: false };
+  const text = said.text;
+  const args = tool ? said.text : '';
+  const finish: FinishReason = said.cut || (limit !== undefined && reasoningTokens >= limit && thought > 0) ? 'length' : tool ? 'tool_calls' : 'stop';
+  const perChoice = (tool && !said.cut ? tokenCount(tool.name) + said.tokens + 7 : said.tokens) + reasoningTokens;
   const completionTokens = perChoice * n;
   const id = `chatcmpl-${randomChars(ALNUM, 29)}`;
   const created = unixNow();
   const fingerprint = req.account.systemFingerprint(model);
   const processingMs = req.account.processingMs(Math.random, completionTokens);
+  const serviceTier = answeredTier(body['service_tier']);
+  const usage: UsageFields = { promptTokens, completionTokens, reasoningTokens: reasoningTokens * n };
 
   if (body['stream'] === true) {
     const streamOptions = isObject(body['stream_options']) ? body['stream_options'] : {};
     const includeUsage = streamOptions['include_usage'] === true;
     const obfuscate = streamOptions['include_obfuscation'] !== false;
-    const chunk = (choices: unknown[], usage?: Json | null): string => {
-      const c: Json = { id, object: 'chat.completion.chunk', created, model, service_tier: 'default', system_fingerprint: fingerprint, choices };
-      if (includeUsage) c['usage'] = usage ?? null;
+    const choice = (index: number, delta: Json, finishReason: FinishReason | null): Json =>
+      reasoning ? { index, delta, finish_reason: finishReason } : { index, delta, logprobs: null, finish_reason: finishReason };
+    const chunk = (choices: unknown[], u?: Json | null): string => {
+      const c: Json = { id, object: 'chat.completion.chunk', created, model, service_tier: serviceTier, system_fingerprint: fingerprint, choices };
+      if (includeUsage) c['usage'] = u ?? null;
       if (obfuscate) c['obfuscation'] = obfuscation();
       return `data: ${JSON.stringify(c)}\n\n`;
     };
     const out: string[] = [];
     for (let index = 0; index < n; index++) {
       if (tool) {
-        out.push(chunk([{ index, delta: { role: 'assistant', content: null, tool_calls: [{ index: 0, id: toolCallId(), type: 'function', function: { name: tool.name, arguments: '' } }], refusal: null }, logprobs: null, finish_reason: null }]));
-        for (const piece of streamPieces(args)) out.push(chunk([{ index, delta: { tool_calls: [{ index: 0, function: { arguments: piece } }] }, logprobs: null, finish_reason: null }]));
-        out.push(chunk([{ index, delta: {}, logprobs: null, finish_reason: 'tool_calls' }]));
+        // [REC 2026-03] the role comes alone, then the call's id, type and name with empty arguments
+        out.push(chunk([choice(index, { role: 'assistant', content: null }, null)]));
+        out.push(chunk([choice(index, { tool_calls: [{ index: 0, id: toolCallId(), type: 'function', function: { name: tool.name, arguments: '' } }] }, null)]));
+        for (const piece of streamPieces(args)) out.push(chunk([choice(index, { tool_calls: [{ index: 0, function: { arguments: piece } }] }, null)]));
       } else {
-        out.push(chunk([{ index, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }]));
-        for (const piece of streamPieces(text)) out.push(chunk([{ index, delta: { content: piece }, logprobs: null, finish_reason: null }]));
-        out.push(chunk([{ index, delta: {}, logprobs: null, finish_reason: 'stop' }]));
+        out.push(chunk([choice(index, { role: 'assistant', content: '', refusal: null }, null)]));
+        for (const piece of streamPieces(text)) out.push(chunk([choice(index, { content: piece }, null)]));
       }
+      out.push(chunk([choice(index, {}, finish)]));
     }
-    if (includeUsage) out.push(chunk([], chatUsage(promptTokens, completionTokens)));
+    if (includeUsage) out.push(chunk([], chatUsage(usage)));
     out.push('data: [DONE]\n\n');
     await paceStream(res, req.pace, processingMs, () => writeSseHead(res, req, firstTokenMs(processingMs)), out, req.head);
     return { status: 200, model, promptTokens, completionTokens };
@@ -206,20 +227,39 @@ async function serveChat(req: DecoyRequest, res: HttpResponse): Promise<DecoyRes
 
   // tool-call ids are drawn in choice order before the answer is written, as before
   const choices: ChatChoice[] = [];
-  for (let index = 0; index < n; index++) choices.push(tool ? { toolCall: { id: toolCallId(), name: tool.name, arguments: args } } : { content: text });
+  for (let index = 0; index < n; index++) choices.push(tool ? { toolCall: { id: toolCallId(), name: tool.name, arguments: args }, finish } : { content: text, finish });
   if (req.pace) await paceJson(true, processingMs);
   writeOpenAIJson(
     res,
     200,
-    new RenderedJson(chatCompletionJson({ id, created, model, choices, promptTokens, completionTokens, fingerprint }), 2),
+    new RenderedJson(chatCompletionJson({ id, created, model, choices, promptTokens, completionTokens, reasoningTokens: usage.reasoningTokens, fingerprint, serviceTier, logprobs: !reasoning }), 2),
     'chat',
     { account: req.headers, processingMs, head: req.head },
   );
   return { status: 200, model, promptTokens, completionTokens };
 }
 
+type FinishReason = 'stop' | 'length' | 'tool_calls';
+
+interface UsageFields {
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  readonly reasoningTokens: number;
+}
+
+function positiveInt(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1 ? v : undefined;
+}
+
+/** The tier an answer reports: the one asked for (`priority`, `flex`, `scale`), else `default`. */
+function answeredTier(requested: unknown): string {
+  return requested === 'priority' || requested === 'flex' || requested === 'scale' ? requested : 'default';
+}
+
 /** One choice of a chat completion: the text, or one tool call. */
-export type ChatChoice = { readonly content: string } | { readonly toolCall: { readonly id: string; readonly name: string; readonly arguments: string } };
+export type ChatChoice =
+  | { readonly content: string; readonly finish?: FinishReason }
+  | { readonly toolCall: { readonly id: string; readonly name: string; readonly arguments: string }; readonly finish?: FinishReason };
 
 export interface ChatCompletionFields {
   readonly id: string;
@@ -228,18 +268,23 @@ export interface ChatCompletionFields {
   readonly choices: readonly ChatChoice[];
   readonly promptTokens: number;
   readonly completionTokens: number;
+  readonly reasoningTokens?: number;
   readonly fingerprint: string | null;
+  /** the tier answered (`default` unless the client asked for another) */
+  readonly serviceTier?: string;
+  /** choices carry `logprobs: null` (reasoning models omit the key) */
+  readonly logprobs?: boolean;
 }
 
 const str = (s: string): string => JSON.stringify(s);
 const num = (v: number): string => (Number.isFinite(v) ? String(v) : 'null');
 
-function choiceJson(choice: ChatChoice, index: number): string {
+function choiceJson(choice: ChatChoice, index: number, logprobs: boolean): string {
   const message =
     'content' in choice
       ? `"role": "assistant",\n        "content": ${str(choice.content)},`
       : `"role": "assistant",\n        "content": null,\n        "tool_calls": [\n          {\n            "id": ${str(choice.toolCall.id)},\n            "type": "function",\n            "function": {\n              "name": ${str(choice.toolCall.name)},\n              "arguments": ${str(choice.toolCall.arguments)}\n            }\n          }\n        ],`;
-  return `{\n      "index": ${num(index)},\n      "message": {\n        ${message}\n        "refusal": null,\n        "annotations": []\n      },\n      "logprobs": null,\n      "finish_reason": ${'content' in choice ? '"stop"' : '"tool_calls"'}\n    }`;
+  return `{\n      "index": ${num(index)},\n      "message": {\n        ${message}\n        "refusal": null,\n        "annotations": []\n      },${logprobs ? '\n      "logprobs": null,' : ''}\n      "finish_reason": ${str(choice.finish ?? ('content' in choice ? 'stop' : 'tool_calls'))}\n    }`;
 }
 
 /**
@@ -250,7 +295,8 @@ function choiceJson(choice: ChatChoice, index: number): string {
  * generic writer's bytes.
  */
 export function chatCompletionJson(f: ChatCompletionFields): string {
-  const choices = f.choices.map(choiceJson).join(',\n    ');
+  const logprobs = f.logprobs !== false;
+  const choices = f.choices.map((c, i) => choiceJson(c, i, logprobs)).join(',\n    ');
   return `{
   "id": ${str(f.id)},
   "object": "chat.completion",
@@ -268,18 +314,18 @@ export function chatCompletionJson(f: ChatCompletionFields): string {
       "audio_tokens": 0
     },
     "completion_tokens_details": {
-      "reasoning_tokens": 0,
+      "reasoning_tokens": ${num(f.reasoningTokens ?? 0)},
       "audio_tokens": 0,
       "accepted_prediction_tokens": 0,
       "rejected_prediction_tokens": 0
     }
   },
-  "service_tier": "default",
+  "service_tier": ${str(f.serviceTier ?? 'default')},
   "system_fingerprint": ${f.fingerprint === null ? 'null' : str(f.fingerprint)}
 }`;
 }
 
-const COMPLETION_MODELS = /^(gpt-3\.5-turbo-instruct|davinci-002|babbage-002)/;
+const COMPLETION_MODELS = /^(gpt-3\.5-turbo-instruct|davinci-002|babbage-002|davinci:|babbage:)/;
 
 async function serveCompletions(req: DecoyRequest, res: HttpResponse): Promise<DecoyResult> {
   const body = req.body ?? {};
@@ -298,14 +344,17 @@ async function serveCompletions(req: DecoyRequest, res: HttpResponse): Promise<D
     return { status: 404, promptTokens: 0, completionTokens: 0 };
   }
   const promptTokens = anyTextTokens(body['prompt']);
-  const completionTokens = tokenCount(req.reply);
+  // legacy completions stop at 16 tokens unless told otherwise [REC 2026-03: finish_reason "length" at 16]
+  const said = truncateTokens(req.reply, positiveInt(body['max_tokens']) ?? LEGACY_DEFAULT_MAX_TOKENS);
+  const completionTokens = said.tokens;
+  const finish: FinishReason = said.cut ? 'length' : 'stop';
   const id = `cmpl-${randomChars(ALNUM, 29)}`;
   const created = unixNow();
   const processingMs = req.account.processingMs(Math.random, completionTokens);
   if (body['stream'] === true) {
-    const pieces = streamPieces(req.reply);
+    const pieces = streamPieces(said.text);
     const out = pieces.map(
-      (piece, i) => `data: ${JSON.stringify({ id, object: 'text_completion', created, choices: [{ text: piece, index: 0, logprobs: null, finish_reason: i === pieces.length - 1 ? 'stop' : null }], model })}\n\n`,
+      (piece, i) => `data: ${JSON.stringify({ id, object: 'text_completion', created, choices: [{ text: piece, index: 0, logprobs: null, finish_reason: i === pieces.length - 1 ? finish : null }], model })}\n\n`,
     );
     out.push('data: [DONE]\n\n');
     await paceStream(res, req.pace, processingMs, () => writeSseHead(res, req, firstTokenMs(processingMs)), out, req.head);
@@ -320,14 +369,16 @@ async function serveCompletions(req: DecoyRequest, res: HttpResponse): Promise<D
       object: 'text_completion',
       created,
       model,
-      choices: [{ text: req.reply, index: 0, logprobs: null, finish_reason: 'stop' }],
+      choices: [{ text: said.text, index: 0, logprobs: null, finish_reason: finish }],
       usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
     },
     'chat',
-    { account: req.headers, processingMs, head: req.head },
+    { account: req.headers, processingMs, model, head: req.head },
   );
   return { status: 200, model, promptTokens, completionTokens };
 }
+
+const LEGACY_DEFAULT_MAX_TOKENS = 16;
 
 const EMBEDDING_DIMS: Readonly<Record<string, number>> = {
   'text-embedding-3-small': 1536,

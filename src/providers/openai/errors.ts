@@ -33,6 +33,14 @@ export const OPENAI_ERRORS = {
     layer: 'current',
     message: 'Incorrect API key provided: {0}. You can find your API key at https://platform.openai.com/account/api-keys.',
   },
+  // [OBS] an OpenAI-Organization header naming an org the key does not belong to
+  mismatched_organization: {
+    status: 401,
+    type: 'invalid_request_error',
+    code: 'mismatched_organization',
+    layer: 'current',
+    message: 'OpenAI-Organization header should match organization for API key',
+  },
   insufficient_quota: {
     status: 429,
     type: 'insufficient_quota',

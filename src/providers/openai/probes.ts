@@ -24,6 +24,8 @@
  *   [OBS text]. Which missing parameter a 400 names first is [INF] (missing beats unknown, as
  *   measured on chat).
  */
+import { Float } from '../../util/json.js';
+import { ALNUM, randomChars, randomHex } from '../../util/random.js';
 import type { OpenAIPersona } from '../../deception/persona.js';
 
 export interface ProbeAnswer {
@@ -117,10 +119,99 @@ function hasBeta(options: ProbeOptions): boolean {
 
 const NO_BETA = "You must provide the 'OpenAI-Beta' header to access the Assistants API. Please try again by setting the header 'OpenAI-Beta: assistants=v2'.";
 
-const IMAGE_FIELDS = new Set([
-  'prompt', 'model', 'n', 'quality', 'response_format', 'size', 'style', 'user', 'background', 'moderation',
-  'output_compression', 'output_format', 'partial_images', 'stream',
+/**
+ * The parameters each image model accepts (the API refuses any other as an unknown parameter,
+ * recorded 2026-03 for `quality` on dall-e-2): dall-e-2 the original set, dall-e-3 adds quality and
+ * style, the gpt-image models their own set.
+ */
+const DALLE2_FIELDS: ReadonlySet<string> = new Set(['prompt', 'model', 'n', 'response_format', 'size', 'user']);
+const DALLE3_FIELDS: ReadonlySet<string> = new Set([...DALLE2_FIELDS, 'quality', 'style']);
+const GPT_IMAGE_FIELDS: ReadonlySet<string> = new Set([
+  'prompt', 'model', 'n', 'quality', 'size', 'user', 'background', 'moderation', 'output_compression', 'output_format', 'partial_images', 'stream',
 ]);
+
+function imageFields(model: string): ReadonlySet<string> {
+  if (model.startsWith('dall-e-3')) return DALLE3_FIELDS;
+  if (model.startsWith('gpt-image')) return GPT_IMAGE_FIELDS;
+  return DALLE2_FIELDS;
+}
+
+function unixNow(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/** An Azure blob SAS URL of the kind DALL·E answers with (valid two hours, under the persona's org and user). */
+function imageUrl(persona: OpenAIPersona, now: number): string {
+  const iso = (t: number): string => new Date(t * 1000).toISOString().slice(0, 19).replace(/:/g, '%3A') + 'Z';
+  const start = now - 3600;
+  return `https://oaidalleapiprodscus.blob.core.windows.net/private/${persona.orgId}/${persona.userId}/img-${randomChars(ALNUM, 24)}.png?st=${iso(start)}&se=${iso(start + 7200)}&sp=r&sv=2026-02-06&sr=b&rscd=inline&rsct=image/png&skoid=${uuid()}&sktid=a48cca56-e6da-484e-a814-9c849652bcb3&skt=${iso(start - 21_600)}&ske=${iso(start + 64_800)}&sks=b&skv=2026-02-06&sig=${randomChars(ALNUM, 43)}%3D`;
+}
+
+function uuid(): string {
+  const h = randomHex(32);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** `POST /v1/images/generations` for a valid request: URLs for DALL·E, base64 for gpt-image. */
+function imageGeneration(model: string, json: Json, persona: OpenAIPersona): ProbeAnswer {
+  const now = unixNow();
+  const requested = typeof json['n'] === 'number' && Number.isInteger(json['n']) ? json['n'] : 1;
+  const n = Math.min(Math.max(requested, 1), model.startsWith('dall-e-3') ? 1 : 10);
+  const data: Json[] = [];
+  for (let i = 0; i < n; i++) {
+    if (json['response_format'] === 'b64_json' || model.startsWith('gpt-image')) data.push({ b64_json: TINY_PNG });
+    else if (model.startsWith('dall-e-3')) data.push({ revised_prompt: typeof json['prompt'] === 'string' ? json['prompt'] : '', url: imageUrl(persona, now) });
+    else data.push({ url: imageUrl(persona, now) });
+  }
+  return ok({ created: now, data });
+}
+
+/** A 1×1 grey PNG: what a thief downloads is an image, not an error page. */
+const TINY_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABc3UBGAAAAABJRU5ErkJggg==';
+
+function assistantObject(json: Json): Json {
+  const tools = Array.isArray(json['tools']) ? json['tools'] : [];
+  const resources: Json = {};
+  for (const t of tools) {
+    if (isObject(t) && t['type'] === 'code_interpreter') resources['code_interpreter'] = { file_ids: [] };
+    if (isObject(t) && t['type'] === 'file_search') resources['file_search'] = { vector_store_ids: [] };
+  }
+  return {
+    id: `asst_${randomChars(ALNUM, 24)}`,
+    object: 'assistant',
+    created_at: unixNow(),
+    name: typeof json['name'] === 'string' ? json['name'] : null,
+    description: typeof json['description'] === 'string' ? json['description'] : null,
+    model: json['model'],
+    instructions: typeof json['instructions'] === 'string' ? json['instructions'] : null,
+    tools,
+    top_p: new Float(typeof json['top_p'] === 'number' ? json['top_p'] : 1),
+    temperature: new Float(typeof json['temperature'] === 'number' ? json['temperature'] : 1),
+    reasoning_effort: typeof json['reasoning_effort'] === 'string' ? json['reasoning_effort'] : null,
+    tool_resources: resources,
+    metadata: isObject(json['metadata']) ? json['metadata'] : {},
+    response_format: json['response_format'] ?? 'auto',
+  };
+}
+
+function threadObject(json: Json): Json {
+  return {
+    id: `thread_${randomChars(ALNUM, 24)}`,
+    object: 'thread',
+    created_at: unixNow(),
+    metadata: isObject(json['metadata']) ? json['metadata'] : {},
+    tool_resources: isObject(json['tool_resources']) ? json['tool_resources'] : {},
+  };
+}
+
+/**
+ * `GET /v1/organizations`: the organizations the key's user belongs to, the key's own marked
+ * `is_default` (key checkers read the default org and send it as `OpenAI-Organization` afterwards).
+ */
+export function organizationList(persona: OpenAIPersona): Json {
+  const orgs = persona.personal ? [org(persona, 'personal')] : [org(persona, 'named'), org(persona, 'personal')];
+  return { object: 'list', data: orgs };
+}
 
 function firstUnknown(body: Json, known: ReadonlySet<string>): string | null {
   let n = 0;
@@ -144,7 +235,7 @@ export function accountProbe(method: string, path: string, persona: OpenAIPerson
   const json: Json = isObject(body) ? body : {};
 
   if (pathname === '/v1/me' && m === 'GET') return ok(meObject(persona));
-  if (pathname === '/v1/organizations' && m === 'GET') return scopeRefusal('api.management.read');
+  if (pathname === '/v1/organizations' && m === 'GET') return ok(organizationList(persona));
   if (pathname.startsWith('/v1/organization/')) {
     const usage = /^\/v1\/organization\/(usage|costs)(\/|$)/.test(pathname);
     return scopeRefusal(usage ? 'api.usage.read' : 'api.management.read');
@@ -166,18 +257,20 @@ export function accountProbe(method: string, path: string, persona: OpenAIPerson
   }
   if (pathname === '/v1/images/generations' && m === 'POST') {
     if (json['prompt'] === undefined || json['prompt'] === null) return error(400, "Missing required parameter: 'prompt'.", 'prompt', 'missing_required_parameter');
-    const unknown = firstUnknown(json, IMAGE_FIELDS);
-    return unknown === null ? null : error(400, `Unknown parameter: '${unknown}'.`, unknown, 'unknown_parameter');
+    const model = typeof json['model'] === 'string' ? json['model'] : 'dall-e-2';
+    const unknown = firstUnknown(json, imageFields(model));
+    if (unknown !== null) return error(400, `Unknown parameter: '${unknown}'.`, unknown, 'unknown_parameter');
+    return imageGeneration(model, json, persona);
   }
   if ((pathname === '/v1/assistants' && (m === 'GET' || m === 'POST')) || (pathname === '/v1/threads' && m === 'POST') || (/^\/v1\/threads\/[^/]+$/.test(pathname) && m === 'GET')) {
     if (!hasBeta(options)) return error(400, NO_BETA, null, 'invalid_beta', 'legacy');
     if (pathname === '/v1/assistants' && m === 'GET') return ok({ object: 'list', data: [], first_id: null, last_id: null, has_more: false });
-    if (pathname === '/v1/assistants') return json['model'] === undefined ? error(400, "Missing required parameter: 'model'.", 'model', 'missing_required_parameter') : null;
+    if (pathname === '/v1/assistants') return json['model'] === undefined ? error(400, "Missing required parameter: 'model'.", 'model', 'missing_required_parameter') : ok(assistantObject(json));
     if (m === 'GET') {
       const id = decodeURIComponentSafe(pathname.slice('/v1/threads/'.length));
       return error(404, `No thread found with id '${id}'.`, null, null);
     }
-    return null;
+    return ok(threadObject(json));
   }
   if (pathname === '/v1/fine_tuning/jobs') {
     if (m === 'GET') return ok({ object: 'list', data: [], has_more: false });

@@ -114,6 +114,12 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
     writeOpenAIError(ex.res, 'invalid_method', [m, ex.path], { account: account() });
     return;
   }
+  // the organization a checker read from /v1/organizations is accepted; any other org id is refused
+  const orgHeader = ex.req.headers['openai-organization'];
+  if (typeof orgHeader === 'string' && orgHeader !== '' && orgHeader !== persona.persona.orgId && orgHeader !== persona.persona.personalOrgId) {
+    writeOpenAIError(ex.res, 'mismatched_organization', [], { head: m === 'HEAD' });
+    return;
+  }
   const parsed = await readJsonBody(ex, state, account);
   if (!parsed.ok) return;
   const body = parsed.body;

@@ -14,7 +14,7 @@
  * Evidence tags on each message: [REC] recorded, [OBS] quoted from public issues/captures,
  * [INF] inferred from the API's own message patterns. Never throws, whatever the body.
  */
-import { isReasoningModel, maxCompletionTokens, modelKind, refusesStop } from '../../deception/models.js';
+import { isReasoningModel, isRetiredModel, maxCompletionTokens, modelKind, refusesStop } from '../../deception/models.js';
 import type { OpenAIPersona } from '../../deception/persona.js';
 
 export type ValidatedEndpoint = 'chat.completions' | 'completions' | 'responses' | 'embeddings';
@@ -249,6 +249,10 @@ function legacyModelCheck(endpoint: 'chat.completions' | 'completions' | 'embedd
   // [OBS, legacy 4-space dump in public issues] no `model` at all
   if (model === undefined || model === null || model === '') return answer(400, 'you must provide a model parameter', null, null, 'legacy');
   if (typeof model !== 'string') return invalidType('model', 'a string', model);
+  // [REC 2026-01] a retired snapshot names its deprecation, same status, code and layer
+  if (isRetiredModel(model)) {
+    return { status: 404, error: { message: `The model \`${model}\` has been deprecated, learn more here: https://platform.openai.com/docs/deprecations`, type: 'invalid_request_error', param: null, code: 'model_not_found' }, layer: 'legacy' };
+  }
   // [REC wire-spec A2.1] unknown model on chat/embeddings/completions: 404, backticks, legacy layer
   if (persona.resolveModel(model) === null) {
     return { status: 404, error: { message: `The model \`${model}\` does not exist or you do not have access to it.`, type: 'invalid_request_error', param: null, code: 'model_not_found' }, layer: 'legacy' };
@@ -345,15 +349,22 @@ function tooLarge(param: 'max_tokens' | 'max_completion_tokens', model: string, 
   return null;
 }
 
+/**
+ * Chat: the model must be named, then the body is validated (missing messages, unknown parameters,
+ * each parameter's type and bounds) before the model is looked up, then what the model itself
+ * refuses. Key checkers rely on that order: `{"model":"babbage-002","max_tokens":-1,…}` is a free
+ * 400 `integer_below_min_value` on a live key, never a 404 for the completion-only model.
+ */
 function validateChat(body: Json, persona: Pick<OpenAIPersona, 'resolveModel'>): OpenAIErrorAnswer | null {
-  const model = legacyModelCheck('chat.completions', body, persona);
-  if (typeof model !== 'string') return model;
+  const named = body['model'];
+  if (named === undefined || named === null || named === '') return answer(400, 'you must provide a model parameter', null, null, 'legacy');
+  if (typeof named !== 'string') return invalidType('model', 'a string', named);
   // [OBS 2026-08] missing messages beats an unknown key
   if (body['messages'] === undefined) return missing('messages');
   const unknown = checkUnknown(body, CHAT_FIELDS);
   if (unknown) return unknown;
-  const reasoning = isReasoningModel(model);
-  for (const param of presentFields(body, CHAT_FIELD_ORDER)) {
+  const fields = presentFields(body, CHAT_FIELD_ORDER);
+  for (const param of fields) {
     const v = body[param];
     if (param === 'messages') {
       const bad = checkMessages(v);
@@ -362,10 +373,15 @@ function validateChat(body: Json, persona: Pick<OpenAIPersona, 'resolveModel'>):
     }
     const rule = CHAT_FIELDS[param];
     if (rule === undefined) continue;
-    const bad =
-      checkField(param, rule, v) ??
-      (reasoning ? reasoningRefusal(model, param, v) : null) ??
-      (param === 'max_tokens' || param === 'max_completion_tokens' ? tooLarge(param, model, v) : null);
+    const bad = checkField(param, rule, v);
+    if (bad) return bad;
+  }
+  const model = legacyModelCheck('chat.completions', body, persona);
+  if (typeof model !== 'string') return model;
+  const reasoning = isReasoningModel(model);
+  for (const param of fields) {
+    const v = body[param];
+    const bad = (reasoning ? reasoningRefusal(model, param, v) : null) ?? (param === 'max_tokens' || param === 'max_completion_tokens' ? tooLarge(param, model, v) : null);
     if (bad) return bad;
   }
   return null;
