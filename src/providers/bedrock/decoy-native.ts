@@ -104,8 +104,11 @@ export function invokeBody(family: ModelFamily, model: CatalogModel, body: Json,
       const content: Json[] = [];
       if (gen.text !== '') content.push({ type: 'text', text: gen.text });
       if (gen.tool) content.push({ type: 'tool_use', id: gen.tool.id, name: gen.tool.name, input: gen.tool.input });
-      const usage: Json = { input_tokens: gen.inputTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
-      if (!model.onDemand) usage['cache_creation'] = { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 };
+      // the cache counts appear only on models with prompt caching (recorded: claude-3-haiku has none)
+      const usage: Json = promptCaching(model)
+        ? { input_tokens: gen.inputTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 }
+        : { input_tokens: gen.inputTokens };
+      if (promptCaching(model) && !model.onDemand) usage['cache_creation'] = { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 };
       usage['output_tokens'] = gen.outputTokens;
       return JSON.stringify({
         id: ids.anthropicMessage(rand),
@@ -163,8 +166,9 @@ export function invokeBody(family: ModelFamily, model: CatalogModel, body: Json,
       return JSON.stringify({ outputs: [{ text: gen.text, stop_reason: finish(gen, { end: 'stop', length: 'length' }) }] });
     case 'cohere-command':
       return JSON.stringify({
-        generations: [{ finish_reason: finish(gen, { end: 'COMPLETE', length: 'MAX_TOKENS' }), id: uuid(rand), text: gen.text }],
+        // [REC 2024-10] id first, each generation as id, text, finish_reason
         id: uuid(rand),
+        generations: [{ id: uuid(rand), text: gen.text, finish_reason: finish(gen, { end: 'COMPLETE', length: 'MAX_TOKENS' }) }],
         prompt: typeof body['prompt'] === 'string' ? body['prompt'] : '',
       });
     case 'cohere-command-r': {
@@ -259,7 +263,8 @@ export function invokeStreamEvents(family: ModelFamily, model: CatalogModel, bod
         ...chunks.map((c) => ({ contentBlockDelta: { delta: { text: c }, contentBlockIndex: 0 } })),
         { contentBlockStop: { contentBlockIndex: 0 } },
         { messageStop: { stopReason: finish(gen, { end: 'end_turn', length: 'max_tokens' }) } },
-        { metadata: { usage: { inputTokens: gen.inputTokens, outputTokens: gen.outputTokens }, metrics: {}, trace: {} } },
+        // [REC 2026-04] the cache counts are in the stream's usage too
+        { metadata: { usage: { inputTokens: gen.inputTokens, outputTokens: gen.outputTokens, cacheReadInputTokenCount: 0, cacheWriteInputTokenCount: 0 }, metrics: {}, trace: {} } },
       ];
     case 'llama':
       return chunks.map((c, i) => ({
@@ -332,4 +337,16 @@ export function jsonPieces(json: string): string[] {
   const joined = out.join('');
   if (joined.length < json.length) out.push(json.slice(joined.length));
   return out;
+}
+
+/**
+ * Models with Bedrock prompt caching: their usage carries cache counts (body and
+ * `X-Amzn-Bedrock-Cache-*` headers). Nova, Claude 3.5 Haiku, 3.7 Sonnet and the Claude 4 family;
+ * not the Claude 3 models, Claude 3.5 Sonnet or Claude 2 (recorded 2025-03 to 2026-05).
+ */
+export function promptCaching(model: CatalogModel): boolean {
+  if (model.family === 'nova') return true;
+  if (model.family !== 'anthropic') return false;
+  const id = model.id;
+  return id.includes('claude-3-5-haiku') || id.includes('claude-3-7') || /claude-(sonnet|opus|haiku)-4|claude-4/.test(id);
 }

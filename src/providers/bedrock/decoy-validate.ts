@@ -71,7 +71,9 @@ export function validateConverse(body: unknown, model: CatalogModel): void {
   });
   const first = messages[0];
   if (!isObject(first) || first['role'] !== 'user') throw new BedrockError('ConstraintViolation', START_WITH_USER);
-  for (let i = 1; i < messages.length; i++) {
+  // Titan Text has no chat roles: Converse flattens the turns into one prompt, consecutive user
+  // turns included (recorded 2025-08); models with a message API refuse them
+  for (let i = 1; i < messages.length && model.family !== 'titan-text'; i++) {
     if ((messages[i] as Json)['role'] === (messages[i - 1] as Json)['role']) throw new BedrockError('ConstraintViolation', ALTERNATE);
   }
   messages.forEach((m, i) => {

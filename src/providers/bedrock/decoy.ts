@@ -27,7 +27,7 @@ import { type BedrockOperation, resolveModel } from './route.js';
 import type { RandomFn } from '../../deception/random.js';
 import { fillSchema } from '../../deception/decoy/schema-fill.js';
 import { streamPieces, tokenCount } from '../../deception/decoy/tokens.js';
-import { type Generation, ids, invokeBody, invokeStreamEvents, type ToolCall } from './decoy-native.js';
+import { type Generation, ids, invokeBody, invokeStreamEvents, promptCaching, type ToolCall } from './decoy-native.js';
 import { requestedMaxTokens, validateConverse, validateInvoke } from './decoy-validate.js';
 import { FifoCache } from '../../util/fifo-cache.js';
 
@@ -302,7 +302,7 @@ function streamHeaders(requestId: string, bedrockContentType: string | null): st
 }
 
 function cachingModel(model: CatalogModel): boolean {
-  return model.family === 'nova' || (model.family === 'anthropic' && !model.onDemand);
+  return promptCaching(model);
 }
 
 function sendJson(res: HttpResponse, body: Buffer, headers: string[]): number {
@@ -362,7 +362,13 @@ function refuse(res: HttpResponse, code: BedrockErrorCode, message: string | und
   return { status: res.statusCode, bytes, inputTokens: 0, outputTokens: 0, error: code };
 }
 
-function converseUsage(gen: Generation): Json {
+/**
+ * Converse usage per family: the four cache counts on Claude models only (Nova, Llama and Titan
+ * answers have none, recorded 2025-02 to 2026-05), `serverToolUsage` on all (2026).
+ */
+function converseUsage(gen: Generation, family: ModelFamily): Json {
+  const counts = { inputTokens: gen.inputTokens, outputTokens: gen.outputTokens, serverToolUsage: {}, totalTokens: gen.inputTokens + gen.outputTokens };
+  if (family !== 'anthropic') return counts;
   return {
     cacheReadInputTokenCount: 0,
     cacheReadInputTokens: 0,
@@ -391,16 +397,17 @@ function converseStop(gen: Generation): string {
  * The same bytes as `sortedJson` of the same object (a test pins it) without copying and sorting
  * the whole answer per request (sortedJson/sortKeys: ~2% of the Bedrock path's profile, issue 11).
  */
-export function converseJson(gen: Generation): string {
+export function converseJson(gen: Generation, family: ModelFamily = 'anthropic'): string {
   if (!gen.tool) {
     // the usual answer, text only: a template (JSON.stringify of the object was ~1.3 µs of ~6)
     const counts = `"inputTokens":${jsonNumber(gen.inputTokens)},"outputTokens":${jsonNumber(gen.outputTokens)},"serverToolUsage":{},"totalTokens":${jsonNumber(gen.inputTokens + gen.outputTokens)}`;
-    return `{"metrics":{"latencyMs":${jsonNumber(gen.latencyMs)}},"output":{"message":{"content":[{"text":${JSON.stringify(gen.text)}}],"role":"assistant"}},"stopReason":"${converseStop(gen)}","usage":{"cacheReadInputTokenCount":0,"cacheReadInputTokens":0,"cacheWriteInputTokenCount":0,"cacheWriteInputTokens":0,${counts}}}`;
+    const cache = family === 'anthropic' ? '"cacheReadInputTokenCount":0,"cacheReadInputTokens":0,"cacheWriteInputTokenCount":0,"cacheWriteInputTokens":0,' : '';
+    return `{"metrics":{"latencyMs":${jsonNumber(gen.latencyMs)}},"output":{"message":{"content":[{"text":${JSON.stringify(gen.text)}}],"role":"assistant"}},"stopReason":"${converseStop(gen)}","usage":{${cache}${counts}}}`;
   }
   const content: Json[] = [];
   if (gen.text !== '' || !gen.tool) content.push({ text: gen.text });
   if (gen.tool) content.push({ toolUse: { input: sortKeys(gen.tool.input), name: gen.tool.name, toolUseId: gen.tool.id, type: 'tool_use' } });
-  return JSON.stringify({ metrics: { latencyMs: gen.latencyMs }, output: { message: { content, role: 'assistant' } }, stopReason: converseStop(gen), usage: converseUsage(gen) });
+  return JSON.stringify({ metrics: { latencyMs: gen.latencyMs }, output: { message: { content, role: 'assistant' } }, stopReason: converseStop(gen), usage: converseUsage(gen, family) });
 }
 
 function* converseFrames(gen: Generation, rand: RandomFn): Generator<Buffer> {
@@ -422,12 +429,21 @@ function* converseFrames(gen: Generation, rand: RandomFn): Generator<Buffer> {
   yield encodeEvent('metadata', { metrics: { latencyMs: gen.latencyMs }, usage }, rand);
 }
 
-function* invokeFrames(events: readonly Json[], gen: Generation, rand: RandomFn): Generator<Buffer> {
+function invocationMetrics(gen: Generation, caching: boolean): Json {
+  const metrics: Json = { inputTokenCount: gen.inputTokens, outputTokenCount: gen.outputTokens, invocationLatency: gen.latencyMs, firstByteLatency: gen.firstByteMs };
+  if (caching) {
+    metrics['cacheReadInputTokenCount'] = 0;
+    metrics['cacheWriteInputTokenCount'] = 0;
+  }
+  return metrics;
+}
+
+function* invokeFrames(events: readonly Json[], gen: Generation, rand: RandomFn, caching: boolean): Generator<Buffer> {
   const last = events.length - 1;
   for (let i = 0; i < events.length; i++) {
     const event = events[i] ?? {};
     const native = i === last
-      ? { ...event, 'amazon-bedrock-invocationMetrics': { inputTokenCount: gen.inputTokens, outputTokenCount: gen.outputTokens, invocationLatency: gen.latencyMs, firstByteLatency: gen.firstByteMs } }
+      ? { ...event, 'amazon-bedrock-invocationMetrics': invocationMetrics(gen, caching) }
       : event;
     yield encodeEvent('chunk', { bytes: Buffer.from(JSON.stringify(native), 'utf8').toString('base64') }, rand);
   }
@@ -498,7 +514,7 @@ export async function serveBedrockDecoy(req: BedrockDecoyRequest, res: HttpRespo
 
   switch (req.operation) {
     case 'Converse': {
-      const out = Buffer.from(converseJson(gen), 'utf8');
+      const out = Buffer.from(converseJson(gen, family), 'utf8');
       return { status: 200, bytes: sendJson(res, out, jsonHeaders(out.length, requestId)), ...base };
     }
     case 'ConverseStream': {
@@ -518,7 +534,7 @@ export async function serveBedrockDecoy(req: BedrockDecoyRequest, res: HttpRespo
     }
     case 'InvokeModelWithResponseStream': {
       const events = invokeStreamEvents(family, model, body, gen, rand);
-      const bytes = await writeStream(res, streamHeaders(requestId, 'application/json'), [...invokeFrames(events, gen, rand)], gen, pace, req.chunkDelayMs ?? 0);
+      const bytes = await writeStream(res, streamHeaders(requestId, 'application/json'), [...invokeFrames(events, gen, rand, cachingModel(model))], gen, pace, req.chunkDelayMs ?? 0);
       return { status: 200, bytes, ...base };
     }
     default: {

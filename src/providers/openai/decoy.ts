@@ -151,7 +151,7 @@ export function writeSseHead(res: HttpResponse, req: DecoyRequest, processingMs:
   writeHeadRaw(
     res,
     200,
-    openaiHeaders({ profile: family.profile, contentType, processingMs, requestId, ...(account ? { account } : {}), ...(model !== null ? { model } : {}), proxyWasm: family.proxyWasm }),
+    openaiHeaders({ profile: family.profile, contentType, processingMs, requestId, ...(account ? { account } : {}), ...(model !== null ? { model } : {}), proxyWasm: family.proxyWasm, requestCookie: res.req.headers.cookie }),
   );
   return requestId;
 }
@@ -209,9 +209,8 @@ async function serveChat(req: DecoyRequest, res: HttpResponse): Promise<DecoyRes
     const out: string[] = [];
     for (let index = 0; index < n; index++) {
       if (tool) {
-        // [REC 2026-03] the role comes alone, then the call's id, type and name with empty arguments
-        out.push(chunk([choice(index, { role: 'assistant', content: null }, null)]));
-        out.push(chunk([choice(index, { tool_calls: [{ index: 0, id: toolCallId(), type: 'function', function: { name: tool.name, arguments: '' } }] }, null)]));
+        // [REC 2026-03] one call starts in the role chunk (id, type, name, empty arguments)
+        out.push(chunk([choice(index, { role: 'assistant', content: null, tool_calls: [{ index: 0, id: toolCallId(), type: 'function', function: { name: tool.name, arguments: '' } }], refusal: null }, null)]));
         for (const piece of streamPieces(args)) out.push(chunk([choice(index, { tool_calls: [{ index: 0, function: { arguments: piece } }] }, null)]));
       } else {
         out.push(chunk([choice(index, { role: 'assistant', content: '', refusal: null }, null)]));

@@ -47,6 +47,8 @@ export interface OpenAIHeaderInput {
   readonly model?: string;
   /** `responses` family: send `x-openai-proxy-wasm` (assistants/threads do, Responses/images do not) */
   readonly proxyWasm?: boolean;
+  /** the request's Cookie header: a client that sends `__cf_bm` back is not given a new one */
+  readonly requestCookie?: string | undefined;
   readonly now?: number;
 }
 
@@ -110,7 +112,9 @@ export function openaiHeaders(input: OpenAIHeaderInput): string[] {
     h.push('x-request-id', input.requestId);
     if (!newer || input.proxyWasm === true) h.push('x-openai-proxy-wasm', 'v0.1');
   }
-  h.push(newer ? 'cf-cache-status' : 'CF-Cache-Status', 'DYNAMIC', 'set-cookie', cfBmCookie(now));
+  h.push(newer ? 'cf-cache-status' : 'CF-Cache-Status', 'DYNAMIC');
+  // [REC 2026-03] the second request of a session (the cookie sent back) gets no new cookie
+  if (input.requestCookie === undefined || !input.requestCookie.includes('__cf_bm=')) h.push('set-cookie', cfBmCookie(now));
   h.push(
     'Strict-Transport-Security', 'max-age=31536000; includeSubDomains; preload',
     'X-Content-Type-Options', 'nosniff',

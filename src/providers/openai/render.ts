@@ -50,6 +50,7 @@ export function writeOpenAIErrorBody(
     requestId: options.requestId ?? openaiRequestId(),
     ...(account ? { account } : {}),
     proxyWasm: family.proxyWasm,
+    requestCookie: res.req.headers.cookie,
   });
   if (options.extraHeaders) headers.push(...options.extraHeaders);
   return endBody(res, status, headers, body, options.head === true);
@@ -87,6 +88,7 @@ export function writeOpenAIJson(
     ...(account ? { account } : {}),
     ...(options.model !== undefined ? { model: options.model } : {}),
     proxyWasm: family.proxyWasm,
+    requestCookie: res.req.headers.cookie,
   });
   if (options.extraHeaders) headers.push(...options.extraHeaders);
   return endBody(res, status, headers, body, options.head === true);
@@ -114,6 +116,7 @@ export function writeOpenAIAnswer(
     requestId: options.requestId ?? openaiRequestId(),
     ...(account ? { account } : {}),
     proxyWasm: family.proxyWasm,
+    requestCookie: res.req.headers.cookie,
   });
   return endBody(res, status, headers, text, options.head === true);
 }
