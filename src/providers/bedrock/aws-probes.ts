@@ -26,17 +26,17 @@ import { type BedrockErrorCode, renderAwsError, writeAwsHead } from './errors.js
 import { CATALOG, type CatalogModel, catalogModel, geoOfRegion, type ProfileGeo } from './models.js';
 import type { AwsPersona } from '../../deception/persona.js';
 
-export type AwsService = 'bedrock-runtime' | 'bedrock' | 'sts';
+export type AwsService = 'bedrock-runtime' | 'bedrock' | 'sts' | 'iam';
 
 export interface ServiceTarget {
   readonly service: AwsService;
   /** the region the Host names (`null` when the Host is not an AWS endpoint name) */
   readonly region: string | null;
   /** the SigV4 signing name this service expects in the credential scope */
-  readonly signingName: 'bedrock' | 'sts';
+  readonly signingName: 'bedrock' | 'sts' | 'iam';
 }
 
-const HOST_RE = /^(bedrock-runtime|bedrock|sts)(?:-fips)?(?:\.([a-z]{2}(?:-[a-z]+)+-\d))?\.amazonaws\.com(?:\.cn)?$/;
+const HOST_RE = /^(bedrock-runtime|bedrock|sts|iam)(?:-fips)?(?:\.([a-z]{2}(?:-[a-z]+)+-\d))?\.amazonaws\.com(?:\.cn)?$/;
 
 /** The credential-scope service of a SigV4 Authorization header, without verifying anything. */
 export function scopeServiceOf(authorization: string | undefined): string | null {
@@ -54,12 +54,14 @@ export function serviceOf(host: string | undefined, path: string, authorization:
   const m = HOST_RE.exec(name);
   if (m) {
     const service = m[1] as AwsService;
-    const region = m[2] ?? (service === 'sts' ? 'us-east-1' : null);
-    return { service, region, signingName: service === 'sts' ? 'sts' : 'bedrock' };
+    // IAM is global: signed for us-east-1 whatever the Host
+    const region = service === 'iam' ? 'us-east-1' : (m[2] ?? (service === 'sts' ? 'us-east-1' : null));
+    return { service, region, signingName: service === 'sts' ? 'sts' : service === 'iam' ? 'iam' : 'bedrock' };
   }
   const scope = scopeServiceOf(authorization);
   const runtimePath = path.startsWith('/model/');
   if (scope === 'sts') return { service: 'sts', region: null, signingName: 'sts' };
+  if (scope === 'iam') return { service: 'iam', region: 'us-east-1', signingName: 'iam' };
   if (scope === null && !runtimePath && (/[?&]Action=/.test(path) || (contentType ?? '').startsWith('application/x-www-form-urlencoded'))) {
     return { service: 'sts', region: null, signingName: 'sts' };
   }
@@ -82,7 +84,7 @@ export interface ProbeResult {
 
 const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 
-function xmlEscape(text: string): string {
+export function xmlEscape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
@@ -118,7 +120,7 @@ function wantsJson(accept: string | undefined): boolean {
   return accept !== undefined && /application\/json/i.test(accept) && !/xml/i.test(accept);
 }
 
-function writeSts(res: HttpResponse, status: number, body: string, json: boolean, requestId: string): number {
+export function writeSts(res: HttpResponse, status: number, body: string, json: boolean, requestId: string): number {
   const buf = Buffer.from(body, 'utf8');
   writeAwsHead(res, status, [
     'x-amzn-RequestId', requestId,
@@ -132,17 +134,18 @@ function writeSts(res: HttpResponse, status: number, body: string, json: boolean
 }
 
 /** Render an authentication refusal on the STS endpoint in STS's words. */
-export function renderStsAuthError(res: HttpResponse, code: BedrockErrorCode, message: string, accept?: string): ProbeResult {
+export function renderStsAuthError(res: HttpResponse, code: BedrockErrorCode, message: string, accept?: string, namespace: string = STS_NS): ProbeResult {
   const mapped = STS_CODES[code] ?? { status: 403, code: 'IncompleteSignature' };
-  return renderStsError(res, mapped.status, mapped.code, stsMessage(code, message), accept);
+  return renderStsError(res, mapped.status, mapped.code, stsMessage(code, message), accept, namespace);
 }
 
-export function renderStsError(res: HttpResponse, status: number, code: string, message: string, accept?: string): ProbeResult {
+/** A Query-protocol error (STS, or IAM with its own namespace). */
+export function renderStsError(res: HttpResponse, status: number, code: string, message: string, accept?: string, namespace: string = STS_NS): ProbeResult {
   const requestId = uuid4();
   const json = wantsJson(accept);
   const body = json
     ? JSON.stringify({ Error: { Code: code, Message: message, Type: 'Sender' }, RequestId: requestId })
-    : `<ErrorResponse xmlns="${STS_NS}">\n  <Error>\n    <Type>Sender</Type>\n    <Code>${xmlEscape(code)}</Code>\n    <Message>${xmlEscape(message)}</Message>\n  </Error>\n  <RequestId>${requestId}</RequestId>\n</ErrorResponse>\n`;
+    : `<ErrorResponse xmlns="${namespace}">\n  <Error>\n    <Type>Sender</Type>\n    <Code>${xmlEscape(code)}</Code>\n    <Message>${xmlEscape(message)}</Message>\n  </Error>\n  <RequestId>${requestId}</RequestId>\n</ErrorResponse>\n`;
   return { status, bytes: writeSts(res, status, body, json, requestId), operation: 'Error' };
 }
 

@@ -262,7 +262,14 @@ export function invokeStreamEvents(family: ModelFamily, model: CatalogModel, bod
         { messageStart: { role: 'assistant' } },
         ...chunks.map((c) => ({ contentBlockDelta: { delta: { text: c }, contentBlockIndex: 0 } })),
         { contentBlockStop: { contentBlockIndex: 0 } },
-        { messageStop: { stopReason: finish(gen, { end: 'end_turn', length: 'max_tokens' }) } },
+        ...(gen.tool
+          ? [
+              { contentBlockStart: { start: { toolUse: { toolUseId: gen.tool.id, name: gen.tool.name } }, contentBlockIndex: 1 } },
+              { contentBlockDelta: { delta: { toolUse: { input: JSON.stringify(gen.tool.input) } }, contentBlockIndex: 1 } },
+              { contentBlockStop: { contentBlockIndex: 1 } },
+            ]
+          : []),
+        { messageStop: { stopReason: finish(gen, { end: 'end_turn', length: 'max_tokens', tool: 'tool_use' }) } },
         // [REC 2026-04] the cache counts are in the stream's usage too
         { metadata: { usage: { inputTokens: gen.inputTokens, outputTokens: gen.outputTokens, cacheReadInputTokenCount: 0, cacheWriteInputTokenCount: 0 }, metrics: {}, trace: {} } },
       ];

@@ -218,7 +218,8 @@ function lastTurnIsUserAsk(messages: unknown): boolean {
  * something, after a short text; once tool results come back it answers in text.
  */
 function chooseTool(operation: BedrockOperation, family: ModelFamily, body: Json): ToolRequest | null {
-  if (operation === 'Converse' || operation === 'ConverseStream') {
+  // Nova's native body (messages-v1) carries Converse's toolConfig (recorded 2026-05)
+  if (operation === 'Converse' || operation === 'ConverseStream' || family === 'nova') {
     const cfg = body['toolConfig'];
     if (!isObject(cfg) || !Array.isArray(cfg['tools'])) return null;
     const specs = cfg['tools'].map((t) => (isObject(t) && isObject(t['toolSpec']) ? t['toolSpec'] : null)).filter((t): t is Json => t !== null);

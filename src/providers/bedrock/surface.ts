@@ -23,6 +23,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkCanaryKey } from '../../deception/canary-hits.js';
+import { IAM_NS, serveIamProbe } from './aws-iam.js';
 import { type AwsService, type ServiceTarget, renderStsAuthError, renderStsError, serveControlPlaneProbe, serveStsProbe, serviceOf } from './aws-probes.js';
 import { parseJson, serveBedrockDecoy } from './decoy.js';
 import { hasPlaceholders, lureReply } from '../../deception/lure.js';
@@ -66,9 +67,14 @@ export interface BedrockRuntime {
 const MISSING: Classification = Object.freeze({ class: 'missing' });
 
 /** AWS endpoint names (with the Host's port, if any): the request is for AWS whatever its path. */
-const AWS_HOST = /(^|\.)(bedrock-runtime|bedrock|sts)(-fips)?(\.[a-z]{2}(-[a-z]+)+-\d)?\.amazonaws\.com(\.cn)?(:\d+)?$/i;
+const AWS_HOST = /(^|\.)(bedrock-runtime|bedrock|sts|iam)(-fips)?(\.[a-z]{2}(-[a-z]+)+-\d)?\.amazonaws\.com(\.cn)?(:\d+)?$/i;
 /** Control-plane paths (aws-probes.ts answers four of them; the rest are its unknown operations). */
 const CONTROL_PATH = /^\/(foundation-models|inference-profiles|logging\/|foundation-model-availability|custom-models|guardrails|provisioned-model-throughputs)/;
+
+/** The XML namespace of a Query-protocol service's errors. */
+function queryNamespace(service: AwsService | undefined): string {
+  return service === 'iam' ? IAM_NS : 'https://sts.amazonaws.com/doc/2011-06-15/';
+}
 
 function header(ex: Exchange, name: string): string | undefined {
   const v = ex.req.headers[name];
@@ -155,7 +161,7 @@ export class BedrockCall implements ProviderCall {
         },
         service: target.signingName,
         region: target.region ?? aws.regions,
-        allowBearer: target.service !== 'sts',
+        allowBearer: target.service !== 'sts' && target.service !== 'iam',
         explainMismatch: aws.explainMismatch,
       },
     );
@@ -219,7 +225,9 @@ function serveProbe(ex: Exchange, service: Exclude<AwsService, 'bedrock-runtime'
   const r =
     service === 'sts'
       ? serveStsProbe({ method, url, body, contentType: header(ex, 'content-type'), accept: header(ex, 'accept'), persona }, ex.res)
-      : serveControlPlaneProbe({ method, url, region: auth.region, persona }, ex.res);
+      : service === 'iam'
+        ? serveIamProbe({ url, body, contentType: header(ex, 'content-type'), accept: header(ex, 'accept'), persona }, ex.res)
+        : serveControlPlaneProbe({ method, url, region: auth.region, persona }, ex.res);
   ex.route = service === 'sts' ? `sts:${r.operation}` : r.operation;
 }
 
@@ -306,9 +314,9 @@ async function forward(ex: Exchange, ctx: AuthenticatedContext, aws: BedrockRunt
     const { lure: _none, ...plain } = record;
     return deceive(ex, ctx, aws, plain, state);
   }
-  if (ctx.target.service === 'sts') {
+  if (ctx.target.service === 'sts' || ctx.target.service === 'iam') {
     // forwarding would show the upstream's own identity: the key's identity answers (docs/bedrock.md)
-    serveProbe(ex, 'sts', ctx.auth, ctx.body);
+    serveProbe(ex, ctx.target.service, ctx.auth, ctx.body);
     return;
   }
   await forwardTo(ex, upstream, ctx.target.service, ctx.route, ctx.body);
@@ -329,11 +337,13 @@ async function forward(ex: Exchange, ctx: AuthenticatedContext, aws: BedrockRunt
  */
 function refuse(ex: Exchange, call: BedrockCall, verdict: Verdict, state: GatewayState): void {
   if (ex.res.headersSent || ex.res.destroyed) return;
-  const sts = call.target?.service === 'sts';
+  const service = call.target?.service;
+  const sts = service === 'sts' || service === 'iam';
+  const ns = queryNamespace(service);
   const accept = header(ex, 'accept');
   const failure = call.failure;
   if (failure !== undefined && (verdict.reason === 'missing_key' || verdict.reason === 'invalid_key')) {
-    if (sts) renderStsAuthError(ex.res, failure.error, failure.message, accept);
+    if (sts) renderStsAuthError(ex.res, failure.error, failure.message, accept, ns);
     else renderAwsError(ex.res, failure.error, failure.message);
     // an access key id minted into a decoy answer ({{canary:aws_key}}) and used here
     if (failure.error === 'UnrecognizedClient' && failure.accessKeyId !== undefined) checkCanaryKey(ex, state, failure.accessKeyId);
@@ -347,26 +357,26 @@ function refuse(ex: Exchange, call: BedrockCall, verdict: Verdict, state: Gatewa
       renderAwsError(ex.res, 'MalformedInput', 'Input is too long for requested model.', { connection: 'close' });
       return;
     case 'missing_key':
-      if (sts) renderStsAuthError(ex.res, 'MissingAuthorization', 'Request is missing Authentication Token', accept);
+      if (sts) renderStsAuthError(ex.res, 'MissingAuthorization', 'Request is missing Authentication Token', accept, ns);
       else renderAwsError(ex.res, 'MissingAuthorization');
       return;
     case 'invalid_key':
-      if (sts) renderStsAuthError(ex.res, 'UnrecognizedClient', 'The security token included in the request is invalid.', accept);
+      if (sts) renderStsAuthError(ex.res, 'UnrecognizedClient', 'The security token included in the request is invalid.', accept, ns);
       else renderAwsError(ex.res, 'UnrecognizedClient');
       return;
     case 'blocked':
     case 'lure_threshold':
     case 'rate_limited':
-      if (sts) renderStsError(ex.res, 400, 'Throttling', 'Rate exceeded', accept);
+      if (sts) renderStsError(ex.res, 400, 'Throttling', 'Rate exceeded', accept, ns);
       else renderAwsError(ex.res, 'Throttling');
       return;
     case 'store_unavailable':
-      if (sts) renderStsError(ex.res, 503, 'ServiceUnavailable', 'Service is unavailable.', accept);
+      if (sts) renderStsError(ex.res, 503, 'ServiceUnavailable', 'Service is unavailable.', accept, ns);
       else renderAwsError(ex.res, 'ServiceUnavailable');
       return;
     default:
       // network_denied (and any refusal a future pipeline stage adds)
-      if (sts) renderStsError(ex.res, 403, 'AccessDenied', 'Access denied', accept);
+      if (sts) renderStsError(ex.res, 403, 'AccessDenied', 'Access denied', accept, ns);
       else renderAwsError(ex.res, 'AccessDenied');
   }
 }
