@@ -47,10 +47,13 @@ describe('GET /v1/me', () => {
 });
 
 describe('trufflehog analyzer probe set (scopes.go)', () => {
-  it('GET /v1/organizations → 403: a normal, non-admin key', () => {
+  it('GET /v1/organizations → 200: the key\'s organizations, its own marked is_default (key checkers read it)', () => {
     const a = accountProbe('GET', '/v1/organizations', persona, undefined);
-    expect(a?.status).toBe(403);
-    expect(String((a?.body as { error: unknown }).error)).toContain('Missing scopes: api.management.read');
+    expect(a?.status).toBe(200);
+    const list = a?.body as { object: string; data: { id: string; is_default: boolean; object: string }[] };
+    expect(list.object).toBe('list');
+    expect(list.data.filter((o) => o.is_default)).toHaveLength(1);
+    expect(list.data.every((o) => o.object === 'organization' && /^org-/.test(o.id))).toBe(true);
   });
 
   it('answers every probe with the status trufflehog reads as "has this scope"', () => {
@@ -98,7 +101,8 @@ describe('trufflehog analyzer probe set (scopes.go)', () => {
     const beta = { openaiBeta: 'assistants=v2' };
     expect(accountProbe('GET', '/v1/assistants', persona, undefined, beta)).toMatchObject({ status: 200, body: { object: 'list', data: [], has_more: false } });
     expect(accountProbe('GET', '/v1/threads/thread_abc', persona, undefined, beta)).toMatchObject({ status: 404 });
-    expect(accountProbe('POST', '/v1/assistants', persona, { model: 'gpt-4o' }, beta)).toBeNull();
+    expect(accountProbe('POST', '/v1/assistants', persona, { model: 'gpt-4o', name: 'Tutor' }, beta)).toMatchObject({ status: 200, body: { object: 'assistant', model: 'gpt-4o', name: 'Tutor', tools: [] } });
+    expect(accountProbe('POST', '/v1/threads', persona, {}, beta)).toMatchObject({ status: 200, body: { object: 'thread', metadata: {}, tool_resources: {} } });
   });
 });
 

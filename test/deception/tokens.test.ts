@@ -105,7 +105,8 @@ describe('chatPromptTokens', () => {
       { role: 'system', content: system },
       { role: 'user', content: [{ type: 'text', text: user }], name: 'bob' },
     ];
-    const expected = 3 + (3 + bpeCount(system)) + (3 + bpeCount(user) + 1);
+    // 3 per message plus the role's own token, 1 for the name, 3 to prime the reply
+    const expected = 3 + (3 + bpeCount('system') + bpeCount(system)) + (3 + bpeCount('user') + bpeCount(user) + 1);
     expect(chatPromptTokens(messages)).toBe(expected);
     expect(chatPromptTokens(structuredClone(messages))).toBe(expected);
   });

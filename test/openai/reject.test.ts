@@ -60,8 +60,20 @@ function headerNames(raw: string): string[] {
 }
 
 describe('authentication errors, byte for byte', () => {
-  it('no key: the exact 401 body, www-authenticate, no account headers', async () => {
+  it('no key on chat completions: the legacy layer\'s 401 (4-space JSON, newline, charset, Vary, no www-authenticate)', async () => {
     const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBeNull();
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(res.headers.get('vary')).toBe('Origin');
+    expect(res.headers.get('openai-organization')).toBeNull();
+    expect(await res.text()).toBe(
+      `{\n    "error": {\n        "message": "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if you're accessing the API from your browser and are prompted for a username and password. You can obtain an API key from https://platform.openai.com/account/api-keys.",\n        "type": "invalid_request_error",\n        "param": null,\n        "code": null\n    }\n}\n`,
+    );
+  });
+
+  it('no key elsewhere: the exact 401 body, www-authenticate, no account headers', async () => {
+    const res = await fetch(`${gw.url}/v1/embeddings`, { method: 'POST', body: '{}' });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Bearer realm="OpenAI API"');
     expect(res.headers.get('openai-organization')).toBeNull();
@@ -99,11 +111,12 @@ describe('authentication errors, byte for byte', () => {
     expect(raw.startsWith('HTTP/1.1 401 Unauthorized\r\n')).toBe(true);
     expect(headerNames(raw)).toEqual([
       'Date', 'Content-Type', 'Content-Length', 'Connection', 'www-authenticate', 'openai-version', 'x-request-id', 'openai-processing-ms',
-      'x-envoy-upstream-service-time', 'x-openai-proxy-wasm', 'cf-cache-status', 'Set-Cookie', 'Set-Cookie', 'Strict-Transport-Security',
-      'X-Content-Type-Options', 'Server', 'CF-RAY', 'alt-svc',
+      'x-openai-proxy-wasm', 'CF-Cache-Status', 'set-cookie', 'Strict-Transport-Security',
+      'X-Content-Type-Options', 'Server', 'CF-Ray', 'alt-svc',
     ]);
-    expect(raw).toMatch(/\r\nCF-RAY: [0-9a-f]{16}-[A-Z]{3}\r\n/);
-    expect(raw).toMatch(/\r\nSet-Cookie: __cf_bm=[A-Za-z0-9._]{43}-\d{10}-1\.0\.1\.1-[A-Za-z0-9._]{150}; path=\/; expires=\w{3}, \d{2}-\w{3}-\d{2} \d{2}:\d{2}:\d{2} GMT; domain=\.api\.openai\.com; HttpOnly; Secure; SameSite=None\r\n/);
+    expect(raw).toMatch(/\r\nCF-Ray: [0-9a-f]{16}-[A-Z]{3}\r\n/);
+    // the 2026 cookie: one __cf_bm, a fractional timestamp, the attributes in the edge's order
+    expect(raw).toMatch(/\r\nset-cookie: __cf_bm=[A-Za-z0-9._]{43}-\d{10}\.\d{7}-1\.0\.1\.1-[A-Za-z0-9._]{150}; HttpOnly; Secure; Path=\/; Domain=api\.openai\.com; Expires=\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT\r\n/);
   });
 
   it('other schemes, empty bearer and basic auth without password count as no key; basic with the key as password is read', async () => {
