@@ -23,8 +23,8 @@ const lureFields = {
     .string()
     .optional()
     .describe("the decoy's answer text for this key's requests; canary placeholders such as {{canary:url}} are filled per attacker"),
-  max_requests: z.number().int().min(0).optional().describe('lure requests answered before the quota error and block'),
-  block_duration: duration.optional().describe('how long a client IP stays blocked after the threshold'),
+  max_requests: z.number().int().min(0).optional().describe('billable lure answers (generations the provider would charge for; probes and refusals are free) before the persona runs out of quota for good'),
+  block_duration: duration.optional().describe('how long the count of billable answers lasts without a new one (at least 24h); the exhausted persona stays exhausted'),
   response_delay: duration.optional().describe('delay added to each lure answer (tarpit)'),
   realistic_timing: z
     .boolean()
@@ -154,7 +154,7 @@ export const configSchema = z
           )
           .describe('prompt for lure keys that set none'),
         reply: z.string().optional().describe("the decoy's answer for lure keys that set none (default: a short, neutral assistant reply)"),
-        max_requests: z.number().int().min(0).default(25),
+        max_requests: z.number().int().min(0).default(50),
         block_duration: duration.default(86_400_000),
         response_delay: duration.default(0),
         realistic_timing: z.boolean().default(true).describe('decoy answers take a real model’s time'),
@@ -163,7 +163,7 @@ export const configSchema = z
       .strict()
       .default({
         prompt: 'You are a helpful assistant. Answer the user briefly and plausibly.',
-        max_requests: 25,
+        max_requests: 50,
         block_duration: 86_400_000,
         response_delay: 0,
         realistic_timing: true,

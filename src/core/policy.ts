@@ -29,6 +29,23 @@ export interface AdmitContext {
   readonly subjects?: readonly string[] | undefined;
   /** more limits from the surface (tool: per-route rules and the route's service cap) */
   readonly limits?: readonly LimitCheck[] | undefined;
+  /**
+   * false: the real provider would not bill this request (a refusal, a probe, a listing): it does
+   * not count toward the lure's max_requests. Default true.
+   */
+  readonly billable?: boolean | undefined;
+}
+
+/**
+ * A lure persona that ran out of quota stays out of quota: the block on `lure:<fingerprint>` lasts
+ * this long whatever `block_duration` says (a real account does not refill itself), until an
+ * operator lifts it (admin API) or mints a new lure.
+ */
+export const PERSONA_EXHAUSTED_MS = 365 * 86_400_000;
+
+/** The block subject of a lure key's persona (its quota), shared by every client of the key. */
+export function personaSubject(fingerprint: string): string {
+  return `lure:${fingerprint}`;
 }
 
 export class Policy {
@@ -88,14 +105,19 @@ export class Policy {
     const subjects = ctx.subjects && ctx.subjects.length > 0 ? [subject, ...ctx.subjects] : [subject];
     const lure = ctx.record.lure;
     if (!lure) return { subjects, limits };
+    // the threshold exhausts the lure's persona, not the client's address: other keys used from the
+    // same address (another lure, a valid key) are not tied to this one (docs/deception.md)
+    const persona = personaSubject(ctx.record.fingerprint);
+    subjects.push(persona);
+    const usage: UsageCheck = { key: ctx.record.fingerprint, windowMs: 60_000, tokens: ctx.tokens };
+    if (ctx.billable === false) return { subjects, limits, usage };
     const lureCheck: LureCheck = {
       lureId: ctx.record.fingerprint,
-      subject,
+      subject: persona,
       max: lure.maxRequests,
-      blockDurationMs: lure.blockDurationMs,
+      blockDurationMs: PERSONA_EXHAUSTED_MS,
       windowMs: Math.max(lure.blockDurationMs, 86_400_000),
     };
-    const usage: UsageCheck = { key: ctx.record.fingerprint, windowMs: 60_000, tokens: ctx.tokens };
     return { subjects, limits, lure: lureCheck, usage };
   }
 }

@@ -41,6 +41,11 @@ export interface ProviderCall {
   networkAllowed?(ex: Exchange, state: GatewayState): boolean;
   /** More block subjects and limits for store.admit (called after classify, for accepted credentials). */
   admitExtras?(ex: Exchange, state: GatewayState): AdmitExtras;
+  /**
+   * Would the real provider bill this lure request (a generation it would answer)? Refusals, probes
+   * and listings are free and do not count toward the lure's max_requests. Default: true.
+   */
+  billable?(ex: Exchange, state: GatewayState): boolean;
   /** Estimated tokens of the request before reading it (persona usage headers); default: Content-Length / 4. */
   estimateTokens?(ex: Exchange): number;
   forward(ex: Exchange, record: KeyRecord, state: GatewayState): Promise<void>;

@@ -69,6 +69,7 @@ export async function servePipeline(ex: Exchange, name: string, surface: Provide
           headers: ex.req.headers,
           record,
           tokens: surface.estimateTokens?.(ex) ?? tokensFromLength(ex),
+          ...(record.lure && surface.billable ? { billable: surface.billable(ex, state) } : {}),
           ...(extras ? { subjects: extras.subjects, limits: extras.limits } : {}),
         }),
       );

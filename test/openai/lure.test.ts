@@ -212,8 +212,13 @@ describe('lure prompt injection into every shape, sent to a real lure upstream w
 });
 
 describe('threshold, block, tarpit', () => {
-  it('after max_requests the client gets insufficient_quota and its IP is blocked, for every key', async () => {
+  it('after max_requests billable answers the lure persona is out of quota for everyone, and no other key is touched', async () => {
     const headers = { 'x-forwarded-for': '198.51.100.77' };
+    // free requests (listings, refused probes) do not spend the lure
+    for (let i = 0; i < 5; i++) {
+      expect((await sdk(LURE_LIMITED, headers).models.list()).data.length).toBeGreaterThan(0);
+      await expect(sdk(LURE_LIMITED, headers).chat.completions.create({ model: 'babbage-002', max_tokens: -1, messages: [{ role: 'user', content: '' }] })).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+    }
     for (let i = 0; i < 2; i++) {
       const r = await sdk(LURE_LIMITED, headers).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] });
       expect(r.object).toBe('chat.completion');
@@ -231,10 +236,10 @@ describe('threshold, block, tarpit', () => {
       param: null,
       code: 'insufficient_quota',
     });
-    await expect(sdk(VALID, headers).models.list()).rejects.toBeInstanceOf(OpenAI.RateLimitError);
-    // another client is not affected
-    const other = await sdk(LURE_LIMITED, { 'x-forwarded-for': '198.51.100.78' }).models.list();
-    expect(other.data.length).toBeGreaterThan(0);
+    // another key from the same address is not tied to the lure
+    expect((await sdk(VALID, headers).models.list()).data.length).toBeGreaterThan(0);
+    // the persona is out of quota for every client, and stays so
+    await expect(sdk(LURE_LIMITED, { 'x-forwarded-for': '198.51.100.78' }).models.list()).rejects.toMatchObject({ status: 429, code: 'insufficient_quota' });
   });
 
   it('realistic timing: the answer takes what openai-processing-ms says; a stream sends headers at the first token', async () => {

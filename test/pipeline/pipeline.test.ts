@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { clientAddress, clientFingerprint, cidrList, normalizeIp, rateLimitIp } from '../../src/core/identity.js';
 import { KeyRing } from '../../src/core/keyring.js';
-import { Policy } from '../../src/core/policy.js';
+import { PERSONA_EXHAUSTED_MS, Policy } from '../../src/core/policy.js';
 import { decide, needsStore } from '../../src/core/verdict.js';
 import type { AdmitResult } from '../../src/store/types.js';
 import { sha256Hex } from '../../src/util/hash.js';
@@ -119,13 +119,18 @@ describe('key ring and policy', () => {
     expect(policy.networkAllowed('203.0.113.66')).toBe(false);
     expect(policy.networkAllowed('192.0.2.1')).toBe(false);
     const input = policy.admitInput({ ip: '203.0.113.1', headers: { 'x-user': 'bob' }, record: lure, tokens: 12 });
-    expect(input.subjects).toEqual(['ip:203.0.113.1']);
+    // the lure's persona is a block subject of its own: the threshold exhausts it, not the address
+    expect(input.subjects).toEqual(['ip:203.0.113.1', 'lure:sha256:aaaa']);
     expect(input.limits).toEqual([
       { rule: 'ip', key: '203.0.113.1', limit: 5, durationSec: 60 },
       { rule: 'u', key: 'bob', limit: 2, durationSec: 1 },
     ]);
-    expect(input.lure).toMatchObject({ lureId: 'sha256:aaaa', subject: 'ip:203.0.113.1', max: 3, blockDurationMs: 1000 });
+    expect(input.lure).toMatchObject({ lureId: 'sha256:aaaa', subject: 'lure:sha256:aaaa', max: 3, blockDurationMs: PERSONA_EXHAUSTED_MS });
     expect(input.usage).toEqual({ key: 'sha256:aaaa', windowMs: 60_000, tokens: 12 });
+    // a request the provider would not bill checks the persona's block but is not counted
+    const free = policy.admitInput({ ip: '203.0.113.1', headers: {}, record: lure, tokens: 1, billable: false });
+    expect(free.lure).toBeUndefined();
+    expect(free.subjects).toContain('lure:sha256:aaaa');
     expect(policy.admitInput({ ip: '198.51.100.4', headers: {}, record: lure, tokens: 0 }).limits).toEqual([]);
   });
 });

@@ -478,6 +478,25 @@ function countTokensOf(model: CatalogModel, body: unknown): number {
 }
 
 /**
+ * Would Bedrock bill this runtime request? A generation (Converse, InvokeModel and their streams)
+ * for a model the account can use, whose body passes the service's validation. CountTokens and
+ * every refusal (the `max_tokens: -1` access probe above all) are free and do not spend a lure.
+ */
+export function wouldBill(operation: BedrockOperation, modelId: string, region: string, body: unknown): boolean {
+  if (operation === 'CountTokens') return false;
+  const resolved = resolveModel(modelId, region, operation);
+  if (!resolved.ok || body === undefined) return false;
+  try {
+    if (operation === 'Converse' || operation === 'ConverseStream') validateConverse(body, resolved.model);
+    else validateInvoke(resolved.model.family, body, resolved.model);
+    return true;
+  } catch (e: unknown) {
+    if (e instanceof BedrockError) return false;
+    throw e;
+  }
+}
+
+/**
  * Answer one Bedrock Runtime request for a lure key. Writes the whole response (success, stream or
  * AWS error) to `res` and resolves when it is done.
  */

@@ -25,7 +25,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { checkCanaryKey } from '../../deception/canary-hits.js';
 import { IAM_NS, serveIamProbe } from './aws-iam.js';
 import { type AwsService, type ServiceTarget, renderStsAuthError, renderStsError, serveControlPlaneProbe, serveStsProbe, serviceOf } from './aws-probes.js';
-import { parseJson, serveBedrockDecoy } from './decoy.js';
+import { parseJson, serveBedrockDecoy, wouldBill } from './decoy.js';
 import { hasPlaceholders, lureReply } from '../../deception/lure.js';
 import { maskKey } from '../../deception/mask.js';
 import type { Classification, KeyRecord } from '../../core/keyring.js';
@@ -176,6 +176,13 @@ export class BedrockCall implements ProviderCall {
     this.auth = auth;
     this.body = body;
     return { class: found.class, record: found, hash: found.hash };
+  }
+
+  /** Only a generation the service would bill counts toward a lure's max_requests (docs/deception.md). */
+  billable(): boolean {
+    const route = this.route;
+    if (this.auth === undefined || this.body === undefined || this.target?.service !== 'bedrock-runtime' || route === undefined || route.invalid) return false;
+    return wouldBill(route.operation, route.modelId, this.auth.region, parseJson(this.body));
   }
 
   forward(ex: Exchange, record: KeyRecord, state: GatewayState): Promise<void> {

@@ -73,23 +73,54 @@ function faultToClient(ex: Exchange, e: unknown, account?: AccountHeaders): void
   writeOpenAIError(ex.res, e.kind === 'timeout' ? 'upstream_timeout' : 'upstream_error', [], account ? { account } : {});
 }
 
-async function readJsonBody(ex: Exchange, state: GatewayState, account: () => AccountHeaders): Promise<{ ok: true; body: Json | undefined; raw: Buffer } | { ok: false }> {
+type BodyRead = { ok: true; body: Json | undefined; raw: Buffer } | { ok: false; reason: 'too_large' | 'aborted' | 'invalid_json' };
+
+/** A lure request's body, read before the store call when its billability depends on it. */
+const preread = new WeakMap<Exchange, BodyRead>();
+
+async function readJson(ex: Exchange, state: GatewayState): Promise<BodyRead> {
+  const early = preread.get(ex);
+  if (early !== undefined) return early;
   if (method(ex) === 'GET' || method(ex) === 'HEAD' || method(ex) === 'DELETE') return { ok: true, body: undefined, raw: Buffer.alloc(0) };
   const max = state.runtime.maxBodyBytes;
   // a body node:http has already parsed whole is taken without a turn of the event loop
   const result = bufferedBody(ex.req, max) ?? (await readBody(ex.req, max));
-  if (!result.ok) {
-    if (result.reason === 'too_large') writeOpenAIError(ex.res, 'body_too_large', [String(max)], { account: account() });
-    else if (!ex.res.destroyed) ex.res.destroy();
-    return { ok: false };
-  }
+  if (!result.ok) return { ok: false, reason: result.reason === 'too_large' ? 'too_large' : 'aborted' };
   if (result.body.length === 0) return { ok: true, body: undefined, raw: result.body };
   const parsed = parseJson(result.body);
-  if (parsed === undefined || parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    writeOpenAIError(ex.res, 'invalid_json', [], { account: account() });
-    return { ok: false };
-  }
+  if (parsed === undefined || parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { ok: false, reason: 'invalid_json' };
   return { ok: true, body: parsed as Json, raw: result.body };
+}
+
+async function readJsonBody(ex: Exchange, state: GatewayState, account: () => AccountHeaders): Promise<{ ok: true; body: Json | undefined; raw: Buffer } | { ok: false }> {
+  const result = await readJson(ex, state);
+  if (result.ok) return result;
+  if (result.reason === 'too_large') writeOpenAIError(ex.res, 'body_too_large', [String(state.runtime.maxBodyBytes)], { account: account() });
+  else if (result.reason === 'invalid_json') writeOpenAIError(ex.res, 'invalid_json', [], { account: account() });
+  else if (!ex.res.destroyed) ex.res.destroy();
+  return { ok: false };
+}
+
+/** Endpoints whose valid requests the API bills (a generation, an embedding, an image). */
+const BILLED: ReadonlySet<OpenAIEndpoint> = new Set(['chat.completions', 'completions', 'responses', 'embeddings']);
+
+/**
+ * Would api.openai.com bill this lure request? Only a POST to a generating endpoint that passes
+ * validation; models, account probes, refusals and malformed bodies are free (a key checker's sweep
+ * is mostly those, and must not spend the lure).
+ */
+function billable(ex: Exchange, state: GatewayState): boolean {
+  const m = method(ex);
+  if (m !== 'POST') return false;
+  const route = matchOpenAIRoute(m, ex.path);
+  const read = preread.get(ex);
+  if (route.kind !== 'ok' || read === undefined || !read.ok) return false;
+  const record = state.runtime.keyring.classify(openaiCredential(ex.req.headers)).record;
+  if (record === undefined) return false;
+  const persona = personaFor(record, state).persona;
+  if (ex.path === '/v1/images/generations') return accountProbe(m, ex.path, persona, read.body)?.status === 200;
+  if (!BILLED.has(route.endpoint) || !isValidated(route.endpoint)) return false;
+  return validateOpenAIRequest(route.endpoint, read.body ?? {}, persona) === null;
 }
 
 /**
@@ -279,8 +310,17 @@ function refuse(ex: Exchange, verdict: { action: string; reason: string }, _admi
 /** The OpenAI call keeps no per-request state of its own: one object serves every request. */
 export const openaiCall: ProviderCall = {
   classify(ex, state) {
-    return state.runtime.keyring.classify(openaiCredential(ex.req.headers));
+    const classification = state.runtime.keyring.classify(openaiCredential(ex.req.headers));
+    // a lure POST's body decides whether it counts toward max_requests: read it before the store call
+    if (classification.record?.lure !== undefined && method(ex) === 'POST') {
+      return readJson(ex, state).then((read) => {
+        preread.set(ex, read);
+        return classification;
+      });
+    }
+    return classification;
   },
+  billable,
   forward,
   deceive,
   refuse,
