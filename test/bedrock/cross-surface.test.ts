@@ -58,14 +58,15 @@ async function openai(gw: TestGateway, key: string): Promise<{ status: number; c
 const THROTTLED = { ok: false, name: 'ThrottlingException', status: 429, message: 'Too many requests, please wait before trying again.' };
 
 describe('lure threshold → block, on both surfaces', () => {
-  it('crossed on Bedrock: the client is refused on Bedrock (any key) and on OpenAI', async () => {
+  it('crossed on Bedrock: the lure persona is out of quota; the same client\'s other keys, on either surface, are not tied to it', async () => {
     g = await startTestGateway(base({}));
     expect(await openai(g, OPENAI_VALID)).toEqual({ status: 200, code: null });
     expect((await bedrock(g, LURE)).ok).toBe(true);
     expect((await bedrock(g, LURE)).ok).toBe(true);
     expect(await bedrock(g, LURE)).toEqual(THROTTLED); // the third crosses max_requests: 2
-    expect(await bedrock(g, VALID)).toEqual(THROTTLED); // the client ip is blocked, whatever the key
-    expect(await openai(g, OPENAI_VALID)).toEqual({ status: 429, code: 'insufficient_quota' });
+    expect(await bedrock(g, LURE)).toEqual(THROTTLED); // and the persona stays exhausted
+    expect((await bedrock(g, VALID)).ok).toBe(true); // another key from the same address is served
+    expect(await openai(g, OPENAI_VALID)).toEqual({ status: 200, code: null });
     const events = await g.waitForEvents(6);
     expect(events.map((e) => [e.honeygate.surface, e.honeygate.verdict?.action, e.honeygate.verdict?.reason])).toEqual([
       ['openai', 'forward', 'valid_key'],
@@ -73,23 +74,24 @@ describe('lure threshold → block, on both surfaces', () => {
       ['bedrock', 'deceive', 'lure_key'],
       ['bedrock', 'block', 'lure_threshold'],
       ['bedrock', 'block', 'blocked'],
-      ['openai', 'block', 'blocked'],
+      ['bedrock', 'forward', 'valid_key'],
+      ['openai', 'forward', 'valid_key'],
     ]);
-    expect((await g.gateway.state.store.listBlocks()).map((b) => b.subject)).toEqual(['ip:127.0.0.1']);
+    expect((await g.gateway.state.store.listBlocks()).map((b) => b.subject)).toEqual([expect.stringMatching(/^lure:sha256:[0-9a-f]{16}$/)]);
   });
 
-  it('crossed on OpenAI: the client is refused on Bedrock', async () => {
+  it('crossed on OpenAI: the OpenAI lure is out of quota, the AWS keys of the same client are untouched; an admin unblock revives it', async () => {
     g = await startTestGateway(base({}));
     expect((await bedrock(g, VALID)).ok).toBe(true);
     expect((await openai(g, OPENAI_LURE)).status).toBe(200);
     expect((await openai(g, OPENAI_LURE)).status).toBe(200);
     expect(await openai(g, OPENAI_LURE)).toEqual({ status: 429, code: 'insufficient_quota' });
-    expect(await bedrock(g, VALID)).toEqual(THROTTLED);
-    expect(await bedrock(g, LURE)).toEqual(THROTTLED);
-    // an admin unblock lifts it on both
-    await g.gateway.state.store.unblock('ip:127.0.0.1');
     expect((await bedrock(g, VALID)).ok).toBe(true);
-    expect((await openai(g, OPENAI_VALID)).status).toBe(200);
+    expect((await bedrock(g, LURE)).ok).toBe(true);
+    const [block] = await g.gateway.state.store.listBlocks();
+    expect(block?.subject).toMatch(/^lure:sha256:/);
+    await g.gateway.state.store.unblock(block?.subject ?? '');
+    expect((await openai(g, OPENAI_LURE)).status).toBe(200);
   });
 });
 

@@ -187,18 +187,21 @@ describe('fail_open', () => {
     const lure1 = await outcome(chat(sdk(a.url, LURE, ip)));
     const lure2 = await outcome(chat(sdk(a.url, LURE, ip)));
     expect([lure1.status, lure2.status]).toEqual([200, 429]);
+    // the threshold exhausts the lure's persona, not the address: another key from it is served
     const valid = await timedChat(a.url, VALID, ip);
-    expect(valid.status).toBe(429); // the IP is blocked on A
+    expect(valid.status).toBe(200);
     expect(valid.ms).toBeLessThan(TIMEOUT_MS);
+    // the persona is out of quota on A for every client (a listing is free: it only checks the block)
+    expect((await outcome(sdk(a.url, LURE, '203.0.113.98').models.list())).status).toBe(429);
     // B (its Redis healthy) does not know yet
-    expect((await timedChat(b.url, VALID, ip)).status).toBe(200);
+    expect((await outcome(sdk(b.url, LURE, ip).models.list())).status).toBe(200);
     expect(storeEvents(b.events)).toEqual(['store:connected']);
 
     relay.resume();
     await waitForEvent(() => a.events, systemEvent('store:recovered'), 5000, 'store:recovered');
-    // the local block went to Redis during recovery: B refuses the IP now, A still does
-    expect((await timedChat(b.url, VALID, ip)).status).toBe(429);
-    expect((await timedChat(a.url, VALID, ip)).status).toBe(429);
+    // the local block went to Redis during recovery: B refuses the persona now, A still does
+    expect(await outcome(sdk(b.url, LURE, ip).models.list())).toEqual({ status: 429, code: 'insufficient_quota' });
+    expect((await outcome(sdk(a.url, LURE, ip).models.list())).status).toBe(429);
     expect((await timedChat(a.url, VALID, '192.0.2.51')).status).toBe(200);
     expect(storeEvents(a.events)).toEqual(['store:connected', 'store:degraded', 'store:recovered']);
     const blocked = b.events.filter((e) => e.source?.ip === ip && e.honeygate.verdict?.reason === 'blocked');

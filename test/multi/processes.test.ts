@@ -93,22 +93,22 @@ describe.skipIf(!DIST_READY)('two honeygate processes share one Redis', () => {
     }
   });
 
-  it('a lure threshold reached across both instances blocks the client IP on both', async () => {
+  it('a lure threshold reached across both instances exhausts the lure persona on both', async () => {
     const ip = '203.0.113.41';
     const order = [a, b, a, b, a, b];
     const results: { status: number; code: string | null | undefined }[] = [];
     for (const instance of order) results.push(await outcome(chat(sdk(instance.url, LURE, ip))));
-    // answers 1..3 (A, B, A), the 4th (B) crosses the shared threshold, then the IP is blocked on both
+    // answers 1..3 (A, B, A), the 4th (B) crosses the shared threshold, then the persona is out of quota on both
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 429, 429, 429]);
     expect(results.slice(3).map((r) => r.code)).toEqual(['insufficient_quota', 'insufficient_quota', 'insufficient_quota']);
-    // the block is of the IP, not of the key: the valid key from that IP is refused on both too
-    expect((await outcome(chat(sdk(a.url, VALID, ip)))).status).toBe(429);
-    expect((await outcome(chat(sdk(b.url, VALID, ip)))).status).toBe(429);
-    // another client is untouched on both
-    expect((await outcome(chat(sdk(a.url, LURE, '203.0.113.42')))).status).toBe(200);
-    expect((await outcome(chat(sdk(b.url, VALID, '203.0.113.42')))).status).toBe(200);
+    // the block is of the persona, not of the address: the valid key from that address is served on both
+    expect((await outcome(chat(sdk(a.url, VALID, ip)))).status).toBe(200);
+    expect((await outcome(chat(sdk(b.url, VALID, ip)))).status).toBe(200);
+    // and the lure is out of quota for every client, on both
+    expect((await outcome(chat(sdk(a.url, LURE, '203.0.113.42')))).status).toBe(429);
+    expect((await outcome(chat(sdk(b.url, LURE, '203.0.113.42')))).status).toBe(429);
     // the block lives in the shared Redis, under this run's prefix
-    expect(await scanKeys(redis, `${prefix}{hg}:b:ip:203.0.113.41`)).toHaveLength(1);
+    expect(await scanKeys(redis, `${prefix}{hg}:b:lure:sha256:`)).toHaveLength(1);
     // each instance recorded its own verdicts: B the threshold, both the block
     const bEvents = await waitForEvent(() => b.events(), (e) => e.honeygate.verdict?.reason === 'lure_threshold', 5000, 'lure_threshold on B');
     expect(bEvents.source?.ip).toBe(ip);
