@@ -46,6 +46,8 @@ export function checkRules(config: Config): ConfigIssue[] {
     else seen.set(hash, i);
     if (k.class === 'valid') validHashes.add(hash);
   });
+  const validUpstreams = new Set<string>();
+  for (const k of config.keys) if (k.class === 'valid') validUpstreams.add(k.upstream ?? defaultValidUpstream(config, 'openai'));
   const checkLureUpstream = (name: string, path: string): void => {
     const up = config.upstreams[name];
     if (!up) {
@@ -61,6 +63,9 @@ export function checkRules(config: Config): ConfigIssue[] {
         });
       } else if (validHashes.has(sha256Hex(up.api_key))) {
         issues.push({ level: 'error', path, message: `upstream "${name}" holds a valid user's key: lure traffic must never spend it` });
+      } else if (validUpstreams.has(name)) {
+        // its api_key is the one valid users' traffic is sent with: the company's key
+        issues.push({ level: 'error', path, message: `upstream "${name}" also forwards valid keys with its api_key (the company's key): lure traffic must never spend it; give lures their own burner upstream, or use "decoy"` });
       }
     }
   };

@@ -176,3 +176,30 @@ describe('JSON Schema for editors', () => {
     expect(props['trusted_proxies']?.description).toMatch(/X-Forwarded-For/);
   });
 });
+
+describe('a lure upstream must not hold the company key', () => {
+  it('refuses a lure whose upstream also forwards valid keys with its api_key; accepts a burner upstream', async () => {
+    const shared = [
+      'upstreams:',
+      '  openai: { type: openai, url: "https://api.openai.com", api_key: "sk-company-key-0123456789" }',
+      'keys:',
+      '  - { name: alice, key: "sk-alice-valid-0123456789", class: valid, upstream: openai }',
+      '  - { name: leak, key: "sk-lure-0123456789abcdef", class: lure, upstream: openai }',
+    ].join('\n');
+    const bad = await loadConfigText(`${shared}\n`);
+    expect(bad.config ?? null).toBeNull();
+    expect(bad.issues.map(formatIssue).join('\n')).toMatch(/keys\.1\.upstream.*also forwards valid keys with its api_key \(the company's key\)/);
+    const ok = await loadConfigText(
+      [
+        'upstreams:',
+        '  openai: { type: openai, url: "https://api.openai.com", api_key: "sk-company-key-0123456789" }',
+        '  burner: { type: openai, url: "https://api.openai.com", api_key: "sk-burner-0123456789" }',
+        'keys:',
+        '  - { name: alice, key: "sk-alice-valid-0123456789", class: valid, upstream: openai }',
+        '  - { name: leak, key: "sk-lure-0123456789abcdef", class: lure, upstream: burner }',
+      ].join('\n') + '\n',
+    );
+    expect(ok.issues.filter((i) => i.level === 'error')).toEqual([]);
+    expect(ok.config).toBeDefined();
+  });
+});
