@@ -88,7 +88,8 @@ export function geminiPersona(keyHashHex: string): GeminiPersona {
     tier,
     baseLatencyMs,
     limitsFor(model) {
-      return LIMITS[groupOf(model)][tier - 1];
+      const row = LIMITS[groupOf(model)];
+      return row[tier - 1] ?? row[0];
     },
   };
 }
