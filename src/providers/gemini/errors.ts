@@ -9,6 +9,7 @@
 
 export type GeminiStatus =
   | 'INVALID_ARGUMENT'
+  | 'UNAUTHENTICATED'
   | 'FAILED_PRECONDITION'
   | 'PERMISSION_DENIED'
   | 'NOT_FOUND'
@@ -20,6 +21,7 @@ export type GeminiStatus =
 export type GeminiErrorCode =
   | 'missing_key'
   | 'api_key_invalid'
+  | 'oauth_invalid'
   | 'service_disabled'
   | 'location_unsupported'
   | 'quota_minute'
@@ -45,7 +47,7 @@ export type GeminiErrorCode =
   | 'overloaded'
   | 'deadline';
 
-export type GeminiDetailKind = 'key_invalid' | 'bad_request' | 'quota' | 'service_disabled';
+export type GeminiDetailKind = 'key_invalid' | 'oauth' | 'bad_request' | 'quota' | 'service_disabled';
 
 export interface GeminiErrorSpec {
   readonly status: number;
@@ -67,6 +69,14 @@ export const GEMINI_ERRORS: Readonly<Record<GeminiErrorCode, GeminiErrorSpec>> =
   },
   // [OBS 2025-2026] ErrorInfo + LocalizedMessage, service in the metadata
   api_key_invalid: { status: 400, grpc: 'INVALID_ARGUMENT', message: KEY_INVALID, details: 'key_invalid' },
+  // [OBS] an API key (or anything else) sent as `Authorization: Bearer` on the native API
+  oauth_invalid: {
+    status: 401,
+    grpc: 'UNAUTHENTICATED',
+    message:
+      'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
+    details: 'oauth',
+  },
   // [OBS] {0} = project number
   service_disabled: {
     status: 403,
@@ -165,6 +175,8 @@ function detailsFor(kind: GeminiDetailKind | undefined, message: string, ctx: Er
         { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com', metadata: { service: 'generativelanguage.googleapis.com' } },
         { '@type': 'type.googleapis.com/google.rpc.LocalizedMessage', locale: 'en-US', message },
       ];
+    case 'oauth':
+      return [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'ACCESS_TOKEN_TYPE_UNSUPPORTED', domain: 'googleapis.com', metadata: { service: 'generativelanguage.googleapis.com' } }];
     case 'bad_request':
       return [
         {
