@@ -141,9 +141,31 @@ export function geminiCredential(headers: IncomingHttpHeaders, query: GeminiQuer
   return undefined;
 }
 
-/** Is this host one of Google's Gemini API hosts (routing by Host when paths collide with OpenAI's `/v1/`)? */
-export function isGeminiHost(host: string | undefined): boolean {
-  if (host === undefined) return false;
+/** The host name of a Host header, lower case, without the port. */
+function hostName(host: string | undefined): string {
+  if (host === undefined) return '';
   const h = host.toLowerCase();
-  return h === 'generativelanguage.googleapis.com' || h.startsWith('generativelanguage.googleapis.com:');
+  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1);
+  const colon = h.indexOf(':');
+  return colon < 0 ? h : h.slice(0, colon);
+}
+
+/**
+ * Is this request the Gemini API's? `/v1beta/` always is; `/v1/` (shared with the OpenAI API) when
+ * the Host is a Gemini host, the request carries a Google key (`x-goog-api-key`, `?key=`), or the
+ * path is a model method (`POST /v1/models/{model}:{method}`; OpenAI's own `/v1/models/ft:…` ids
+ * are GETs).
+ */
+export function isGeminiRequest(method: string, path: string, url: string | undefined, headers: IncomingHttpHeaders, hosts: ReadonlySet<string>): boolean {
+  if (path.startsWith('/v1beta/')) return true;
+  if (!path.startsWith('/v1/')) return false;
+  if (hosts.has(hostName(first(headers['host']) ?? first(headers[':authority'] as string | string[] | undefined)))) return true;
+  if (headers['x-goog-api-key'] !== undefined) return true;
+  const q = url?.indexOf('?') ?? -1;
+  if (url !== undefined && q >= 0 && (url.startsWith('key=', q + 1) || url.includes('&key=', q))) return true;
+  if (method === 'POST' && path.startsWith('/v1/models/')) {
+    const verb = path.slice(path.lastIndexOf(':') + 1);
+    return path.includes(':') && (METHOD_SET.has(verb) || OTHER_METHODS.has(verb));
+  }
+  return false;
 }

@@ -46,6 +46,16 @@ export function geminiHeaders(h: GeminiHeaderInput): string[] {
   return out;
 }
 
+/**
+ * Google's front end sends no `Connection` / `Keep-Alive` header on HTTP/1.1 (node:http would add
+ * both): removing the header keeps the connection persistent and leaves them out.
+ */
+function headFor(res: HttpResponse, status: number, headers: string[]): void {
+  const removable = res as HttpResponse & { removeHeader?: (name: string) => void };
+  if (res.req.httpVersionMajor === 1) removable.removeHeader?.('connection');
+  writeHeadRaw(res, status, headers);
+}
+
 /** Does the client accept gzip (`Accept-Encoding`, a zero q-value refuses it)? */
 export function acceptsGzip(req: HttpRequest): boolean {
   const ae = req.headers['accept-encoding'];
@@ -97,7 +107,7 @@ export async function writeGeminiBody(res: HttpResponse, status: number, content
   if (res.destroyed || res.headersSent) return 0;
   const data = opts.gzip && !opts.head ? await gzipAsync(Buffer.from(body)) : Buffer.from(body);
   if (res.destroyed || res.headersSent) return 0;
-  writeHeadRaw(res, status, geminiHeaders({ contentType, gzip: opts.gzip, durMs: opts.durMs ?? 1 + Math.random() * 10 }));
+  headFor(res, status, geminiHeaders({ contentType, gzip: opts.gzip, durMs: opts.durMs ?? 1 + Math.random() * 10 }));
   res.end(opts.head ? undefined : data);
   return data.length;
 }
@@ -125,7 +135,7 @@ export function writeGeminiError(res: HttpResponse, code: GeminiErrorCode, args:
 export async function writeNotFoundPage(res: HttpResponse, path: string, head: boolean): Promise<void> {
   if (res.destroyed || res.headersSent) return;
   const body = Buffer.from(notFoundPage(path));
-  writeHeadRaw(res, 404, [
+  headFor(res, 404, [
     'Content-Type', 'text/html; charset=UTF-8',
     'Referrer-Policy', 'no-referrer',
     'Content-Length', String(body.length),
@@ -167,7 +177,7 @@ export class GeminiStreamWriter {
   start(status: number, contentType: string, durMs: number): void {
     if (this.#started || this.#res.destroyed) return;
     this.#started = true;
-    writeHeadRaw(this.#res, status, geminiHeaders({ contentType, gzip: this.#gzip !== null, durMs, sse: contentType === SSE_TYPE }));
+    headFor(this.#res, status, geminiHeaders({ contentType, gzip: this.#gzip !== null, durMs, sse: contentType === SSE_TYPE }));
   }
 
   write(text: string): void {
