@@ -8,6 +8,7 @@ import { BUILTIN_PRESET_NAMES } from '../providers/tool/presets.js';
 import { checkToolRules } from '../providers/tool/config.js';
 import { checkAzureRules } from '../providers/azure/config.js';
 import { sha256Hex } from '../util/hash.js';
+import { checkGeminiRules } from '../providers/gemini/rules.js';
 import type { ConfigIssue } from './issues.js';
 import type { Config } from './schema.js';
 
@@ -16,7 +17,7 @@ export function keyHash(key: string): string {
 }
 
 /** The protocol a key speaks; each upstream type answers one (the decoy answers all). */
-export type KeyProtocol = 'openai' | 'bedrock' | 'azure';
+export type KeyProtocol = 'openai' | 'bedrock' | 'azure' | 'gemini';
 
 function speaks(config: Config, name: string, protocol: KeyProtocol): boolean {
   const up = config.upstreams[name];
@@ -88,6 +89,7 @@ export function checkRules(config: Config): ConfigIssue[] {
   }
   issues.push(...checkAwsRules(config));
   issues.push(...checkAzureRules(config));
+  issues.push(...checkGeminiRules(config));
   issues.push(...checkToolRules(config.routes, config.cidr_presets, BUILTIN_PRESET_NAMES));
   return issues;
 }
@@ -139,7 +141,7 @@ function checkAwsRules(config: Config): ConfigIssue[] {
       issues.push({ level: 'error', path, message: `no upstream named "${name}"` });
       return;
     }
-    if (up.type === 'openai' || up.type === 'azure') {
+    if (up.type === 'openai' || up.type === 'azure' || up.type === 'gemini') {
       issues.push({ level: 'error', path, message: `"${name}" is an ${up.type} upstream: it cannot answer Bedrock requests (use a bedrock upstream with burner credentials, or "decoy")` });
       return;
     }
