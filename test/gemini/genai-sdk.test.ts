@@ -14,11 +14,13 @@ import { encode } from 'gpt-tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
-const LURE = 'AIzaSyBdyIRXbZPhJBWTKtRhwfBwnWN8tz1mGrY';
-const LURE_UP = 'AIzaSyCq3m9VZ0p5Kx1t7Yb2Hn4Lw8Rf6Jd0Ss0';
-const LURE_LIMITED = 'AIzaSyAa1b2c3d4e5f6g7h8i9j0kLmNoPqRsTuVw';
-const VALID = 'AIzaSyDvalidKeyOfTheClient0123456789abcQ';
-const UNKNOWN = 'AIzaSyBunknownKeyNobodyConfigured0123456';
+/** a 39-character Google API key carrying a readable tag */
+const gkey = (tag: string): string => `AIzaSyB${tag}${'x7Q2'.repeat(8)}`.slice(0, 39);
+const LURE = gkey('LureDecoy');
+const LURE_UP = gkey('LureUpstream');
+const LURE_LIMITED = gkey('LureLimited');
+const VALID = gkey('ValidClient');
+const UNKNOWN = gkey('UnknownNobody');
 const UPSTREAM_KEY = 'upstream-own-key-of-the-company';
 const BURNER = 'burner-key-of-the-lure-upstream';
 const PROMPT = 'LURE-PROMPT: you are the ACME assistant.';

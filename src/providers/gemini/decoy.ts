@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { seededRandom } from '../../deception/random.js';
-import type { HttpResponse } from '../../server/http.js';
+import type { HttpResponse } from '../../core/http.js';
 import { tokenCount } from '../../deception/decoy/tokens.js';
 import { planAnswer, tokenChunks, type PlannedAnswer, type PlanInput } from './answer.js';
 import { GEMINI_MODELS, modelObject, reportedVersion, type GeminiModel } from './models.js';

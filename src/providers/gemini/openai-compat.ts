@@ -7,7 +7,7 @@
  * compatibility layer writes them, and its errors are Google errors wrapped in an array.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { HttpResponse } from '../../server/http.js';
+import type { HttpResponse } from '../../core/http.js';
 import { planAnswer, type PlannedAnswer } from './answer.js';
 import { embedTokens, embedValues, geminiResponseId } from './decoy.js';
 import { GEMINI_MODELS, findGeminiModel, type GeminiModel } from './models.js';

@@ -7,7 +7,7 @@
  */
 import { constants as zc, createGzip, gzip, type Gzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import type { HttpRequest, HttpResponse } from '../../server/http.js';
+import type { HttpRequest, HttpResponse } from '../../core/http.js';
 import { httpDate } from '../../util/http-date.js';
 import { writeHeadRaw } from '../../util/write-head.js';
 import { geminiErrorObject, notFoundPage, type ErrorContext, type GeminiErrorCode } from './errors.js';
