@@ -170,8 +170,14 @@ export function compatEmbeddings(model: GeminiModel, body: Obj): Obj {
   const dimsAsked = Number(body['dimensions'] ?? 0);
   const dims = Number.isInteger(dimsAsked) && dimsAsked > 0 ? Math.min(dimsAsked, model.dims ?? 768) : model.dims ?? 768;
   const tokens = embedTokens(texts.map((t) => ({ content: { parts: [{ text: t }] } })));
+  // the openai SDKs ask for base64 by default: little-endian float32, as OpenAI encodes it
+  const base64 = body['encoding_format'] === 'base64';
+  const vector = (t: string): number[] | string => {
+    const values = embedValues(model.id, t, dims);
+    return base64 ? Buffer.from(new Float32Array(values).buffer).toString('base64') : values;
+  };
   return {
-    data: texts.map((t, index) => ({ embedding: embedValues(model.id, t, dims), index, object: 'embedding' })),
+    data: texts.map((t, index) => ({ embedding: vector(t), index, object: 'embedding' })),
     model: model.id,
     object: 'list',
     usage: { prompt_tokens: tokens, total_tokens: tokens },
