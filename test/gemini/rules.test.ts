@@ -51,3 +51,11 @@ describe('gemini rules', () => {
     expect(issues.map((i) => `${i.level} ${i.path}`)).toEqual(['error gemini_keys.0.upstream', 'warning gemini_keys.0.prompt', 'error gemini_keys.1.upstream', 'error gemini_keys.2.upstream']);
   });
 });
+
+describe('the registry names gemini everywhere a provider is listed', () => {
+  it('admin event filters accept surface=gemini and still refuse unknown surfaces', async () => {
+    const { parseQuery } = await import('../../src/admin/query.js');
+    expect(parseQuery({ surface: 'gemini' }, Date.now()).filter).toMatchObject({ surface: 'gemini' });
+    expect(() => parseQuery({ surface: 'vertex' }, Date.now())).toThrow();
+  });
+});
