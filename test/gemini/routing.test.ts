@@ -4,6 +4,7 @@
  * the `openai` SDK; the raw wire of the native API (JSON-array stream framing, numeric enums,
  * gzip, the front end's 404, Google's errors in an array on array streams).
  */
+import { connect as connectH2 } from 'node:http2';
 import { connect } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import OpenAI from 'openai';
@@ -178,5 +179,30 @@ describe('the native wire', () => {
     }
     const alive = await post('{"contents":[{"parts":[{"text":"still here?"}]}]}');
     expect(alive.status).toBe(200);
+  });
+});
+
+describe('HTTP/2 (h2c prior knowledge)', () => {
+  it('answers with the GFE headers, no connection-specific ones, and a streamed body', async () => {
+    const session = connectH2(gw.url);
+    try {
+      const answer = await new Promise<{ headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+        const req = session.request({ ':method': 'POST', ':path': '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse', 'x-goog-api-key': GLURE, 'content-type': 'application/json' });
+        let headers: Record<string, unknown> = {};
+        let body = '';
+        req.on('response', (h) => (headers = h));
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('end', () => resolve({ headers, body }));
+        req.on('error', reject);
+        req.end('{"contents":[{"parts":[{"text":"h2"}]}]}');
+      });
+      expect(answer.headers[':status']).toBe(200);
+      expect(answer.headers['server']).toBe('scaffolding on HTTPServer2');
+      expect(answer.headers['transfer-encoding']).toBeUndefined();
+      expect(answer.body).toMatch(/^data: \{"candidates": /);
+      expect(answer.body.endsWith('\r\n\r\n')).toBe(true);
+    } finally {
+      session.close();
+    }
   });
 });
