@@ -184,6 +184,9 @@ describe('lure keys: the decoy, as the SDK parses it', () => {
     expect(text).toContain('web-leak');
     expect(text).toContain('gemini-2.0-flash');
     expect(text).not.toContain(LURE);
+    expect(e?.honeygate.client?.name).toBe('google-genai');
+    expect(e?.honeygate.surface).toBe('gemini');
+    expect(e?.honeygate.key?.mask).toBe(`AIza${'*'.repeat(31)}${LURE.slice(-4)}`);
   });
 });
 
