@@ -227,6 +227,12 @@ describe('unknown, missing and valid keys', () => {
     expect(rest).toContain('part3');
     expect(Date.now() - at).toBeGreaterThanOrEqual(30);
     expect(seen.at(-1)?.url).toBe('/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
+    // the compatible path with the key in two places: neither reaches the upstream
+    await fetch(`${gw.url}/v1beta/openai/chat/completions?key=${VALID}`, { method: 'POST', headers: { 'x-goog-api-key': VALID, authorization: `Bearer ${VALID}` }, body: '{"model":"gemini-2.5-flash","messages":[]}' });
+    const compat = seen.at(-1);
+    expect(compat?.headers['authorization']).toBe(`Bearer ${UPSTREAM_KEY}`);
+    expect(compat?.headers['x-goog-api-key']).toBeUndefined();
+    expect(JSON.stringify(compat)).not.toContain(VALID);
   });
 
   it('a real lure upstream gets the lure prompt in systemInstruction and its own burner key', async () => {
@@ -234,6 +240,7 @@ describe('unknown, missing and valid keys', () => {
     await client(LURE_UP).models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi', config: { systemInstruction: 'client system text' } });
     const got = seen.at(-1);
     expect(got?.headers['x-goog-api-key']).toBe(BURNER);
+    expect(JSON.stringify(got)).not.toContain(LURE_UP);
     const sent = JSON.parse(got?.body ?? '{}') as { systemInstruction: { parts: { text: string }[] } };
     expect(sent.systemInstruction.parts.map((p) => p.text)).toEqual([PROMPT, 'client system text']);
   });

@@ -319,7 +319,11 @@ export class GeminiCall {
     const started = performance.now();
     const compat = this.route.kind === 'openai';
     const setHeaders: Record<string, string> = {};
+    let headers = ex.req.headers;
     if (upstream.apiKey !== undefined) {
+      // the client's key goes nowhere upstream, in whichever place it was sent
+      const { 'x-goog-api-key': _key, authorization: _auth, ...rest } = headers;
+      headers = rest;
       if (compat) setHeaders['authorization'] = `Bearer ${upstream.apiKey}`;
       else setHeaders['x-goog-api-key'] = upstream.apiKey;
     }
@@ -328,7 +332,7 @@ export class GeminiCall {
         {
           method: method(ex),
           path: upstream.apiKey !== undefined ? withoutKeyParam(ex.req.url ?? ex.path) : ex.req.url ?? ex.path,
-          headers: ex.req.headers,
+          headers,
           body,
           setHeaders,
           replaceServerErrors: true,
