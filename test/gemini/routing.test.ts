@@ -9,10 +9,14 @@ import { connect } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { geminiPersona } from '../../src/providers/gemini/persona.js';
+import { sha256Hex } from '../../src/util/hash.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 const gkey = (tag: string): string => `AIzaSyB${tag}${'q9Z4'.repeat(8)}`.slice(0, 39);
 const GLURE = gkey('RoutingLure');
+/** a lure whose persona is a tier-1 project: 150 requests a minute on gemini-2.5-pro */
+const TIER1 = Array.from({ length: 200 }, (_, i) => gkey(`Tier${i}`)).find((k) => geminiPersona(sha256Hex(k)).tier === 1) ?? '';
 const OLURE = 'sk-proj-RoutingTestLureKey0123456789abcdefghijklmnopqrstuvwxyzT3BlbkFJ0123456789';
 let gw: TestGateway;
 
@@ -20,7 +24,10 @@ beforeAll(async () => {
   gw = await startTestGateway({
     lure_defaults: { realistic_timing: false },
     keys: [{ name: 'openai-lure', key: OLURE, class: 'lure', max_requests: 1000 }],
-    gemini_keys: [{ name: 'gemini-lure', key: GLURE, class: 'lure', reply: 'Hello from the decoy.', max_requests: 1000 }],
+    gemini_keys: [
+      { name: 'gemini-lure', key: GLURE, class: 'lure', reply: 'Hello from the decoy.', max_requests: 1000 },
+      { name: 'gemini-tier1', key: TIER1, class: 'lure', reply: 'ok', max_requests: 1000 },
+    ],
   });
 });
 
@@ -204,5 +211,20 @@ describe('HTTP/2 (h2c prior knowledge)', () => {
     } finally {
       session.close();
     }
+  });
+});
+
+describe('the persona\'s quota tells the truth', () => {
+  it('request 151 in a minute on a tier-1 project\'s gemini-2.5-pro is RESOURCE_EXHAUSTED with the tier\'s limit', async () => {
+    expect(TIER1).not.toBe('');
+    const post = (): Promise<Response> =>
+      fetch(`${gw.url}/v1beta/models/gemini-2.5-pro:generateContent`, { method: 'POST', headers: { 'x-goog-api-key': TIER1 }, body: '{"contents":[{"parts":[{"text":"q"}]}]}' });
+    for (let i = 0; i < 150; i++) expect((await post()).status).toBe(200);
+    const r = await post();
+    expect(r.status).toBe(429);
+    const body = (await r.json()) as { error: { status: string; message: string; details: Record<string, unknown>[] } };
+    expect(body.error.status).toBe('RESOURCE_EXHAUSTED');
+    expect(body.error.message).toContain('limit: 150, model: gemini-2.5-pro');
+    expect(body.error.details[0]).toMatchObject({ violations: [{ quotaId: 'GenerateRequestsPerMinutePerProjectPerModel', quotaValue: '150' }] });
   });
 });
