@@ -184,6 +184,11 @@ describe('the native wire', () => {
       expect(r.status, b.slice(0, 60)).toBe(status);
       expect(await r.text(), b.slice(0, 60)).toMatch(re);
     }
+    const tts = await fetch(`${gw.url}/v1beta/models/gemini-2.5-flash-preview-tts:generateContent?key=${GLURE}`, { method: 'POST', body: '{"contents":[{"parts":[{"text":"x"}]}]}' });
+    expect(await tts.text()).toContain('it should only be used for TTS');
+    const imagen = await fetch(`${gw.url}/v1beta/models/imagen-4.0-generate-001:generateContent?key=${GLURE}`, { method: 'POST', body: '{"contents":[{"parts":[{"text":"x"}]}]}' });
+    expect(imagen.status).toBe(404);
+    expect(await imagen.text()).toContain('models/imagen-4.0-generate-001 is not found for API version v1beta, or is not supported for generateContent.');
     const alive = await post('{"contents":[{"parts":[{"text":"still here?"}]}]}');
     expect(alive.status).toBe(200);
   });

@@ -204,6 +204,7 @@ export class GeminiCall {
         const lastUser = [...messages].reverse().find((m) => isObj(m) && m['role'] === 'user');
         if (isObj(lastUser) && typeof lastUser['content'] === 'string') detail.prompt = lastUser['content'].slice(0, 2000);
       }
+      if (!wantsEmbed && model.family === 'media') return void (await this.#error(ex, 'tts_only'));
       if (await this.#overQuota(ex, persona, model, admit)) return;
       if (upstream) return this.#lureUpstream(ex, upstream, wantsEmbed ? 'none' : 'compat-chat', body, parsed.raw, lure?.prompt ?? '');
       detail.injected = false;
@@ -227,6 +228,7 @@ export class GeminiCall {
       case 'streamGenerateContent': {
         const invalid = validateGenerate(body, model);
         if (invalid) return void (await this.#error(ex, invalid.code, invalid.args, invalid.ctx ?? {}));
+        if (model.family === 'media') return void (await this.#error(ex, 'tts_only'));
         const prompt = lastUserText(body);
         if (prompt !== '') detail.prompt = prompt.slice(0, 2000);
         const count = countPrompt(body);

@@ -39,6 +39,7 @@ export type GeminiErrorCode =
   | 'thinking_budget_range'
   | 'json_mime_required'
   | 'candidate_count'
+  | 'tts_only'
   | 'batch_model_mismatch'
   | 'requests_missing'
   | 'page_token'
@@ -126,6 +127,8 @@ export const GEMINI_ERRORS: Readonly<Record<GeminiErrorCode, GeminiErrorSpec>> =
     grpc: 'INVALID_ARGUMENT',
     message: 'Unable to submit request because responseSchema field is only supported when the response_mime_type is set to application/json or text/x.enum. Learn more: https://ai.google.dev/gemini-api/docs/structured-output',
   },
+  // [OBS] a speech model asked for text
+  tts_only: { status: 400, grpc: 'INVALID_ARGUMENT', message: 'Model tried to generate text, but it should only be used for TTS.' },
   // [INF] {0} the value
   candidate_count: { status: 400, grpc: 'INVALID_ARGUMENT', message: 'Only one candidate can be specified in the current model' },
   // [INF] batch items must name the batch's model

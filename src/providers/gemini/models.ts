@@ -7,12 +7,15 @@
  *   has `candidatesTokensDetails` (recorded answers of gemini-2.0-flash, 2025-08);
  * - `thinking` (2.5, 3.x): candidates carry `index: 0` and no safety ratings; usage has
  *   `thoughtsTokenCount` (recorded answers of gemini-2.5-flash, 2025-12);
- * - `embedding`: embedContent / batchEmbedContents only, with the vector width.
+ * - `embedding`: embedContent / batchEmbedContents only, with the vector width;
+ * - `media`: listed (image, video, speech and answer models a real key lists); their own methods
+ *   (predict, predictLongRunning, generateAnswer) are not served, and the speech models refuse text
+ *   output as they do.
  * Field values come from public ListModels dumps (2025) and the model pages; the 3.x previews carry
  * the limits their pages publish.
  */
 
-export type GeminiFamily = 'classic' | 'thinking' | 'embedding';
+export type GeminiFamily = 'classic' | 'thinking' | 'embedding' | 'media';
 
 export interface GeminiModel {
   /** id without the `models/` prefix */
@@ -41,6 +44,9 @@ export interface GeminiModel {
 
 const GEN = ['generateContent', 'countTokens', 'createCachedContent', 'batchGenerateContent'] as const;
 const EMBED = ['embedContent'] as const;
+const GEN_SMALL = ['generateContent', 'countTokens'] as const;
+const PREDICT = ['predict'] as const;
+const VIDEO = ['predictLongRunning'] as const;
 const THINK_SAMPLING = { temperature: 1, topP: 0.95, topK: 64, maxTemperature: 2, thinking: true } as const;
 const CLASSIC_SAMPLING = { temperature: 1, topP: 0.95, topK: 40, maxTemperature: 2 } as const;
 const M1 = 1_048_576;
@@ -102,6 +108,55 @@ export const GEMINI_MODELS: readonly GeminiModel[] = [
   {
     id: 'gemini-3.1-pro-preview', version: '3.1-pro-preview', displayName: 'Gemini 3.1 Pro Preview', description: 'Gemini 3.1 Pro Preview',
     inputTokenLimit: M1, outputTokenLimit: 65_536, methods: GEN, ...THINK_SAMPLING, family: 'thinking', budget: { min: 128, max: 32_768 }, tps: 90,
+  },
+  {
+    id: 'gemini-2.5-flash-image', version: '2.0', displayName: 'Nano Banana', description: 'Gemini 2.5 Flash Image',
+    inputTokenLimit: 32_768, outputTokenLimit: 32_768, methods: ['generateContent', 'countTokens', 'batchGenerateContent'], temperature: 1, topP: 0.95, topK: 64, maxTemperature: 2, family: 'thinking', tps: 180,
+  },
+  {
+    id: 'gemini-2.5-flash-preview-tts', version: 'gemini-2.5-flash-exp-tts-2025-05-19', displayName: 'Gemini 2.5 Flash Preview TTS', description: 'Gemini 2.5 Flash Preview TTS',
+    inputTokenLimit: 8192, outputTokenLimit: 16_384, methods: ['countTokens', 'generateContent'], temperature: 1, topP: 0.95, topK: 64, maxTemperature: 2, family: 'media', tps: 0,
+  },
+  {
+    id: 'gemini-2.5-pro-preview-tts', version: 'gemini-2.5-pro-preview-tts-2025-05-19', displayName: 'Gemini 2.5 Pro Preview TTS', description: 'Gemini 2.5 Pro Preview TTS',
+    inputTokenLimit: 8192, outputTokenLimit: 16_384, methods: ['countTokens', 'generateContent'], temperature: 1, topP: 0.95, topK: 64, maxTemperature: 2, family: 'media', tps: 0,
+  },
+  ...(['1b', '4b', '12b', '27b'] as const).map((size): GeminiModel => ({
+    id: `gemma-3-${size}-it`, version: '001', displayName: `Gemma 3 ${size.toUpperCase()}`, description: '',
+    inputTokenLimit: size === '1b' ? 32_768 : 131_072, outputTokenLimit: 8192, methods: GEN_SMALL, temperature: 1, topP: 0.95, topK: 64, family: 'classic', tps: 120,
+  })),
+  ...(['e4b', 'e2b'] as const).map((size): GeminiModel => ({
+    id: `gemma-3n-${size}-it`, version: '001', displayName: `Gemma 3n ${size.toUpperCase()}`, description: '',
+    inputTokenLimit: 8192, outputTokenLimit: 2048, methods: GEN_SMALL, temperature: 1, topP: 0.95, topK: 64, family: 'classic', tps: 120,
+  })),
+  {
+    id: 'imagen-4.0-generate-001', version: '001', displayName: 'Imagen 4', description: 'Vertex served Imagen 4.0 model',
+    inputTokenLimit: 480, outputTokenLimit: 8192, methods: PREDICT, family: 'media', tps: 0,
+  },
+  {
+    id: 'imagen-4.0-ultra-generate-001', version: '001', displayName: 'Imagen 4 Ultra', description: 'Vertex served Imagen 4.0 ultra model',
+    inputTokenLimit: 480, outputTokenLimit: 8192, methods: PREDICT, family: 'media', tps: 0,
+  },
+  {
+    id: 'imagen-4.0-fast-generate-001', version: '001', displayName: 'Imagen 4 Fast', description: 'Vertex served Imagen 4.0 Fast model',
+    inputTokenLimit: 480, outputTokenLimit: 8192, methods: PREDICT, family: 'media', tps: 0,
+  },
+  {
+    id: 'veo-2.0-generate-001', version: '2.0', displayName: 'Veo 2', description: 'Vertex served Veo 2 model. Access to this model requires billing to be enabled on the associated Google Cloud Platform account. Please visit https://console.cloud.google.com/billing to enable it.',
+    inputTokenLimit: 480, outputTokenLimit: 8192, methods: VIDEO, family: 'media', tps: 0,
+  },
+  {
+    id: 'veo-3.0-generate-001', version: '3.0', displayName: 'Veo 3', description: 'Veo 3',
+    inputTokenLimit: 480, outputTokenLimit: 8192, methods: VIDEO, family: 'media', tps: 0,
+  },
+  {
+    id: 'veo-3.0-fast-generate-001', version: '3.0', displayName: 'Veo 3 fast', description: 'Veo 3 fast',
+    inputTokenLimit: 480, outputTokenLimit: 8192, methods: VIDEO, family: 'media', tps: 0,
+  },
+  {
+    id: 'aqa', version: '001', displayName: 'Model that performs Attributed Question Answering.',
+    description: 'Model trained to return answers to questions that are grounded in provided sources, along with estimating answerable probability.',
+    inputTokenLimit: 7168, outputTokenLimit: 1024, methods: ['generateAnswer'], temperature: 0.2, topP: 1, topK: 40, family: 'media', tps: 0,
   },
   {
     id: 'embedding-001', version: '001', displayName: 'Embedding 001', description: 'Obtain a distributed representation of a text.',
