@@ -142,7 +142,7 @@ function checkAwsRules(config: Config): ConfigIssue[] {
       return;
     }
     if (up.type === 'openai' || up.type === 'azure' || up.type === 'gemini') {
-      issues.push({ level: 'error', path, message: `"${name}" is an ${up.type} upstream: it cannot answer Bedrock requests (use a bedrock upstream with burner credentials, or "decoy")` });
+      issues.push({ level: 'error', path, message: `"${name}" is ${/^[aeiou]/.test(up.type) ? 'an' : 'a'} ${up.type} upstream: it cannot answer Bedrock requests (use a bedrock upstream with burner credentials, or "decoy")` });
       return;
     }
     if (up.type !== 'bedrock') return;
@@ -165,7 +165,7 @@ function checkAwsRules(config: Config): ConfigIssue[] {
       issues.push({ level: 'error', path, message: `no upstream named "${k.upstream}"` });
     } else if (k.class === 'valid') {
       const name = k.upstream ?? defaultValidUpstream(config, 'bedrock');
-      if (!speaks(config, name, 'bedrock')) issues.push({ level: 'error', path, message: `"${name}" is an ${config.upstreams[name]?.type ?? ''} upstream: AWS keys need a bedrock upstream (or "decoy")` });
+      if (!speaks(config, name, 'bedrock')) issues.push({ level: 'error', path, message: `"${name}" is ${/^[aeiou]/.test(config.upstreams[name]?.type ?? '') ? 'an' : 'a'} ${config.upstreams[name]?.type ?? ''} upstream: AWS keys need a bedrock upstream (or "decoy")` });
       for (const field of LURE_ONLY) {
         if (k[field] !== undefined) issues.push({ level: 'warning', path: `${list}.${i}.${field}`, message: 'ignored on a valid key (lure keys only)' });
       }

@@ -49,6 +49,7 @@ describe('gemini rules', () => {
       gemini_keys: [{ name: 'v', class: 'valid', key: K2, upstream: 'oa', prompt: 'x' }, { name: 'a', class: 'lure', key: K1, upstream: 'oa' }, { name: 'm', class: 'lure', key: COMPANY, upstream: 'nope' }],
     }));
     expect(issues.map((i) => `${i.level} ${i.path}`)).toEqual(['error gemini_keys.0.upstream', 'warning gemini_keys.0.prompt', 'error gemini_keys.1.upstream', 'error gemini_keys.2.upstream']);
+    expect(issues[0]?.message).toBe('"oa" is an openai upstream: Gemini keys need a gemini upstream (or "decoy")');
   });
 });
 

@@ -23,6 +23,11 @@ export interface GeminiRulesInput {
   readonly lure_defaults: { readonly upstream: string };
 }
 
+/** "an openai upstream", "a bedrock upstream" */
+function kind(type: string): string {
+  return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
+}
+
 function hashOf(key: string): string {
   return key.startsWith('sha256:') ? key.slice(7) : sha256Hex(key);
 }
@@ -77,7 +82,7 @@ export function checkGeminiRules(config: GeminiRulesInput): ConfigIssue[] {
     if (k.class === 'valid') {
       const name = k.upstream ?? defaultGeminiValidUpstream(config.upstreams);
       const up = config.upstreams[name];
-      if (up !== undefined && up.type !== 'gemini' && up.type !== 'decoy') issues.push({ level: 'error', path, message: `"${name}" is a ${up.type} upstream: Gemini keys need a gemini upstream (or "decoy")` });
+      if (up !== undefined && up.type !== 'gemini' && up.type !== 'decoy') issues.push({ level: 'error', path, message: `"${name}" is ${kind(up.type)} upstream: Gemini keys need a gemini upstream (or "decoy")` });
       for (const field of LURE_ONLY) {
         if (k[field] !== undefined) issues.push({ level: 'warning', path: `gemini_keys.${i}.${field}`, message: 'ignored on a valid key (lure keys only)' });
       }
@@ -88,7 +93,7 @@ export function checkGeminiRules(config: GeminiRulesInput): ConfigIssue[] {
     const up = config.upstreams[name];
     if (up === undefined || up.type === 'decoy') return;
     if (up.type !== 'gemini') {
-      issues.push({ level: 'error', path: where, message: `"${name}" is a ${up.type} upstream: it cannot answer Gemini requests (use a gemini upstream with its own burner api_key, or "decoy")` });
+      issues.push({ level: 'error', path: where, message: `"${name}" is ${kind(up.type)} upstream: it cannot answer Gemini requests (use a gemini upstream with its own burner api_key, or "decoy")` });
       return;
     }
     const shared = validUpstreams.get(name);
