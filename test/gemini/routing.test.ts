@@ -27,6 +27,7 @@ beforeAll(async () => {
     gemini_keys: [
       { name: 'gemini-lure', key: GLURE, class: 'lure', reply: 'Hello from the decoy.', max_requests: 1000 },
       { name: 'gemini-tier1', key: TIER1, class: 'lure', reply: 'ok', max_requests: 1000 },
+      { name: 'gemini-disabled', key: gkey('DisabledApi'), class: 'lure', api_disabled: true },
     ],
   });
 });
@@ -231,5 +232,20 @@ describe('the persona\'s quota tells the truth', () => {
     expect(body.error.status).toBe('RESOURCE_EXHAUSTED');
     expect(body.error.message).toContain('limit: 150, model: gemini-2.5-pro');
     expect(body.error.details[0]).toMatchObject({ violations: [{ quotaId: 'GenerateRequestsPerMinutePerProjectPerModel', quotaValue: '150' }] });
+  });
+});
+
+describe('a lure whose project never enabled the API', () => {
+  it('answers 403 SERVICE_DISABLED naming the persona\'s project, and is recorded as a lure', async () => {
+    const r = await fetch(`${gw.url}/v1beta/models/gemini-2.5-flash:generateContent`, { method: 'POST', headers: { 'x-goog-api-key': gkey('DisabledApi') }, body: '{"contents":[{"parts":[{"text":"x"}]}]}' });
+    expect(r.status).toBe(403);
+    const body = (await r.json()) as { error: { status: string; message: string; details: { reason?: string; metadata?: Record<string, string> }[] } };
+    const project = geminiPersona(sha256Hex(gkey('DisabledApi'))).projectNumber;
+    expect(body.error.status).toBe('PERMISSION_DENIED');
+    expect(body.error.message).toContain(`has not been used in project ${project} before or it is disabled`);
+    expect(body.error.details[0]).toMatchObject({ reason: 'SERVICE_DISABLED', metadata: { consumer: `projects/${project}`, service: 'generativelanguage.googleapis.com' } });
+    const events = await gw.waitForEvents(1);
+    await new Promise((res) => setTimeout(res, 50));
+    expect(events.some((e) => e.honeygate.key?.name === 'gemini-disabled' && e.honeygate.key.class === 'lure')).toBe(true);
   });
 });

@@ -43,6 +43,8 @@ export interface GeminiRuntime {
   /** `gemini` upstreams by name; an absent name is the decoy */
   readonly upstreams: ReadonlyMap<string, GeminiUpstreamEntry>;
   readonly hosts: ReadonlySet<string>;
+  /** hashes of lure keys whose persona's project has the API disabled */
+  readonly disabled: ReadonlySet<string>;
 }
 
 const DECOY_BODY_LIMIT = 20 * 1024 * 1024;
@@ -160,6 +162,10 @@ export class GeminiCall {
     if (lure && lure.responseDelayMs > 0) await sleep(lure.responseDelayMs);
     if (ex.res.destroyed) return;
     if (route.kind === 'unknown') return writeNotFoundPage(ex.res, ex.path, head);
+    if (lure && this.#rt.disabled.has(record.hash)) {
+      await this.#error(ex, 'service_disabled', [persona.projectNumber], { projectNumber: persona.projectNumber });
+      return;
+    }
     if (route.kind === 'models-list') {
       const list = listModelsResponse(this.query.pageSize, this.query.pageToken);
       if (list === null) {

@@ -49,6 +49,10 @@ export const geminiKeySchema = z
     block_duration: durationMs.optional(),
     response_delay: durationMs.optional(),
     realistic_timing: z.boolean().optional().describe('the decoy takes as long as a real model would; false answers at once'),
+    api_disabled: z
+      .boolean()
+      .optional()
+      .describe("lure only: the persona's project never enabled the Generative Language API — every call gets 403 SERVICE_DISABLED (a key that looks real but dead, still recorded)"),
   })
   .strict();
 

@@ -37,10 +37,12 @@ function compile(config: Readonly<Config>, ctx: CompileContext): CompiledGemini 
     upstreams.set(name, { upstream: new HttpUpstream({ url: u.url, timeoutMs: u.timeout, connections: u.connections }), ...(u.api_key !== undefined ? { apiKey: u.api_key } : {}) });
   }
   const hosts = new Set(config.gemini.hosts.map((h) => h.toLowerCase()));
+  const disabled = new Set(config.gemini_keys.filter((k) => k.class === 'lure' && k.api_disabled === true).map((k) => keyHash(k.key)));
   const compiled: CompiledGemini = {
     keyring,
     upstreams,
     hosts,
+    disabled,
     keys: records,
     match: (ex) => (isGeminiRequest(ex.req.method ?? 'GET', ex.path, ex.req.url, ex.req.headers, hosts) ? new GeminiCall(ex, compiled) : null),
     unknownUrl(ex) {

@@ -8,7 +8,7 @@ import type { ConfigIssue } from '../../config/issues.js';
 import { sha256Hex } from '../../util/hash.js';
 import type { GeminiKeyConfig } from './config.js';
 
-const LURE_ONLY = ['prompt', 'reply', 'max_requests', 'block_duration', 'response_delay', 'realistic_timing', 'campaign', 'placement'] as const;
+const LURE_ONLY = ['prompt', 'reply', 'max_requests', 'block_duration', 'response_delay', 'realistic_timing', 'campaign', 'placement', 'api_disabled'] as const;
 
 interface UpstreamLike {
   readonly type: string;
