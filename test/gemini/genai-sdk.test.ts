@@ -255,5 +255,11 @@ describe('unknown, missing and valid keys', () => {
     const body = JSON.parse(text) as { error: { status: string; details: { '@type': string; retryDelay?: string }[] } };
     expect(body.error.status).toBe('RESOURCE_EXHAUSTED');
     expect(body.error.details.some((d) => d['@type'].endsWith('RetryInfo') && /^\d+s$/.test(d.retryDelay ?? ''))).toBe(true);
+    // the quota never covers the free calls: a checker can still list the models and count tokens
+    const m = await client(LURE_LIMITED).models.get({ model: 'gemini-2.0-flash' });
+    expect(m.name).toBe('models/gemini-2.0-flash');
+    const c = await client(LURE_LIMITED).models.countTokens({ model: 'gemini-2.0-flash', contents: 'count me' });
+    expect(c.totalTokens).toBe(encode('count me').length);
+    await expect(client(LURE_LIMITED).models.generateContent({ model: 'gemini-2.0-flash', contents: 'd' })).rejects.toBeInstanceOf(ApiError);
   });
 });

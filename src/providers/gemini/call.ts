@@ -73,6 +73,12 @@ export class GeminiCall {
     return (r.kind === 'model-method' && r.method === 'streamGenerateContent' && !this.query.sse) || r.kind === 'openai';
   }
 
+  /** a call no quota applies to: ListModels, GetModel, countTokens (and the compatible model list) */
+  get freeCall(): boolean {
+    const r = this.route;
+    return r.kind === 'models-list' || r.kind === 'model-get' || (r.kind === 'model-method' && r.method === 'countTokens') || (r.kind === 'openai' && (r.endpoint === 'models' || r.endpoint === 'model'));
+  }
+
   /** a bearer token on a native path is read as an OAuth token, which an API key is not */
   get bearerOnNative(): boolean {
     return this.credential?.source === 'bearer' && this.route.kind !== 'openai';
@@ -118,7 +124,13 @@ export class GeminiCall {
         void this.#error(ex, 'overloaded');
         return;
       default: {
-        // blocked or over the lure threshold: the persona's project is out of its daily quota
+        // blocked or over the lure threshold: the persona's project is out of its daily quota —
+        // which Google never applies to the free calls (listing models, counting tokens)
+        const record = classification.record;
+        if (record?.class === 'lure' && this.freeCall) {
+          void this.deceive(ex, record, admit, state);
+          return;
+        }
         const now = new Date();
         const midnightPt = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + (now.getUTCHours() >= 8 ? 1 : 0), 8);
         void this.#quota(ex, 'quota_day', persona, model, (midnightPt - now.getTime()) / 1000);
