@@ -347,8 +347,15 @@ async function keysFromFile(file: string, io: KeysIO): Promise<ListableKey[]> {
   const text = await readText(file);
   if (text === null) throw new KeysError('HG_KEYS_NO_SOURCE', file);
   const keys: ListableKey[] = [];
-  // Azure and Google API keys have their own lists (their providers' key rings)
-  const listKey = format === 'azure' ? 'azure_keys' : format === 'gemini' ? 'gemini_keys' : 'keys';
+  for (const listKey of ['keys', 'azure_keys', 'gemini_keys'] as const) {
+    const { list } = loadList(text, file, listKey);
+    list.items.forEach((item, i) => {
+      const value: unknown = isMap(item) ? item.toJSON() : item;
+      const parsed = listKey === 'keys' ? keySchema.safeParse(value) : listKey === 'azure_keys' ? azureKeySchema.safeParse(value) : geminiKeySchema.safeParse(value);
+      if (parsed.success) keys.push(listKey === 'azure_keys' ? { ...parsed.data, azure: true } : parsed.data);
+      else io.stderr.write(`honeygate keys: ${printable(file)}: ${listKey}.${i}: skipped (${printable(parsed.error.issues[0]?.message ?? 'invalid')})\n`);
+    });
+  }
   return keys;
 }
 
