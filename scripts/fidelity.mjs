@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Start honeygate (from dist/) on loopback with a lure OpenAI key (`keys`) and a lure AWS key pair
-// (`aws_keys`), run the fidelity check from ../shared/fidelity against it, print its report, stop.
+// Start honeygate (from dist/) on loopback with a lure OpenAI key (`keys`), a lure AWS key pair
+// (`aws_keys`) and a lure Google API key (`gemini_keys`), run the fidelity check from
+// ../shared/fidelity against it, print its report, stop.
 // `npm run fidelity`.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -15,7 +16,7 @@ if (!existsSync(diff)) {
 }
 const { loadConfigObject } = await import(join(root, 'dist/config/load.js'));
 const { startGateway } = await import(join(root, 'dist/gateway/gateway.js'));
-const { mintOpenAIKey, mintAwsKeyPair } = await import(join(root, 'dist/deception/keygen.js'));
+const { mintOpenAIKey, mintAwsKeyPair, mintGeminiKey } = await import(join(root, 'dist/deception/keygen.js'));
 const { mintAzureKey } = await import(join(root, 'dist/deception/azure-keys.js'));
 
 const lure = mintOpenAIKey('project');
@@ -33,11 +34,14 @@ const azureKeys = [
     deployments: { 'openllmetry-testing': { model: 'gpt-4.1-mini', capacity: 120 }, 'test-deployment': 'text-embedding-3-small' },
   },
 ];
+// Gemini: a lure Google API key of its own (sent as x-goog-api-key for the Gemini recordings)
+const geminiLure = mintGeminiKey();
 const raw = {
   listen: { host: '127.0.0.1', port: 0 },
   keys: [{ name: 'fidelity-lure', key: lure, class: 'lure', max_requests: 100000 }],
   aws_keys: [{ name: 'fidelity-aws-lure', access_key_id: aws.accessKeyId, secret_access_key: aws.secretAccessKey, class: 'lure', max_requests: 100000 }],
   azure_keys: azureKeys,
+  gemini_keys: [{ name: 'fidelity-gemini-lure', key: geminiLure, class: 'lure', max_requests: 100000 }],
   events: { dir: join(root, 'data', 'fidelity'), jsonl: { enabled: false } },
 };
 const { config, issues } = await loadConfigObject(raw, { env: process.env });
@@ -49,6 +53,7 @@ if (!config) {
 const gateway = await startGateway(config, { port: 0, host: '127.0.0.1' });
 const args = [diff, '--target', gateway.url, '--key', lure, '--aws-access-key-id', aws.accessKeyId, '--aws-secret-access-key', aws.secretAccessKey];
 args.push('--azure-key', azure);
+args.push('--gemini-key', geminiLure);
 args.push(...process.argv.slice(2));
 const child = spawn(process.execPath, args, { stdio: 'inherit' });
 const code = await new Promise((r) => child.on('exit', r));

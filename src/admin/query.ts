@@ -4,6 +4,7 @@
  * widens a query. Times are ISO 8601 or a duration meaning "ago" (`15m`, `24h`, `7d`).
  */
 import { z } from 'zod';
+import { PROVIDER_NAMES } from '../gateway/registry.js';
 import { parseDuration } from '../config/duration.js';
 import type { Dataset, KeyClass, SurfaceName, VerdictAction } from '../events/model.js';
 import type { EventFilter } from '../events/store/index.js';
@@ -50,7 +51,8 @@ const FILTER_FIELDS = {
   ip: text,
   fingerprint: z.string().regex(/^sha256:[0-9a-f]{16}$/, 'a key fingerprint: sha256: and 16 lowercase hex digits'),
   model: text,
-  surface: z.enum(['openai', 'bedrock', 'tool']),
+  // every provider the registry names (a new provider is filterable without touching this file)
+  surface: z.enum(PROVIDER_NAMES as [string, ...string[]]),
   verdict: z.enum(['forward', 'deceive', 'reject', 'block']),
   reason: text,
   status: z.string().regex(/^[1-5]\d\d$/, 'an HTTP status code'),

@@ -24,6 +24,7 @@ import { ConfigError, formatIssue } from '../config/issues.js';
 import { loadConfigFile } from '../config/load.js';
 import { keyHash } from '../config/rules.js';
 import { keySchema, type KeyConfig } from '../config/schema.js';
+import { geminiKeySchema } from '../providers/gemini/config.js';
 import { DeceptionError } from '../deception/errors.js';
 import { KEY_FORMATS, mintKey, type KeyFormat } from '../deception/keygen.js';
 import { maskKey } from '../deception/mask.js';
@@ -84,7 +85,7 @@ const USAGE = `usage:
   honeygate keys new --lure --campaign NAME --placement TEXT [--format F] [--name N] [--file keys.yaml]
                      [--prompt TEXT] [--max-requests N] [--aws-account ID] [--secret-env VAR] [--secrets-file F]
                      [--azure-kind ai-services|classic] [--azure-region eastus2|eastus|swedencentral|westeurope|northeurope]
-  honeygate keys new --valid [--format openai-project|openai-legacy|openai-svcacct|openai-admin|azure] [--name N] [--file keys.yaml]
+  honeygate keys new --valid [--format openai-project|openai-legacy|openai-svcacct|openai-admin|azure|gemini] [--name N] [--file keys.yaml]
   honeygate keys list [--file F] [--config F] [--json]
 
 formats: ${KEY_FORMATS.join(', ')} (default openai-project)
@@ -202,7 +203,7 @@ async function runNew(io: KeysIO, argv: string[], deps: KeysDeps): Promise<numbe
     for (const [flag, val] of [['--campaign', campaign], ['--placement', placement], ['--prompt', prompt], ['--max-requests', maxText]] as const) {
       if (val !== undefined) throw usageError(`${flag} is for lure keys only`);
     }
-    if (!format.startsWith('openai-') && format !== 'azure') throw usageError('--valid keys authenticate clients on the OpenAI or Azure surface: use an openai-* format or azure');
+    if (!format.startsWith('openai-') && format !== 'azure' && format !== 'gemini') throw usageError('--valid keys authenticate clients on the OpenAI, Azure or Gemini provider: use an openai-* format, azure or gemini');
   }
   const azureKind = str(v['azure-kind']);
   const azureRegion = str(v['azure-region']);
@@ -234,7 +235,8 @@ async function runNew(io: KeysIO, argv: string[], deps: KeysDeps): Promise<numbe
   if (prompt !== undefined && prompt.length > 64 * 1024) throw usageError('--prompt is limited to 64 KiB');
 
   const file = str(v['file']) ?? 'keys.yaml';
-  const listKey = format === 'azure' ? 'azure_keys' : 'keys';
+  // Azure and Google API keys have their own lists (their providers' key rings)
+  const listKey = format === 'azure' ? 'azure_keys' : format === 'gemini' ? 'gemini_keys' : 'keys';
   const { doc, list } = loadList(await readText(file), file, listKey);
   const existing = list.items.map((item) => (isMap(item) ? item.toJSON() : item) as Record<string, unknown>);
   if (nameArg !== undefined && existing.some((e) => e['name'] === nameArg)) throw new KeysError('HG_KEYS_NAME_TAKEN', printable(nameArg), file);
@@ -267,7 +269,7 @@ async function runNew(io: KeysIO, argv: string[], deps: KeysDeps): Promise<numbe
     // the persona's region is the one the key names (the file keeps only the key's hash)
     ...(format === 'azure' && lure && minted.region !== undefined ? { region: minted.region } : {}),
   };
-  const checked = format === 'azure' ? azureKeySchema.safeParse(entry) : keySchema.safeParse(entry);
+  const checked = format === 'azure' ? azureKeySchema.safeParse(entry) : format === 'gemini' ? geminiKeySchema.safeParse(entry) : keySchema.safeParse(entry);
   if (!checked.success) throw usageError(checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
 
   // the AWS secret first, so a key never sits in the key file without what verifies it
@@ -323,7 +325,7 @@ interface ListedKey {
   readonly hits?: number;
 }
 
-/** The fields a listing shows, common to `keys` and `azure_keys` entries. */
+/** The fields a listing shows, common to `keys`, `azure_keys` and `gemini_keys` entries. */
 type ListableKey = Pick<KeyConfig, 'key' | 'class' | 'name' | 'campaign' | 'placement' | 'mask'> & { readonly azure?: boolean };
 
 function listed(k: ListableKey): Omit<ListedKey, 'hits'> {
@@ -345,12 +347,12 @@ async function keysFromFile(file: string, io: KeysIO): Promise<ListableKey[]> {
   const text = await readText(file);
   if (text === null) throw new KeysError('HG_KEYS_NO_SOURCE', file);
   const keys: ListableKey[] = [];
-  for (const listKey of ['keys', 'azure_keys'] as const) {
+  for (const listKey of ['keys', 'azure_keys', 'gemini_keys'] as const) {
     const { list } = loadList(text, file, listKey);
     list.items.forEach((item, i) => {
       const value: unknown = isMap(item) ? item.toJSON() : item;
-      const parsed = listKey === 'keys' ? keySchema.safeParse(value) : azureKeySchema.safeParse(value);
-      if (parsed.success) keys.push(listKey === 'keys' ? parsed.data : { ...parsed.data, azure: true });
+      const parsed = listKey === 'keys' ? keySchema.safeParse(value) : listKey === 'azure_keys' ? azureKeySchema.safeParse(value) : geminiKeySchema.safeParse(value);
+      if (parsed.success) keys.push(listKey === 'azure_keys' ? { ...parsed.data, azure: true } : parsed.data);
       else io.stderr.write(`honeygate keys: ${printable(file)}: ${listKey}.${i}: skipped (${printable(parsed.error.issues[0]?.message ?? 'invalid')})\n`);
     });
   }
@@ -375,7 +377,7 @@ async function runList(io: KeysIO, argv: string[], deps: KeysDeps): Promise<numb
   if (config !== undefined) {
     try {
       const loaded = (await loadConfigFile(config, io.env)).config;
-      keys.push(...loaded.keys, ...loaded.azure_keys.map((k) => ({ ...k, azure: true })));
+      keys.push(...loaded.keys, ...loaded.azure_keys.map((k) => ({ ...k, azure: true })), ...loaded.gemini_keys);
     } catch (e: unknown) {
       if (e instanceof ConfigError) throw new KeysError('HG_KEYS_CONFIG_INVALID', config, e.issues.map(formatIssue).join('\n'));
       throw e;

@@ -11,7 +11,7 @@ import { formatReport, Reloader, startAdmin, type AdminServer } from '../admin/i
 import { formatIssue } from '../config/issues.js';
 import { loadConfigFile, loadConfigObject } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { mintAwsKeyPair, mintOpenAIKey, type AwsKeyPair } from '../deception/keygen.js';
+import { mintAwsKeyPair, mintGeminiKey, mintOpenAIKey, type AwsKeyPair } from '../deception/keygen.js';
 import { EventBus } from '../events/bus.js';
 import { createSinks } from '../events/sinks/index.js';
 import { startEventsWorker } from '../events/worker/client.js';
@@ -24,16 +24,19 @@ export interface DemoKeys {
   readonly lure: string;
   /** AWS pairs for the Bedrock surface (valid: answered by the decoy too; lure: deceived) */
   readonly aws?: { readonly valid: AwsKeyPair; readonly lure: AwsKeyPair };
+  /** Google API keys for the Gemini provider (valid: answered by the decoy too; lure: deceived) */
+  readonly gemini?: { readonly valid: string; readonly lure: string };
   /** the demo's admin token (dashboard sign-in) */
   readonly admin?: string;
 }
 
-/** Mint the demo's keys: OpenAI valid + lure, an AWS valid + lure pair. */
+/** Mint the demo's keys: OpenAI valid + lure, an AWS valid + lure pair, Gemini valid + lure. */
 export function mintDemoKeys(admin?: string): DemoKeys {
   return {
     valid: mintOpenAIKey('project'),
     lure: mintOpenAIKey('project'),
     aws: { valid: mintAwsKeyPair(), lure: mintAwsKeyPair() },
+    gemini: { valid: mintGeminiKey(), lure: mintGeminiKey() },
     ...(admin !== undefined ? { admin } : {}),
   };
 }
@@ -77,6 +80,14 @@ export async function demoConfig(keys: DemoKeys, env: NodeJS.ProcessEnv, options
             ],
           }
         : {}),
+      ...(keys.gemini
+        ? {
+            gemini_keys: [
+              { name: 'demo-gemini-valid', class: 'valid', key: keys.gemini.valid, upstream: 'decoy' },
+              { name: 'demo-gemini-lure', class: 'lure', key: keys.gemini.lure, campaign: 'demo', placement: 'printed by honeygate serve', max_requests: 5, block_duration: '10m' },
+            ],
+          }
+        : {}),
       ...(options.realisticTiming === false ? { lure_defaults: { realistic_timing: false } } : {}),
       events: { dir: './data' },
       ...(keys.admin !== undefined ? { admin: { token: keys.admin } } : {}),
@@ -112,6 +123,16 @@ function demoBanner(url: string, keys: DemoKeys, adminUrl: string | undefined): 
           `  AWS_ACCESS_KEY_ID=${keys.aws.lure.accessKeyId} AWS_SECRET_ACCESS_KEY=${keys.aws.lure.secretAccessKey} AWS_REGION=us-east-1 \\`,
           `    aws bedrock-runtime converse --endpoint-url ${url} --model-id anthropic.claude-3-haiku-20240307-v1:0 \\`,
           `    --messages '[{"role":"user","content":[{"text":"Hello"}]}]'`,
+          '',
+        ]
+      : []),
+    ...(keys.gemini
+      ? [
+          'Google Gemini on the same port (x-goog-api-key, ?key=, or the @google/genai SDK with httpOptions.baseUrl):',
+          `  valid key: ${keys.gemini.valid}`,
+          `  lure key:  ${keys.gemini.lure}`,
+          `  curl ${url}/v1beta/models/gemini-2.5-flash:generateContent -H "x-goog-api-key: ${keys.gemini.lure}" \\`,
+          `    -H "Content-Type: application/json" -d '{"contents":[{"parts":[{"text":"Hello"}]}]}'`,
           '',
         ]
       : []),

@@ -13,6 +13,7 @@ import { fromOpenAIPot, isOpenAIPotConfig } from './openaipot.js';
 import { checkRules } from './rules.js';
 import { configSchema, keySchema, type Config } from './schema.js';
 import { azureKeySchema } from '../providers/azure/config.js';
+import { geminiKeySchema } from '../providers/gemini/config.js';
 
 export interface LoadedConfig {
   readonly config: Readonly<Config>;
@@ -85,10 +86,11 @@ async function readYamlFile(file: string, baseDir: string, env: Env, path: strin
  * `{aws_credentials: [...]}` sidecar listed on its own (`keys new --secrets-file`). AWS pairs join
  * `aws_keys` (aws-secrets.ts).
  */
-async function readKeyFiles(files: readonly string[], baseDir: string, env: Env, issues: ConfigIssue[]): Promise<{ keys: unknown[]; awsKeys: unknown[]; azureKeys: unknown[] }> {
+async function readKeyFiles(files: readonly string[], baseDir: string, env: Env, issues: ConfigIssue[]): Promise<{ keys: unknown[]; awsKeys: unknown[]; azureKeys: unknown[]; geminiKeys: unknown[] }> {
   const entries: { entry: Record<string, unknown>; where: string }[] = [];
   const azureKeys: unknown[] = [];
   const pairs: SidecarPair[] = [];
+  const geminiKeys: unknown[] = [];
   for (const [i, file] of files.entries()) {
     const path = `key_files.${i}`;
     const doc = await readYamlFile(file, baseDir, env, path, issues);
@@ -101,13 +103,25 @@ async function readKeyFiles(files: readonly string[], baseDir: string, env: Env,
         else azureKeys.push(entry);
       }
     }
-    const list = (doc as { keys?: unknown } | null)?.keys ?? (Array.isArray(azure) ? [] : undefined);
+    // Google API keys (`keys new --format gemini`) are listed under gemini_keys
+    const gemini = (doc as { gemini_keys?: unknown } | null)?.gemini_keys;
+    if (gemini !== undefined) {
+      if (!Array.isArray(gemini)) issues.push({ level: 'error', path, message: `${file}: gemini_keys must be a list` });
+      else {
+        for (const [j, entry] of gemini.entries()) {
+          const parsed = geminiKeySchema.safeParse(entry);
+          if (!parsed.success) issues.push(...zodIssues(parsed.error, `${file}:gemini_keys.${j}`));
+          else geminiKeys.push(entry);
+        }
+      }
+    }
+    const list = (doc as { keys?: unknown } | null)?.keys ?? (Array.isArray(azure) || gemini !== undefined ? [] : undefined);
     if (doc !== null && typeof doc === 'object' && 'aws_credentials' in doc && list === undefined) {
       pairs.push(...sidecarPairs(doc, file, issues));
       continue;
     }
     if (!Array.isArray(list)) {
-      issues.push({ level: 'error', path, message: `${file} must hold {keys: [...]}, {azure_keys: [...]} or {aws_credentials: [...]}` });
+      issues.push({ level: 'error', path, message: `${file} must hold {keys: [...]}, {azure_keys: [...]}, {gemini_keys: [...]} or {aws_credentials: [...]}` });
       continue;
     }
     for (const [j, entry] of list.entries()) {
@@ -119,7 +133,7 @@ async function readKeyFiles(files: readonly string[], baseDir: string, env: Env,
     const side = await readYamlFile(sidecar, baseDir, env, path, issues, true);
     if (side !== undefined) pairs.push(...sidecarPairs(side, sidecar, issues));
   }
-  return { ...joinAwsSecrets(entries, pairs, issues), azureKeys };
+  return { ...joinAwsSecrets(entries, pairs, issues), azureKeys, geminiKeys };
 }
 
 /** Validate a parsed document; never throws on bad input: every problem is an issue. */
@@ -140,6 +154,7 @@ export async function loadConfigObject(
     if (extra.keys.length > 0) doc = { ...doc, keys: [...(Array.isArray(doc['keys']) ? doc['keys'] : []), ...extra.keys] };
     if (extra.awsKeys.length > 0) doc = { ...doc, aws_keys: [...(Array.isArray(doc['aws_keys']) ? doc['aws_keys'] : []), ...extra.awsKeys] };
     if (extra.azureKeys.length > 0) doc = { ...doc, azure_keys: [...(Array.isArray(doc['azure_keys']) ? doc['azure_keys'] : []), ...extra.azureKeys] };
+    if (extra.geminiKeys.length > 0) doc = { ...doc, gemini_keys: [...(Array.isArray(doc['gemini_keys']) ? doc['gemini_keys'] : []), ...extra.geminiKeys] };
   }
   const parsed = configSchema.safeParse(doc);
   if (!parsed.success) return { config: null, issues: [...issues, ...zodIssues(parsed.error)] };

@@ -8,6 +8,7 @@ import { BUILTIN_PRESET_NAMES } from '../providers/tool/presets.js';
 import { checkToolRules } from '../providers/tool/config.js';
 import { checkAzureRules } from '../providers/azure/config.js';
 import { sha256Hex } from '../util/hash.js';
+import { checkGeminiRules } from '../providers/gemini/rules.js';
 import type { ConfigIssue } from './issues.js';
 import type { Config } from './schema.js';
 
@@ -16,7 +17,7 @@ export function keyHash(key: string): string {
 }
 
 /** The protocol a key speaks; each upstream type answers one (the decoy answers all). */
-export type KeyProtocol = 'openai' | 'bedrock' | 'azure';
+export type KeyProtocol = 'openai' | 'bedrock' | 'azure' | 'gemini';
 
 function speaks(config: Config, name: string, protocol: KeyProtocol): boolean {
   const up = config.upstreams[name];
@@ -93,6 +94,7 @@ export function checkRules(config: Config): ConfigIssue[] {
   }
   issues.push(...checkAwsRules(config));
   issues.push(...checkAzureRules(config));
+  issues.push(...checkGeminiRules(config));
   issues.push(...checkToolRules(config.routes, config.cidr_presets, BUILTIN_PRESET_NAMES));
   return issues;
 }
@@ -144,8 +146,8 @@ function checkAwsRules(config: Config): ConfigIssue[] {
       issues.push({ level: 'error', path, message: `no upstream named "${name}"` });
       return;
     }
-    if (up.type === 'openai' || up.type === 'azure') {
-      issues.push({ level: 'error', path, message: `"${name}" is an ${up.type} upstream: it cannot answer Bedrock requests (use a bedrock upstream with burner credentials, or "decoy")` });
+    if (up.type === 'openai' || up.type === 'azure' || up.type === 'gemini') {
+      issues.push({ level: 'error', path, message: `"${name}" is ${/^[aeiou]/.test(up.type) ? 'an' : 'a'} ${up.type} upstream: it cannot answer Bedrock requests (use a bedrock upstream with burner credentials, or "decoy")` });
       return;
     }
     if (up.type !== 'bedrock') return;
@@ -168,7 +170,7 @@ function checkAwsRules(config: Config): ConfigIssue[] {
       issues.push({ level: 'error', path, message: `no upstream named "${k.upstream}"` });
     } else if (k.class === 'valid') {
       const name = k.upstream ?? defaultValidUpstream(config, 'bedrock');
-      if (!speaks(config, name, 'bedrock')) issues.push({ level: 'error', path, message: `"${name}" is an ${config.upstreams[name]?.type ?? ''} upstream: AWS keys need a bedrock upstream (or "decoy")` });
+      if (!speaks(config, name, 'bedrock')) issues.push({ level: 'error', path, message: `"${name}" is ${/^[aeiou]/.test(config.upstreams[name]?.type ?? '') ? 'an' : 'a'} ${config.upstreams[name]?.type ?? ''} upstream: AWS keys need a bedrock upstream (or "decoy")` });
       for (const field of LURE_ONLY) {
         if (k[field] !== undefined) issues.push({ level: 'warning', path: `${list}.${i}.${field}`, message: 'ignored on a valid key (lure keys only)' });
       }

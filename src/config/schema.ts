@@ -11,6 +11,7 @@ import { storeConfigSchema } from '../store/config.js';
 import { awsKeySchema, bedrockApiKeySchema, bedrockSurfaceSchema, bedrockUpstreamSchema } from '../providers/bedrock/config.js';
 import { cidrPresetsSchema, routesSchema } from '../providers/tool/config.js';
 import { azureKeySchema, azureUpstreamSchema } from '../providers/azure/config.js';
+import { geminiKeySchema, geminiOptionsSchema, geminiUpstreamSchema } from '../providers/gemini/config.js';
 import { cidr, duration } from './primitives.js';
 
 export { cidr, duration };
@@ -75,7 +76,7 @@ const decoyUpstream = z
   })
   .strict();
 
-export const upstreamSchema = z.discriminatedUnion('type', [openaiUpstream, decoyUpstream, bedrockUpstreamSchema, azureUpstreamSchema]);
+export const upstreamSchema = z.discriminatedUnion('type', [openaiUpstream, decoyUpstream, bedrockUpstreamSchema, azureUpstreamSchema, geminiUpstreamSchema]);
 
 export const limitRuleSchema = z
   .object({
@@ -180,13 +181,15 @@ export const configSchema = z
       .describe('AWS access key pairs for the Bedrock surface (SigV4 needs the secret: write it as ${ENV_VAR})'),
     bedrock_api_keys: z.array(bedrockApiKeySchema).default([]).describe('Bedrock API keys (Authorization: Bearer ABSK…), raw or as sha256'),
     azure_keys: z.array(azureKeySchema).default([]).describe('Azure OpenAI keys (api-key header or bearer), raw or as sha256; lures may pin their resource persona'),
+    gemini_keys: z.array(geminiKeySchema).default([]).describe('Google API keys (AIza…) for the Gemini provider, raw or as sha256'),
     key_files: z
       .array(z.string())
       .default([])
       .describe(
-        'YAML files with more keys ({keys: [...]} and {azure_keys: [...]}, as written by `honeygate keys new`); an AWS key pair takes its secret from the file\'s <name>.aws-secrets.yaml sidecar, or from a listed {aws_credentials: [...]} file',
+        'YAML files with more keys ({keys: [...]}, {azure_keys: [...]} and {gemini_keys: [...]}, as written by `honeygate keys new`); an AWS key pair takes its secret from the file\'s <name>.aws-secrets.yaml sidecar, or from a listed {aws_credentials: [...]} file',
       ),
     bedrock: bedrockSurfaceSchema.prefault({}).describe('Bedrock surface options (served when the config has AWS keys or a bedrock upstream)'),
+    gemini: geminiOptionsSchema.prefault({}).describe('Gemini provider options (served when the config has Gemini keys or a gemini upstream)'),
     store: storeConfigSchema,
     events: eventsConfigSchema,
     admin: adminConfigSchema,

@@ -69,6 +69,7 @@ const UA_RULES: readonly UaRule[] = [
   { re: /^OpenAI\/Python ([\w.-]+)/, name: 'openai-python' },
   { re: /^OpenAI\/JS ([\w.-]+)/, name: 'openai-node' },
   { re: /^AsyncOpenAI\/Python ([\w.-]+)/, name: 'openai-python' },
+  { re: /^google-genai-sdk\/([\w.-]+)/, name: 'google-genai' },
   { re: /^Boto3\/([\w.-]+)/, name: 'boto3' },
   { re: /^Botocore\/([\w.-]+)/, name: 'botocore' },
   { re: /aws-sdk-js\/([\w.-]+)/, name: 'aws-sdk-js' },

@@ -27,8 +27,8 @@ import {
   type ByteSource,
 } from './random.js';
 
-export type KeyFormat = 'openai-project' | 'openai-legacy' | 'openai-svcacct' | 'openai-admin' | 'anthropic' | 'aws' | 'azure';
-export const KEY_FORMATS: readonly KeyFormat[] = ['openai-project', 'openai-legacy', 'openai-svcacct', 'openai-admin', 'anthropic', 'aws', 'azure'];
+export type KeyFormat = 'openai-project' | 'openai-legacy' | 'openai-svcacct' | 'openai-admin' | 'anthropic' | 'aws' | 'azure' | 'gemini';
+export const KEY_FORMATS: readonly KeyFormat[] = ['openai-project', 'openai-legacy', 'openai-svcacct', 'openai-admin', 'anthropic', 'aws', 'azure', 'gemini'];
 
 export type OpenAIKeyKind = 'project' | 'legacy' | 'svcacct' | 'admin';
 
@@ -63,6 +63,23 @@ export function mintOpenAIKey(kind: OpenAIKeyKind, source: ByteSource = cryptoBy
 /** A new Anthropic API key (`sk-ant-api03-…AA`, 108 characters). */
 export function mintAnthropicKey(source: ByteSource = cryptoBytes): string {
   return `sk-ant-api03-${charsFrom(source, B64URL, 93)}AA`;
+}
+
+/**
+ * The first 5 bytes of every Google API key: base64url `AIzaSy` and a 7th character in A–D. A key is
+ * 29 bytes (39 base64url characters, so the last is one of the 16 whose low 2 bits are zero), as
+ * public samples decode; gitleaks (`gcp-api-key`) and trufflehog match `AIza[0-9A-Za-z_-]{35}`.
+ */
+const GOOGLE_KEY_PREFIX = Uint8Array.from([0x00, 0x8c, 0xda, 0x4b, 0x20]);
+
+/** A new Google API key (`AIzaSy…`, 39 characters), redrawn until it clears the scanners' entropy floor. */
+export function mintGeminiKey(source: ByteSource = cryptoBytes): string {
+  let key = '';
+  for (let i = 0; i < 32; i++) {
+    key = Buffer.concat([GOOGLE_KEY_PREFIX, Buffer.from(source(24))]).toString('base64url');
+    if (shannonEntropy(key.slice(4)) >= 4) return key;
+  }
+  return key;
 }
 
 const ACCOUNT_ID = /^\d{12}$/;
@@ -166,6 +183,8 @@ export function mintKey(
       return { format, key: mintOpenAIKey('admin', source) };
     case 'anthropic':
       return { format, key: mintAnthropicKey(source) };
+    case 'gemini':
+      return { format, key: mintGeminiKey(source) };
     case 'aws': {
       const pair = mintAwsKeyPair(options.accountId === undefined ? {} : { accountId: options.accountId }, source);
       return { format, key: pair.accessKeyId, secret: pair.secretAccessKey, accountId: pair.accountId };
@@ -196,6 +215,7 @@ export function detectKeyFormat(key: string): KeyFormat | null {
   if (/^(AKIA|ASIA)[A-Z2-7]{16}$/.test(key)) return 'aws';
   // the 84-character Azure key has a signature; the classic 32-hex one is too generic to claim
   if (key.length === 84 && /^[A-Za-z0-9]{52}JQQJ99[A-Z][A-L]AC[A-Za-z0-9]{5}XJ3w3AAA[A-Z]ACOG[A-Za-z0-9]{4}$/.test(key)) return 'azure';
+  if (/^AIza[0-9A-Za-z_-]{35}$/.test(key)) return 'gemini';
   return null;
 }
 

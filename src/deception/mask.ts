@@ -20,6 +20,16 @@ export function maskOpenAIKey(key: string): string {
  * not a secret) keeps its 4-letter prefix and last 4 characters.
  */
 export function maskKey(key: string): string {
+  if (/^AIza[0-9A-Za-z_-]{35}$/.test(key)) return maskGeminiKey(key);
   if (/^A[A-Z0-9]{3}[A-Z2-7]{16}$/.test(key)) return `${key.slice(0, 4)}${'*'.repeat(key.length - 8)}${key.slice(-4)}`;
   return maskOpenAIKey(key);
+}
+
+/**
+ * A Google API key as honeygate shows it (events, key files): Google never echoes a key, so the
+ * mask keeps only what identifies the format and the key: `AIza` and the last 4 characters.
+ */
+export function maskGeminiKey(key: string): string {
+  if (key.length <= 12) return '*'.repeat(key.length);
+  return `${key.slice(0, 4)}${'*'.repeat(key.length - 8)}${key.slice(-4)}`;
 }
