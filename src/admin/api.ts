@@ -20,6 +20,7 @@ import type { Reloader } from './reload.js';
 import { registerBlockRoutes } from './routes/blocks.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerExportRoutes } from './routes/export.js';
+import { registerInvestigateRoutes } from './routes/investigate.js';
 import { registerKeyRoutes } from './routes/keys.js';
 import { registerSystemRoutes } from './routes/system.js';
 
@@ -94,5 +95,6 @@ export function registerApi(app: FastifyInstance, ctx: ApiContext): void {
   registerBlockRoutes(app, kit);
   registerKeyRoutes(app, kit);
   registerExportRoutes(app, kit);
+  registerInvestigateRoutes(app, kit);
   registerSystemRoutes(app, kit);
 }
