@@ -13,7 +13,7 @@ import { z } from 'zod';
 import type { GatewayEvent } from '../../events/model.js';
 import { campaignReport } from '../../events/report.js';
 import type { EventFilter, PageCursor } from '../../events/store/index.js';
-import { allKeyRecords } from '../../server/runtime.js';
+import { allKeyRecords } from '../../core/runtime.js';
 import { blockView, canonicalIp } from '../blocks.js';
 import { sendError, type RouteKit } from '../api.js';
 import { limitParam, orderParam } from '../query.js';
