@@ -102,6 +102,19 @@ describe('layout at 1280 and 1920 px', () => {
         expect(box?.height ?? 99).toBeLessThan(32);
         expect(box?.width ?? 0).toBeGreaterThan(box?.height ?? 0);
       }
+      // every button and table stays inside its panel
+      const overflowing = await page.$$eval('main section', (sections) =>
+        sections.flatMap((sec) => {
+          const r = sec.getBoundingClientRect();
+          return [...sec.querySelectorAll('button, table')]
+            .filter((b) => b.getBoundingClientRect().right > r.right + 0.5)
+            .map((b) => `${sec.id} ${b.tagName} ${b.textContent?.slice(0, 20) ?? ''}`);
+        }),
+      );
+      expect(overflowing).toEqual([]);
+      // axis text at its own size (10 px), not scaled with the page width
+      const fontPx = await page.$eval('#chart-svg text', (t) => t.getBoundingClientRect().height);
+      expect(fontPx).toBeLessThan(16);
       const cut = await page.$$eval('#chart-svg text', (texts) => {
         const svgBox = texts[0]?.closest('svg')?.getBoundingClientRect();
         if (svgBox === undefined) return -1;

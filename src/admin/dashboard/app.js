@@ -90,10 +90,22 @@
     return tr;
   }
 
+  let lastChart = null;
+  let resizeTimer = null;
+  window.addEventListener('resize', () => {
+    if (resizeTimer !== null) clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => {
+      resizeTimer = null;
+      if (lastChart !== null && !$('overview').hidden) drawChart(lastChart);
+    }, 100);
+  });
+
   // chart: stacked bars per bucket, one colour per key class, drawn as inline SVG
   function drawChart(data) {
-    const width = 960;
+    // drawn at the container's own width, so text keeps its size at 1280 px and at 1920 px
+    const width = Math.max(480, Math.round($('chart').clientWidth || 960));
     const height = 240;
+    lastChart = data;
     const pad = { left: 40, right: 8, top: 8, bottom: 22 };
     const buckets = data.buckets;
     const totals = buckets.map((b) => CLASSES.reduce((sum, c) => sum + b[c], 0));
