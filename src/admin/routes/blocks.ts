@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { buildSystemEvent } from '../../events/build.js';
 import { blockView, canonicalIp, exportCsv, exportEntries, exportText, parseBlockBody, type ExportSource } from '../blocks.js';
-import { sendError, type RouteKit } from '../api.js';
+import { sendError, type RouteKit } from './kit.js';
 
 export function registerBlockRoutes(app: FastifyInstance, kit: RouteKit): void {
   const { ctx } = kit;

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { EventFilter } from '../../events/store/index.js';
 import { parseDuration } from '../../config/duration.js';
-import { CLIENT_SAMPLE, MAX_EVENTS_PAGE, MAX_TIMELINE_BUCKETS, sendError, type RouteKit } from '../api.js';
+import { CLIENT_SAMPLE, MAX_EVENTS_PAGE, MAX_TIMELINE_BUCKETS, sendError, type RouteKit } from './kit.js';
 import { bucketParam, limitParam, orderParam } from '../query.js';
 
 const KEY_CLASSES = ['valid', 'lure', 'invalid', 'missing'] as const;

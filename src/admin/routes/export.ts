@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { collectIntel, type Intel } from '../../events/export/collect.js';
 import { mispEvent } from '../../events/export/misp.js';
 import { STIX_MEDIA_TYPE, stixBundle, type Tlp } from '../../events/export/stix.js';
-import { sendError, type RouteKit } from '../api.js';
+import { sendError, type RouteKit } from './kit.js';
 
 export const DEFAULT_IDENTITY = 'honeygate operator';
 

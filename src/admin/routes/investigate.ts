@@ -15,7 +15,7 @@ import { campaignReport } from '../../events/report.js';
 import type { EventFilter, PageCursor } from '../../events/store/index.js';
 import { allKeyRecords } from '../../core/runtime.js';
 import { blockView, canonicalIp } from '../blocks.js';
-import { sendError, type RouteKit } from '../api.js';
+import { sendError, type RouteKit } from './kit.js';
 import { limitParam, orderParam } from '../query.js';
 
 /** Most addresses a CIDR filter may expand to. */

@@ -1,7 +1,7 @@
 /** Keys and campaigns from the running key ring, hits from the event store (never a secret). */
 import type { FastifyInstance } from 'fastify';
 import { allKeyRecords } from '../../core/runtime.js';
-import type { RouteKit } from '../api.js';
+import type { RouteKit } from './kit.js';
 
 export function registerKeyRoutes(app: FastifyInstance, kit: RouteKit): void {
   const { ctx, withStore, query } = kit;

@@ -1,6 +1,6 @@
 /** Config reload and detailed health. */
 import type { FastifyInstance } from 'fastify';
-import { sendError, type RouteKit } from '../api.js';
+import { sendError, type RouteKit } from './kit.js';
 
 export function registerSystemRoutes(app: FastifyInstance, kit: RouteKit): void {
   const { ctx } = kit;
