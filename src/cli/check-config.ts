@@ -5,10 +5,20 @@ import { formatIssue } from '../config/issues.js';
 import { loadConfigText } from '../config/load.js';
 import { EXIT_USAGE, type CliIO } from './io.js';
 
+const USAGE = `usage: honeygate check-config FILE
+
+  Validates a config file: every problem with its dotted path. Exit 2 on errors, 0 otherwise
+  (warnings are printed). \${ENV_VAR} references are filled from the environment.
+`;
+
 export async function runCheckConfig(io: CliIO): Promise<number> {
+  if (io.argv.includes('--help') || io.argv.includes('-h')) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
   const file = io.argv.find((a) => !a.startsWith('-'));
   if (file === undefined) {
-    io.stderr.write('usage: honeygate check-config FILE\n');
+    io.stderr.write(USAGE);
     return EXIT_USAGE;
   }
   let text: string;

@@ -53,7 +53,7 @@ const VERDICTS: readonly VerdictAction[] = ['forward', 'deceive', 'reject', 'blo
 const DATASETS = ['request', 'canary', 'system'] as const;
 const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
 /** Injected by tests: the time "now" for --since 1h. */
 export interface EventsCliOptions {

@@ -17,6 +17,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isMap, isSeq, parseDocument, YAMLMap, YAMLSeq, type Document } from 'yaml';
@@ -90,6 +92,9 @@ const USAGE = `usage:
 
 formats: ${KEY_FORMATS.join(', ')} (default openai-project)
 The key is printed once and never stored: the key file keeps only its sha256 and a mask.
+Without --file the key file is ~/.config/honeygate/keys.yaml ($XDG_CONFIG_HOME, or
+$HONEYGATE_KEYS_FILE): never the current folder, which may be a repository. An AWS pair's secret
+goes to <file>.aws-secrets.yaml beside it (mode 0600), or stays in \${VAR} with --secret-env.
 `;
 
 /** Strip control characters from text shown on a terminal (no escape-sequence injection). */
@@ -163,6 +168,19 @@ function loadList(text: string | null, file: string, listKey: string): { doc: Do
   return { doc, list };
 }
 
+/**
+ * The key file when --file is not given: outside any working tree, in the user's config folder
+ * (`$HONEYGATE_KEYS_FILE`, else `$XDG_CONFIG_HOME/honeygate/keys.yaml`, else
+ * `~/.config/honeygate/keys.yaml`). A key file in the current folder would be one `git add .` away
+ * from a repository — and an AWS pair's sidecar holds the secret itself.
+ */
+export function defaultKeyFile(env: NodeJS.ProcessEnv): string {
+  const explicit = env['HONEYGATE_KEYS_FILE'];
+  if (explicit !== undefined && explicit !== '') return explicit;
+  const base = env['XDG_CONFIG_HOME'] !== undefined && env['XDG_CONFIG_HOME'] !== '' ? env['XDG_CONFIG_HOME'] : join(env['HOME'] ?? homedir(), '.config');
+  return join(base, 'honeygate', 'keys.yaml');
+}
+
 function sidecarPath(file: string): string {
   const dir = dirname(file);
   const base = basename(file).replace(/\.ya?ml$/i, '');
@@ -234,7 +252,8 @@ async function runNew(io: KeysIO, argv: string[], deps: KeysDeps): Promise<numbe
   }
   if (prompt !== undefined && prompt.length > 64 * 1024) throw usageError('--prompt is limited to 64 KiB');
 
-  const file = str(v['file']) ?? 'keys.yaml';
+  const file = str(v['file']) ?? defaultKeyFile(io.env);
+  if (v['file'] === undefined) await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   // Azure and Google API keys have their own lists (their providers' key rings)
   const listKey = format === 'azure' ? 'azure_keys' : format === 'gemini' ? 'gemini_keys' : 'keys';
   const { doc, list } = loadList(await readText(file), file, listKey);
@@ -263,6 +282,8 @@ async function runNew(io: KeysIO, argv: string[], deps: KeysDeps): Promise<numbe
     class: lure ? 'lure' : 'valid',
     ...(campaign !== undefined ? { campaign } : {}),
     ...(placement !== undefined ? { placement } : {}),
+    // when it was planted: the campaign view measures the time to its first use from this
+    ...(lure ? { planted: new Date().toISOString().replace(/\.\d+Z$/, 'Z') } : {}),
     mask,
     ...(prompt !== undefined ? { prompt } : {}),
     ...(maxRequests !== undefined ? { max_requests: maxRequests } : {}),
@@ -374,22 +395,30 @@ async function runList(io: KeysIO, argv: string[], deps: KeysDeps): Promise<numb
   const file = str(v['file']);
   const config = str(v['config']);
   const keys: ListableKey[] = [];
+  const awsRows: Omit<ListedKey, 'hits'>[] = [];
   if (config !== undefined) {
     try {
       const loaded = (await loadConfigFile(config, io.env)).config;
       keys.push(...loaded.keys, ...loaded.azure_keys.map((k) => ({ ...k, azure: true })), ...loaded.gemini_keys);
+      // AWS access keys (fingerprint of the key id, as the gateway records it) and Bedrock API keys
+      for (const k of loaded.aws_keys) {
+        awsRows.push({ name: printable(k.name), class: k.class, campaign: printable(k.campaign ?? ''), placement: printable(k.placement ?? ''), fingerprint: fingerprintOfHash(sha256Hex(k.access_key_id)), mask: maskKey(k.access_key_id) });
+      }
+      for (const k of loaded.bedrock_api_keys) {
+        const raw = k.key.startsWith('sha256:') ? undefined : k.key;
+        awsRows.push({ name: printable(k.name), class: k.class, campaign: printable(k.campaign ?? ''), placement: printable(k.placement ?? ''), fingerprint: fingerprintOfHash(keyHash(k.key)), mask: raw !== undefined ? maskKey(raw) : '' });
+      }
     } catch (e: unknown) {
       if (e instanceof ConfigError) throw new KeysError('HG_KEYS_CONFIG_INVALID', config, e.issues.map(formatIssue).join('\n'));
       throw e;
     }
   }
-  if (file !== undefined || config === undefined) keys.push(...(await keysFromFile(file ?? 'keys.yaml', io)));
+  if (file !== undefined || config === undefined) keys.push(...(await keysFromFile(file ?? defaultKeyFile(io.env), io)));
   const hitsSource = deps.hits;
   const hits = hitsSource === undefined ? undefined : typeof hitsSource === 'function' ? await hitsSource() : hitsSource;
   const seen = new Set<string>();
   const rows: ListedKey[] = [];
-  for (const k of keys) {
-    const row = listed(k);
+  for (const row of [...keys.map(listed), ...awsRows]) {
     if (seen.has(row.fingerprint)) continue;
     seen.add(row.fingerprint);
     rows.push(hits ? { ...row, hits: hits.get(row.fingerprint) ?? 0 } : row);
@@ -402,6 +431,10 @@ async function runList(io: KeysIO, argv: string[], deps: KeysDeps): Promise<numb
 /** `honeygate keys …`; returns the exit code. */
 export async function runKeys(io: KeysIO, deps: KeysDeps = {}): Promise<number> {
   const [sub, ...rest] = io.argv;
+  if ((sub === 'new' || sub === 'list') && (rest.includes('--help') || rest.includes('-h'))) {
+    io.stdout.write(USAGE);
+    return EXIT_OK;
+  }
   try {
     switch (sub) {
       case 'new':

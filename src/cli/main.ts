@@ -19,6 +19,7 @@ const COMMANDS: Readonly<Record<string, { readonly summary: string; readonly loa
   },
   secrets: { summary: 'mint a service secret for a tool route (shown once)', load: async () => (await import('./secrets.js')).runSecrets },
   events: { summary: 'query recorded events', load: async () => (await import('./events.js')).runEvents },
+  export: { summary: 'threat intelligence as STIX 2.1 or MISP (stix|misp)', load: async () => (await import('./export.js')).runExport },
   sim: { summary: 'simulate LLM API client traffic', load: async () => (await import('./sim.js')).runSim },
 };
 

@@ -12,6 +12,14 @@ export function configJsonSchema(): unknown {
 }
 
 export async function runSchema(io: CliIO): Promise<number> {
+  if (io.argv.includes('--help') || io.argv.includes('-h')) {
+    io.stdout.write('usage: honeygate schema > honeygate.schema.json\n\n  Prints the JSON Schema of the config file (for editors: yaml-language-server, VS Code).\n');
+    return 0;
+  }
+  if (io.argv.length > 0) {
+    io.stderr.write(`honeygate schema: unexpected ${JSON.stringify(io.argv[0])}\nusage: honeygate schema\n`);
+    return 2;
+  }
   io.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
   return 0;
 }

@@ -98,7 +98,7 @@ export async function demoConfig(keys: DemoKeys, env: NodeJS.ProcessEnv, options
   return config;
 }
 
-function demoBanner(url: string, keys: DemoKeys, adminUrl: string | undefined): string {
+export function demoBanner(url: string, keys: DemoKeys, adminUrl: string | undefined): string {
   const curl = (key: string): string =>
     `curl ${url}/v1/chat/completions -H "Authorization: Bearer ${key}" -H "Content-Type: application/json" \\\n    -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello"}]}'`;
   return [
@@ -110,7 +110,7 @@ function demoBanner(url: string, keys: DemoKeys, adminUrl: string | undefined): 
     '',
     'Try the valid key:',
     `  ${curl(keys.valid)}`,
-    'Try the lure key (5 answers, then a quota error and a 10-minute block):',
+    'Try the lure key (5 answers, then a quota error and a 10-minute block of your address):',
     `  ${curl(keys.lure)}`,
     'Try a wrong key:',
     `  ${curl('sk-wrong-key-1234567890')}`,
@@ -120,9 +120,9 @@ function demoBanner(url: string, keys: DemoKeys, adminUrl: string | undefined): 
           'Amazon Bedrock on the same port (any AWS SDK or the CLI, SigV4-signed):',
           `  valid pair: ${keys.aws.valid.accessKeyId} / ${keys.aws.valid.secretAccessKey}`,
           `  lure pair:  ${keys.aws.lure.accessKeyId} / ${keys.aws.lure.secretAccessKey}`,
-          `  AWS_ACCESS_KEY_ID=${keys.aws.lure.accessKeyId} AWS_SECRET_ACCESS_KEY=${keys.aws.lure.secretAccessKey} AWS_REGION=us-east-1 \\`,
-          `    aws bedrock-runtime converse --endpoint-url ${url} --model-id anthropic.claude-3-haiku-20240307-v1:0 \\`,
-          `    --messages '[{"role":"user","content":[{"text":"Hello"}]}]'`,
+          `  AWS_ACCESS_KEY_ID=${keys.aws.lure.accessKeyId} AWS_SECRET_ACCESS_KEY=${keys.aws.lure.secretAccessKey} \\`,
+          `    aws bedrock-runtime converse --region us-east-1 --endpoint-url ${url} \\`,
+          `    --model-id anthropic.claude-3-haiku-20240307-v1:0 --messages '[{"role":"user","content":[{"text":"Hello"}]}]'`,
           '',
         ]
       : []),
@@ -136,23 +136,51 @@ function demoBanner(url: string, keys: DemoKeys, adminUrl: string | undefined): 
           '',
         ]
       : []),
-    ...(adminUrl !== undefined && keys.admin !== undefined ? [`Dashboard: ${adminUrl}/dashboard/ (sign in with the admin token ${keys.admin})`, ''] : []),
+    ...(adminUrl !== undefined && keys.admin !== undefined
+      ? [
+          `Dashboard: ${adminUrl}/dashboard/ (sign in with the admin token ${keys.admin})`,
+          '',
+          'Blocked yourself with the lure key? Lift the block (Unblock on the dashboard, or):',
+          `  curl -X DELETE ${adminUrl}/api/v1/blocks/ip:127.0.0.1 -H "Authorization: Bearer ${keys.admin}"`,
+          '  (or restart the demo: its blocks live in memory)',
+          '',
+        ]
+      : ['Blocked yourself with the lure key? The block lives in memory: restart the demo to lift it.', '']),
     'Events are written to ./data/events.jsonl. Stop with Ctrl-C.',
     '',
   ].join('\n');
 }
+
+export const SERVE_USAGE = `usage: honeygate serve [--config FILE] [--host H] [--port P]
+
+  Runs the gateway. Without --config: the offline demo (keys minted and printed once, the built-in
+  decoy answers everything, events under ./data/, the dashboard on 127.0.0.1:8081).
+
+options:
+  -c, --config FILE   the config file (honeygate check-config FILE validates it first)
+  --host H            listen address (overrides listen.host)
+  --port P            listen port, 0 for any free one (overrides listen.port)
+  -h, --help          this text
+
+signals: SIGHUP reloads the config file (an invalid one keeps the running config);
+SIGTERM/SIGINT stop accepting, drain in-flight requests and flush every event sink.
+`;
 
 export async function runServe(io: CliIO): Promise<number> {
   let args;
   try {
     args = parseArgs({
       args: io.argv,
-      options: { config: { type: 'string', short: 'c' }, host: { type: 'string' }, port: { type: 'string' } },
+      options: { config: { type: 'string', short: 'c' }, host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       strict: true,
     });
   } catch (e: unknown) {
-    io.stderr.write(`honeygate serve: ${e instanceof Error ? e.message : String(e)}\nusage: honeygate serve [--config FILE] [--host H] [--port P]\n`);
+    io.stderr.write(`honeygate serve: ${e instanceof Error ? e.message : String(e)}\n\n${SERVE_USAGE}`);
     return EXIT_USAGE;
+  }
+  if (args.values.help === true) {
+    io.stdout.write(SERVE_USAGE);
+    return 0;
   }
   const file = args.values.config;
   const port = args.values.port !== undefined ? Number(args.values.port) : undefined;

@@ -48,6 +48,11 @@ export const keySchema = z
       .describe('for sha256 keys: the provider-style mask to show in events (the raw key is not known)'),
     campaign: z.string().optional().describe('lure campaign: where the key was planted'),
     placement: z.string().optional().describe('lure placement: the exact spot (repo path, CI variable …)'),
+    planted: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/, 'an ISO 8601 date or time, e.g. 2025-05-01 or 2025-05-01T09:30:00Z')
+      .optional()
+      .describe('lure: when the key was planted (ISO 8601); the campaign page measures the time to its first use from it'),
     ...lureFields,
   })
   .strict()

@@ -1,7 +1,8 @@
 /**
  * Config of event sinks (issue 6): JSONL file, event store (SQLite/PostgreSQL), syslog (RFC 5424
  * over UDP/TCP, RFC 6587 octet counting, optional ArcSight CEF payload) and webhooks (Slack, Teams,
- * Discord, signed JSON). Every key is described and defaulted; docs/events.md explains each one.
+ * Discord, signed JSON) and NATS JetStream (one stream shared by a cluster). Every key is
+ * described and defaulted; docs/events.md explains each one.
  */
 import { z } from 'zod';
 import { duration } from '../config/primitives.js';
@@ -160,6 +161,87 @@ export const workerConfigSchema = z
   .strict();
 
 const WORKER_DEFAULT = { enabled: true, queue_size: 65_536 };
+
+/** A NATS subject token sequence: dot-separated, no spaces, no wildcards. */
+const NATS_SUBJECT = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+
+export const natsStreamConfigSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a stream name: letters, digits, _ and -')
+      .default('HONEYGATE')
+      .describe('JetStream stream that captures <subject>.>'),
+    create: z.boolean().default(true).describe('create the stream when it does not exist (an existing stream is never changed)'),
+    max_age: duration.default(30 * 86_400_000).describe('created stream: messages older than this are removed; 0: kept until max_bytes'),
+    max_bytes: z.number().int().min(-1).default(-1).describe('created stream: size limit in bytes, oldest removed first; -1: unlimited'),
+    replicas: z.number().int().min(1).max(5).default(1).describe('created stream: copies in a JetStream cluster'),
+    duplicate_window: duration
+      .default(120_000)
+      .describe('created stream: a retried publish with the same event id inside this window is stored once'),
+  })
+  .strict();
+
+export const natsConfigSchema = z
+  .object({
+    servers: z
+      .array(z.string().min(1))
+      .min(1)
+      .default(['nats://127.0.0.1:4222'])
+      .describe('NATS server URLs (nats:// or tls://); the client fails over between them'),
+    subject: z
+      .string()
+      .regex(NATS_SUBJECT, 'dot-separated tokens without spaces or wildcards')
+      .default('honeygate.events')
+      .describe('subject prefix: events go to <subject>.request, <subject>.canary and <subject>.system'),
+    stream: natsStreamConfigSchema.default({
+      name: 'HONEYGATE',
+      create: true,
+      max_age: 30 * 86_400_000,
+      max_bytes: -1,
+      replicas: 1,
+      duplicate_window: 120_000,
+    }),
+    token: z.string().min(1).optional().describe('token authentication (write it as ${ENV_VAR})'),
+    user: z.string().min(1).optional().describe('user for user/password authentication'),
+    password: z.string().min(1).optional().describe('password for user/password authentication (write it as ${ENV_VAR})'),
+    creds: z.string().min(1).optional().describe('path of a .creds file (JWT + NKey seed; NATS decentralized auth)'),
+    tls: z
+      .object({
+        ca_file: z.string().min(1).optional().describe('CA certificate(s) to verify the server'),
+        cert_file: z.string().min(1).optional().describe('client certificate (mutual TLS)'),
+        key_file: z.string().min(1).optional().describe('client private key (mutual TLS)'),
+      })
+      .strict()
+      .optional()
+      .describe('require TLS; present (even empty) means the connection must be TLS'),
+    max_in_flight: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(256)
+      .describe('publishes awaiting their JetStream acknowledgement at once'),
+    ack_timeout: duration.default(5000).describe('time allowed for one publish acknowledgement before it is retried'),
+    backoff: duration.default(250).describe('wait before the first retry; doubled per further retry up to backoff_max (with jitter)'),
+    backoff_max: duration.default(10_000).describe('longest wait between retries'),
+    queue_size: queueSize,
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    if ((value.user === undefined) !== (value.password === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['password'], message: 'user and password go together' });
+    }
+    const auths = [value.token !== undefined, value.user !== undefined, value.creds !== undefined].filter(Boolean).length;
+    if (auths > 1) ctx.addIssue({ code: 'custom', path: ['token'], message: 'choose one of token, user/password or creds' });
+    for (const [i, server] of value.servers.entries()) {
+      if (!/^(nats|tls|[a-z0-9.-]+)(:\/\/|:|$)/i.test(server) || /\s/.test(server)) {
+        ctx.addIssue({ code: 'custom', path: ['servers', i], message: 'a server URL, e.g. nats://nats.internal:4222' });
+      }
+    }
+    if (value.backoff_max < value.backoff) ctx.addIssue({ code: 'custom', path: ['backoff_max'], message: 'must be at least backoff' });
+  });
+
 const JSONL_DEFAULT = { enabled: true, max_bytes: 100 * 1024 * 1024, max_age: 86_400_000, keep: 7, flush_interval: 20 };
 const STORE_DEFAULT = { driver: 'sqlite' as const, retention: 30 * 86_400_000, batch_size: 100, flush_interval: 250 };
 
@@ -178,6 +260,7 @@ export const eventsConfigSchema = z
     store: storeSinkConfigSchema.default(STORE_DEFAULT).describe('the queryable event store'),
     syslog: z.array(syslogConfigSchema).default([]).describe('syslog receivers (SIEM)'),
     webhooks: z.array(webhookConfigSchema).default([]).describe('real-time alerts'),
+    nats: natsConfigSchema.optional().describe('NATS JetStream: every event to one stream shared by several instances (absent: off)'),
   })
   .strict()
   .default({ dir: './data', queue_size: 10_000, worker: WORKER_DEFAULT, jsonl: JSONL_DEFAULT, store: STORE_DEFAULT, syslog: [], webhooks: [] })
@@ -190,3 +273,4 @@ export type JsonlConfig = z.infer<typeof jsonlConfigSchema>;
 export type StoreSinkConfig = z.infer<typeof storeSinkConfigSchema>;
 export type SyslogConfig = z.infer<typeof syslogConfigSchema>;
 export type WebhookConfig = z.infer<typeof webhookConfigSchema>;
+export type NatsConfig = z.infer<typeof natsConfigSchema>;

@@ -34,6 +34,12 @@
     return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleString();
   }
 
+  function link(href, text) {
+    const a = el('a', text);
+    a.href = href;
+    return a;
+  }
+
   function setStatus(text) {
     $('status').textContent = text;
   }
@@ -73,7 +79,8 @@
     const tr = el('tr');
     for (const v of values) {
       if (v instanceof Node) {
-        const td = el('td');
+        // a cell holding a button never wraps (it would break the label letter by letter)
+        const td = el('td', undefined, v instanceof HTMLButtonElement ? 'actions' : '');
         td.append(v);
         tr.append(td);
       } else {
@@ -83,10 +90,22 @@
     return tr;
   }
 
+  let lastChart = null;
+  let resizeTimer = null;
+  window.addEventListener('resize', () => {
+    if (resizeTimer !== null) clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => {
+      resizeTimer = null;
+      if (lastChart !== null && !$('overview').hidden) drawChart(lastChart);
+    }, 100);
+  });
+
   // chart: stacked bars per bucket, one colour per key class, drawn as inline SVG
   function drawChart(data) {
-    const width = 960;
+    // drawn at the container's own width, so text keeps its size at 1280 px and at 1920 px
+    const width = Math.max(480, Math.round($('chart').clientWidth || 960));
     const height = 240;
+    lastChart = data;
     const pad = { left: 40, right: 8, top: 8, bottom: 22 };
     const buckets = data.buckets;
     const totals = buckets.map((b) => CLASSES.reduce((sum, c) => sum + b[c], 0));
@@ -123,7 +142,10 @@
       const i = Math.floor((k * (buckets.length - 1)) / Math.max(1, labels - 1));
       const b = buckets[i];
       if (!b) continue;
-      const t = svg('text', { x: pad.left + i * step + step / 2, y: height - 6, 'text-anchor': 'middle' });
+      // the first and last labels are anchored inside the plot, so neither is cut at the edge
+      const anchor = k === 0 ? 'start' : k === labels - 1 ? 'end' : 'middle';
+      const x = k === 0 ? pad.left : k === labels - 1 ? width - pad.right : pad.left + i * step + step / 2;
+      const t = svg('text', { x: x, y: height - 6, 'text-anchor': anchor });
       const d = new Date(b.start);
       t.textContent = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
       root.append(t);
@@ -177,7 +199,7 @@
       const button = el('button', 'Block 24h', 'block-ip');
       button.type = 'button';
       button.addEventListener('click', () => block(r.ip, '24h', 'dashboard: lure key use').catch((e) => setStatus('block failed: ' + e.message)));
-      return cells([r.ip, r.count, r.blocked, r.keys, when(r.last), button]);
+      return cells([link('#/attacker?ip=' + encodeURIComponent(r.ip), r.ip), r.count, r.blocked, r.keys, when(r.last), button]);
     });
   }
 
@@ -190,7 +212,8 @@
     const data = await api('/api/v1/campaigns');
     fillTable('campaigns', data.campaigns, (c) => {
       const placements = c.hits.placements.map((p) => (p.placement === null ? '(none)' : p.placement) + ' ×' + p.count).join(', ');
-      return cells([c.campaign, c.hits.count, c.hits.ips, placements, c.keys.map((k) => k.name).join(', '), when(c.hits.last)]);
+      const name = c.campaign === '(none)' ? c.campaign : link('#/campaign/' + encodeURIComponent(c.campaign), c.campaign);
+      return cells([name, c.hits.count, c.hits.ips, placements, c.keys.map((k) => k.name).join(', '), when(c.hits.last)]);
     });
   }
 
@@ -267,6 +290,251 @@
     document.body.dataset.ready = 'true';
   }
 
+
+  // ---- investigation views: #/search, #/attacker?ip=…|fingerprint=…, #/campaign/NAME ----
+
+  function duration(seconds) {
+    if (seconds === null || seconds === undefined) return '';
+    const s = Math.abs(seconds);
+    const d = Math.floor(s / 86400);
+    const h = Math.floor((s % 86400) / 3600);
+    const m = Math.floor((s % 3600) / 60);
+    const text = d > 0 ? d + 'd ' + h + 'h' : h > 0 ? h + 'h ' + m + 'm' : m > 0 ? m + 'm ' + (s % 60) + 's' : s + 's';
+    return (seconds < 0 ? '−' : '') + text;
+  }
+
+  function facts(id, pairs) {
+    const dl = $(id);
+    dl.replaceChildren();
+    for (const [name, value] of pairs) {
+      const wrap = el('div');
+      wrap.append(el('dt', name));
+      const dd = el('dd');
+      if (value instanceof Node) dd.append(value);
+      else dd.textContent = value === null || value === undefined || value === '' ? '–' : String(value);
+      wrap.append(dd);
+      dl.append(wrap);
+    }
+  }
+
+  const search = { cursors: [], next: null, params: '' };
+
+  function searchParams() {
+    const p = new URLSearchParams();
+    const fields = { since: 'f-since', until: 'f-until', class: 'f-class', campaign: 'f-campaign', model: 'f-model', text: 'f-text' };
+    for (const name of Object.keys(fields)) {
+      const v = $(fields[name]).value.trim();
+      if (v) p.set(name, v);
+    }
+    const cidr = $('f-cidr').value.trim();
+    if (cidr) p.set(cidr.includes('/') ? 'cidr' : 'ip', cidr);
+    p.set('limit', '50');
+    return p;
+  }
+
+  async function runSearch(cursor) {
+    const p = new URLSearchParams(search.params);
+    if (cursor) p.set('cursor', cursor);
+    const msg = $('search-message');
+    msg.textContent = 'searching…';
+    const t0 = performance.now();
+    let data;
+    try {
+      data = await api('/api/v1/search?' + p.toString());
+    } catch (e) {
+      msg.textContent = e.message;
+      return;
+    }
+    msg.textContent = data.count + ' event(s) on this page · ' + Math.round(performance.now() - t0) + ' ms';
+    search.next = data.next;
+    fillTable('results', data.events, (e) => {
+      const h = e.honeygate || {};
+      const key = h.key || {};
+      const ip = e.source ? e.source.ip : '';
+      const prompt = h.lure && h.lure.prompt ? h.lure.prompt : '';
+      return cells([
+        when(e['@timestamp']),
+        ip ? link('#/attacker?ip=' + encodeURIComponent(ip), ip) : '',
+        key.class || e.event.dataset.replace('honeygate.', ''),
+        key.campaign ? link('#/campaign/' + encodeURIComponent(key.campaign), key.campaign) : '',
+        h.model || '',
+        h.verdict ? h.verdict.action + '/' + h.verdict.reason : e.event.action,
+        e.http ? e.http.response.status_code : '',
+        prompt.length > 160 ? prompt.slice(0, 159) + '…' : prompt,
+      ]);
+    });
+    $('page-older').disabled = !search.next;
+    $('page-newer').disabled = search.cursors.length === 0;
+    $('page-info').textContent = 'page ' + (search.cursors.length + 1);
+  }
+
+  function startSearch() {
+    search.params = searchParams().toString();
+    search.cursors = [];
+    return runSearch(null);
+  }
+
+  async function showAttacker(params) {
+    const p = new URLSearchParams();
+    const ip = params.get('ip');
+    const fingerprint = params.get('fingerprint');
+    if (ip) p.set('ip', ip);
+    if (fingerprint) p.set('fingerprint', fingerprint);
+    $('attacker-title').textContent = ip ? 'Attacker ' + ip : 'Lure key ' + (fingerprint || '');
+    const data = await api('/api/v1/attacker?' + p.toString());
+    const actions = $('attacker-block');
+    actions.replaceChildren();
+    if (ip) {
+      const b = data.blocks[0];
+      if (b) {
+        actions.append(el('span', 'blocked until ' + when(b.until) + ' ', 'badge'));
+        const un = el('button', 'Unblock', 'unblock');
+        un.type = 'button';
+        un.id = 'attacker-unblock';
+        un.addEventListener('click', async () => {
+          un.disabled = true;
+          await api('/api/v1/blocks/' + encodeURIComponent(b.subject), { method: 'DELETE' }).catch((e) => setStatus('unblock failed: ' + e.message));
+          await showAttacker(params);
+        });
+        actions.append(un);
+      } else {
+        const form = el('form', undefined, 'inline');
+        form.id = 'attacker-block-form';
+        const label = el('label', 'Block for ');
+        const input = el('input');
+        input.id = 'attacker-block-duration';
+        input.value = '24h';
+        input.size = 6;
+        input.maxLength = 16;
+        input.required = true;
+        label.append(input);
+        const submit = el('button', 'Block');
+        submit.type = 'submit';
+        form.append(label, submit);
+        form.addEventListener('submit', async (ev) => {
+          ev.preventDefault();
+          submit.disabled = true;
+          await block(ip, input.value.trim(), 'dashboard: attacker page').catch((e) => setStatus('block failed: ' + e.message));
+          await showAttacker(params);
+        });
+        actions.append(form);
+      }
+    }
+    facts('attacker-facts', [
+      ['first seen', when(data.first)],
+      ['last seen', when(data.last)],
+      ['events', data.events],
+      ['lure requests', data.lure_requests],
+      ['blocked requests', data.blocked_requests],
+      ['addresses', data.ips.map((i) => i.value).join(', ')],
+      ['campaigns', data.campaigns.map((c) => c.value + ' ×' + c.count).join(', ')],
+      ['placements', data.placements.map((c) => c.value + ' ×' + c.count).join(', ')],
+      ['models', data.models.map((c) => c.value + ' ×' + c.count).join(', ')],
+    ]);
+    const prompts = $('attacker-prompts');
+    prompts.replaceChildren();
+    if (data.prompts.length === 0) prompts.append(el('li', 'no prompts recorded', 'muted'));
+    for (const pr of data.prompts) {
+      const li = el('li');
+      li.append(el('span', when(pr.time) + (pr.model ? ' · ' + pr.model : '') + (pr.ip && !ip ? ' · ' + pr.ip : ''), 'time'));
+      li.append(el('pre', pr.text));
+      prompts.append(li);
+    }
+    const canaries = data.canaries.used.map((c) => ({ token: c.token, kind: c.kind, from: c.used_from, for: c.minted_for_ip, at: c.at }));
+    for (const m of data.canaries.minted) if (!canaries.some((c) => c.token === m.token)) canaries.push({ token: m.token, kind: 'minted, not used', from: '', for: m.ip, at: m.at });
+    fillTable('attacker-canaries', canaries, (c) => cells([c.token.length > 14 ? c.token.slice(0, 13) + '…' : c.token, c.kind, c.from ? link('#/attacker?ip=' + encodeURIComponent(c.from), c.from) : '', c.for || '', when(c.at)]));
+    fillTable('attacker-keys', data.keys, (k) => cells([
+      link('#/attacker?fingerprint=' + encodeURIComponent(k.fingerprint), k.name || k.fingerprint),
+      k.campaign ? link('#/campaign/' + encodeURIComponent(k.campaign), k.campaign) : '',
+      k.placement || '',
+      k.requests,
+    ]));
+    fillTable('attacker-clients', data.clients.concat(data.user_agents.map((u) => ({ value: 'UA: ' + u.value, count: u.count }))), (c) => cells([c.value, c.count]));
+    fillTable('attacker-timeline', data.timeline, (r) => cells([
+      when(r.time),
+      r.ip ? link('#/attacker?ip=' + encodeURIComponent(r.ip), r.ip) : '',
+      r.surface || r.dataset,
+      r.model || '',
+      r.verdict,
+      r.status === null ? '' : r.status,
+      (r.bytes_in || 0) + ' / ' + (r.bytes_out || 0),
+      r.path || '',
+    ]));
+  }
+
+  async function showCampaign(name) {
+    $('campaign-title').textContent = 'Campaign ' + name;
+    const data = await api('/api/v1/campaigns/' + encodeURIComponent(name));
+    fillTable('campaign-leaks', data.leaks, (l) => cells([
+      link('#/attacker?fingerprint=' + encodeURIComponent(l.fingerprint), l.key),
+      l.placement || '',
+      when(l.planted),
+      l.first_use ? when(l.first_use) : 'not used yet',
+      duration(l.time_to_first_use_s),
+      l.first_use_ip ? link('#/attacker?ip=' + encodeURIComponent(l.first_use_ip), l.first_use_ip) : '',
+    ]));
+    fillTable('campaign-attackers', data.attackers, (a) => cells([
+      link('#/attacker?ip=' + encodeURIComponent(a.ip), a.ip),
+      a.requests,
+      a.placements.join(', '),
+      a.clients.join(', '),
+      when(a.first),
+      when(a.last),
+      a.blocked ? 'yes' : 'no',
+    ]));
+  }
+
+  function showView(id) {
+    for (const v of document.querySelectorAll('.view')) v.hidden = v.id !== id;
+    $('overview').hidden = id !== 'overview';
+    for (const a of document.querySelectorAll('nav a')) a.removeAttribute('aria-current');
+    const nav = id === 'overview' ? 'nav-overview' : id === 'search-view' ? 'nav-search' : null;
+    if (nav) $(nav).setAttribute('aria-current', 'page');
+  }
+
+  async function route() {
+    const hash = window.location.hash || '#/';
+    const [path, queryText] = hash.slice(1).split('?');
+    const params = new URLSearchParams(queryText || '');
+    document.body.dataset.view = 'loading';
+    try {
+      if (path === '/search') {
+        showView('search-view');
+        if (search.params === '') await startSearch();
+      } else if (path === '/attacker') {
+        showView('attacker-view');
+        await showAttacker(params);
+      } else if (path.startsWith('/campaign/')) {
+        showView('campaign-view');
+        await showCampaign(decodeURIComponent(path.slice('/campaign/'.length)));
+      } else {
+        showView('overview');
+      }
+      document.body.dataset.view = path === '/' || path === '' ? 'overview' : path.split('/')[1];
+    } catch (e) {
+      setStatus(e.message);
+      document.body.dataset.view = 'error';
+    }
+  }
+
+  $('search-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    startSearch();
+  });
+  $('search-form').addEventListener('reset', () => {
+    setTimeout(() => startSearch(), 0);
+  });
+  $('page-older').addEventListener('click', () => {
+    if (!search.next) return;
+    search.cursors.push(search.next);
+    runSearch(search.next);
+  });
+  $('page-newer').addEventListener('click', () => {
+    search.cursors.pop();
+    runSearch(search.cursors.length > 0 ? search.cursors[search.cursors.length - 1] : null);
+  });
+  window.addEventListener('hashchange', route);
+
   $('range').addEventListener('change', () => loadChart().catch((e) => setStatus(e.message)));
   $('block-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -289,5 +557,6 @@
   loadFeed().catch((e) => setStatus(e.message));
   connectLive();
   refresh();
+  route();
   setInterval(refresh, 15000);
 })();

@@ -12,6 +12,7 @@ import type { EventsConfig } from '../config.js';
 import type { GatewayEvent } from '../model.js';
 import { openEventStore, redactUrl, type EventStore } from '../store/index.js';
 import { createJsonlSink } from './jsonl.js';
+import { createNatsSink } from './nats.js';
 import type { MetricHandler, QueuedSink, SinkStats } from './queue.js';
 import { createStoreSink } from './store.js';
 import { createSyslogSink } from './syslog.js';
@@ -128,6 +129,10 @@ export async function createSinks(config: EventsConfig, bus: EventBus, options: 
       ...(options.now !== undefined ? { now: options.now } : {}),
     });
     running.push({ early: true, sink, unsubscribe: (options.alerts ?? bus).subscribe(listener) });
+  }
+  if (config.nats !== undefined) {
+    const sink = createNatsSink({ config: config.nats, queueSize: config.nats.queue_size ?? config.queue_size, onMetric: options.onMetric });
+    running.push(subscribe(bus, sink));
   }
   let closing: Promise<void> | undefined;
   return {

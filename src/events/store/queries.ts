@@ -20,8 +20,10 @@ import {
   MAX_BUCKETS,
   MAX_LIMIT,
   type EventFilter,
+  type EventPage,
   type EventStore,
   type EventStoreDriver,
+  type PageCursor,
   type QueryOptions,
   type StoreStats,
   type TimelineBucket,
@@ -31,8 +33,26 @@ import {
 
 type Eb = ExpressionBuilder<EventsDatabase, typeof EVENTS_TABLE>;
 
-function conditions(eb: Eb, f: EventFilter): Expression<SqlBool> {
+/** `%text%` for LIKE, with the wildcards of `text` escaped by backslash */
+function likePattern(text: string): string {
+  return `%${columnValue(text).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+function conditions(eb: Eb, f: EventFilter, driver: EventStoreDriver = 'sqlite'): Expression<SqlBool> {
   const list: Expression<SqlBool>[] = [];
+  if (f.sourceIps !== undefined) {
+    list.push(f.sourceIps.length === 0 ? sql<SqlBool>`1 = 0` : eb('source_ip', 'in', f.sourceIps.map(columnValue)));
+  }
+  if (f.text !== undefined) {
+    // prompts are recorded on lure traffic only: the key_class index narrows the scan first
+    list.push(eb('key_class', '=', 'lure'));
+    const pattern = likePattern(f.text);
+    list.push(
+      driver === 'postgres'
+        ? sql<SqlBool>`((${sql.ref('doc')})::json -> 'honeygate' -> 'lure' ->> 'prompt') ilike ${pattern} escape '\\'`
+        : sql<SqlBool>`json_extract(${sql.ref('doc')}, '$.honeygate.lure.prompt') like ${pattern} escape '\\'`,
+    );
+  }
   if (f.since !== undefined) list.push(eb('ts', '>=', Math.floor(f.since)));
   if (f.until !== undefined) list.push(eb('ts', '<', Math.floor(f.until)));
   if (f.dataset !== undefined) list.push(eb('dataset', '=', f.dataset));
@@ -90,12 +110,49 @@ export class KyselyEventStore implements EventStore {
     const rows = await this.#db
       .selectFrom(EVENTS_TABLE)
       .select('doc')
-      .where((eb) => conditions(eb, filter))
+      .where((eb) => conditions(eb, filter, this.driver))
       .orderBy('ts', order)
       .orderBy('id', order)
       .limit(clampLimit(options.limit, 100))
       .execute();
     return rows.map((r) => JSON.parse(r.doc) as GatewayEvent);
+  }
+
+  async queryPage(filter: EventFilter, options: QueryOptions & { readonly cursor?: PageCursor }): Promise<EventPage> {
+    const order = options.order === 'asc' ? 'asc' : 'desc';
+    const limit = clampLimit(options.limit, 100);
+    const cursor = options.cursor;
+    const rows = await this.#db
+      .selectFrom(EVENTS_TABLE)
+      .select(['ts', 'id', 'doc'])
+      .where((eb) => {
+        const base = conditions(eb, filter, this.driver);
+        if (cursor === undefined) return base;
+        const op = order === 'desc' ? '<' : '>';
+        const ts = Math.floor(cursor.ts);
+        return eb.and([base, eb.or([eb('ts', op, ts), eb.and([eb('ts', '=', ts), eb('id', op, cursor.id)])])]);
+      })
+      .orderBy('ts', order)
+      .orderBy('id', order)
+      .limit(limit + 1)
+      .execute();
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      events: page.map((r) => JSON.parse(r.doc) as GatewayEvent),
+      ...(rows.length > limit && last !== undefined ? { next: { ts: Number(last.ts), id: last.id } } : {}),
+    };
+  }
+
+  async sourceIps(filter: EventFilter, max: number): Promise<string[]> {
+    const rows = await this.#db
+      .selectFrom(EVENTS_TABLE)
+      .select('source_ip')
+      .distinct()
+      .where((eb) => eb.and([conditions(eb, filter, this.driver), eb('source_ip', 'is not', null)]))
+      .limit(Math.max(1, Math.floor(max)))
+      .execute();
+    return rows.map((r) => r.source_ip ?? '').filter((ip) => ip !== '');
   }
 
   async topIps(filter: EventFilter = {}, limit?: number): Promise<TopIp[]> {
@@ -110,7 +167,7 @@ export class KyselyEventStore implements EventStore {
         eb.fn.min('ts').as('first'),
         eb.fn.max('ts').as('last'),
       ])
-      .where((eb) => eb.and([conditions(eb, filter), eb('source_ip', 'is not', null)]))
+      .where((eb) => eb.and([conditions(eb, filter, this.driver), eb('source_ip', 'is not', null)]))
       .groupBy('source_ip')
       .orderBy('count', 'desc')
       .orderBy('source_ip', 'asc')
@@ -137,7 +194,7 @@ export class KyselyEventStore implements EventStore {
         eb.fn.min('ts').as('first'),
         eb.fn.max('ts').as('last'),
       ])
-      .where((eb) => eb.and([conditions(eb, filter), eb('campaign', 'is not', null)]))
+      .where((eb) => eb.and([conditions(eb, filter, this.driver), eb('campaign', 'is not', null)]))
       .groupBy('campaign')
       .orderBy('count', 'desc')
       .orderBy('campaign', 'asc')
@@ -148,7 +205,7 @@ export class KyselyEventStore implements EventStore {
     const placements = await this.#db
       .selectFrom(EVENTS_TABLE)
       .select((eb) => ['campaign', 'placement', eb.fn.countAll<number | string>().as('count')])
-      .where((eb) => eb.and([conditions(eb, filter), eb('campaign', 'in', names)]))
+      .where((eb) => eb.and([conditions(eb, filter, this.driver), eb('campaign', 'in', names)]))
       .groupBy(['campaign', 'placement'])
       .execute();
     return rows.map((r) => ({
@@ -168,7 +225,7 @@ export class KyselyEventStore implements EventStore {
     const rows = await this.#db
       .selectFrom(EVENTS_TABLE)
       .select((eb) => ['key_fingerprint', eb.fn.countAll<number | string>().as('count')])
-      .where((eb) => eb.and([conditions(eb, { dataset: 'honeygate.request', ...filter }), eb('key_fingerprint', 'is not', null)]))
+      .where((eb) => eb.and([conditions(eb, { dataset: 'honeygate.request', ...filter }, this.driver), eb('key_fingerprint', 'is not', null)]))
       .groupBy('key_fingerprint')
       .execute();
     return new Map(rows.map((r) => [r.key_fingerprint ?? '', Number(r.count)]));
@@ -181,7 +238,7 @@ export class KyselyEventStore implements EventStore {
     const rows = await this.#db
       .selectFrom(EVENTS_TABLE)
       .select((eb) => [bucket.as('bucket'), eb.fn.countAll<number | string>().as('count'), LURE.as('lure'), BLOCKED.as('blocked')])
-      .where((eb) => conditions(eb, filter))
+      .where((eb) => conditions(eb, filter, this.driver))
       .groupBy(bucket)
       .orderBy(bucket)
       .execute();
@@ -212,13 +269,13 @@ export class KyselyEventStore implements EventStore {
         eb.fn.count<number | string>('source_ip').distinct().as('ips'),
         eb.fn.count<number | string>('campaign').distinct().as('campaigns'),
       ])
-      .where((eb) => conditions(eb, filter))
+      .where((eb) => conditions(eb, filter, this.driver))
       .executeTakeFirst();
     const by = async (column: 'dataset' | 'key_class' | 'verdict_action'): Promise<Record<string, number>> => {
       const rows = await this.#db
         .selectFrom(EVENTS_TABLE)
         .select((eb) => [sql.ref<string | null>(column).as('value'), eb.fn.countAll<number | string>().as('count')])
-        .where((eb) => conditions(eb, filter))
+        .where((eb) => conditions(eb, filter, this.driver))
         .groupBy(column)
         .execute();
       const out: Record<string, number> = {};

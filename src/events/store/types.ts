@@ -22,6 +22,10 @@ export interface EventFilter {
   readonly status?: number;
   readonly toolUser?: string;
   readonly toolConversation?: string;
+  /** any of these source addresses (a CIDR filter, resolved by the caller); empty: matches nothing */
+  readonly sourceIps?: readonly string[];
+  /** text in the prompt of lure traffic (case-insensitive substring; implies lure events) */
+  readonly text?: string;
 }
 
 export interface QueryOptions {
@@ -29,6 +33,18 @@ export interface QueryOptions {
   readonly limit?: number;
   /** by time; default `desc` (newest first) */
   readonly order?: 'asc' | 'desc';
+}
+
+/** A position in a time-ordered listing: the page goes on strictly after it (keyset paging). */
+export interface PageCursor {
+  readonly ts: number;
+  readonly id: string;
+}
+
+export interface EventPage {
+  readonly events: GatewayEvent[];
+  /** where the next page starts; absent on the last page */
+  readonly next?: PageCursor;
 }
 
 export const MAX_LIMIT = 10_000;
@@ -87,6 +103,10 @@ export interface EventStore {
   timeline(bucketMs: number, filter?: EventFilter): Promise<TimelineBucket[]>;
   stats(filter?: EventFilter): Promise<StoreStats>;
   /** request events per key fingerprint (the HITS column of `honeygate keys list`) */
+  /** one page in time order after `cursor` (keyset paging on (ts, id): as fast on page 1000 as on page 1) */
+  queryPage(filter: EventFilter, options: QueryOptions & { readonly cursor?: PageCursor }): Promise<EventPage>;
+  /** distinct source addresses of matching events, at most `max` (a CIDR filter resolves through this) */
+  sourceIps(filter: EventFilter, max: number): Promise<string[]>;
   hitsByKey(filter?: EventFilter): Promise<Map<string, number>>;
   /** delete events older than `before` (epoch ms); returns rows deleted */
   prune(before: number): Promise<number>;
