@@ -168,11 +168,20 @@ export class HttpUpstream {
     let status = 0;
     let replaced = false;
     const gone = new ClientGone();
+    let answered = false;
+    // the client went away, or was answered by someone else (a 408 for a stalled body) before the
+    // upstream's answer finished: the upstream request is aborted, never left waiting for a body
     const onClose = (): void => {
-      if (!res.writableFinished) gone.abort();
+      if (!res.writableFinished || !answered) gone.abort();
     };
     res.once('close', onClose);
     const body = options.body;
+    // a request body that ends without completing (cut, or broken framing): abort rather than let
+    // the upstream wait for the rest or take a truncated request
+    const onBodyClose = (): void => {
+      if (body !== null && !Buffer.isBuffer(body) && !body.readableEnded && (body as Readable & { complete?: boolean }).complete !== true) gone.abort();
+    };
+    if (body !== null && !Buffer.isBuffer(body)) body.once('close', onBodyClose);
     const headers = requestHeadersForUpstream(options.headers, options.setHeaders, Buffer.isBuffer(body) ? body.length : undefined);
     try {
       await this.#pool.stream(
@@ -206,7 +215,9 @@ export class HttpUpstream {
       }
       throw new UpstreamFault(gone.aborted ? 'aborted' : classify(e), e);
     } finally {
+      answered = true;
       res.off('close', onClose);
+      if (body !== null && !Buffer.isBuffer(body)) body.off('close', onBodyClose);
     }
     return { status, upstreamMs, replaced };
   }

@@ -161,7 +161,8 @@ export function createGateway(config: Readonly<Config>, options: GatewayOptions 
       socket.destroy();
       return;
     }
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nServer: cloudflare\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
   });
 

@@ -126,6 +126,7 @@ export function createListener(handler: RequestHandler, options: ListenerOptions
   const active = new Set<HttpResponse>();
   const serve = (req: HttpRequest, res: HttpResponse): void => {
     active.add(res);
+    if (req.httpVersionMajor !== 2) watchFin(req.socket, res);
     res.once('close', () => {
       active.delete(res);
       // draining: a keep-alive connection whose last answer just ended has nothing left to do
@@ -139,13 +140,15 @@ export function createListener(handler: RequestHandler, options: ListenerOptions
     {
       keepAliveTimeout: options.keepAliveTimeoutMs,
       headersTimeout: options.headersTimeoutMs,
-      // a backstop from the head's first byte; deadlines.ts bounds the body itself
-      requestTimeout: Math.max(requestMs, options.headersTimeoutMs),
+      // a backstop from the head's first byte; deadlines.ts bounds the body itself (and first)
+      requestTimeout: requestMs + options.headersTimeoutMs,
       connectionsCheckingInterval: checkingInterval(options.headersTimeoutMs, requestMs),
       maxHeaderSize: maxHeaderBytes,
     },
     serve,
   );
+  // a request followed by the client's FIN is answered, then the connection ends (not aborted)
+  (http1 as Http1Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   const http2 = createHttp2Server({ maxSessionMemory: 16, settings: { maxHeaderListSize: maxHeaderBytes } }, serve);
   const sessions = trackSessions(http2, options.keepAliveTimeoutMs);
   // every connection (TCP, before TLS or sniffing), to cut what the drain timeout leaves
@@ -185,6 +188,26 @@ export function createListener(handler: RequestHandler, options: ListenerOptions
   };
 }
 
+/** the HTTP/1.1 response being written on each connection (for its FIN) */
+const answering = new WeakMap<Socket, HttpResponse>();
+
+/**
+ * A client's FIN on HTTP/1.1 (the connection is half-open: allowHalfOpen). Before the answer has
+ * started it is a half-close (`curl`-style shutdown after the request): the request is served and
+ * the connection ends after its answer. Once the answer has started, the client has gone away (a
+ * closed tab, a killed script): the response is destroyed, which aborts the upstream call at once
+ * instead of at the next write.
+ */
+function watchFin(socket: Socket, res: HttpResponse): void {
+  const first = !answering.has(socket);
+  answering.set(socket, res);
+  if (!first) return;
+  socket.once('end', () => {
+    const current = answering.get(socket);
+    if (current !== undefined && current.headersSent && !current.writableFinished && !current.destroyed) current.destroy();
+  });
+}
+
 /** Run `start`, and if it has not resolved within `drainMs`, `cut` what is left. */
 function drained(drainMs: number, start: (resolve: () => void) => void, cut: () => void): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -207,7 +230,9 @@ function announceClose(res: HttpResponse): void {
 function sniffingServer(http1: Http1Server, http2: Http2Server, headersTimeoutMs: number, unsorted: Set<Socket>): NetServer {
   // noDelay: node:http sets TCP_NODELAY on the sockets it accepts itself; these are accepted here, so
   // without it small writes (an SSE event, a response head) wait for Nagle and delayed ACK (~40 ms)
-  return createNetServer({ noDelay: true }, (socket: Socket) => {
+  // allowHalfOpen: a client that sends its request and then FIN (shutdown(SHUT_WR)) still reads
+  // the answer; node:http is told the same (httpAllowHalfOpen) in createListener
+  return createNetServer({ noDelay: true, allowHalfOpen: true }, (socket: Socket) => {
     let head: Buffer | null = null;
     unsorted.add(socket);
     socket.once('close', () => unsorted.delete(socket));
@@ -219,6 +244,7 @@ function sniffingServer(http1: Http1Server, http2: Http2Server, headersTimeoutMs
       socket.off('data', onData);
       socket.off('timeout', onIdle);
       socket.off('error', onError);
+      socket.off('end', onError);
       socket.setTimeout(0);
       socket.pause();
       socket.unshift(head);
@@ -238,6 +264,8 @@ function sniffingServer(http1: Http1Server, http2: Http2Server, headersTimeoutMs
     };
     socket.on('data', onData);
     socket.on('error', onError);
+    // FIN before a request: nothing to answer
+    socket.on('end', onError);
     socket.setTimeout(headersTimeoutMs, onIdle);
   });
 }
@@ -303,6 +331,7 @@ function tlsServer(http1: Http1Server, http2: Http2Server, sni: SniContexts, hea
       key: sni.defaultMaterial.key,
       ALPNProtocols: ['h2', 'http/1.1'],
       noDelay: true,
+      allowHalfOpen: true,
       handshakeTimeout: headersTimeoutMs,
       // read on every handshake: a renewed certificate (setTls) is served at once
       SNICallback: (servername, cb) => cb(null, sni.for(servername)),
