@@ -11,6 +11,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { HttpResponse } from './http.js';
 import { Writable, type Readable } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
+import { markCut } from './cut.js';
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -178,10 +179,12 @@ export class HttpUpstream {
     const body = options.body;
     // a request body that ends without completing (cut, or broken framing): abort rather than let
     // the upstream wait for the rest or take a truncated request
+    // (a stream; an async iterable body, as the tool route's size-limited one, ends its own way)
+    const stream = body !== null && !Buffer.isBuffer(body) && typeof (body as Partial<Readable>).once === 'function' ? body : null;
     const onBodyClose = (): void => {
-      if (body !== null && !Buffer.isBuffer(body) && !body.readableEnded && (body as Readable & { complete?: boolean }).complete !== true) gone.abort();
+      if (stream !== null && !stream.readableEnded && (stream as Readable & { complete?: boolean }).complete !== true) gone.abort();
     };
-    if (body !== null && !Buffer.isBuffer(body)) body.once('close', onBodyClose);
+    stream?.once('close', onBodyClose);
     const headers = requestHeadersForUpstream(options.headers, options.setHeaders, Buffer.isBuffer(body) ? body.length : undefined);
     try {
       await this.#pool.stream(
@@ -210,6 +213,12 @@ export class HttpUpstream {
       );
     } catch (e: unknown) {
       if (res.headersSent) {
+        // the answer started and the upstream failed (reset, stall, broken framing): the client sees
+        // a cut stream, and the event says why
+        if (!(e instanceof undiciErrors.RequestAbortedError)) {
+          const kind = classify(e);
+          markCut(res, kind === 'timeout' ? 'upstream_timeout' : kind === 'protocol' ? 'upstream_protocol' : 'upstream_reset');
+        }
         if (!res.destroyed) res.destroy();
         return { status, upstreamMs, replaced };
       }
@@ -217,7 +226,7 @@ export class HttpUpstream {
     } finally {
       answered = true;
       res.off('close', onClose);
-      if (body !== null && !Buffer.isBuffer(body)) body.off('close', onBodyClose);
+      stream?.off('close', onBodyClose);
     }
     return { status, upstreamMs, replaced };
   }

@@ -53,6 +53,8 @@ export interface RequestRecord {
   stainless: Record<string, string> | undefined;
   lure: LureDetail | undefined;
   tool: Record<string, string> | undefined;
+  /** the response ended before its end, and why (core/cut.ts) */
+  cut: string | undefined;
 }
 
 function header(value: string | string[] | undefined): string | undefined {
@@ -104,6 +106,7 @@ export function requestRecord(ex: Exchange, phase: 0 | 1 = 0): RequestRecord {
     stainless,
     lure: ex.lure,
     tool: ex.tool,
+    cut: ex.cut,
   };
 }
 
@@ -149,7 +152,8 @@ export function eventFromRecord(rec: RequestRecord): GatewayEvent {
     category: lure ? ['web', 'intrusion_detection'] : ['web'],
     type: action === 'forward' || action === 'deceive' ? ['access', 'allowed'] : ['access', 'denied'],
     action: action !== undefined ? `${action}:${rec.verdictReason ?? ''}` : 'unrouted',
-    outcome: status === 0 ? 'unknown' : status < 400 ? 'success' : 'failure',
+    // a response cut before its end (an upstream reset or stall mid-stream) failed, whatever its head said
+    outcome: rec.cut !== undefined && rec.cut !== 'client_closed' ? 'failure' : status === 0 ? 'unknown' : status < 400 ? 'success' : 'failure',
     duration: Math.round(rec.durationMs * 1e6),
   };
   if (action !== undefined) event.reason = rec.verdictReason ?? '';
@@ -186,6 +190,7 @@ export function eventFromRecord(rec: RequestRecord): GatewayEvent {
     url: { path: rec.path.length > 2048 ? rec.path.slice(0, 2048) : rec.path },
   } as Mutable<GatewayEvent>;
   if (rec.ua !== undefined) out.user_agent = { original: rec.ua.slice(0, 512) };
+  if (rec.cut !== undefined) out.error = { type: rec.cut, message: `response cut before its end: ${rec.cut.replace(/_/g, ' ')}` };
   if (lure) {
     out.threat = LURE_THREAT;
     out.tags = LURE_TAGS;

@@ -16,6 +16,7 @@
  * here (a slow model is the upstream timeout's business).
  */
 import type { Http2ServerRequest } from 'node:http2';
+import { markCut } from '../core/cut.js';
 import type { HttpRequest, HttpResponse } from '../core/http.js';
 
 export interface RequestDeadlines {
@@ -27,6 +28,7 @@ export interface RequestDeadlines {
 const H1_TIMEOUT_HEADERS = ['Content-Length', '0', 'Connection', 'close'];
 
 function expire(req: HttpRequest, res: HttpResponse): void {
+  markCut(res, 'request_timeout');
   if (!res.headersSent && !res.writableEnded && !res.destroyed) {
     if (req.httpVersionMajor === 2) {
       res.writeHead(408, ['content-length', '0']);

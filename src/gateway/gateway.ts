@@ -15,6 +15,7 @@ import type { Store, StoreHealth } from '../store/types.js';
 import { canaryRoute } from '../deception/canary-hits.js';
 import { publishExchange } from '../events/publish.js';
 import { Exchange } from '../core/exchange.js';
+import { cutReason } from '../core/cut.js';
 import type { HttpRequest, HttpResponse } from '../core/http.js';
 import { createListener } from './listener.js';
 import { describeTls, readTls, watchTlsFiles } from './tls.js';
@@ -69,6 +70,16 @@ function onError(ex: Exchange, state: GatewayState, e: unknown): void {
 
 /** Publish the request's event once its response has closed (never on the way in). */
 function finishExchange(ex: Exchange, state: GatewayState): void {
+  // cut before its end: the forwarder learns why (an upstream reset, a stall) just after the
+  // response closed, so this event waits one turn of the loop for it
+  if (!ex.res.writableFinished) {
+    setImmediate(() => {
+      const cut = cutReason(ex.res);
+      if (cut !== undefined) ex.cut = cut;
+      publishExchange(ex, state.bus);
+    });
+    return;
+  }
   publishExchange(ex, state.bus);
 }
 
