@@ -331,7 +331,6 @@ function tlsServer(http1: Http1Server, http2: Http2Server, sni: SniContexts, hea
       key: sni.defaultMaterial.key,
       ALPNProtocols: ['h2', 'http/1.1'],
       noDelay: true,
-      allowHalfOpen: true,
       handshakeTimeout: headersTimeoutMs,
       // read on every handshake: a renewed certificate (setTls) is served at once
       SNICallback: (servername, cb) => cb(null, sni.for(servername)),
