@@ -6,7 +6,7 @@
  * `createGateway` builds everything without a socket; `startGateway` also listens.
  */
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo, Server } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import type { Config } from '../config/schema.js';
 import { EventBus } from '../events/bus.js';
 import { buildSystemEvent } from '../events/build.js';
@@ -17,7 +17,7 @@ import { publishExchange } from '../events/publish.js';
 import { Exchange } from '../core/exchange.js';
 import { cutReason } from '../core/cut.js';
 import type { HttpRequest, HttpResponse } from '../core/http.js';
-import { createListener } from './listener.js';
+import { closeAfterAnswer, createListener } from './listener.js';
 import { describeTls, readTls, watchTlsFiles } from './tls.js';
 import type { Provider, ProviderRuntime } from '../core/provider.js';
 import { buildRuntime } from '../core/runtime.js';
@@ -172,6 +172,7 @@ export function createGateway(config: Readonly<Config>, options: GatewayOptions 
       socket.destroy();
       return;
     }
+    if (closeAfterAnswer(socket as Socket)) return;
     const status =
       err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nServer: cloudflare\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);

@@ -208,6 +208,21 @@ function watchFin(socket: Socket, res: HttpResponse): void {
   });
 }
 
+/**
+ * Bytes after a request that do not parse (garbage pipelined behind it): when that request is
+ * still being answered, its answer goes out first, says `Connection: close`, and the connection
+ * ends after it — the garbage gets no answer of its own, and the request's event keeps its own
+ * status. True when so arranged; false when nothing is in flight (the caller answers 400).
+ */
+export function closeAfterAnswer(socket: Socket): boolean {
+  const res = answering.get(socket);
+  // a request whose own body the garbage broke is not answered: the caller's 400 ends it
+  if (res === undefined || res.writableFinished || res.destroyed || !res.req.complete) return false;
+  announceClose(res);
+  res.once('finish', () => socket.destroySoon());
+  return true;
+}
+
 /** Run `start`, and if it has not resolved within `drainMs`, `cut` what is left. */
 function drained(drainMs: number, start: (resolve: () => void) => void, cut: () => void): Promise<void> {
   return new Promise<void>((resolve) => {
