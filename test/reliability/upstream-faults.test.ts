@@ -132,6 +132,7 @@ const OPENAI_KEY = mintOpenAIKey('project');
 const AWS_CLIENT = mintAwsKeyPair({ accountId: '318467125086' });
 const AWS_UPSTREAM = mintAwsKeyPair({ accountId: '777788889999' });
 const TOOL_SECRET = 'hgs_fault-matrix-tool-secret-0123456789abcdef';
+const AZURE_KEY = '5f0c2d9e8b7a41c3a6e1f2d3c4b5a697';
 
 const PROVIDERS: readonly ProviderCase[] = [
   {
@@ -157,6 +158,14 @@ const PROVIDERS: readonly ProviderCase[] = [
       return new Request(`${gw}${path}`, { method: 'POST', headers, body });
     },
     isOwnError: (a) => a.status >= 400 && /Exception(:|$)/.test(a.headers.get('x-amzn-errortype') ?? '') && a.body.startsWith('{"message":'),
+  },
+  {
+    name: 'azure',
+    config: (url) => ({ upstreams: { prod: { type: 'azure', url, api_key: 'company-key-0123456789', timeout: '800ms' } }, azure_keys: [{ name: 'app', key: AZURE_KEY, class: 'valid', upstream: 'prod' }] }),
+    request: async (gw) =>
+      new Request(`${gw}/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21`, { method: 'POST', headers: { 'api-key': AZURE_KEY, 'content-type': 'application/json' }, body: '{"messages":[{"role":"user","content":"x"}]}' }),
+    // Azure answers an upstream timeout with its own 408 {"error":{"code":"Timeout"…}}
+    isOwnError: (a) => a.status >= 408 && a.body.startsWith('{"error":') && a.headers.get('content-type')?.includes('application/json') === true,
   },
   {
     name: 'tool',
