@@ -23,6 +23,8 @@ export interface ReloadReport {
   readonly warnings: readonly ConfigIssue[];
   /** changed sections that take effect only after a restart */
   readonly restart_required: readonly string[];
+  /** what the reload did beyond the swap (certificates re-read …) */
+  readonly notes?: readonly string[];
   /** when this reload finished */
   readonly at: string;
 }
@@ -34,14 +36,14 @@ export interface ReloaderOptions {
   /** the running config (read after every successful reload) */
   readonly current: () => Readonly<Config>;
   /** apply a validated config (gateway.reload) */
-  readonly apply: (config: Readonly<Config>) => Promise<void>;
+  readonly apply: (config: Readonly<Config>) => Promise<void | readonly string[]>;
   readonly bus?: EventBus;
 }
 
 export type ReloadSource = 'sighup' | 'admin';
 
 /** Sections a runtime swap does not apply (read once at start). */
-const RESTART_ONLY = ['listen', 'store', 'events', 'canary_secret', 'public_url', 'admin.listen', 'admin.allow_remote'] as const;
+const RESTART_ONLY = ['listen.host', 'listen.port', 'listen.headers_timeout', 'listen.request_timeout', 'listen.body_idle_timeout', 'listen.keep_alive_timeout', 'listen.max_header_bytes', 'listen.backlog', 'store', 'events', 'canary_secret', 'public_url', 'admin.listen', 'admin.allow_remote'] as const;
 
 function section(config: Readonly<Config>, path: string): unknown {
   let value: unknown = config;
@@ -116,8 +118,11 @@ export class Reloader {
     if ((loaded.config.admin.token ?? '') === '' && (before.admin.token ?? '') !== '') {
       warnings.push({ level: 'warning', path: 'admin.token', message: 'removed: the admin listener keeps its current token until restart' });
     }
+    // certificates are re-read by apply; turning TLS on or off needs a new listener
+    if ((before.listen.tls === undefined) !== (loaded.config.listen.tls === undefined)) restart.push('listen.tls');
+    let notes: readonly string[] = [];
     try {
-      await this.#options.apply(loaded.config);
+      notes = (await this.#options.apply(loaded.config)) ?? [];
     } catch (e: unknown) {
       return this.#done(source, {
         ok: false,
@@ -128,7 +133,7 @@ export class Reloader {
         at: at(),
       });
     }
-    return this.#done(source, { ok: true, file, errors: [], warnings, restart_required: restart, at: at() });
+    return this.#done(source, { ok: true, file, errors: [], warnings, restart_required: restart, ...(notes.length > 0 ? { notes } : {}), at: at() });
   }
 
   #done(source: ReloadSource, report: ReloadReport): ReloadReport {
@@ -136,7 +141,7 @@ export class Reloader {
     const bus = this.#options.bus;
     if (bus !== undefined) {
       const detail = report.ok
-        ? `${source}: reloaded${report.restart_required.length > 0 ? `; restart needed for ${report.restart_required.join(', ')}` : ''}`
+        ? `${source}: reloaded${report.restart_required.length > 0 ? `; restart needed for ${report.restart_required.join(', ')}` : ''}${(report.notes ?? []).map((n) => `; ${n}`).join('')}`
         : `${source}: refused, running config kept: ${report.errors.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`;
       bus.publish(buildSystemEvent('config', report.ok ? 'config:reloaded' : 'config:reload_failed', detail.slice(0, 2000), report.ok ? 'success' : 'failure'));
     }
@@ -151,5 +156,6 @@ export function formatReport(report: ReloadReport): string {
   else lines.push('honeygate: reload refused, keeping the running config:');
   for (const i of [...report.errors, ...report.warnings]) lines.push(`  ${i.level}: ${i.path || '(root)'}: ${i.message}`);
   if (report.restart_required.length > 0) lines.push(`  restart needed for: ${report.restart_required.join(', ')}`);
+  for (const n of report.notes ?? []) lines.push(`  ${n}`);
   return `${lines.join('\n')}\n`;
 }

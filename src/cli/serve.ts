@@ -17,6 +17,7 @@ import { createSinks } from '../events/sinks/index.js';
 import { startEventsWorker } from '../events/worker/client.js';
 import { startGateway, type Gateway } from '../gateway/gateway.js';
 import { EXIT_FAILURE, EXIT_USAGE, type CliIO } from './io.js';
+import { watchLauncher } from './orphan.js';
 import { parseArgs } from 'node:util';
 
 export interface DemoKeys {
@@ -235,12 +236,16 @@ export async function runServe(io: CliIO): Promise<number> {
     void reloader.reload('sighup').then((report) => io.stderr.write(formatReport(report)));
   };
   process.on('SIGHUP', onHup);
+  let unwatch = (): void => undefined;
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
     io.signal?.addEventListener('abort', stop, { once: true });
+    // under npx / npm start: npm's SIGTERM never reaches us, its exit does (cli/orphan.ts)
+    unwatch = watchLauncher(io.env, stop);
   });
+  unwatch();
   process.off('SIGHUP', onHup);
   io.stderr.write('honeygate: draining in-flight requests and flushing events…\n');
   await admin?.close();

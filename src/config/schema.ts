@@ -13,6 +13,7 @@ import { cidrPresetsSchema, routesSchema } from '../providers/tool/config.js';
 import { azureKeySchema, azureUpstreamSchema } from '../providers/azure/config.js';
 import { geminiKeySchema, geminiOptionsSchema, geminiUpstreamSchema } from '../providers/gemini/config.js';
 import { cidr, duration } from './primitives.js';
+import { listenConfigSchema } from './listen.js';
 
 export { cidr, duration };
 
@@ -98,24 +99,7 @@ export const limitRuleSchema = z
 
 export const configSchema = z
   .object({
-    listen: z
-      .object({
-        host: z.string().default('127.0.0.1').describe('public listener address (0.0.0.0 or :: for all interfaces)'),
-        port: z.number().int().min(0).max(65535).default(8080),
-        tls: z
-          .object({
-            cert: z.string().min(1).describe('PEM certificate chain file (relative to the working directory)'),
-            key: z.string().min(1).describe('PEM private key file'),
-          })
-          .strict()
-          .optional()
-          .describe('serve HTTPS, ALPN h2 and http/1.1 (default: cleartext HTTP/1.1 and h2c on the same port)'),
-        drain_timeout: duration
-          .default(30_000)
-          .describe('on shutdown, how long in-flight requests (long streams included) may finish before their connections are cut'),
-      })
-      .strict()
-      .default({ host: '127.0.0.1', port: 8080, drain_timeout: 30_000 }),
+    listen: listenConfigSchema.prefault({}),
     public_url: z
       .url()
       .optional()

@@ -44,6 +44,8 @@ export class Exchange {
   client?: ClientFingerprint;
   /** tool-surface audit fields (issue 10) */
   tool?: Record<string, string>;
+  /** the response ended before its end, and why (core/cut.ts): set when the response closes */
+  cut?: string;
 
   constructor(req: HttpRequest, res: HttpResponse) {
     this.req = req;

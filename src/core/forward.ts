@@ -11,6 +11,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { HttpResponse } from './http.js';
 import { Writable, type Readable } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
+import { markCut } from './cut.js';
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -168,11 +169,22 @@ export class HttpUpstream {
     let status = 0;
     let replaced = false;
     const gone = new ClientGone();
+    let answered = false;
+    // the client went away, or was answered by someone else (a 408 for a stalled body) before the
+    // upstream's answer finished: the upstream request is aborted, never left waiting for a body
     const onClose = (): void => {
-      if (!res.writableFinished) gone.abort();
+      if (!res.writableFinished || !answered) gone.abort();
     };
     res.once('close', onClose);
     const body = options.body;
+    // a request body that ends without completing (cut, or broken framing): abort rather than let
+    // the upstream wait for the rest or take a truncated request
+    // (a stream; an async iterable body, as the tool route's size-limited one, ends its own way)
+    const stream = body !== null && !Buffer.isBuffer(body) && typeof (body as Partial<Readable>).once === 'function' ? body : null;
+    const onBodyClose = (): void => {
+      if (stream !== null && !stream.readableEnded && (stream as Readable & { complete?: boolean }).complete !== true) gone.abort();
+    };
+    stream?.once('close', onBodyClose);
     const headers = requestHeadersForUpstream(options.headers, options.setHeaders, Buffer.isBuffer(body) ? body.length : undefined);
     try {
       await this.#pool.stream(
@@ -201,12 +213,20 @@ export class HttpUpstream {
       );
     } catch (e: unknown) {
       if (res.headersSent) {
+        // the answer started and the upstream failed (reset, stall, broken framing): the client sees
+        // a cut stream, and the event says why
+        if (!(e instanceof undiciErrors.RequestAbortedError)) {
+          const kind = classify(e);
+          markCut(res, kind === 'timeout' ? 'upstream_timeout' : kind === 'protocol' ? 'upstream_protocol' : 'upstream_reset');
+        }
         if (!res.destroyed) res.destroy();
         return { status, upstreamMs, replaced };
       }
       throw new UpstreamFault(gone.aborted ? 'aborted' : classify(e), e);
     } finally {
+      answered = true;
       res.off('close', onClose);
+      stream?.off('close', onBodyClose);
     }
     return { status, upstreamMs, replaced };
   }

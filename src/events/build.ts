@@ -8,6 +8,7 @@ import { clientFingerprint } from '../core/identity.js';
 import type { Exchange } from '../core/exchange.js';
 import type { CanaryRecord } from '../store/types.js';
 import type { GatewayEvent } from './model.js';
+import { redactRecord, redactSecrets } from './redact.js';
 import { eventFromRecord, LURE_TAGS, LURE_THREAT, requestRecord } from './record.js';
 
 /** The request event of an Exchange, built at once (record.ts: the same event the worker builds). */
@@ -31,8 +32,8 @@ export function buildCanaryEvent(ex: Exchange, canary: CanaryRecord, via: 'http'
       reason: `canary ${canary.kind} minted for ${canary.clientIp} used again`,
     },
     source: { ip: ex.ip, ...(ex.remotePort !== undefined ? { port: ex.remotePort } : {}) },
-    url: { path: ex.path.length > 2048 ? ex.path.slice(0, 2048) : ex.path },
-    ...(ex.req.headers['user-agent'] !== undefined ? { user_agent: { original: ex.req.headers['user-agent'].slice(0, 512) } } : {}),
+    url: { path: redactSecrets(ex.path.length > 2048 ? ex.path.slice(0, 2048) : ex.path) },
+    ...(ex.req.headers['user-agent'] !== undefined ? { user_agent: { original: redactSecrets(ex.req.headers['user-agent'].slice(0, 512)) } } : {}),
     threat: LURE_THREAT,
     tags: ['canary', ...LURE_TAGS],
     honeygate: {
@@ -43,7 +44,7 @@ export function buildCanaryEvent(ex: Exchange, canary: CanaryRecord, via: 'http'
         ...(canary.campaign !== undefined ? { campaign: canary.campaign } : {}),
         ...(canary.placement !== undefined ? { placement: canary.placement } : {}),
       },
-      client: clientFingerprint(ex.req.headers),
+      client: redactRecord(clientFingerprint(ex.req.headers)),
       canary: { token: canary.token, kind: canary.kind, minted_by: canary.mintedBy, minted_for_ip: canary.clientIp, via },
     },
   };

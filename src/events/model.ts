@@ -56,6 +56,8 @@ export interface GatewayEvent {
   };
   readonly url?: { readonly path: string };
   readonly user_agent?: { readonly original?: string };
+  /** ECS error: why the response ended before its end (core/cut.ts) */
+  readonly error?: { readonly type: string; readonly message: string };
   readonly threat?: {
     readonly framework: string;
     readonly technique: { readonly id: readonly string[]; readonly name: readonly string[] };

@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { clientFingerprint } from '../core/identity.js';
 import type { Exchange, LureDetail } from '../core/exchange.js';
 import type { ClientFingerprint, GatewayEvent, KeyInfo, SurfaceName, VerdictAction } from './model.js';
+import { redactRecord, redactSecrets } from './redact.js';
 
 /** A request's record; every field a primitive except the rare ones (lure, tool, client, stainless). */
 export interface RequestRecord {
@@ -53,6 +54,8 @@ export interface RequestRecord {
   stainless: Record<string, string> | undefined;
   lure: LureDetail | undefined;
   tool: Record<string, string> | undefined;
+  /** the response ended before its end, and why (core/cut.ts) */
+  cut: string | undefined;
 }
 
 function header(value: string | string[] | undefined): string | undefined {
@@ -104,6 +107,7 @@ export function requestRecord(ex: Exchange, phase: 0 | 1 = 0): RequestRecord {
     stainless,
     lure: ex.lure,
     tool: ex.tool,
+    cut: ex.cut,
   };
 }
 
@@ -140,7 +144,9 @@ export function eventFromRecord(rec: RequestRecord): GatewayEvent {
   const status = rec.status;
   const action = rec.verdictAction;
   const lure = rec.key.class === 'lure';
-  const model = rec.model ?? (rec.bodyHead !== undefined ? MODEL_FIELD.exec(rec.bodyHead)?.[1] : undefined);
+  const sniffed = rec.model ?? (rec.bodyHead !== undefined ? MODEL_FIELD.exec(rec.bodyHead)?.[1] : undefined);
+  // key-shaped secrets a client put in what is recorded are masked (redact.ts)
+  const model = sniffed === undefined ? undefined : redactSecrets(sniffed);
 
   const event: Mutable<GatewayEvent['event']> = {
     id: rec.id ?? randomUUID(),
@@ -149,7 +155,8 @@ export function eventFromRecord(rec: RequestRecord): GatewayEvent {
     category: lure ? ['web', 'intrusion_detection'] : ['web'],
     type: action === 'forward' || action === 'deceive' ? ['access', 'allowed'] : ['access', 'denied'],
     action: action !== undefined ? `${action}:${rec.verdictReason ?? ''}` : 'unrouted',
-    outcome: status === 0 ? 'unknown' : status < 400 ? 'success' : 'failure',
+    // a response cut before its end (an upstream reset or stall mid-stream) failed, whatever its head said
+    outcome: rec.cut !== undefined && rec.cut !== 'client_closed' ? 'failure' : status === 0 ? 'unknown' : status < 400 ? 'success' : 'failure',
     duration: Math.round(rec.durationMs * 1e6),
   };
   if (action !== undefined) event.reason = rec.verdictReason ?? '';
@@ -168,7 +175,7 @@ export function eventFromRecord(rec: RequestRecord): GatewayEvent {
   if (rec.upstream !== undefined) hg.upstream = rec.upstream;
   if (rec.route !== undefined) hg.route = rec.route;
   if (action !== undefined) hg.verdict = { action, reason: rec.verdictReason ?? '' };
-  hg.client = fingerprintOf(rec);
+  hg.client = redactRecord(fingerprintOf(rec));
   const upstreamMs = rec.upstreamMs >= 0 ? rec.upstreamMs : undefined;
   hg.overhead_ms = Math.round((rec.durationMs - (upstreamMs ?? 0)) * 1000) / 1000;
   if (upstreamMs !== undefined) hg.upstream_ms = Math.round(upstreamMs * 1000) / 1000;
@@ -183,9 +190,10 @@ export function eventFromRecord(rec: RequestRecord): GatewayEvent {
     event,
     source,
     http: { request, response },
-    url: { path: rec.path.length > 2048 ? rec.path.slice(0, 2048) : rec.path },
+    url: { path: redactSecrets(rec.path.length > 2048 ? rec.path.slice(0, 2048) : rec.path) },
   } as Mutable<GatewayEvent>;
-  if (rec.ua !== undefined) out.user_agent = { original: rec.ua.slice(0, 512) };
+  if (rec.ua !== undefined) out.user_agent = { original: redactSecrets(rec.ua.slice(0, 512)) };
+  if (rec.cut !== undefined) out.error = { type: rec.cut, message: `response cut before its end: ${rec.cut.replace(/_/g, ' ')}` };
   if (lure) {
     out.threat = LURE_THREAT;
     out.tags = LURE_TAGS;

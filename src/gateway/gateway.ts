@@ -6,8 +6,7 @@
  * `createGateway` builds everything without a socket; `startGateway` also listens.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import type { AddressInfo, Server } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import type { Config } from '../config/schema.js';
 import { EventBus } from '../events/bus.js';
 import { buildSystemEvent } from '../events/build.js';
@@ -16,8 +15,10 @@ import type { Store, StoreHealth } from '../store/types.js';
 import { canaryRoute } from '../deception/canary-hits.js';
 import { publishExchange } from '../events/publish.js';
 import { Exchange } from '../core/exchange.js';
+import { cutReason } from '../core/cut.js';
 import type { HttpRequest, HttpResponse } from '../core/http.js';
-import { createListener } from './listener.js';
+import { closeAfterAnswer, createListener } from './listener.js';
+import { describeTls, readTls, watchTlsFiles } from './tls.js';
 import type { Provider, ProviderRuntime } from '../core/provider.js';
 import { buildRuntime } from '../core/runtime.js';
 import { servePipeline } from '../core/serve.js';
@@ -40,7 +41,10 @@ export interface Gateway {
   readonly state: GatewayState;
   /** base URL once listening */
   url: string;
-  reload(config: Readonly<Config>): Promise<void>;
+  /** swap the runtime; resolves to notes for the reload report (certificates reloaded …) */
+  reload(config: Readonly<Config>): Promise<readonly string[]>;
+  /** re-read the TLS certificates now (also done on file change and on reload) */
+  reloadTls(): readonly string[];
   /**
    * Waits (at most `timeoutMs`) for the store to answer; a store still down then is reported as a
    * `store:degraded` event, and requests meet the failure policy until it recovers by itself.
@@ -66,6 +70,16 @@ function onError(ex: Exchange, state: GatewayState, e: unknown): void {
 
 /** Publish the request's event once its response has closed (never on the way in). */
 function finishExchange(ex: Exchange, state: GatewayState): void {
+  // cut before its end: the forwarder learns why (an upstream reset, a stall) just after the
+  // response closed, so this event waits one turn of the loop for it
+  if (!ex.res.writableFinished) {
+    setImmediate(() => {
+      const cut = cutReason(ex.res);
+      if (cut !== undefined) ex.cut = cut;
+      publishExchange(ex, state.bus);
+    });
+    return;
+  }
   publishExchange(ex, state.bus);
 }
 
@@ -128,17 +142,39 @@ export function createGateway(config: Readonly<Config>, options: GatewayOptions 
     res.once('close', () => finishExchange(ex, state));
     handle(ex).catch((e: unknown) => onError(ex, state, e));
   }, {
-    keepAliveTimeoutMs: 65_000,
-    headersTimeoutMs: 30_000,
-    ...(config.listen.tls ? { tls: { cert: readFileSync(config.listen.tls.cert), key: readFileSync(config.listen.tls.key) } } : {}),
+    keepAliveTimeoutMs: config.listen.keep_alive_timeout,
+    headersTimeoutMs: config.listen.headers_timeout,
+    requestTimeoutMs: config.listen.request_timeout,
+    bodyIdleTimeoutMs: config.listen.body_idle_timeout,
+    maxHeaderBytes: config.listen.max_header_bytes,
+    ...(config.listen.tls ? { tls: readTls(config.listen.tls) } : {}),
   });
+  // certificates: re-read on reload and when a file changes (a renewal)
+  const reloadTls = (): readonly string[] => {
+    const tls = state.runtime.config.listen.tls;
+    if (!tls) return [];
+    try {
+      const materials = readTls(tls);
+      listener.setTls(materials);
+      const lines = describeTls(materials);
+      bus.publish(buildSystemEvent('tls', 'tls:reloaded', lines.join('; ').slice(0, 2000)));
+      return lines.map((l) => `listen.tls: serving ${l}`);
+    } catch (e: unknown) {
+      const why = e instanceof Error ? e.message : String(e);
+      bus.publish(buildSystemEvent('tls', 'tls:reload_failed', why.slice(0, 2000), 'failure'));
+      return [`listen.tls: not reloaded, the served certificates are kept: ${why}`];
+    }
+  };
+  const stopWatch = config.listen.tls ? watchTlsFiles(config.listen.tls, () => void reloadTls()) : () => undefined;
   // malformed HTTP never reaches a handler: answer as a plain edge would, and close
   listener.http1.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable || (err.code === 'ECONNRESET')) {
       socket.destroy();
       return;
     }
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    if (closeAfterAnswer(socket as Socket)) return;
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nServer: cloudflare\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
   });
 
@@ -151,13 +187,16 @@ export function createGateway(config: Readonly<Config>, options: GatewayOptions 
       state.runtime = buildRuntime(next, registry);
       state.cache.clear();
       await old.close();
+      return reloadTls();
     },
+    reloadTls,
     async ready(timeoutMs) {
       const health = store.ready ? await store.ready(timeoutMs) : store.health();
       if (!health.ok || health.degraded) reportStore(health);
       return health;
     },
     async close() {
+      stopWatch();
       await listener.close(state.runtime.config.listen.drain_timeout);
       await state.runtime.close();
       await store.close();
@@ -176,7 +215,7 @@ export async function startGateway(config: Readonly<Config>, options: GatewayOpt
   try {
     await new Promise<void>((resolve, reject) => {
       gateway.server.once('error', reject);
-      gateway.server.listen(port, host, () => {
+      gateway.server.listen({ port, host, backlog: config.listen.backlog }, () => {
         gateway.server.off('error', reject);
         resolve();
       });

@@ -39,7 +39,9 @@ export function planRedisConnection(
   const tls = tlsOptions(config, readFile);
   const common: RedisOptions = {
     connectTimeout: config.connect_timeout,
-    commandTimeout: config.timeout,
+    // a backstop only: the store's own deadline (resilient.ts withDeadline) decides health, and
+    // tolerates event-loop lag; ioredis' timer counts the lag and would fail a healthy Redis first
+    commandTimeout: Math.max(config.timeout * 10, 5000),
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     enableReadyCheck: true,

@@ -29,17 +29,55 @@ export interface ResilientStoreOptions {
   readonly maxSync?: number;
 }
 
-/** Resolves like `promise`, or rejects with a timeout error after `ms`; one timer, cleared on settle. */
-function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+/**
+ * Resolves like `promise`, or rejects with a timeout error once `ms` of the event loop's own time
+ * has passed without an answer. A deadline measured by a plain timer counts the time the loop was
+ * held up by other work (a burst of local requests) against Redis: when the timer fires late, the
+ * answer may already sit unread in the socket, or the command may have been written late. So:
+ *   - the timer's callback never rejects at once: it waits one `setImmediate`, which runs after the
+ *     loop's I/O poll, so an answer that arrived while the loop was busy is read first;
+ *   - when the timer fired late (the loop was held up by more than half of `ms`), the call gets
+ *     one more `ms` from the moment the loop is free again.
+ * A healthy Redis behind a busy loop is therefore not declared down; a Redis that does not answer
+ * fails after at most `2 × ms` plus the loop's lag (the bound in README "Several instances").
+ */
+export function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms}ms`)), ms);
+    let settled = false;
+    let graced = false;
+    let timer: NodeJS.Timeout | undefined;
+    let immediate: NodeJS.Immediate | undefined;
+    const arm = (): void => {
+      const armedAt = performance.now();
+      timer = setTimeout(() => {
+        const late = performance.now() - armedAt - ms;
+        immediate = setImmediate(() => {
+          if (settled) return;
+          if (!graced && late > ms / 2) {
+            graced = true;
+            arm();
+            return;
+          }
+          settled = true;
+          reject(new Error(`no answer within ${ms}ms`));
+        });
+      }, ms);
+    };
+    arm();
+    const done = (): void => {
+      settled = true;
+      clearTimeout(timer);
+      if (immediate !== undefined) clearImmediate(immediate);
+    };
     promise.then(
       (value) => {
-        clearTimeout(timer);
+        if (settled) return;
+        done();
         resolve(value);
       },
       (e: unknown) => {
-        clearTimeout(timer);
+        if (settled) return;
+        done();
         reject(e);
       },
     );

@@ -3,6 +3,7 @@
  * Content-Length (chunked uploads), so an oversized or endless body is cut off early.
  */
 import type { HttpRequest } from '../core/http.js';
+import { parseJsonText } from './depth.js';
 
 export type BodyResult =
   | { readonly ok: true; readonly body: Buffer }
@@ -73,11 +74,10 @@ export function readBody(req: HttpRequest, max: number): Promise<BodyResult> {
   });
 }
 
-/** Parse JSON; undefined when the text is not JSON (a parse error is the client's, not ours). */
+/**
+ * Parse JSON; undefined when the text is not JSON (a parse error is the client's, not ours) or
+ * nests deeper than util/depth's bound (every body walker recurses).
+ */
 export function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    return undefined;
-  }
+  return parseJsonText(body.toString('utf8'));
 }

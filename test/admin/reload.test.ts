@@ -107,8 +107,8 @@ describe('POST /api/v1/reload', () => {
     await h.writeConfig(next);
     const r = await reload();
     expect(r.status).toBe(200);
-    expect([...r.body.restart_required].sort()).toEqual(['admin.listen', 'events', 'listen']);
-    expect(formatReport(r.body)).toContain('restart needed for: listen, events, admin.listen');
+    expect([...r.body.restart_required].sort()).toEqual(['admin.listen', 'events', 'listen.port']);
+    expect(formatReport(r.body)).toContain('restart needed for: listen.port, events, admin.listen');
   });
 
   it('rotates the admin token; removing the token keeps the current one', async () => {

@@ -101,7 +101,7 @@ rate_limits:
     expect(issues.filter((i) => i.level === 'error')).toEqual([]);
     expect(config).not.toBeNull();
     const c = config!;
-    expect(c.listen).toEqual({ host: '0.0.0.0', port: 8080, drain_timeout: 30_000 });
+    expect(c.listen).toMatchObject({ host: '0.0.0.0', port: 8080, drain_timeout: 30_000 });
     expect(c.upstreams['openai']).toMatchObject({ type: 'openai', url: 'https://api.openai.com' });
     expect(c.events.jsonl.path).toBe('/tmp/openaipot-test/requests.log');
     expect(c.keys.map((k) => [k.class, k.upstream ?? null])).toEqual([

@@ -111,7 +111,7 @@ describe('events worker', () => {
       phase: 0, alerted: false, id: undefined, wall: Date.now(), durationMs: 1, status: 401, method: 'GET', contentLength: undefined,
       responseBytes: 300, ip: '203.0.113.7', port: 1234, path: '/v1/models', ua: 'curl/8.5.0', surface: 'openai', key: { class: 'invalid' },
       verdictAction: 'reject', verdictReason: 'invalid_key', model: undefined, bodyHead: undefined, upstream: undefined, route: undefined,
-      upstreamMs: -1, stream: 0, client: undefined, stainless: undefined, lure: undefined, tool: undefined,
+      upstreamMs: -1, stream: 0, client: undefined, stainless: undefined, lure: undefined, tool: undefined, cut: undefined,
     };
     for (let i = 0; i < 100; i++) bus.publishRecord({ ...base, path: `/v1/models/${i}` });
     await events.flush();

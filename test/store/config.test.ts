@@ -84,7 +84,7 @@ describe('redis connection plan', () => {
       db: 3,
       username: 'gw',
       password: 's3cret',
-      commandTimeout: 75,
+      commandTimeout: 5000, // a backstop: the store's own lag-tolerant deadline decides health
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
     });
@@ -130,7 +130,7 @@ describe('redis connection plan', () => {
       { host: 'n2', port: 7001 },
     ]);
     expect(cluster.options).toMatchObject({ enableOfflineQueue: false, retryDelayOnClusterDown: 0, retryDelayOnFailover: 0 });
-    expect(cluster.options.redisOptions).toMatchObject({ password: 'p', tls: {}, commandTimeout: 50, maxRetriesPerRequest: 0 });
+    expect(cluster.options.redisOptions).toMatchObject({ password: 'p', tls: {}, commandTimeout: 5000, maxRetriesPerRequest: 0 });
     expect(typeof cluster.options.dnsLookup).toBe('function');
   });
 });

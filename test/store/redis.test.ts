@@ -251,6 +251,27 @@ describe('RedisStore: failure policy and recovery', () => {
     ]);
   });
 
+  it('a busy event loop does not make a healthy Redis look down (the deadline counts loop time, not lag)', async () => {
+    // regression: a burst of local work held the loop past the 50 ms timer; the answer sat unread
+    // in the socket, the store declared Redis degraded, and two instances over-admitted a shared limit
+    const healths: StoreHealth[] = [];
+    const store = track(
+      await readyStore(redisConfig({ prefix: nextPrefix(), timeout: '50ms', failure_policy: 'fail_closed' }), (h) => healths.push(h)),
+    );
+    healths.length = 0;
+    for (let round = 0; round < 3; round++) {
+      const pending = Array.from({ length: 20 }, (_, i) => store.admit(fullInput(round * 100 + i)));
+      const until = performance.now() + 150; // the loop is held up three times the timeout
+      while (performance.now() < until) {
+        /* busy: other requests' synchronous work */
+      }
+      const results = await Promise.all(pending);
+      expect(results.every((r) => r.blocked === null)).toBe(true);
+    }
+    expect(store.health()).toMatchObject({ ok: true, degraded: false });
+    expect(healths).toEqual([]);
+  });
+
   it('a cut connection degrades at once; on reconnect, blocks and canaries made locally reach Redis', async () => {
     const cutProxy = new TcpProxy(REDIS_PORT);
     const port = await cutProxy.start();

@@ -14,7 +14,7 @@ import type { GatewayEvent, KeyInfo } from '../model.js';
 import type { RequestRecord } from '../record.js';
 import type { SinkStats } from '../sinks/queue.js';
 
-export const STRIDE = 27;
+export const STRIDE = 28;
 
 /** Request thread → worker. */
 export type ToWorker =
@@ -80,6 +80,7 @@ export function encodeRecord(rec: RequestRecord, key: number | KeyInfo, out: unk
     rec.stainless,
     rec.lure,
     rec.tool,
+    rec.cut,
   );
 }
 
@@ -114,5 +115,6 @@ export function decodeRecord(a: readonly unknown[], at: number, keys: ReadonlyMa
     stainless: a[at + 24] as RequestRecord['stainless'],
     lure: a[at + 25] as RequestRecord['lure'],
     tool: a[at + 26] as RequestRecord['tool'],
+    cut: a[at + 27] as string | undefined,
   };
 }

@@ -16,6 +16,7 @@
  * Token counts use gpt-tokenizer as a stand-in tokenizer (the real models' tokenizers are not
  * public for all families); numbers land in the right range and are internally consistent.
  */
+import { parseJsonText } from '../../util/depth.js';
 import type { HttpResponse } from '../../core/http.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { httpDate } from '../../util/http-date.js';
@@ -450,13 +451,9 @@ function* invokeFrames(events: readonly Json[], gen: Generation, rand: RandomFn,
   }
 }
 
-/** The body as JSON, or undefined when it is not JSON. */
+/** The body as JSON, or undefined when it is not JSON (or nests too deep: util/depth). */
 export function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    return undefined;
-  }
+  return parseJsonText(body.toString('utf8'));
 }
 
 const MALFORMED = 'Malformed input request, please reformat your input and try again.';

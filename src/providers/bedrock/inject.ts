@@ -10,6 +10,7 @@
  */
 import type { ModelFamily } from './models.js';
 import type { BedrockOperation } from './route.js';
+import { parseJsonText } from '../../util/depth.js';
 
 export type InjectPosition = 'prepend' | 'append';
 
@@ -144,12 +145,8 @@ export function injectInvokeBody(family: ModelFamily, body: Json, prompt: string
 export function injectLure(operation: BedrockOperation, family: ModelFamily, body: Buffer, prompt: string, position: InjectPosition = 'prepend'): InjectResult {
   if (operation === 'CountTokens') return { changed: false, body, reason: 'count-tokens' };
   if (family === 'titan-embed' || family === 'cohere-embed') return { changed: false, body, reason: 'embedding' };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    return { changed: false, body, reason: 'not-json' };
-  }
+  const parsed = parseJsonText(body.toString('utf8'));
+  if (parsed === undefined) return { changed: false, body, reason: 'not-json' };
   if (!isObject(parsed)) return { changed: false, body, reason: 'not-object' };
   const out = operation === 'Converse' || operation === 'ConverseStream'
     ? injectConverse(parsed, prompt, position)

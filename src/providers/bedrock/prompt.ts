@@ -7,6 +7,7 @@
  */
 import type { ModelFamily } from './models.js';
 import type { BedrockOperation } from './route.js';
+import { parseJsonText } from '../../util/depth.js';
 
 type Json = Record<string, unknown>;
 
@@ -31,12 +32,8 @@ function userTurns(messages: unknown, out: string[]): void {
 }
 
 export function bedrockPromptText(operation: BedrockOperation, family: ModelFamily, body: Buffer, max = 4096): string | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    return undefined;
-  }
+  const parsed = parseJsonText(body.toString('utf8'));
+  if (parsed === undefined) return undefined;
   return bedrockPromptTextOf(operation, family, parsed, max);
 }
 

@@ -96,9 +96,14 @@ export class BedrockUpstream {
     for (const [k, v] of Object.entries(signed.headers)) headers[k.toLowerCase()] = v;
     try {
       const r = await (runtime ? this.#runtime : this.#control).forward(
-        { method: req.method, path: signed.path, headers, body: req.method === 'GET' ? null : req.body, ...(req.onResponse ? { onResponse: req.onResponse } : {}) },
+        // an upstream 5xx may carry internal detail (a traceback, a host, a secret): AWS's own error instead
+        { method: req.method, path: signed.path, headers, body: req.method === 'GET' ? null : req.body, replaceServerErrors: true, ...(req.onResponse ? { onResponse: req.onResponse } : {}) },
         res,
       );
+      if (r.replaced) {
+        if (!res.headersSent && !res.destroyed) renderAwsError(res, r.status === 503 ? 'ServiceUnavailable' : 'InternalServer');
+        return { status: res.statusCode, upstreamMs: r.upstreamMs };
+      }
       return { status: r.status, upstreamMs: r.upstreamMs };
     } catch (e: unknown) {
       if (!(e instanceof UpstreamFault)) throw e;

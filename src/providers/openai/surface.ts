@@ -16,6 +16,7 @@ import type { Exchange } from '../../core/exchange.js';
 import type { GatewayState } from '../../core/state.js';
 import type { AdmitResult } from '../../store/types.js';
 import { UpstreamFault } from '../../core/forward.js';
+import { formatGoDuration } from '../../deception/ratelimit-headers.js';
 import { bufferedBody, declaredTooLarge, parseJson, readBody } from '../../util/body.js';
 import type { ProviderCall } from '../../core/provider.js';
 import { maskOpenAIKey } from '../../deception/mask.js';
@@ -293,9 +294,14 @@ function refuse(ex: Exchange, verdict: { action: string; reason: string }, _admi
       return;
     }
     case 'rate_limited': {
-      const retry = _admit?.limited ? `${Math.max(1, Math.ceil(_admit.limited.retryAfterMs / 1000))}s` : '1s';
+      // one story in head and body: the rule's limit, nothing left, reset and Retry-After = "try again in"
+      const seconds = _admit?.limited ? Math.max(1, Math.ceil(_admit.limited.retryAfterMs / 1000)) : 1;
       const limit = String(_admit?.limited?.limit ?? 0);
-      writeOpenAIError(ex.res, 'rate_limit_requests', [persona?.persona.orgId ?? 'org-unknown', limit, retry], opts);
+      const rl = account?.rateLimit;
+      const reset = formatGoDuration(seconds * 1000);
+      const limitedAccount = account ? { ...account, rateLimit: [limit, rl?.[1] ?? limit, '0', rl?.[3] ?? '0', reset, rl?.[5] ?? reset] as const } : undefined;
+      ex.res.setHeader('retry-after', String(seconds));
+      writeOpenAIError(ex.res, 'rate_limit_requests', [persona?.persona.orgId ?? 'org-unknown', limit, `${seconds}s`], { head, ...(limitedAccount ? { account: limitedAccount } : {}) });
       return;
     }
     case 'store_unavailable':
