@@ -139,7 +139,7 @@ describe('persona', () => {
     expect(used[7]).toBe('0');
     expect(Number(used[1])).toBeLessThan(2_000_000);
     expect(Number(used[1]) % 1000).toBe(0);
-    expect(used[2] > fresh[2]!).toBe(true);
+    expect((used[2] ?? "") > (fresh[2] ?? "")).toBe(true);
   });
 });
 
