@@ -243,15 +243,24 @@ export function compose(body: Json, model: ClaudeModel, reply: string): Composed
   return { blocks, stopReason: stopSequence === null ? 'end_turn' : 'stop_sequence', stopSequence, outputTokens: used };
 }
 
-function blockJson(b: Block): Json {
+function blockJson(b: Block, legacy: boolean): Json {
   switch (b.type) {
     case 'thinking':
       return { type: 'thinking', thinking: b.thinking, signature: b.signature };
     case 'text':
       return { type: 'text', text: b.text };
     case 'tool_use':
-      return { type: 'tool_use', id: b.id, name: b.name, input: b.input, caller: { type: 'direct' } };
+      return legacy ? { type: 'tool_use', id: b.id, name: b.name, input: b.input } : { type: 'tool_use', id: b.id, name: b.name, input: b.input, caller: { type: 'direct' } };
   }
+}
+
+/** The message object (JSON answer, or `message_start` with empty content): current or legacy layout. */
+function messageObject(model: ClaudeModel, id: string, content: Json[], stopReason: string | null, stopSequence: string | null, usage: Json): Json {
+  if (model.legacyWire === true) {
+    const { inference_geo: _geo, ...legacyUsage } = usage;
+    return { id, type: 'message', role: 'assistant', model: model.id, content, stop_reason: stopReason, stop_sequence: stopSequence, usage: legacyUsage };
+  }
+  return { model: model.id, id, type: 'message', role: 'assistant', content, stop_reason: stopReason, stop_sequence: stopSequence, stop_details: null, usage };
 }
 
 function inferenceGeo(model: ClaudeModel): string {
@@ -313,25 +322,15 @@ export async function serveMessages(input: MessagesDecoyInput, res: HttpResponse
   if (!stream) {
     if (input.pace) await sleep(totalMs);
     if (res.destroyed) return result;
-    writeAnthropicJson(res, 200, {
-      model: model.id,
-      id,
-      type: 'message',
-      role: 'assistant',
-      content: composed.blocks.map(blockJson),
-      stop_reason: composed.stopReason,
-      stop_sequence: composed.stopSequence,
-      stop_details: null,
-      usage: {
-        input_tokens: inputTokens,
-        cache_creation_input_tokens: cache.creation,
-        cache_read_input_tokens: cache.read,
-        cache_creation: cacheCreation,
-        output_tokens: composed.outputTokens,
-        service_tier: 'standard',
-        inference_geo: inferenceGeo(model),
-      },
-    }, { account, gzip: input.gzip, head: input.head, requestId, originMs: input.pace ? totalMs : 40 });
+    writeAnthropicJson(res, 200, messageObject(model, id, composed.blocks.map((b) => blockJson(b, model.legacyWire === true)), composed.stopReason, composed.stopSequence, {
+      input_tokens: inputTokens,
+      cache_creation_input_tokens: cache.creation,
+      cache_read_input_tokens: cache.read,
+      cache_creation: cacheCreation,
+      output_tokens: composed.outputTokens,
+      service_tier: 'standard',
+      inference_geo: inferenceGeo(model),
+    }), { account, gzip: input.gzip, head: input.head, requestId, originMs: input.pace ? totalMs : 40 });
     return result;
   }
 
@@ -345,16 +344,13 @@ export async function serveMessages(input: MessagesDecoyInput, res: HttpResponse
   const startOutput = Math.min(composed.outputTokens, 1 + Math.floor(Math.random() * 3));
   events.push(sseEvent('message_start', {
     type: 'message_start',
-    message: {
-      model: model.id, id, type: 'message', role: 'assistant', content: [], stop_reason: null, stop_sequence: null, stop_details: null,
-      usage: {
-        input_tokens: inputTokens, cache_creation_input_tokens: cache.creation, cache_read_input_tokens: cache.read, cache_creation: cacheCreation,
-        output_tokens: startOutput, service_tier: 'standard', inference_geo: inferenceGeo(model),
-      },
-    },
+    message: messageObject(model, id, [], null, null, {
+      input_tokens: inputTokens, cache_creation_input_tokens: cache.creation, cache_read_input_tokens: cache.read, cache_creation: cacheCreation,
+      output_tokens: startOutput, service_tier: 'standard', inference_geo: inferenceGeo(model),
+    }),
   }, randomPad()));
   composed.blocks.forEach((b, index) => {
-    const start = b.type === 'thinking' ? { type: 'thinking', thinking: '', signature: '' } : b.type === 'text' ? { type: 'text', text: '' } : { type: 'tool_use', id: b.id, name: b.name, input: {}, caller: { type: 'direct' } };
+    const start = b.type === 'thinking' ? { type: 'thinking', thinking: '', signature: '' } : b.type === 'text' ? { type: 'text', text: '' } : blockJson({ ...b, input: {} }, model.legacyWire === true);
     events.push(sseEvent('content_block_start', { type: 'content_block_start', index, content_block: start }, randomPad()));
     if (index === 0) events.push(PING_EVENT);
     if (b.type === 'thinking') {
@@ -370,7 +366,7 @@ export async function serveMessages(input: MessagesDecoyInput, res: HttpResponse
   });
   events.push(sseEvent('message_delta', {
     type: 'message_delta',
-    delta: { stop_reason: composed.stopReason, stop_sequence: composed.stopSequence, stop_details: null },
+    delta: model.legacyWire === true ? { stop_reason: composed.stopReason, stop_sequence: composed.stopSequence } : { stop_reason: composed.stopReason, stop_sequence: composed.stopSequence, stop_details: null },
     usage: { input_tokens: inputTokens, cache_creation_input_tokens: cache.creation, cache_read_input_tokens: cache.read, output_tokens: composed.outputTokens },
   }, randomPad()));
   events.push(sseEvent('message_stop', { type: 'message_stop' }, randomPad()));

@@ -1,10 +1,11 @@
 /**
  * Anthropic response headers as api.anthropic.com sends them over HTTP/1.1 through Cloudflare
- * (the 2026 set of the recordings, docs/anthropic.md "Headers"): Cloudflare's own names in mixed
- * case (`Date`, `Content-Type`, `Cache-Control`, `Content-Security-Policy`, `X-Robots-Tag`,
- * `Server`, `CF-RAY`, `Content-Encoding`), the origin's in lower case (`anthropic-*`,
- * `request-id`, `x-envoy-upstream-service-time`, `server-timing`, `vary`, `set-cookie`,
- * `cf-cache-status`, `strict-transport-security`). Authenticated answers carry the organization
+ * (the newest set of the recordings, May–August 2026, docs/anthropic.md "Headers"): Cloudflare's
+ * own names in mixed case (`Date`, `Content-Type`, `Cache-Control`, `Content-Security-Policy`,
+ * `X-Robots-Tag`, `Server`, `CF-RAY`, `Content-Encoding`), the origin's in lower case
+ * (`anthropic-*`, `request-id`, `traceresponse`, `vary`, `set-cookie`, `cf-cache-status`,
+ * `strict-transport-security`); `x-envoy-upstream-service-time` and `server-timing` (until
+ * April 2026) and `via: 1.1 google` (until September 2025) are gone. Authenticated answers carry the organization
  * and the twelve `anthropic-ratelimit-*` headers; a 401 carries neither. Written as one flat raw
  * array (order and spelling kept, no `Keep-Alive` of node's own).
  * Ids: `req_011C` + 20 base58 characters whose first ones follow the clock (as the recorded ids
@@ -15,6 +16,7 @@ import { httpDate } from '../../util/http-date.js';
 
 export const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 const COOKIE_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.';
+const HEX = '0123456789abcdef';
 const COLOS = ['SJC', 'SEA', 'LAX', 'ORD', 'IAD', 'EWR', 'DFW', 'ATL', 'AMS', 'FRA', 'LHR', 'CDG', 'NRT', 'SIN'] as const;
 
 /** `n` characters of `alphabet` from the CSPRNG (rejection sampling, no modulo bias). */
@@ -91,7 +93,7 @@ export interface AnthropicHeaderInput {
   readonly contentLength?: number;
   readonly gzip?: boolean;
   readonly account?: AnthropicAccount;
-  /** origin time, ms (x-envoy-upstream-service-time, server-timing) */
+  /** origin time, ms (kept for the event; the 2026 edge no longer reports it) */
   readonly originMs: number;
   /** 429/529: seconds */
   readonly retryAfter?: number;
@@ -124,9 +126,8 @@ export function anthropicHeaders(input: AnthropicHeaderInput): string[] {
   h.push('request-id', input.requestId, 'strict-transport-security', 'max-age=31536000; includeSubDomains; preload');
   if (input.account) h.push('anthropic-organization-id', input.account.organizationId);
   if (input.shouldRetry !== undefined) h.push('x-should-retry', input.shouldRetry ? 'true' : 'false');
-  const origin = Math.max(1, Math.round(input.originMs));
-  h.push('server-timing', `x-originResponse;dur=${origin + 2}`, 'x-envoy-upstream-service-time', String(origin));
   h.push('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+  h.push('traceresponse', `00-${randomFrom(HEX, 32)}-${randomFrom(HEX, 16)}-01`);
   if (input.gzip === true) h.push('vary', 'Accept-Encoding');
   h.push('cf-cache-status', 'DYNAMIC');
   if (input.kind !== 'error') h.push('set-cookie', cfuvidCookie(now));

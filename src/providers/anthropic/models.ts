@@ -30,13 +30,20 @@ export interface ClaudeModel {
   readonly efforts: readonly string[];
   readonly deprecatedAt?: string;
   readonly retiresAt?: string;
+  /**
+   * Claude 3.x snapshots, retired before today's message format: answered in the format of their
+   * last recorded answers (mid-2025: `id` first, no `stop_details`, no `usage.inference_geo`, no
+   * `caller` on tool calls). Nobody can compare them with a current answer: the API has none.
+   */
+  readonly legacyWire?: boolean;
 }
 
 const E4 = ['low', 'medium', 'high', 'max'] as const;
 const E5 = ['low', 'medium', 'high', 'xhigh', 'max'] as const;
 
 function m(id: string, displayName: string, date: string, line: ModelLine, maxTokens: number, maxInputTokens: number, extra: Partial<ClaudeModel> = {}): ClaudeModel {
-  return Object.freeze({ id, displayName, createdAt: `${date}T00:00:00Z`, line, maxTokens, maxInputTokens, thinking: true, adaptive: false, efforts: [], ...extra });
+  const legacyWire = id.startsWith('claude-3-');
+  return Object.freeze({ id, displayName, createdAt: `${date}T00:00:00Z`, line, maxTokens, maxInputTokens, thinking: true, adaptive: false, efforts: [], ...(legacyWire ? { legacyWire } : {}), ...extra });
 }
 
 /** Newest first, as the API lists them. */
