@@ -24,8 +24,9 @@ describe('credentials', () => {
     expect(anthropicCredential({ authorization: 'Basic abc' })).toBeUndefined();
     expect(anthropicCredential({ authorization: 'Bearer    ' })).toBeUndefined();
     expect(anthropicCredential({})).toBeUndefined();
-    expect(credentialSource({ authorization: `bearer ${KEY}` })).toBe('bearer');
-    expect(credentialSource({ 'x-api-key': KEY })).toBe('x-api-key');
+    expect(credentialSource({ authorization: `bearer ${KEY}` })).toBe('api-key');
+    expect(credentialSource({ authorization: 'Bearer sk-ant-oat01-abc' })).toBe('bearer');
+    expect(credentialSource({ 'x-api-key': KEY })).toBe('api-key');
     expect(credentialSource({})).toBe('none');
   });
 

@@ -28,8 +28,11 @@ export type AnthropicEndpoint =
   | 'files.delete'
   | 'complete';
 
-/** The versions the API accepts in `anthropic-version` (2023-01-01 and 2023-06-01 are the published ones). */
-export const ANTHROPIC_VERSIONS: ReadonlySet<string> = new Set(['2023-06-01', '2023-01-01']);
+/**
+ * The versions the API accepts in `anthropic-version`: 2023-01-01 and 2023-06-01 (the published
+ * ones until 2026), and 2026-10-21, which the official SDKs send since their 1.0 release.
+ */
+export const ANTHROPIC_VERSIONS: ReadonlySet<string> = new Set(['2023-06-01', '2023-01-01', '2026-10-21']);
 
 function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -50,11 +53,17 @@ export function anthropicCredential(headers: IncomingHttpHeaders): string | unde
   return value === '' ? undefined : value;
 }
 
-/** Which header carried the credential (events; the 401 text names `x-api-key` either way). */
-export function credentialSource(headers: IncomingHttpHeaders): 'x-api-key' | 'bearer' | 'none' {
+/**
+ * How the credential came: an API key (`x-api-key`, or an `sk-ant-api…` key as a bearer token, as
+ * the SDKs send keys since API version 2026-10-21), another bearer token (OAuth), or none. The 401
+ * text follows it: `invalid x-api-key` for API keys, `Invalid bearer token` for other tokens.
+ */
+export function credentialSource(headers: IncomingHttpHeaders): 'api-key' | 'bearer' | 'none' {
   const apiKey = first(headers['x-api-key']);
-  if (apiKey !== undefined && apiKey.trim() !== '') return 'x-api-key';
-  return headers.authorization !== undefined && /^bearer\s+\S/i.test(headers.authorization) ? 'bearer' : 'none';
+  if (apiKey !== undefined && apiKey.trim() !== '') return 'api-key';
+  const token = anthropicCredential(headers);
+  if (token === undefined) return 'none';
+  return token.startsWith('sk-ant-api') ? 'api-key' : 'bearer';
 }
 
 /** Paths only the Anthropic API has under `/v1/`. */
