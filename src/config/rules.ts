@@ -7,6 +7,7 @@
 import { BUILTIN_PRESET_NAMES } from '../providers/tool/presets.js';
 import { checkToolRules } from '../providers/tool/config.js';
 import { sha256Hex } from '../util/hash.js';
+import { checkAnthropicRules, isAnthropicKeyConfig } from '../providers/anthropic/config.js';
 import type { ConfigIssue } from './issues.js';
 import type { Config } from './schema.js';
 
@@ -64,10 +65,12 @@ export function checkRules(config: Config): ConfigIssue[] {
     }
   };
   config.keys.forEach((k, i) => {
+    // Anthropic-format keys belong to the Anthropic provider: its rules check them
+    if (isAnthropicKeyConfig(k)) return;
     if (k.upstream !== undefined && !(k.upstream in config.upstreams)) {
       issues.push({ level: 'error', path: `keys.${i}.upstream`, message: `no upstream named "${k.upstream}"` });
     } else if (k.upstream !== undefined && !speaks(config, k.upstream, 'openai')) {
-      issues.push({ level: 'error', path: `keys.${i}.upstream`, message: `"${k.upstream}" is a bedrock upstream: OpenAI keys need an openai upstream (or "decoy")` });
+      issues.push({ level: 'error', path: `keys.${i}.upstream`, message: `"${k.upstream}" is a ${config.upstreams[k.upstream]?.type ?? 'different'} upstream: OpenAI keys need an openai upstream (or "decoy")` });
     } else if (k.class === 'lure') {
       checkLureUpstream(k.upstream ?? config.lure_defaults.upstream, k.upstream !== undefined ? `keys.${i}.upstream` : 'lure_defaults.upstream');
     }
@@ -77,7 +80,8 @@ export function checkRules(config: Config): ConfigIssue[] {
       }
     }
   });
-  if (config.keys.some((k) => k.class === 'lure') && !config.keys.some((k) => k.class === 'lure' && k.upstream !== undefined)) {
+  const openaiKeys = config.keys.filter((k) => !isAnthropicKeyConfig(k));
+  if (openaiKeys.some((k) => k.class === 'lure') && !openaiKeys.some((k) => k.class === 'lure' && k.upstream !== undefined)) {
     checkLureUpstream(config.lure_defaults.upstream, 'lure_defaults.upstream');
   }
   for (const [name, up] of Object.entries(config.upstreams)) {
@@ -86,6 +90,7 @@ export function checkRules(config: Config): ConfigIssue[] {
     }
   }
   issues.push(...checkAwsRules(config));
+  issues.push(...checkAnthropicRules(config));
   issues.push(...checkToolRules(config.routes, config.cidr_presets, BUILTIN_PRESET_NAMES));
   return issues;
 }

@@ -10,6 +10,7 @@ import { eventsConfigSchema } from '../events/config.js';
 import { storeConfigSchema } from '../store/config.js';
 import { awsKeySchema, bedrockApiKeySchema, bedrockSurfaceSchema, bedrockUpstreamSchema } from '../providers/bedrock/config.js';
 import { cidrPresetsSchema, routesSchema } from '../providers/tool/config.js';
+import { anthropicKeySchema, anthropicUpstreamSchema } from '../providers/anthropic/config.js';
 import { cidr, duration } from './primitives.js';
 
 export { cidr, duration };
@@ -74,7 +75,7 @@ const decoyUpstream = z
   })
   .strict();
 
-export const upstreamSchema = z.discriminatedUnion('type', [openaiUpstream, decoyUpstream, bedrockUpstreamSchema]);
+export const upstreamSchema = z.discriminatedUnion('type', [openaiUpstream, decoyUpstream, bedrockUpstreamSchema, anthropicUpstreamSchema]);
 
 export const limitRuleSchema = z
   .object({
@@ -178,6 +179,10 @@ export const configSchema = z
       .default([])
       .describe('AWS access key pairs for the Bedrock surface (SigV4 needs the secret: write it as ${ENV_VAR})'),
     bedrock_api_keys: z.array(bedrockApiKeySchema).default([]).describe('Bedrock API keys (Authorization: Bearer ABSK…), raw or as sha256'),
+    anthropic_keys: z
+      .array(anthropicKeySchema)
+      .default([])
+      .describe('Anthropic API keys (x-api-key or Authorization: Bearer sk-ant-…), raw or as sha256; Anthropic-format entries of `keys` count too'),
     key_files: z
       .array(z.string())
       .default([])
