@@ -115,7 +115,7 @@ export function checkAnthropicRules(config: Config): ConfigIssue[] {
       continue;
     }
     if (up.type !== 'anthropic' && up.type !== 'decoy') {
-      issues.push({ level: 'error', path: `${path}.upstream`, message: `"${name}" is a ${up.type} upstream: Anthropic keys need an anthropic upstream (or "decoy")` });
+      issues.push({ level: 'error', path: `${path}.upstream`, message: `"${name}" is ${/^[aeiou]/.test(up.type) ? 'an' : 'a'} ${up.type} upstream: Anthropic keys need an anthropic upstream (or "decoy")` });
       continue;
     }
     if (k.class !== 'lure') continue;
