@@ -178,3 +178,13 @@ describe('models', () => {
     expect(retrieveModel('nope')).toBeUndefined();
   });
 });
+
+describe('mask', () => {
+  it('masks as the Console lists keys, never more than a third of the secret', async () => {
+    const { maskAnthropicKey } = await import('../../src/providers/anthropic/protocol.js');
+    const key = `sk-ant-api03-abcd${'x'.repeat(85)}wxyzAA`;
+    expect(maskAnthropicKey(key)).toBe('sk-ant-api03-abcd...yzAA');
+    expect(maskAnthropicKey('short')).toBe('***');
+    expect(maskAnthropicKey('some-other-token-of-length-30')).toBe('some-oth...');
+  });
+});
