@@ -16,7 +16,12 @@ export function keyHash(key: string): string {
 }
 
 /** The protocol a key speaks; each upstream type answers one (the decoy answers both). */
-export type KeyProtocol = 'openai' | 'bedrock';
+export type KeyProtocol = 'openai' | 'bedrock' | 'anthropic';
+
+/** The protocol of a `keys` entry: Anthropic-format keys belong to the Anthropic provider, the rest to OpenAI. */
+export function keyProtocolOf(k: { readonly key: string; readonly mask?: string | undefined }): 'openai' | 'anthropic' {
+  return isAnthropicKeyConfig(k) ? 'anthropic' : 'openai';
+}
 
 function speaks(config: Config, name: string, protocol: KeyProtocol): boolean {
   const up = config.upstreams[name];

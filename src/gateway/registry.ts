@@ -1,18 +1,20 @@
 /**
  * The provider registry: the one file that names every provider. Its order decides matching — the
  * first provider whose `match` takes a request serves it: tool routes (configured prefixes) first,
- * then OpenAI's `/v1/*`, then Bedrock (`/model/*` and the AWS probe endpoints, when on). A provider
+ * then Anthropic (`/v1/messages*`, and `/v1/models*` / `/v1/files*` when the request speaks
+ * Anthropic), then OpenAI's `/v1/*`, then Bedrock (`/model/*` and the AWS probe endpoints, when on). A provider
  * that must own part of another's space (a `/v1/messages` protocol) goes before it.
  *
  * OpenAI is also the default voice: a URL no provider takes gets its unknown-URL answer, as
  * api.openai.com answers them (and so does a canary link `/c/<token>`).
  */
 import type { Provider } from '../core/provider.js';
+import { anthropicProvider } from '../providers/anthropic/provider.js';
 import { bedrockProvider } from '../providers/bedrock/provider.js';
 import { openaiProvider } from '../providers/openai/provider.js';
 import { toolProvider } from '../providers/tool/provider.js';
 
-export const PROVIDERS: readonly Provider[] = [toolProvider, openaiProvider, bedrockProvider];
+export const PROVIDERS: readonly Provider[] = [toolProvider, anthropicProvider, openaiProvider, bedrockProvider];
 
 /** The provider whose answers a request outside every provider gets. */
 export const DEFAULT_PROVIDER = openaiProvider;

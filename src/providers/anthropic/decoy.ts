@@ -19,7 +19,7 @@ import { decode, encode } from 'gpt-tokenizer';
 import { firstTokenMs } from '../../deception/decoy/pacing.js';
 import { fillSchema } from '../../deception/decoy/schema-fill.js';
 import { tokenCount } from '../../deception/decoy/tokens.js';
-import type { HttpResponse } from '../../server/http.js';
+import type { HttpResponse } from '../../core/http.js';
 import type { AnthropicAccount } from './headers.js';
 import { anthropicRequestId, messageId, toolUseId } from './headers.js';
 import type { ClaudeModel } from './models.js';

@@ -7,7 +7,7 @@
  * event is flushed on its own, so a stream is never held back).
  */
 import { constants as zc, createGzip, gzipSync, type Gzip } from 'node:zlib';
-import type { HttpResponse } from '../../server/http.js';
+import type { HttpResponse } from '../../core/http.js';
 import { writeHeadRaw } from '../../util/write-head.js';
 import { ANTHROPIC_ERRORS, anthropicError, formatAnthropicError, type AnthropicErrorBody, type AnthropicErrorCode } from './errors.js';
 import { anthropicHeaders, anthropicRequestId, type AnthropicAccount } from './headers.js';
