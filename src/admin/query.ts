@@ -8,6 +8,7 @@ import { parseDuration } from '../config/duration.js';
 import type { Dataset, KeyClass, SurfaceName, VerdictAction } from '../events/model.js';
 import type { EventFilter } from '../events/store/index.js';
 import { canonicalIp } from './blocks.js';
+import { PROVIDER_NAMES } from '../gateway/registry.js';
 
 export interface QueryIssue {
   readonly path: string;
@@ -50,7 +51,8 @@ const FILTER_FIELDS = {
   ip: text,
   fingerprint: z.string().regex(/^sha256:[0-9a-f]{16}$/, 'a key fingerprint: sha256: and 16 lowercase hex digits'),
   model: text,
-  surface: z.enum(['openai', 'bedrock', 'tool']),
+  // every provider of the registry (a new provider is filterable without touching this file)
+  surface: z.enum(PROVIDER_NAMES as [string, ...string[]]),
   verdict: z.enum(['forward', 'deceive', 'reject', 'block']),
   reason: text,
   status: z.string().regex(/^[1-5]\d\d$/, 'an HTTP status code'),

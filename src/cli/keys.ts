@@ -79,7 +79,7 @@ class KeysError extends Error {
 const USAGE = `usage:
   honeygate keys new --lure --campaign NAME --placement TEXT [--format F] [--name N] [--file keys.yaml]
                      [--prompt TEXT] [--max-requests N] [--aws-account ID] [--secret-env VAR] [--secrets-file F]
-  honeygate keys new --valid [--format openai-project|openai-legacy|openai-svcacct|openai-admin] [--name N] [--file keys.yaml]
+  honeygate keys new --valid [--format openai-project|openai-legacy|openai-svcacct|openai-admin|anthropic] [--name N] [--file keys.yaml]
   honeygate keys list [--file F] [--config F] [--json]
 
 formats: ${KEY_FORMATS.join(', ')} (default openai-project)
@@ -195,7 +195,7 @@ async function runNew(io: KeysIO, argv: string[], deps: KeysDeps): Promise<numbe
     for (const [flag, val] of [['--campaign', campaign], ['--placement', placement], ['--prompt', prompt], ['--max-requests', maxText]] as const) {
       if (val !== undefined) throw usageError(`${flag} is for lure keys only`);
     }
-    if (!format.startsWith('openai-')) throw usageError('--valid keys authenticate clients on the OpenAI surface: use an openai-* format');
+    if (!format.startsWith('openai-') && format !== 'anthropic') throw usageError('--valid keys authenticate clients on the OpenAI or Anthropic provider: use an openai-* format or anthropic');
   }
   if (format !== 'aws') {
     for (const [flag, val] of [['--aws-account', awsAccount], ['--secret-env', secretEnv], ['--secrets-file', str(v['secrets-file'])]] as const) {
@@ -342,7 +342,8 @@ async function runList(io: KeysIO, argv: string[], deps: KeysDeps): Promise<numb
   const keys: KeyConfig[] = [];
   if (config !== undefined) {
     try {
-      keys.push(...(await loadConfigFile(config, io.env)).config.keys);
+      const loaded = (await loadConfigFile(config, io.env)).config;
+      keys.push(...loaded.keys, ...loaded.anthropic_keys);
     } catch (e: unknown) {
       if (e instanceof ConfigError) throw new KeysError('HG_KEYS_CONFIG_INVALID', config, e.issues.map(formatIssue).join('\n'));
       throw e;

@@ -188,13 +188,5 @@ export function acceptsGzip(headers: IncomingHttpHeaders): boolean {
   return false;
 }
 
-/**
- * An Anthropic key as the Console lists it: the `sk-ant-api03-` prefix, the first four and the
- * last four characters of the secret, `...` between [INF]. Anything else is shown as its first 8
- * characters and `...` (never more than a third of a key).
- */
-export function maskAnthropicKey(key: string): string {
-  const m = /^(sk-ant-[a-z]+\d*-)(.+)$/.exec(key);
-  if (m && (m[2]?.length ?? 0) >= 16) return `${m[1]}${m[2]!.slice(0, 4)}...${m[2]!.slice(-4)}`;
-  return key.length >= 24 ? `${key.slice(0, 8)}...` : '***';
-}
+
+export { maskAnthropicKey } from '../../deception/mask.js';
