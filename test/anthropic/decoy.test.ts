@@ -160,6 +160,13 @@ describe('composition', () => {
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: 'sunny' }] },
     ] }, m, REPLY);
     expect(after.stopReason).toBe('end_turn');
+    const chain = compose({ max_tokens: 100, tools: [{ name: 'get_weather', input_schema: schema }, { name: 'get_time', input_schema: { type: 'object', properties: { timezone: { type: 'string' } } } }], messages: [
+      { role: 'user', content: 'weather and time?' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'get_weather', input: {} }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: 'sunny' }] },
+    ] }, m, REPLY);
+    expect(chain.stopReason).toBe('tool_use');
+    expect(chain.blocks[0]?.type === 'tool_use' ? chain.blocks[0].name : '').toBe('get_time');
     const none = compose({ max_tokens: 100, tool_choice: { type: 'none' }, tools: [{ name: 'x', input_schema: {} }], messages: [{ role: 'user', content: 'q' }] }, m, REPLY);
     expect(none.blocks[0]?.type).toBe('text');
     const json = compose({ max_tokens: 500, output_config: { format: { type: 'json_schema', schema } }, messages: [{ role: 'user', content: 'q' }] }, m, REPLY);

@@ -130,8 +130,23 @@ function chooseTool(body: Json): Json | undefined {
   if (type === 'none') return undefined;
   if (type === 'tool' && isObject(choice)) return tools.find((t) => t['name'] === choice['name']) ?? tools[0];
   if (type === 'any') return tools[0];
-  // auto: call a tool on a fresh user turn, answer in text after the tool's result
-  return endsWithToolResult(body) || lastMessage(body)?.['role'] === 'assistant' ? undefined : tools[0];
+  if (lastMessage(body)?.['role'] === 'assistant') return undefined;
+  // auto: call a tool on a fresh user turn; after a tool's result, the next tool not called yet in
+  // this conversation (an agent working through its tools), else the answer in text
+  if (!endsWithToolResult(body)) return tools[0];
+  const called = calledTools(body);
+  return tools.find((t) => !called.has(String(t['name'])));
+}
+
+function calledTools(body: Json): Set<string> {
+  const out = new Set<string>();
+  const messages = body['messages'];
+  if (!Array.isArray(messages)) return out;
+  for (const m of messages.slice(-256)) {
+    const c = isObject(m) && m['role'] === 'assistant' ? m['content'] : undefined;
+    if (Array.isArray(c)) for (const b of c.slice(0, 256)) if (isObject(b) && b['type'] === 'tool_use' && typeof b['name'] === 'string') out.add(b['name']);
+  }
+  return out;
 }
 
 function signature(thinking: string): string {
