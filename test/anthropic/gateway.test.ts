@@ -163,3 +163,18 @@ describe('CLI', () => {
     expect(await readFile(file, 'utf8')).not.toContain(key);
   });
 });
+
+describe('batches and files', () => {
+  it('a batch is accepted and stays in progress; unknown ids are named in the 404', async () => {
+    const h = { 'x-api-key': LURE, 'anthropic-version': '2023-06-01' };
+    const created = await post('/v1/messages/batches', h, { requests: [{ custom_id: 'a', params: { model: 'claude-haiku-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] } }] });
+    expect(created.status).toBe(200);
+    const batch = (await created.json()) as { id: string; processing_status: string };
+    expect(batch.processing_status).toBe('in_progress');
+    const again = await fetch(`${gw.url}/v1/messages/batches/${batch.id}`, { headers: h });
+    expect(((await again.json()) as { id: string }).id).toBe(batch.id);
+    const file = await fetch(`${gw.url}/v1/files/file_011CAbCdEfGhIjKlMnOpQrSt`, { headers: h });
+    expect(file.status).toBe(404);
+    expect(await file.json()).toMatchObject({ type: 'error', error: { type: 'not_found_error', message: 'File not found: file_011CAbCdEfGhIjKlMnOpQrSt' } });
+  });
+});

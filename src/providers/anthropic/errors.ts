@@ -31,6 +31,8 @@ export const ANTHROPIC_ERRORS = {
   model_not_found: { status: 404, type: 'not_found_error', message: 'model: {0}' },
   /** [INF] an unknown URL under the API */
   not_found: { status: 404, type: 'not_found_error', message: 'Not Found' },
+  /** [INF] an unknown batch or file id (the text names it) */
+  resource_not_found: { status: 404, type: 'not_found_error', message: '{0}' },
   /** [INF] a known URL with another method */
   method_not_allowed: { status: 405, type: 'invalid_request_error', message: 'Method Not Allowed' },
   /** [OBS] pydantic-style validation: `<path>: <what>` (built by validate.ts) */

@@ -133,7 +133,7 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
     const answer = answerEndpoint(route.endpoint, route.param, body, parsed.raw, query(ex));
     if (answer.kind === 'json') writeAnthropicJson(ex.res, answer.status, answer.value, opts);
     else if (answer.code === 'model_not_found') writeAnthropicError(ex.res, 'model_not_found', [answer.arg], opts);
-    else if (answer.code === 'not_found') writeAnthropicError(ex.res, 'not_found', [], opts);
+    else if (answer.code === 'not_found') writeAnthropicError(ex.res, 'resource_not_found', [answer.arg], opts);
     else writeAnthropicError(ex.res, 'invalid_request', [answer.arg], opts);
     return;
   }
