@@ -52,20 +52,20 @@ function query(ex: Exchange): URLSearchParams {
 
 type BodyRead = { ok: true; body: Json | undefined; raw: Buffer } | { ok: false };
 
-async function readJson(ex: Exchange, state: GatewayState, opts: RenderOptions, multipart: boolean): Promise<BodyRead> {
+async function readJson(ex: Exchange, state: GatewayState, opts: () => RenderOptions, multipart: boolean): Promise<BodyRead> {
   const m = method(ex);
   if (m === 'GET' || m === 'HEAD' || m === 'DELETE') return { ok: true, body: undefined, raw: Buffer.alloc(0) };
   const max = state.runtime.maxBodyBytes;
   const result = bufferedBody(ex.req, max) ?? (await readBody(ex.req, max));
   if (!result.ok) {
-    if (result.reason === 'too_large') writeAnthropicError(ex.res, 'body_too_large', [], opts);
+    if (result.reason === 'too_large') writeAnthropicError(ex.res, 'body_too_large', [], opts());
     else if (!ex.res.destroyed) ex.res.destroy();
     return { ok: false };
   }
   if (multipart || result.body.length === 0) return { ok: true, body: undefined, raw: result.body };
   const parsed = parseJson(result.body);
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    writeAnthropicError(ex.res, 'invalid_json', [], opts);
+    writeAnthropicError(ex.res, 'invalid_json', [], opts());
     return { ok: false };
   }
   return { ok: true, body: parsed as Json, raw: result.body };
@@ -96,23 +96,24 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
   const gzip = acceptsGzip(ex.req.headers);
   const head = m === 'HEAD';
   const usage = admit?.usage;
-  const base: RenderOptions = { account: persona.account(undefined, usage), gzip, head };
+  // the account headers of an answer before the model is known: made only for such an answer
+  const base = (): RenderOptions => ({ account: persona.account(undefined, usage), gzip, head });
   const route = matchAnthropicRoute(m, ex.path);
   if (route.kind === 'unknown') {
-    writeAnthropicError(ex.res, 'not_found', [], base);
+    writeAnthropicError(ex.res, 'not_found', [], base());
     return;
   }
   if (route.kind === 'method') {
-    writeAnthropicError(ex.res, 'method_not_allowed', [], base);
+    writeAnthropicError(ex.res, 'method_not_allowed', [], base());
     return;
   }
   const version = anthropicVersion(ex.req.headers);
   if (version.kind === 'missing') {
-    writeAnthropicError(ex.res, 'version_required', [], base);
+    writeAnthropicError(ex.res, 'version_required', [], base());
     return;
   }
   if (version.kind === 'invalid') {
-    writeAnthropicError(ex.res, 'version_invalid', [version.value], base);
+    writeAnthropicError(ex.res, 'version_invalid', [version.value], base());
     return;
   }
   const parsed = await readJson(ex, state, base, route.endpoint === 'files.upload');
@@ -127,7 +128,7 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
   const lure = record.lure;
   if (lure && lure.responseDelayMs > 0) await sleep(lure.responseDelayMs);
   if (ex.res.destroyed) return;
-  const opts: RenderOptions = { ...base, account: persona.account(model, usage) };
+  const opts: RenderOptions = { account: persona.account(model, usage), gzip, head };
 
   if (route.endpoint !== 'messages') {
     const answer = answerEndpoint(route.endpoint, route.param, body, parsed.raw, query(ex));
