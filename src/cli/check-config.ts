@@ -4,7 +4,6 @@ import { readFile } from 'node:fs/promises';
 import { formatIssue } from '../config/issues.js';
 import { loadConfigText } from '../config/load.js';
 import { keyProtocolOf } from '../config/rules.js';
-import { anthropicKeysOf } from '../providers/anthropic/config.js';
 import { EXIT_USAGE, type CliIO } from './io.js';
 
 export async function runCheckConfig(io: CliIO): Promise<number> {
@@ -30,8 +29,8 @@ export async function runCheckConfig(io: CliIO): Promise<number> {
   const lure = openai.filter((k) => k.class === 'lure').length;
   const aws = [...config.aws_keys, ...config.bedrock_api_keys];
   const awsText = aws.length > 0 ? `; ${aws.length} AWS keys, ${aws.filter((k) => k.class === 'lure').length} lure` : '';
-  const anthropic = anthropicKeysOf(config);
-  const anthropicText = anthropic.length > 0 ? `; ${anthropic.length} Anthropic keys, ${anthropic.filter(({ k }) => k.class === 'lure').length} lure` : '';
+  const anthropic = [...config.anthropic_keys, ...config.keys.filter((k) => keyProtocolOf(k) === 'anthropic')];
+  const anthropicText = anthropic.length > 0 ? `; ${anthropic.length} Anthropic keys, ${anthropic.filter((k) => k.class === 'lure').length} lure` : '';
   io.stdout.write(`${file}: ok (${openai.length} keys, ${lure} lure${awsText}${anthropicText}; ${Object.keys(config.upstreams).length} upstreams; ${issues.length} warning(s))\n`);
   return 0;
 }

@@ -7,7 +7,8 @@
 import { BUILTIN_PRESET_NAMES } from '../providers/tool/presets.js';
 import { checkToolRules } from '../providers/tool/config.js';
 import { sha256Hex } from '../util/hash.js';
-import { checkAnthropicRules, isAnthropicKeyConfig } from '../providers/anthropic/config.js';
+import { isAnthropicKeyConfig } from '../providers/anthropic/config.js';
+import { checkAnthropicRules } from '../providers/anthropic/rules.js';
 import type { ConfigIssue } from './issues.js';
 import type { Config } from './schema.js';
 

@@ -11,7 +11,7 @@ import type { Config } from '../../config/schema.js';
 import { KeyRing, type KeyRecord } from '../../core/keyring.js';
 import type { Provider, ProviderRuntime } from '../../core/provider.js';
 import type { CompileContext } from '../../core/runtime.js';
-import { anthropicKeysOf } from './config.js';
+import { anthropicKeysOf } from './rules.js';
 import { isAnthropicRequest, maskAnthropicKey } from './protocol.js';
 import { writeAnthropicError } from './render.js';
 import { anthropicCall } from './surface.js';
