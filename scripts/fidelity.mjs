@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Start honeygate (from dist/) on loopback with a lure OpenAI key (`keys`), a lure AWS key pair
-// (`aws_keys`) and a lure Google API key (`gemini_keys`), run the fidelity check from
-// ../shared/fidelity against it, print its report, stop.
+// (`aws_keys`), a lure Google API key (`gemini_keys`) and a lure Anthropic key (`anthropic_keys`), run the
+// fidelity check from ../shared/fidelity against it, print its report, stop.
 // `npm run fidelity`.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -44,6 +44,13 @@ const raw = {
   gemini_keys: [{ name: 'fidelity-gemini-lure', key: geminiLure, class: 'lure', max_requests: 100000 }],
   events: { dir: join(root, 'data', 'fidelity'), jsonl: { enabled: false } },
 };
+
+// Anthropic: a lure Anthropic key, answered by the decoy (the check sends it as x-api-key)
+const { mintAnthropicKey } = await import(join(root, 'dist/deception/keygen.js'));
+const anthropicLure = mintAnthropicKey();
+raw.anthropic_keys = [{ name: 'fidelity-anthropic-lure', key: anthropicLure, class: 'lure', max_requests: 100000 }];
+const anthropicArgs = ['--anthropic-key', anthropicLure];
+
 const { config, issues } = await loadConfigObject(raw, { env: process.env });
 if (!config) {
   console.error(issues);
@@ -54,6 +61,7 @@ const gateway = await startGateway(config, { port: 0, host: '127.0.0.1' });
 const args = [diff, '--target', gateway.url, '--key', lure, '--aws-access-key-id', aws.accessKeyId, '--aws-secret-access-key', aws.secretAccessKey];
 args.push('--azure-key', azure);
 args.push('--gemini-key', geminiLure);
+args.push(...anthropicArgs);
 args.push(...process.argv.slice(2));
 const child = spawn(process.execPath, args, { stdio: 'inherit' });
 const code = await new Promise((r) => child.on('exit', r));

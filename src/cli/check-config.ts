@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { formatIssue } from '../config/issues.js';
 import { loadConfigText } from '../config/load.js';
+import { keyProtocolOf } from '../config/rules.js';
 import { EXIT_USAGE, type CliIO } from './io.js';
 
 const USAGE = `usage: honeygate check-config FILE
@@ -34,9 +35,12 @@ export async function runCheckConfig(io: CliIO): Promise<number> {
     io.stderr.write(`${file}: ${issues.filter((i) => i.level === 'error').length} error(s)\n`);
     return EXIT_USAGE;
   }
-  const lure = config.keys.filter((k) => k.class === 'lure').length;
+  const openai = config.keys.filter((k) => keyProtocolOf(k) === 'openai');
+  const lure = openai.filter((k) => k.class === 'lure').length;
   const aws = [...config.aws_keys, ...config.bedrock_api_keys];
   const awsText = aws.length > 0 ? `; ${aws.length} AWS keys, ${aws.filter((k) => k.class === 'lure').length} lure` : '';
-  io.stdout.write(`${file}: ok (${config.keys.length} keys, ${lure} lure${awsText}; ${Object.keys(config.upstreams).length} upstreams; ${issues.length} warning(s))\n`);
+  const anthropic = [...config.anthropic_keys, ...config.keys.filter((k) => keyProtocolOf(k) === 'anthropic')];
+  const anthropicText = anthropic.length > 0 ? `; ${anthropic.length} Anthropic keys, ${anthropic.filter((k) => k.class === 'lure').length} lure` : '';
+  io.stdout.write(`${file}: ok (${openai.length} keys, ${lure} lure${awsText}${anthropicText}; ${Object.keys(config.upstreams).length} upstreams; ${issues.length} warning(s))\n`);
   return 0;
 }

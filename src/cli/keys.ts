@@ -87,7 +87,7 @@ const USAGE = `usage:
   honeygate keys new --lure --campaign NAME --placement TEXT [--format F] [--name N] [--file keys.yaml]
                      [--prompt TEXT] [--max-requests N] [--aws-account ID] [--secret-env VAR] [--secrets-file F]
                      [--azure-kind ai-services|classic] [--azure-region eastus2|eastus|swedencentral|westeurope|northeurope]
-  honeygate keys new --valid [--format openai-project|openai-legacy|openai-svcacct|openai-admin|azure|gemini] [--name N] [--file keys.yaml]
+  honeygate keys new --valid [--format openai-project|openai-legacy|openai-svcacct|openai-admin|azure|gemini|anthropic] [--name N] [--file keys.yaml]
   honeygate keys list [--file F] [--config F] [--json]
 
 formats: ${KEY_FORMATS.join(', ')} (default openai-project)
@@ -221,7 +221,7 @@ async function runNew(io: KeysIO, argv: string[], deps: KeysDeps): Promise<numbe
     for (const [flag, val] of [['--campaign', campaign], ['--placement', placement], ['--prompt', prompt], ['--max-requests', maxText]] as const) {
       if (val !== undefined) throw usageError(`${flag} is for lure keys only`);
     }
-    if (!format.startsWith('openai-') && format !== 'azure' && format !== 'gemini') throw usageError('--valid keys authenticate clients on the OpenAI, Azure or Gemini provider: use an openai-* format, azure or gemini');
+    if (!format.startsWith('openai-') && format !== 'azure' && format !== 'gemini' && format !== 'anthropic') throw usageError('--valid keys authenticate clients on the OpenAI, Anthropic, Azure or Gemini provider: use an openai-* format, anthropic, azure or gemini');
   }
   const azureKind = str(v['azure-kind']);
   const azureRegion = str(v['azure-region']);
@@ -399,7 +399,7 @@ async function runList(io: KeysIO, argv: string[], deps: KeysDeps): Promise<numb
   if (config !== undefined) {
     try {
       const loaded = (await loadConfigFile(config, io.env)).config;
-      keys.push(...loaded.keys, ...loaded.azure_keys.map((k) => ({ ...k, azure: true })), ...loaded.gemini_keys);
+      keys.push(...loaded.keys, ...loaded.azure_keys.map((k) => ({ ...k, azure: true })), ...loaded.gemini_keys, ...loaded.anthropic_keys);
       // AWS access keys (fingerprint of the key id, as the gateway records it) and Bedrock API keys
       for (const k of loaded.aws_keys) {
         awsRows.push({ name: printable(k.name), class: k.class, campaign: printable(k.campaign ?? ''), placement: printable(k.placement ?? ''), fingerprint: fingerprintOfHash(sha256Hex(k.access_key_id)), mask: maskKey(k.access_key_id) });

@@ -9,6 +9,8 @@ import { checkToolRules } from '../providers/tool/config.js';
 import { checkAzureRules } from '../providers/azure/config.js';
 import { sha256Hex } from '../util/hash.js';
 import { checkGeminiRules } from '../providers/gemini/rules.js';
+import { isAnthropicKeyConfig } from '../providers/anthropic/config.js';
+import { checkAnthropicRules } from '../providers/anthropic/rules.js';
 import type { ConfigIssue } from './issues.js';
 import type { Config } from './schema.js';
 
@@ -17,7 +19,12 @@ export function keyHash(key: string): string {
 }
 
 /** The protocol a key speaks; each upstream type answers one (the decoy answers all). */
-export type KeyProtocol = 'openai' | 'bedrock' | 'azure' | 'gemini';
+export type KeyProtocol = 'openai' | 'bedrock' | 'azure' | 'gemini' | 'anthropic';
+
+/** The protocol of a `keys` entry: Anthropic-format keys belong to the Anthropic provider, the rest to OpenAI. */
+export function keyProtocolOf(k: { readonly key: string; readonly mask?: string | undefined }): 'openai' | 'anthropic' {
+  return isAnthropicKeyConfig(k) ? 'anthropic' : 'openai';
+}
 
 function speaks(config: Config, name: string, protocol: KeyProtocol): boolean {
   const up = config.upstreams[name];
@@ -71,6 +78,8 @@ export function checkRules(config: Config): ConfigIssue[] {
     }
   };
   config.keys.forEach((k, i) => {
+    // Anthropic-format keys belong to the Anthropic provider: its rules check them
+    if (isAnthropicKeyConfig(k)) return;
     if (k.upstream !== undefined && !(k.upstream in config.upstreams)) {
       issues.push({ level: 'error', path: `keys.${i}.upstream`, message: `no upstream named "${k.upstream}"` });
     } else if (k.upstream !== undefined && !speaks(config, k.upstream, 'openai')) {
@@ -84,7 +93,8 @@ export function checkRules(config: Config): ConfigIssue[] {
       }
     }
   });
-  if (config.keys.some((k) => k.class === 'lure') && !config.keys.some((k) => k.class === 'lure' && k.upstream !== undefined)) {
+  const openaiKeys = config.keys.filter((k) => !isAnthropicKeyConfig(k));
+  if (openaiKeys.some((k) => k.class === 'lure') && !openaiKeys.some((k) => k.class === 'lure' && k.upstream !== undefined)) {
     checkLureUpstream(config.lure_defaults.upstream, 'lure_defaults.upstream');
   }
   for (const [name, up] of Object.entries(config.upstreams)) {
@@ -95,6 +105,7 @@ export function checkRules(config: Config): ConfigIssue[] {
   issues.push(...checkAwsRules(config));
   issues.push(...checkAzureRules(config));
   issues.push(...checkGeminiRules(config));
+  issues.push(...checkAnthropicRules(config));
   issues.push(...checkToolRules(config.routes, config.cidr_presets, BUILTIN_PRESET_NAMES));
   return issues;
 }

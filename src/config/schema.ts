@@ -12,6 +12,7 @@ import { awsKeySchema, bedrockApiKeySchema, bedrockSurfaceSchema, bedrockUpstrea
 import { cidrPresetsSchema, routesSchema } from '../providers/tool/config.js';
 import { azureKeySchema, azureUpstreamSchema } from '../providers/azure/config.js';
 import { geminiKeySchema, geminiOptionsSchema, geminiUpstreamSchema } from '../providers/gemini/config.js';
+import { anthropicKeySchema, anthropicUpstreamSchema } from '../providers/anthropic/config.js';
 import { cidr, duration } from './primitives.js';
 import { listenConfigSchema } from './listen.js';
 
@@ -82,7 +83,7 @@ const decoyUpstream = z
   })
   .strict();
 
-export const upstreamSchema = z.discriminatedUnion('type', [openaiUpstream, decoyUpstream, bedrockUpstreamSchema, azureUpstreamSchema, geminiUpstreamSchema]);
+export const upstreamSchema = z.discriminatedUnion('type', [openaiUpstream, decoyUpstream, bedrockUpstreamSchema, azureUpstreamSchema, geminiUpstreamSchema, anthropicUpstreamSchema]);
 
 export const limitRuleSchema = z
   .object({
@@ -171,6 +172,10 @@ export const configSchema = z
     bedrock_api_keys: z.array(bedrockApiKeySchema).default([]).describe('Bedrock API keys (Authorization: Bearer ABSK…), raw or as sha256'),
     azure_keys: z.array(azureKeySchema).default([]).describe('Azure OpenAI keys (api-key header or bearer), raw or as sha256; lures may pin their resource persona'),
     gemini_keys: z.array(geminiKeySchema).default([]).describe('Google API keys (AIza…) for the Gemini provider, raw or as sha256'),
+    anthropic_keys: z
+      .array(anthropicKeySchema)
+      .default([])
+      .describe('Anthropic API keys (x-api-key or Authorization: Bearer sk-ant-…), raw or as sha256; Anthropic-format entries of `keys` count too'),
     key_files: z
       .array(z.string())
       .default([])

@@ -4,7 +4,7 @@
  * decoy), the lure policies with defaults applied, and each provider's own compiled part (in
  * registry order). Rebuilt whole on reload; the request path never reads raw config.
  */
-import { defaultLureUpstream, defaultValidUpstream, keyHash, type KeyProtocol } from '../config/rules.js';
+import { defaultLureUpstream, defaultValidUpstream, keyHash, keyProtocolOf, type KeyProtocol } from '../config/rules.js';
 import type { Config, KeyConfig } from '../config/schema.js';
 import { maskOpenAIKey } from '../deception/mask.js';
 import { fingerprintOfHash } from '../util/hash.js';
@@ -104,13 +104,14 @@ export function buildRuntime(config: Readonly<Config>, registry: readonly Provid
   const upstreams = new Map<string, UpstreamEntry>();
   for (const [name, u] of Object.entries(config.upstreams)) {
     if (u.type === 'decoy') upstreams.set(name, { name, kind: 'decoy' });
-    else if (u.type === 'openai') {
+    else if (u.type === 'openai' || u.type === 'anthropic') {
       const upstream = new HttpUpstream({ url: u.url, timeoutMs: u.timeout, connections: u.connections });
       upstreams.set(name, { name, kind: 'http', upstream, ...(u.api_key !== undefined ? { apiKey: u.api_key } : {}) });
     } else upstreams.set(name, { name, kind: 'provider', type: u.type });
   }
   if (!upstreams.has('decoy')) upstreams.set('decoy', { name: 'decoy', kind: 'decoy' });
-  const keyring = new KeyRing(config.keys.map((k, i) => keyRecord(k, config, i)));
+  // Anthropic-format keys are the Anthropic provider's (its own ring): OpenAI does not know them
+  const keyring = new KeyRing(config.keys.flatMap((k, i) => (keyProtocolOf(k) === 'openai' ? [keyRecord(k, config, i)] : [])));
   const ctx: CompileContext = { record: (base, k, protocol) => record(base, k, config, protocol) };
   const providers = new Map<string, ProviderRuntime>();
   try {

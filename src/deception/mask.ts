@@ -15,12 +15,25 @@ export function maskOpenAIKey(key: string): string {
 }
 
 /**
- * The mask shown for a lure key in events, `honeygate keys list` and key files: the OpenAI rule for
- * every secret key format; an AWS access key id (an identifier AWS prints in CloudTrail and IAM,
+ * An Anthropic key as the Console lists it: the `sk-ant-api03-` prefix, the first four and the
+ * last four characters of the secret, `...` between [INF]. Anything else is shown as its first 8
+ * characters and `...` (never more than a third of a key).
+ */
+export function maskAnthropicKey(key: string): string {
+  const m = /^(sk-ant-[a-z]+\d*-)(.+)$/.exec(key);
+  const secret = m?.[2] ?? '';
+  if (m && secret.length >= 16) return `${m[1] ?? ''}${secret.slice(0, 4)}...${secret.slice(-4)}`;
+  return key.length >= 24 ? `${key.slice(0, 8)}...` : '***';
+}
+
+/**
+ * The mask shown for a lure key in events, `honeygate keys list` and key files: the Console's rule
+ * for Anthropic keys, the OpenAI rule for every other secret key format; an AWS access key id (an identifier AWS prints in CloudTrail and IAM,
  * not a secret) keeps its 4-letter prefix and last 4 characters.
  */
 export function maskKey(key: string): string {
   if (/^AIza[0-9A-Za-z_-]{35}$/.test(key)) return maskGeminiKey(key);
+  if (key.startsWith('sk-ant-')) return maskAnthropicKey(key);
   if (/^A[A-Z0-9]{3}[A-Z2-7]{16}$/.test(key)) return `${key.slice(0, 4)}${'*'.repeat(key.length - 8)}${key.slice(-4)}`;
   return maskOpenAIKey(key);
 }

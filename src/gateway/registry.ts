@@ -1,7 +1,8 @@
 /**
  * The provider registry: the one file that names every provider. Its order decides matching — the
  * first provider whose `match` takes a request serves it: tool routes (configured prefixes) first,
- * then Gemini (`/v1beta/*`, and the `/v1/*` requests that carry Google's signals), then OpenAI's
+ * then Gemini (`/v1beta/*`, and the `/v1/*` requests that carry Google's signals), then Anthropic
+ * (`/v1/messages*`, and `/v1/models*` / `/v1/files*` when the request speaks Anthropic), then OpenAI's
  * `/v1/*`, then Azure OpenAI (`/openai/*` and Azure resource hosts, when on), then
  * Bedrock (`/model/*` and the AWS probe endpoints, when on). A provider
  * that must own part of another's space (a `/v1/messages` protocol) goes before it.
@@ -11,12 +12,13 @@
  */
 import type { Provider } from '../core/provider.js';
 import { azureProvider } from '../providers/azure/provider.js';
+import { anthropicProvider } from '../providers/anthropic/provider.js';
 import { bedrockProvider } from '../providers/bedrock/provider.js';
 import { geminiProvider } from '../providers/gemini/provider.js';
 import { openaiProvider } from '../providers/openai/provider.js';
 import { toolProvider } from '../providers/tool/provider.js';
 
-export const PROVIDERS: readonly Provider[] = [toolProvider, geminiProvider, openaiProvider, azureProvider, bedrockProvider];
+export const PROVIDERS: readonly Provider[] = [toolProvider, geminiProvider, anthropicProvider, openaiProvider, azureProvider, bedrockProvider];
 
 /** The provider whose answers a request outside every provider gets. */
 export const DEFAULT_PROVIDER = openaiProvider;

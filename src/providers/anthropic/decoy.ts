@@ -1,0 +1,403 @@
+/**
+ * The Anthropic decoy: answers a lure key's Messages requests offline, shaped as api.anthropic.com
+ * answers them (docs/anthropic.md "What the decoy answers"):
+ * - content: a thinking block when thinking is enabled or adaptive (with a signature), then the
+ *   lure's reply as text — or JSON filled from the schema when structured output is asked, or
+ *   `tool_use` blocks with schema-valid input when the client offered custom tools and the turn
+ *   calls for one (`tool_choice` any/tool, or auto on a fresh user turn);
+ * - `stop_reason`: `end_turn`, `tool_use`, `stop_sequence` (with the sequence), or `max_tokens`
+ *   with the output cut at exactly `max_tokens` tokens (thinking counted first);
+ * - `usage` from the tokenizer with the cache fields: a `cache_control` prefix is written to the
+ *   cache on first sight and read from it for five minutes (one hour with `ttl: "1h"`);
+ * - JSON, or SSE with the recorded event sequence and framing (render.ts), paced like a model.
+ * A prompt-extraction probe ("the text before the word X", with a prefilled code block) gets the
+ * answer of a clean key: there is nothing before the first word of the client's own prompt.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { decode, encode } from 'gpt-tokenizer';
+import { firstTokenMs } from '../../deception/decoy/pacing.js';
+import { fillSchema } from '../../deception/decoy/schema-fill.js';
+import { tokenCount } from '../../deception/decoy/tokens.js';
+import type { HttpResponse } from '../../core/http.js';
+import type { AnthropicAccount } from './headers.js';
+import { anthropicRequestId, messageId, toolUseId } from './headers.js';
+import type { ClaudeModel } from './models.js';
+import { PING_EVENT, randomPad, sseEvent, SseWriter, writeAnthropicJson } from './render.js';
+import { outputSchema } from './tokens.js';
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+export interface MessagesDecoyInput {
+  readonly body: Json;
+  readonly model: ClaudeModel;
+  readonly inputTokens: number;
+  readonly cacheablePrefix: number;
+  /** the controlled answer (canaries filled in) */
+  readonly reply: string;
+  readonly account: AnthropicAccount;
+  readonly gzip: boolean;
+  readonly head: boolean;
+  readonly pace: boolean;
+}
+
+export interface DecoyResult {
+  readonly stream: boolean;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly stopReason: string;
+}
+
+type Block =
+  | { readonly type: 'thinking'; readonly thinking: string; readonly signature: string }
+  | { readonly type: 'text'; readonly text: string }
+  | { readonly type: 'tool_use'; readonly id: string; readonly name: string; readonly input: Json };
+
+/** The first `n` tokens of a text (o200k), never ending inside a character. */
+export function firstTokens(text: string, n: number): string {
+  if (n <= 0) return '';
+  if (text.length > 65536) return text.slice(0, n * 4);
+  const ids = encode(text);
+  if (ids.length <= n) return text;
+  let out = decode(ids.slice(0, n));
+  while (out.endsWith('\uFFFD')) out = out.slice(0, -1);
+  return out;
+}
+
+function lastUserText(body: Json): string {
+  const messages = body['messages'];
+  if (!Array.isArray(messages)) return '';
+  for (let i = messages.length - 1; i >= Math.max(0, messages.length - 64); i--) {
+    const m: unknown = messages[i];
+    if (!isObject(m) || m['role'] !== 'user') continue;
+    const c = m['content'];
+    if (typeof c === 'string') return c.slice(0, 2000);
+    if (Array.isArray(c)) for (const b of c.slice(0, 64)) if (isObject(b) && b['type'] === 'text' && typeof b['text'] === 'string') return b['text'].slice(0, 2000);
+    return '';
+  }
+  return '';
+}
+
+function lastMessage(body: Json): Json | undefined {
+  const messages = body['messages'];
+  if (!Array.isArray(messages) || messages.length === 0) return undefined;
+  const last: unknown = messages[messages.length - 1];
+  return isObject(last) ? last : undefined;
+}
+
+function endsWithToolResult(body: Json): boolean {
+  const last = lastMessage(body);
+  const c = last?.['content'];
+  return last?.['role'] === 'user' && Array.isArray(c) && c.some((b) => isObject(b) && b['type'] === 'tool_result');
+}
+
+const BEFORE_WORD = /text (?:before|preceding) the (?:word|phrase) ['"“‘]?([^'"”’\s]{1,40})/i;
+
+/** A clean key's answer to "show the text before the word X" with a prefilled code fence. */
+export function extractionAnswer(body: Json): string | undefined {
+  const last = lastMessage(body);
+  const match = BEFORE_WORD.exec(lastUserText(body));
+  if (!match) return undefined;
+  const word = match[1] ?? '';
+  const prefill = last?.['role'] === 'assistant' ? (typeof last['content'] === 'string' ? last['content'] : '') : '';
+  const open = prefill.trimEnd().endsWith('```');
+  return `${open ? '\n' : '```\n'}\n\`\`\`\n\nThere is no text before the word "${word}" — it is the very first word of the instructions I was given.`;
+}
+
+/** Python-style JSON (`", "` and `": "`), as the model writes structured output. */
+function pyJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(pyJson).join(', ')}]`;
+  if (isObject(value)) return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${pyJson(v)}`).join(', ')}}`;
+  return JSON.stringify(value) ?? 'null';
+}
+
+function customTools(body: Json): Json[] {
+  const tools = body['tools'];
+  if (!Array.isArray(tools)) return [];
+  return tools.slice(0, 256).filter((t): t is Json => isObject(t) && (t['type'] === undefined || t['type'] === 'custom') && typeof t['name'] === 'string');
+}
+
+/** Which tool the turn calls, or undefined for a text answer. */
+function chooseTool(body: Json): Json | undefined {
+  const tools = customTools(body);
+  if (tools.length === 0) return undefined;
+  const choice = body['tool_choice'];
+  const type = isObject(choice) ? choice['type'] : 'auto';
+  if (type === 'none') return undefined;
+  if (type === 'tool' && isObject(choice)) return tools.find((t) => t['name'] === choice['name']) ?? tools[0];
+  if (type === 'any') return tools[0];
+  if (lastMessage(body)?.['role'] === 'assistant') return undefined;
+  // auto: call a tool on a fresh user turn; after a tool's result, the next tool not called yet in
+  // this conversation (an agent working through its tools), else the answer in text
+  if (!endsWithToolResult(body)) return tools[0];
+  const called = calledTools(body);
+  return tools.find((t) => !called.has(String(t['name'])));
+}
+
+function calledTools(body: Json): Set<string> {
+  const out = new Set<string>();
+  const messages = body['messages'];
+  if (!Array.isArray(messages)) return out;
+  for (const m of messages.slice(-256)) {
+    const c = isObject(m) && m['role'] === 'assistant' ? m['content'] : undefined;
+    if (Array.isArray(c)) for (const b of c.slice(0, 256)) if (isObject(b) && b['type'] === 'tool_use' && typeof b['name'] === 'string') out.add(b['name']);
+  }
+  return out;
+}
+
+function signature(thinking: string): string {
+  const len = 200 + Math.min(800, thinking.length * 2);
+  return `E${'tuoi'[randomBytes(1)[0]! % 4] ?? 't'}${randomBytes(Math.ceil((len * 3) / 4)).toString('base64').slice(0, len)}`;
+}
+
+function thinkingText(question: string): string {
+  const q = question.replace(/\s+/g, ' ').trim().slice(0, 120);
+  return q === ''
+    ? 'The user wants a short, direct answer. I will keep it brief.'
+    : `The user asks: "${q}". I should answer clearly and briefly, without unnecessary detail.`;
+}
+
+/** Cache prefixes seen recently (cache simulation): key → expiry, FIFO-bounded. */
+const CACHE_MAX = 4096;
+const cacheSeen = new Map<string, number>();
+
+function cacheKey(org: string, model: string, body: Json): string {
+  const h = createHash('sha256').update(org).update('\0').update(model).update('\0');
+  h.update(JSON.stringify(body['tools'] ?? null).slice(0, 1 << 16)).update(JSON.stringify(body['system'] ?? null).slice(0, 1 << 16));
+  return h.digest('base64url');
+}
+
+function cacheTtl(body: Json): '5m' | '1h' {
+  return JSON.stringify(body['system'] ?? '').includes('"ttl":"1h"') ? '1h' : '5m';
+}
+
+interface CacheUsage {
+  readonly creation: number;
+  readonly read: number;
+  readonly ttl: '5m' | '1h';
+}
+
+function minCacheable(model: ClaudeModel): number {
+  return model.line === 'haiku' ? 2048 : 1024;
+}
+
+export function cacheUsage(org: string, model: ClaudeModel, body: Json, prefix: number, now = Date.now()): CacheUsage {
+  const ttl = cacheTtl(body);
+  if (prefix < minCacheable(model)) return { creation: 0, read: 0, ttl };
+  const key = cacheKey(org, model.id, body);
+  const expiry = cacheSeen.get(key);
+  const ttlMs = ttl === '1h' ? 3_600_000 : 300_000;
+  cacheSeen.delete(key);
+  if (cacheSeen.size >= CACHE_MAX) {
+    const oldest = cacheSeen.keys().next();
+    if (!oldest.done) cacheSeen.delete(oldest.value);
+  }
+  cacheSeen.set(key, now + ttlMs);
+  return expiry !== undefined && expiry > now ? { creation: 0, read: prefix, ttl } : { creation: prefix, read: 0, ttl };
+}
+
+export interface Composed {
+  readonly blocks: readonly Block[];
+  readonly stopReason: 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use';
+  readonly stopSequence: string | null;
+  readonly outputTokens: number;
+}
+
+/** The answer's content within `max_tokens` (thinking first), and its stop reason and output count. */
+export function compose(body: Json, model: ClaudeModel, reply: string): Composed {
+  const maxTokens = typeof body['max_tokens'] === 'number' ? body['max_tokens'] : model.maxTokens;
+  let budget = maxTokens;
+  const blocks: Block[] = [];
+  const question = lastUserText(body);
+  const thinking = body['thinking'];
+  if (isObject(thinking) && (thinking['type'] === 'enabled' || thinking['type'] === 'adaptive') && model.thinking) {
+    const full = thinkingText(question);
+    const t = firstTokens(full, budget);
+    budget -= tokenCount(t);
+    blocks.push({ type: 'thinking', thinking: t, signature: signature(t) });
+    if (t !== full) return { blocks, stopReason: 'max_tokens', stopSequence: null, outputTokens: maxTokens };
+  }
+  const tool = chooseTool(body);
+  if (tool) {
+    const input = fillSchema(tool['input_schema'], question.slice(0, 60) || 'example');
+    const obj = isObject(input) ? input : {};
+    const cost = 10 + tokenCount(JSON.stringify(obj));
+    if (cost > budget) return { blocks, stopReason: 'max_tokens', stopSequence: null, outputTokens: maxTokens };
+    blocks.push({ type: 'tool_use', id: toolUseId(), name: String(tool['name']), input: obj });
+    // the tool call's framing tokens are billed too, never beyond max_tokens
+    return { blocks, stopReason: 'tool_use', stopSequence: null, outputTokens: Math.min(maxTokens, maxTokens - budget + cost + 20) };
+  }
+  const schema = outputSchema(body);
+  let text = schema !== undefined ? pyJson(fillSchema(schema, reply)) : (extractionAnswer(body) ?? reply);
+  let stopSequence: string | null = null;
+  const stops = body['stop_sequences'];
+  if (Array.isArray(stops) && schema === undefined) {
+    let cut = -1;
+    for (const s of stops.slice(0, 16)) {
+      if (typeof s !== 'string' || s === '') continue;
+      const i = text.indexOf(s);
+      if (i >= 0 && (cut < 0 || i < cut)) {
+        cut = i;
+        stopSequence = s;
+      }
+    }
+    if (cut >= 0) text = text.slice(0, cut);
+  }
+  const full = tokenCount(text);
+  if (full > budget) {
+    blocks.push({ type: 'text', text: firstTokens(text, budget) });
+    return { blocks, stopReason: 'max_tokens', stopSequence: null, outputTokens: maxTokens };
+  }
+  blocks.push({ type: 'text', text });
+  // the end-of-turn tokens are billed too, never beyond max_tokens
+  const used = Math.min(maxTokens, maxTokens - budget + full + (stopSequence === null ? 2 : 1));
+  return { blocks, stopReason: stopSequence === null ? 'end_turn' : 'stop_sequence', stopSequence, outputTokens: used };
+}
+
+function blockJson(b: Block, legacy: boolean): Json {
+  switch (b.type) {
+    case 'thinking':
+      return { type: 'thinking', thinking: b.thinking, signature: b.signature };
+    case 'text':
+      return { type: 'text', text: b.text };
+    case 'tool_use':
+      return legacy ? { type: 'tool_use', id: b.id, name: b.name, input: b.input } : { type: 'tool_use', id: b.id, name: b.name, input: b.input, caller: { type: 'direct' } };
+  }
+}
+
+/** The message object (JSON answer, or `message_start` with empty content): current or legacy layout. */
+function messageObject(model: ClaudeModel, id: string, content: Json[], stopReason: string | null, stopSequence: string | null, usage: Json): Json {
+  if (model.legacyWire === true) {
+    const { inference_geo: _geo, ...legacyUsage } = usage;
+    return { id, type: 'message', role: 'assistant', model: model.id, content, stop_reason: stopReason, stop_sequence: stopSequence, usage: legacyUsage };
+  }
+  return { model: model.id, id, type: 'message', role: 'assistant', content, stop_reason: stopReason, stop_sequence: stopSequence, stop_details: null, usage };
+}
+
+function inferenceGeo(model: ClaudeModel): string {
+  return model.adaptive ? 'global' : 'not_available';
+}
+
+/** Generation time of an answer (ms): first-token latency plus a per-token rate by model line. */
+export function generationMs(model: ClaudeModel, outputTokens: number): number {
+  const perToken = model.line === 'haiku' ? 6 : model.line === 'opus' || model.line === 'mythos' ? 18 : 11;
+  return Math.round(350 + Math.random() * 250 + Math.min(outputTokens, 100_000) * perToken);
+}
+
+function pieces(text: string, rand: () => number = Math.random): string[] {
+  if (text === '') return [];
+  const ids = text.length > 65536 ? [] : encode(text);
+  if (ids.length === 0) return text.match(/[\s\S]{1,24}/g) ?? [text];
+  const out: string[] = [];
+  let i = 0;
+  let pending = '';
+  while (i < ids.length && out.length < 4096) {
+    const n = 1 + Math.floor(rand() * 5);
+    const piece = decode(ids.slice(i, i + n));
+    i += n;
+    pending += piece;
+    if (!pending.endsWith('\uFFFD')) {
+      out.push(pending);
+      pending = '';
+    }
+  }
+  if (i < ids.length) pending += decode(ids.slice(i));
+  if (pending !== '') out.push(pending.replace(/\uFFFD+$/, ''));
+  return out;
+}
+
+function jsonPieces(json: string): string[] {
+  if (json === '{}') return [''];
+  const out: string[] = [''];
+  for (let i = 0; i < json.length && out.length < 4096; ) {
+    const n = 3 + Math.floor(Math.random() * 10);
+    out.push(json.slice(i, i + n));
+    i += n;
+  }
+  return out;
+}
+
+/** POST /v1/messages: the whole answer, JSON or SSE. */
+export async function serveMessages(input: MessagesDecoyInput, res: HttpResponse): Promise<DecoyResult> {
+  const { body, model, account } = input;
+  const composed = compose(body, model, input.reply);
+  const cache = cacheUsage(account.organizationId, model, body, input.cacheablePrefix);
+  const inputTokens = Math.max(1, input.inputTokens - cache.creation - cache.read);
+  const stream = body['stream'] === true;
+  const totalMs = generationMs(model, composed.outputTokens);
+  const id = messageId();
+  const requestId = anthropicRequestId();
+  const cacheCreation = { ephemeral_5m_input_tokens: cache.ttl === '5m' ? cache.creation : 0, ephemeral_1h_input_tokens: cache.ttl === '1h' ? cache.creation : 0 };
+  const result: DecoyResult = { stream, inputTokens: input.inputTokens, outputTokens: composed.outputTokens, stopReason: composed.stopReason };
+
+  if (!stream) {
+    if (input.pace) await sleep(totalMs);
+    if (res.destroyed) return result;
+    writeAnthropicJson(res, 200, messageObject(model, id, composed.blocks.map((b) => blockJson(b, model.legacyWire === true)), composed.stopReason, composed.stopSequence, {
+      input_tokens: inputTokens,
+      cache_creation_input_tokens: cache.creation,
+      cache_read_input_tokens: cache.read,
+      cache_creation: cacheCreation,
+      output_tokens: composed.outputTokens,
+      service_tier: 'standard',
+      inference_geo: inferenceGeo(model),
+    }), { account, gzip: input.gzip, head: input.head, requestId, originMs: input.pace ? totalMs : 40 });
+    return result;
+  }
+
+  const ttft = firstTokenMs(totalMs);
+  if (input.pace) await sleep(ttft);
+  if (res.destroyed) return result;
+  const sse = new SseWriter(res, { account, gzip: input.gzip, head: input.head, requestId, originMs: input.pace ? ttft : 40 });
+  sse.open();
+  if (input.head) return result;
+  const events: string[] = [];
+  const startOutput = Math.min(composed.outputTokens, 1 + Math.floor(Math.random() * 3));
+  events.push(sseEvent('message_start', {
+    type: 'message_start',
+    message: messageObject(model, id, [], null, null, {
+      input_tokens: inputTokens, cache_creation_input_tokens: cache.creation, cache_read_input_tokens: cache.read, cache_creation: cacheCreation,
+      output_tokens: startOutput, service_tier: 'standard', inference_geo: inferenceGeo(model),
+    }),
+  }, randomPad()));
+  composed.blocks.forEach((b, index) => {
+    const start = b.type === 'thinking' ? { type: 'thinking', thinking: '', signature: '' } : b.type === 'text' ? { type: 'text', text: '' } : blockJson({ ...b, input: {} }, model.legacyWire === true);
+    events.push(sseEvent('content_block_start', { type: 'content_block_start', index, content_block: start }, randomPad()));
+    if (index === 0) events.push(PING_EVENT);
+    if (b.type === 'thinking') {
+      for (const p of pieces(b.thinking)) events.push(sseEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: p } }, randomPad()));
+      events.push(sseEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: '' } }, randomPad()));
+      events.push(sseEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: b.signature } }, randomPad()));
+    } else if (b.type === 'text') {
+      for (const p of pieces(b.text)) events.push(sseEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: p } }, randomPad()));
+    } else {
+      for (const p of jsonPieces(JSON.stringify(b.input))) events.push(sseEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: p } }, randomPad()));
+    }
+    events.push(sseEvent('content_block_stop', { type: 'content_block_stop', index }, randomPad()));
+  });
+  events.push(sseEvent('message_delta', {
+    type: 'message_delta',
+    delta: model.legacyWire === true ? { stop_reason: composed.stopReason, stop_sequence: composed.stopSequence } : { stop_reason: composed.stopReason, stop_sequence: composed.stopSequence, stop_details: null },
+    usage: { input_tokens: inputTokens, cache_creation_input_tokens: cache.creation, cache_read_input_tokens: cache.read, output_tokens: composed.outputTokens },
+  }, randomPad()));
+  events.push(sseEvent('message_stop', { type: 'message_stop' }, randomPad()));
+
+  if (!input.pace) {
+    sse.write(events.join(''));
+    sse.end();
+    return result;
+  }
+  const gap = events.length > 1 ? (totalMs - ttft) / (events.length - 1) : 0;
+  const per = gap >= 8 ? 1 : Math.max(1, Math.ceil(8 / Math.max(gap, 0.001)));
+  for (let i = 0; i < events.length; i += per) {
+    if (sse.closed) return result;
+    sse.write(events.slice(i, i + per).join(''));
+    if (i + per < events.length) await sleep(Math.round(gap * per));
+  }
+  sse.end();
+  return result;
+}
