@@ -84,8 +84,11 @@ describe('gateway refusals are blocks by the gateway policy', () => {
     expect(t.stdout).not.toContain(LURE);
   }, 30_000);
 
-  it('lure threshold: the second request is blocked (quota / throttling)', async () => {
-    const first = await sim(['run', '--target', lured.url, '--flow', 'openai-models', '--param', `api_key=${LURE}`, '--expect', 'allowed', '--json']);
+  it('lure threshold: the second billable request is blocked (quota / throttling)', async () => {
+    // only answers the provider would bill count toward max_requests (a model listing is free)
+    const free = await sim(['run', '--target', lured.url, '--flow', 'openai-models', '--param', `api_key=${LURE}`, '--expect', 'allowed', '--json']);
+    expect(free.code).toBe(0);
+    const first = await sim(['run', '--target', lured.url, '--flow', 'openai-chat', '--param', `api_key=${LURE}`, '--expect', 'allowed', '--json']);
     expect(first.code).toBe(0);
     const again = await sim(['run', '--target', lured.url, '--flow', 'openai-chat', '--param', `api_key=${LURE}`, '--expect', 'blocked', '--json']);
     expect(again.code).toBe(0);

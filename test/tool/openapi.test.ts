@@ -78,12 +78,8 @@ const hash = (s: string): string => `sha256:${secretDigest(s).toString('hex')}`;
 let api: FakeApi;
 let gw: TestGateway;
 
-beforeAll(async () => {
-  api = await startApi();
-  const dir = await mkdtemp(join(tmpdir(), 'hg-openapi-'));
-  const file = join(dir, 'weather.yaml');
-  await writeFile(file, DOC);
-  gw = await startTestGateway({
+function weatherConfig(file: string, maxRequests: number): Record<string, unknown> {
+  return {
     trusted_proxies: ['127.0.0.1/32'],
     routes: [
       {
@@ -97,12 +93,22 @@ beforeAll(async () => {
             { name: 'planted', hash: hash(LURE), lure: true },
           ],
         },
-        lure: { max_requests: 5, block_duration: '1h', campaign: 'gpt-store', placement: 'action config', fixtures: { getStation: { body: { id: 7, name: 'Harbor', admin_password: '{{canary:password}}' } } } },
+        lure: { max_requests: maxRequests, block_duration: '1h', campaign: 'gpt-store', placement: 'action config', fixtures: { getStation: { body: { id: 7, name: 'Harbor', admin_password: '{{canary:password}}' } } } },
       },
       { name: 'root', prefix: '/', upstream: api.url, auth: { public: true } },
       { name: 'shadow', prefix: '/', host: 'tools.example', shadow_openai: true, upstream: api.url, auth: { public: true } },
     ],
-  });
+  };
+}
+
+let file = '';
+
+beforeAll(async () => {
+  api = await startApi();
+  const dir = await mkdtemp(join(tmpdir(), 'hg-openapi-'));
+  file = join(dir, 'weather.yaml');
+  await writeFile(file, DOC);
+  gw = await startTestGateway(weatherConfig(file, 100));
   await (gw.gateway.state.runtime.providers.get('tool') as CompiledTool | undefined)?.tool.ready();
 });
 
@@ -224,18 +230,24 @@ describe('a lure secret on a GPT action', () => {
     expect((await call('/weather/admin', { secret: LURE, xff: '203.0.113.52' })).status).toBe(404);
   });
 
-  it('counts toward the threshold, then the client is blocked for every credential', async () => {
-    const ip = '203.0.113.99';
-    const statuses: number[] = [];
-    for (let i = 0; i < 6; i++) statuses.push((await call('/weather/forecast?city=Rome', { secret: LURE, xff: ip })).status);
-    expect(statuses).toEqual([200, 200, 200, 200, 200, 403]);
-    await new Promise((r) => setTimeout(r, 30));
-    expect(gw.events.at(-1)!.event.action).toBe('block:lure_threshold');
-    const valid = await call('/weather/forecast?city=Rome', { xff: ip });
-    expect(valid.status).toBe(403);
-    expect(await valid.json()).toEqual({ type: 'about:blank', title: 'Forbidden', status: 403 });
-    await new Promise((r) => setTimeout(r, 30));
-    expect(gw.events.at(-1)!.event.action).toBe('block:blocked');
+  it('counts toward the threshold, then the lure key alone is spent (other credentials from the same client keep working)', async () => {
+    const own = await startTestGateway(weatherConfig(file, 5));
+    try {
+      await (own.gateway.state.runtime.providers.get('tool') as CompiledTool | undefined)?.tool.ready();
+      const ip = '203.0.113.99';
+      const at = (path: string, secret?: string): Promise<Response> =>
+        fetch(`${own.url}${path}`, { headers: { authorization: `Bearer ${secret ?? VALID}`, 'x-forwarded-for': ip } });
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) statuses.push((await at('/weather/forecast?city=Rome', LURE)).status);
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 403]);
+      await new Promise((r) => setTimeout(r, 30));
+      expect(own.events.at(-1)!.event.action).toBe('block:lure_threshold');
+      // a block never ties keys together: the valid credential from the same address is served
+      const valid = await at('/weather/forecast?city=Rome');
+      expect(valid.status).toBe(200);
+    } finally {
+      await own.close();
+    }
   });
 });
 
