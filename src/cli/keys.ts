@@ -283,7 +283,7 @@ async function runNew(io: KeysIO, argv: string[], deps: KeysDeps): Promise<numbe
     ...(campaign !== undefined ? { campaign } : {}),
     ...(placement !== undefined ? { placement } : {}),
     // when it was planted: the campaign view measures the time to its first use from this
-    ...(lure ? { planted: new Date().toISOString().replace(/\.\d+Z$/, 'Z') } : {}),
+    ...(lure && listKey === 'keys' && format !== 'anthropic' ? { planted: new Date().toISOString().replace(/\.\d+Z$/, 'Z') } : {}),
     mask,
     ...(prompt !== undefined ? { prompt } : {}),
     ...(maxRequests !== undefined ? { max_requests: maxRequests } : {}),
