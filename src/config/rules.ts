@@ -83,7 +83,7 @@ export function checkRules(config: Config): ConfigIssue[] {
     if (k.upstream !== undefined && !(k.upstream in config.upstreams)) {
       issues.push({ level: 'error', path: `keys.${i}.upstream`, message: `no upstream named "${k.upstream}"` });
     } else if (k.upstream !== undefined && !speaks(config, k.upstream, 'openai')) {
-      issues.push({ level: 'error', path: `keys.${i}.upstream`, message: `"${k.upstream}" is a ${config.upstreams[k.upstream]?.type ?? ''} upstream: OpenAI keys need an openai upstream (or "decoy")` });
+      issues.push({ level: 'error', path: `keys.${i}.upstream`, message: `"${k.upstream}" is ${/^[aeiou]/.test(config.upstreams[k.upstream]?.type ?? '') ? 'an' : 'a'} ${config.upstreams[k.upstream]?.type ?? ''} upstream: OpenAI keys need an openai upstream (or "decoy")` });
     } else if (k.class === 'lure') {
       checkLureUpstream(k.upstream ?? config.lure_defaults.upstream, k.upstream !== undefined ? `keys.${i}.upstream` : 'lure_defaults.upstream');
     }
