@@ -87,7 +87,13 @@ async function go(hash: string, view: string): Promise<void> {
 
 /** wait until the search status line starts with `prefix` (e.g. "50 event") */
 async function searched(prefix: string): Promise<void> {
-  await page.waitForFunction(`(document.querySelector('#search-message')?.textContent ?? '').startsWith(${JSON.stringify(prefix)})`);
+  // polled from the test (the dashboard's CSP forbids the string evaluation waitForFunction uses)
+  let text = '';
+  for (const until = Date.now() + 10_000; Date.now() < until; await new Promise((r) => setTimeout(r, 25))) {
+    text = (await page.textContent('#search-message')) ?? '';
+    if (text.startsWith(prefix)) return;
+  }
+  throw new Error(`search status "${text}" does not start with "${prefix}"`);
 }
 
 describe('layout at 1280 and 1920 px', () => {
