@@ -55,3 +55,24 @@ export class Exchange {
     this.bytesWritten0 = req.socket.bytesWritten;
   }
 }
+
+const MODEL_SNIFF_BYTES = 8192;
+
+/**
+ * Keep the first bytes of the client's body (the event's model field) while undici streams it up.
+ * The body goes to undici as the request stream itself, as the least proxy does: paused first, so
+ * this listener does not start the flow; undici attaches its own and resumes, and both see every
+ * chunk. (An async generator in between cost a promise per chunk and undici's slower iterable path.)
+ */
+export function keepBodyHead(ex: Exchange): HttpRequest {
+  const req = ex.req;
+  let kept = 0;
+  const onData = (chunk: Buffer): void => {
+    (ex.bodyHead ??= []).push(chunk.subarray(0, MODEL_SNIFF_BYTES - kept));
+    kept += chunk.length;
+    if (kept >= MODEL_SNIFF_BYTES) req.off('data', onData);
+  };
+  req.pause();
+  req.on('data', onData);
+  return req;
+}

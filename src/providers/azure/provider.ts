@@ -17,9 +17,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../../config/schema.js';
-import type { Exchange } from '../../core/exchange.js';
+import { keepBodyHead, type Exchange } from '../../core/exchange.js';
 import { HttpUpstream, UpstreamFault } from '../../core/forward.js';
-import type { HttpRequest } from '../../core/http.js';
 import { KeyRing, type Classification, type KeyRecord } from '../../core/keyring.js';
 import type { Provider, ProviderCall, ProviderRuntime } from '../../core/provider.js';
 import { DEFAULT_REPLY, type CompileContext } from '../../core/runtime.js';
@@ -99,20 +98,6 @@ function withoutCredentials(headers: Exchange['req']['headers']): Exchange['req'
   return rest;
 }
 
-const MODEL_SNIFF_BYTES = 8192;
-
-/** Keep the first bytes of a forwarded body (the event's model) while undici streams it up. */
-function keepHead(req: HttpRequest, ex: Exchange): HttpRequest {
-  let kept = 0;
-  const onData = (chunk: Buffer): void => {
-    (ex.bodyHead ??= []).push(chunk.subarray(0, MODEL_SNIFF_BYTES - kept));
-    kept += chunk.length;
-    if (kept >= MODEL_SNIFF_BYTES) req.off('data', onData);
-  };
-  req.pause();
-  req.on('data', onData);
-  return req;
-}
 
 class AzureCall implements ProviderCall {
   readonly #rt: AzureRuntime;
@@ -152,7 +137,7 @@ class AzureCall implements ProviderCall {
           method: m,
           path: ex.req.url ?? ex.path,
           headers: up.apiKey !== undefined ? withoutCredentials(ex.req.headers) : ex.req.headers,
-          body: hasBody ? keepHead(ex.req, ex) : null,
+          body: hasBody ? keepBodyHead(ex) : null,
           ...(up.apiKey !== undefined ? { setHeaders: { 'api-key': up.apiKey } } : {}),
           replaceServerErrors: true,
           onResponse: (_s, headers, upstreamMs) => recordResponse(ex, headers, upstreamMs),

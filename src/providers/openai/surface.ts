@@ -4,7 +4,6 @@
  * decoy or burner-key lure upstream, tarpit delay); refuse everything else exactly as
  * api.openai.com does (wire-spec A2).
  */
-import type { HttpRequest } from '../../core/http.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { serveOpenAIDecoy, type DecoyRequest, type Json } from './decoy.js';
 import { hasPlaceholders, lureReply, personaFor } from '../../deception/lure.js';
@@ -12,7 +11,7 @@ import { accountProbe } from './probes.js';
 import { validateOpenAIRequest, type ValidatedEndpoint } from './validate.js';
 import type { KeyRecord } from '../../core/keyring.js';
 import { DEFAULT_REPLY } from '../../core/runtime.js';
-import type { Exchange } from '../../core/exchange.js';
+import { keepBodyHead, type Exchange } from '../../core/exchange.js';
 import type { GatewayState } from '../../core/state.js';
 import type { AdmitResult } from '../../store/types.js';
 import { UpstreamFault } from '../../core/forward.js';
@@ -27,29 +26,10 @@ import { matchOpenAIRoute, openaiCredential, type OpenAIEndpoint } from './proto
 import type { OpenAILayer } from './errors.js';
 import { writeOpenAIAnswer, writeOpenAIError, writeOpenAIErrorBody } from './render.js';
 
-const MODEL_SNIFF_BYTES = 8192;
 const VALIDATED: ReadonlySet<OpenAIEndpoint> = new Set(['chat.completions', 'completions', 'responses', 'embeddings']);
 
 function isValidated(endpoint: OpenAIEndpoint): endpoint is ValidatedEndpoint {
   return VALIDATED.has(endpoint);
-}
-
-/**
- * Keep the first bytes of the client's body (the event's model field) while undici streams it up.
- * The body goes to undici as the request stream itself, as the least proxy does: paused first, so
- * this listener does not start the flow; undici attaches its own and resumes, and both see every
- * chunk. (An async generator in between cost a promise per chunk and undici's slower iterable path.)
- */
-function keepHead(req: HttpRequest, ex: Exchange): HttpRequest {
-  let kept = 0;
-  const onData = (chunk: Buffer): void => {
-    (ex.bodyHead ??= []).push(chunk.subarray(0, MODEL_SNIFF_BYTES - kept));
-    kept += chunk.length;
-    if (kept >= MODEL_SNIFF_BYTES) req.off('data', onData);
-  };
-  req.pause();
-  req.on('data', onData);
-  return req;
 }
 
 function recordResponse(ex: Exchange, headers: Readonly<Record<string, string | string[] | undefined>>, upstreamMs: number): void {
@@ -251,7 +231,7 @@ async function forward(ex: Exchange, record: KeyRecord, state: GatewayState): Pr
         method: m,
         path: pathAndQuery(ex),
         headers: ex.req.headers,
-        body: hasBody ? keepHead(ex.req, ex) : null,
+        body: hasBody ? keepBodyHead(ex) : null,
         ...(upstream.apiKey !== undefined ? { setHeaders: { authorization: `Bearer ${upstream.apiKey}` } } : {}),
         replaceServerErrors: true,
         // the event may be built (at the client's close) before forward() resolves: record now
