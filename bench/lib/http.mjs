@@ -25,13 +25,35 @@ export function rawExchange(port, request, timeoutMs = 5000) {
         const i = l.indexOf(':');
         headers.push(l.slice(0, i), l.slice(i + 1).trim());
       }
-      const lenAt = headers.findIndex((h, i) => i % 2 === 0 && h.toLowerCase() === 'content-length');
-      if (lenAt < 0) return done(undefined, new Error('captured answer has no Content-Length'));
-      const length = Number(headers[lenAt + 1]);
-      if (buf.length - end - 4 >= length) done({ status, headers, body: buf.subarray(end + 4, end + 4 + length) });
+      const named = (name) => headers.findIndex((h, i) => i % 2 === 0 && h.toLowerCase() === name);
+      const lenAt = named('content-length');
+      if (lenAt >= 0) {
+        const length = Number(headers[lenAt + 1]);
+        if (buf.length - end - 4 >= length) done({ status, headers, body: buf.subarray(end + 4, end + 4 + length) });
+        return;
+      }
+      const teAt = named('transfer-encoding');
+      if (teAt < 0 || !/chunked/i.test(headers[teAt + 1])) return done(undefined, new Error('captured answer has neither Content-Length nor chunked encoding'));
+      const body = dechunk(buf.subarray(end + 4));
+      if (body) done({ status, headers, body }); // the bare server re-chunks it: same header list, same body
     });
     socket.write(request);
   });
+}
+
+/** The body of a complete chunked encoding, or null while the last chunk has not arrived. */
+function dechunk(raw) {
+  const parts = [];
+  let at = 0;
+  for (;;) {
+    const lineEnd = raw.indexOf('\r\n', at);
+    if (lineEnd < 0) return null;
+    const size = Number.parseInt(raw.subarray(at, lineEnd).toString('latin1'), 16);
+    if (size === 0) return Buffer.concat(parts);
+    if (raw.length < lineEnd + 2 + size + 2) return null;
+    parts.push(raw.subarray(lineEnd + 2, lineEnd + 2 + size));
+    at = lineEnd + 2 + size + 2;
+  }
 }
 
 export function freePort() {
