@@ -96,12 +96,28 @@ async function searched(prefix: string): Promise<void> {
   throw new Error(`search status "${text}" does not start with "${prefix}"`);
 }
 
+// the chart is redrawn at its container's width 100 ms after a resize (debounced): wait for that
+// redraw instead of reading the old drawing, scaled, in between (polled from the test, as above)
+async function chartRedrawnAtWidth(): Promise<void> {
+  let seen = '';
+  for (const until = Date.now() + 10_000; Date.now() < until; await new Promise((r) => setTimeout(r, 25))) {
+    seen = await page.$eval('#chart-svg', (svg) => {
+      const drawn = Number(svg.getAttribute('viewBox')?.split(' ')[2]);
+      const box = svg.parentElement?.clientWidth ?? 0;
+      return drawn === Math.max(480, Math.round(box)) ? '' : `drawn ${drawn} px, container ${box} px`;
+    });
+    if (seen === '') return;
+  }
+  throw new Error(`chart not redrawn at its container's width: ${seen}`);
+}
+
 describe('layout at 1280 and 1920 px', () => {
   for (const width of [1280, 1920]) {
     it(`overview at ${width} px: buttons on one line, the chart's last axis label inside the chart`, async () => {
       await page.setViewportSize({ width, height: 900 });
       await go('#/', 'overview');
       await page.waitForSelector('#ips tbody button.block-ip');
+      await chartRedrawnAtWidth();
       for (const b of await page.$$('#ips tbody button.block-ip')) {
         const box = await b.boundingBox();
         // one line of 14 px text with padding: well under two lines, and wider than tall
