@@ -11,7 +11,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { HttpResponse } from './http.js';
 import { Writable, type Readable } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
-import { markCut } from './cut.js';
+import { markCut, type CutReason } from './cut.js';
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -54,6 +54,19 @@ export interface ForwardOptions {
    * may be built (on the client's close) before `forward` resolves, so record what it needs here
    */
   readonly onResponse?: (status: number, headers: Readonly<Record<string, string | string[] | undefined>>, upstreamMs: number) => void;
+  /**
+   * rewrite the upstream's response headers before they go to the client (names lower-case, as
+   * undici gives them): e.g. a lure persona's account headers over a burner upstream's own
+   */
+  readonly rewriteHeaders?: (headers: Record<string, string | string[] | undefined>) => void;
+  /**
+   * the last words of an event stream that breaks after it started (an upstream reset, stall or
+   * broken framing): when set, a `text/event-stream` answer that is not content-encoded goes to the
+   * client event by event (a partial event is held until its blank line, never longer), and on a
+   * fault the text returned here is written after the last complete event and the stream ends
+   * cleanly, as the provider's own API ends a stream it cannot finish. Called synchronously.
+   */
+  readonly streamFault?: (kind: UpstreamFaultKind) => string;
 }
 
 export interface ForwardResult {
@@ -103,6 +116,56 @@ function responseHeadersForClient(headers: Record<string, string | string[] | un
     out.push(name, value);
   }
   return out;
+}
+
+/** The cut reason of an upstream fault after the answer started. */
+export function cutOf(kind: UpstreamFaultKind): CutReason {
+  return kind === 'timeout' ? 'upstream_timeout' : kind === 'protocol' ? 'upstream_protocol' : 'upstream_reset';
+}
+
+/** Index just past the last blank line (SSE event end: LF LF, CR CR or CRLF CRLF) of `buf`, or 0. */
+function eventEnd(buf: Buffer): number {
+  const lf = buf.lastIndexOf('\n\n');
+  const crlf = buf.lastIndexOf('\r\n\r\n');
+  const cr = buf.lastIndexOf('\r\r');
+  return Math.max(lf < 0 ? 0 : lf + 2, crlf < 0 ? 0 : crlf + 4, cr < 0 ? 0 : cr + 2);
+}
+
+/** A partial event longer than this goes out as it is (a stream that never ends its events). */
+const MAX_PENDING_EVENT = 1 << 20;
+
+/**
+ * The client's response behind an event-aligned writable: complete events are written at once, a
+ * trailing partial event waits for its end; when undici destroys it with the upstream's error, the
+ * provider's last words go out after the last complete event and the response ends cleanly.
+ */
+function eventAligned(res: HttpResponse, lastWords: (kind: UpstreamFaultKind) => string): Writable {
+  let pending: Buffer | null = null;
+  return new Writable({
+    write(chunk: Buffer, _enc, done) {
+      let buf = pending === null ? chunk : Buffer.concat([pending, chunk]);
+      let end = eventEnd(buf);
+      if (end === 0 && buf.length > MAX_PENDING_EVENT) end = buf.length;
+      pending = end < buf.length ? buf.subarray(end) : null;
+      buf = buf.subarray(0, end);
+      if (buf.length === 0 || res.write(buf)) done();
+      else res.once('drain', () => done());
+    },
+    final(done) {
+      if (pending !== null) res.write(pending);
+      pending = null;
+      res.end(() => done());
+    },
+    destroy(err, done) {
+      if (err !== null && !(err instanceof undiciErrors.RequestAbortedError) && !res.destroyed && !res.writableEnded) {
+        const kind = classify(err);
+        markCut(res, cutOf(kind));
+        pending = null;
+        res.end(lastWords(kind));
+      } else if (err !== null && !res.destroyed) res.destroy();
+      done(null);
+    },
+  });
 }
 
 function classify(e: unknown): UpstreamFaultKind {
@@ -205,9 +268,14 @@ export class HttpUpstream {
             replaced = true;
             return new Writable({ write: (_chunk, _enc, done) => done() });
           }
-          res.writeHead(statusCode, responseHeadersForClient(upHeaders as Record<string, string | string[] | undefined>) as string[]);
+          const out = upHeaders as Record<string, string | string[] | undefined>;
+          options.rewriteHeaders?.(out);
+          res.writeHead(statusCode, responseHeadersForClient(out) as string[]);
           // an event stream may stay silent for long (an MCP server's GET stream): send its head now, not with the first event
-          if (/^text\/event-stream/i.test(String(upHeaders['content-type'] ?? ''))) res.flushHeaders();
+          const sse = /^text\/event-stream/i.test(String(out['content-type'] ?? ''));
+          if (sse) res.flushHeaders();
+          const encoded = out['content-encoding'] !== undefined && String(out['content-encoding']).toLowerCase() !== 'identity';
+          if (sse && options.streamFault !== undefined && !encoded && out['content-length'] === undefined) return eventAligned(res, options.streamFault);
           return res;
         },
       );
@@ -215,11 +283,9 @@ export class HttpUpstream {
       if (res.headersSent) {
         // the answer started and the upstream failed (reset, stall, broken framing): the client sees
         // a cut stream, and the event says why
-        if (!(e instanceof undiciErrors.RequestAbortedError)) {
-          const kind = classify(e);
-          markCut(res, kind === 'timeout' ? 'upstream_timeout' : kind === 'protocol' ? 'upstream_protocol' : 'upstream_reset');
-        }
-        if (!res.destroyed) res.destroy();
+        if (!(e instanceof undiciErrors.RequestAbortedError)) markCut(res, cutOf(classify(e)));
+        // (an event stream given its last words has ended cleanly already)
+        if (!res.destroyed && !res.writableEnded) res.destroy();
         return { status, upstreamMs, replaced };
       }
       throw new UpstreamFault(gone.aborted ? 'aborted' : classify(e), e);

@@ -16,16 +16,16 @@ import { DEFAULT_REPLY } from '../../core/runtime.js';
 import type { GatewayState } from '../../core/state.js';
 import type { AdmitResult } from '../../store/types.js';
 import type { ProviderCall } from '../../core/provider.js';
-import { UpstreamFault } from '../../core/forward.js';
+import { cutOf, UpstreamFault, type UpstreamFaultKind } from '../../core/forward.js';
 import { bufferedBody, declaredTooLarge, parseJson, readBody } from '../../util/body.js';
 import { anthropicPersona, type AnthropicPersona } from './account.js';
 import { serveMessages } from './decoy.js';
 import { answerEndpoint } from './endpoints.js';
 import { thousands } from './errors.js';
-import type { AnthropicAccount } from './headers.js';
+import { RATE_LIMIT_HEADER_NAMES, type AnthropicAccount } from './headers.js';
 import { injectLurePrompt, promptText } from './inject.js';
 import { acceptsGzip, anthropicCredential, anthropicVersion, credentialSource, matchAnthropicRoute } from './protocol.js';
-import { writeAnthropicError, writeAnthropicJson, type RenderOptions } from './render.js';
+import { randomPad, sseEvent, writeAnthropicError, writeAnthropicJson, type RenderOptions } from './render.js';
 import { validateMessages } from './validate.js';
 
 type Json = Record<string, unknown>;
@@ -83,6 +83,39 @@ function faultToClient(ex: Exchange, e: unknown, opts: RenderOptions): void {
 function recordResponse(ex: Exchange, headers: Readonly<Record<string, string | string[] | undefined>>, upstreamMs: number): void {
   ex.upstreamMs = upstreamMs;
   ex.stream = String(headers['content-type'] ?? '').includes('event-stream');
+}
+
+/**
+ * The last words of a forwarded stream the upstream broke off: the API's own mid-stream error
+ * event, `overloaded_error` "Overloaded" (the SDKs raise it as an APIError from the stream), as the
+ * API writes it (compact, `details: null`, padded); the event records the cut.
+ */
+function streamFault(ex: Exchange): (kind: UpstreamFaultKind) => string {
+  return (kind) => {
+    ex.cut = cutOf(kind);
+    return sseEvent('error', { type: 'error', error: { details: null, type: 'overloaded_error', message: 'Overloaded' } }, randomPad());
+  };
+}
+
+const RATE_LIMIT_NAMES: ReadonlySet<string> = new Set(RATE_LIMIT_HEADER_NAMES);
+
+/**
+ * A burner upstream's answer to a lure key wears the lure persona's account: its
+ * `anthropic-organization-id` and its (high-tier) rate-limit headers replace the burner's own, and
+ * the burner's other account headers (priority tier, unknown rate-limit names) are dropped. An
+ * answer without account headers (a 401) gets none.
+ */
+export function wearPersona(headers: Record<string, string | string[] | undefined>, account: AnthropicAccount): void {
+  let limited = false;
+  for (const name of Object.keys(headers)) {
+    if (name === 'anthropic-organization-id') headers[name] = account.organizationId;
+    else if (name.startsWith('anthropic-ratelimit-') || name.startsWith('anthropic-priority-')) {
+      limited = true;
+      if (!RATE_LIMIT_NAMES.has(name)) delete headers[name];
+    }
+  }
+  const rl = account.rateLimit;
+  if (limited && rl) RATE_LIMIT_HEADER_NAMES.forEach((name, i) => (headers[name] = rl[i] ?? '0'));
 }
 
 /** The client's headers without its credential (the upstream's own goes in instead). */
@@ -176,10 +209,12 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
         setHeaders: { 'x-api-key': upstream.apiKey ?? '' },
         replaceServerErrors: true,
         onResponse: (_status, headers, upstreamMs) => recordResponse(ex, headers, upstreamMs),
+        rewriteHeaders: (headers) => wearPersona(headers, opts.account as AnthropicAccount),
+        streamFault: streamFault(ex),
       },
       ex.res,
     );
-    if (result.replaced) writeAnthropicError(ex.res, 'api_error', [], opts);
+    if (result.replaced) writeAnthropicError(ex.res, result.status === 529 ? 'overloaded' : 'api_error', [], opts);
   } catch (e: unknown) {
     ex.upstreamMs = performance.now() - started;
     faultToClient(ex, e, opts);
@@ -211,10 +246,12 @@ async function forward(ex: Exchange, record: KeyRecord, state: GatewayState): Pr
         ...(upstream.apiKey !== undefined ? { setHeaders: { 'x-api-key': upstream.apiKey } } : {}),
         replaceServerErrors: true,
         onResponse: (_status, headers, upstreamMs) => recordResponse(ex, headers, upstreamMs),
+        streamFault: streamFault(ex),
       },
       ex.res,
     );
-    if (result.replaced) writeAnthropicError(ex.res, 'api_error', [], { gzip });
+    // an upstream 5xx body is never passed on; its overload keeps its own status (529: the SDKs retry it)
+    if (result.replaced) writeAnthropicError(ex.res, result.status === 529 ? 'overloaded' : 'api_error', [], { gzip });
   } catch (e: unknown) {
     faultToClient(ex, e, { gzip });
   }
