@@ -6,7 +6,8 @@
  * Authenticated answers carry the burner organization's own account headers (BURNER_ORG, a low
  * tier). A request with tools gets a `tool_use` answer for the first tool. Special models:
  * `claude-upstream-break` streams three events then resets the connection; `claude-upstream-529`
- * answers 529 `overloaded_error`; `claude-upstream-400` answers 400 `invalid_request_error`.
+ * answers 529 `overloaded_error`; `claude-upstream-400` (or a body containing
+ * `please-upstream-400`) answers 400 `invalid_request_error`.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -75,7 +76,7 @@ export async function startFakeAnthropic(gapMs = 60): Promise<FakeAnthropic> {
         json(529, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' }, request_id: 'req_upstream' });
         return;
       }
-      if (parsed.model === 'claude-upstream-400') {
+      if (parsed.model === 'claude-upstream-400' || body.includes('please-upstream-400')) {
         json(400, { type: 'error', error: { type: 'invalid_request_error', message: 'messages.0.content: upstream says no' }, request_id: 'req_upstream' });
         return;
       }

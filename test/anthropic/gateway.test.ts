@@ -10,7 +10,9 @@ import { runCheckConfig } from '../../src/cli/check-config.js';
 import { runKeys } from '../../src/cli/keys.js';
 import { captureCli } from '../helpers/cli.js';
 import { rawRequest, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { startFakeAnthropic, type FakeAnthropic } from './fake-anthropic.js';
+import { keyHash } from '../../src/config/rules.js';
+import { anthropicPersona } from '../../src/providers/anthropic/account.js';
+import { BURNER_ORG, startFakeAnthropic, type FakeAnthropic } from './fake-anthropic.js';
 
 const LURE = `sk-ant-api03-${'L'.repeat(93)}AA`;
 const INJECTED = `sk-ant-api03-${'I'.repeat(93)}AA`;
@@ -120,6 +122,30 @@ describe('lure prompt injection into a burner upstream', () => {
     expect(JSON.stringify(seen?.headers)).not.toContain(INJECTED);
     const system = (JSON.parse(seen?.body ?? '{}') as { system: string }).system;
     expect(system.startsWith('Be terse.\n\nYou assist the ACME platform team.')).toBe(true);
+  });
+
+  it("wears the lure persona's organization and high tier, never the burner's (JSON, stream, errors)", async () => {
+    const persona = anthropicPersona(keyHash(INJECTED));
+    const check = (res: Response, model: string): void => {
+      expect(res.headers.get('anthropic-organization-id')).toBe(persona.organizationId);
+      expect(res.headers.get('anthropic-organization-id')).not.toBe(BURNER_ORG);
+      const limits = persona.limitsFor(model);
+      expect(Number(res.headers.get('anthropic-ratelimit-tokens-limit'))).toBe(limits.itpm + limits.otpm);
+      expect(Number(res.headers.get('anthropic-ratelimit-tokens-limit'))).toBeGreaterThan(400_000);
+      expect(res.headers.get('anthropic-ratelimit-requests-limit')).toBe(String(persona.rpm));
+      expect(res.headers.get('anthropic-ratelimit-input-tokens-limit')).toBe(String(limits.itpm));
+      expect(res.headers.get('anthropic-priority-input-tokens-limit')).toBeNull();
+    };
+    const json = await post('/v1/messages', { 'x-api-key': INJECTED, 'anthropic-version': '2023-06-01' }, { model: 'claude-3-sonnet-20240229', max_tokens: 40, messages: [{ role: 'user', content: 'hi' }] });
+    check(json, 'claude-3-sonnet-20240229');
+    await json.arrayBuffer();
+    const stream = await post('/v1/messages', { 'x-api-key': INJECTED, 'anthropic-version': '2023-06-01' }, { model: 'claude-sonnet-4-5', max_tokens: 40, stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    check(stream, 'claude-sonnet-4-5');
+    expect(await stream.text()).toContain('from ');
+    const refused = await post('/v1/messages', { 'x-api-key': INJECTED, 'anthropic-version': '2023-06-01' }, { model: 'claude-haiku-4-5', max_tokens: 40, messages: [{ role: 'user', content: 'please-upstream-400' }] });
+    expect(refused.status).toBe(400);
+    check(refused, 'claude-haiku-4-5');
+    await refused.arrayBuffer();
   });
 
   it('never reaches a prompt-extraction probe', async () => {
