@@ -14,6 +14,7 @@ import { clientFingerprint } from '../core/identity.js';
 import type { Exchange, LureDetail } from '../core/exchange.js';
 import type { ClientFingerprint, GatewayEvent, KeyInfo, SurfaceName, VerdictAction } from './model.js';
 import { redactRecord, redactSecrets } from './redact.js';
+import { lureToolsOf } from './tools.js';
 
 /** A request's record; every field a primitive except the rare ones (lure, tool, client, stainless). */
 export interface RequestRecord {
@@ -129,6 +130,28 @@ export const LURE_TAGS = ['honeytoken', 'llmjacking', 'mitre-engage:lures', 'mit
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+type EventLure = NonNullable<GatewayEvent['honeygate']['lure']>;
+
+/**
+ * The event's lure fields: the prompt with key-shaped secrets masked, the tool definitions
+ * normalized and bounded (tools.ts); the other fields as the surface set them, in their order.
+ */
+function lureOf(detail: LureDetail): EventLure {
+  if (detail.prompt === undefined && detail.tools === undefined) return detail as EventLure;
+  const out: Mutable<EventLure> & { toolsTotal?: number } = { ...(detail as EventLure) };
+  if (detail.prompt !== undefined) out.prompt = redactSecrets(detail.prompt);
+  if (detail.tools !== undefined) {
+    const tools = lureToolsOf(detail.tools);
+    if (tools !== undefined) out.tools = tools;
+    else delete out.tools;
+    if (detail.toolsTotal !== undefined) {
+      delete out.toolsTotal;
+      if (tools !== undefined) out.tools_total = detail.toolsTotal;
+    }
+  }
+  return out;
+}
+
 function fingerprintOf(rec: RequestRecord): ClientFingerprint {
   if (rec.client !== undefined) return rec.client;
   const headers: Record<string, string> = rec.stainless !== undefined ? { ...rec.stainless } : {};
@@ -180,7 +203,7 @@ export function eventFromRecord(rec: RequestRecord): GatewayEvent {
   hg.overhead_ms = Math.round((rec.durationMs - (upstreamMs ?? 0)) * 1000) / 1000;
   if (upstreamMs !== undefined) hg.upstream_ms = Math.round(upstreamMs * 1000) / 1000;
   if (rec.stream !== 0) hg.stream = rec.stream === 2;
-  if (rec.lure) hg.lure = rec.lure;
+  if (rec.lure) hg.lure = lureOf(rec.lure);
   if (rec.tool) hg.tool = rec.tool;
 
   // key order as the SIEM mappings and tests know it: honeygate last

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { checkCanaryKey } from '../../deception/canary-hits.js';
 import { hasPlaceholders, lureReply } from '../../deception/lure.js';
 import type { Classification, KeyRing, KeyRecord } from '../../core/keyring.js';
-import type { Exchange } from '../../core/exchange.js';
+import { lureTools, type Exchange } from '../../core/exchange.js';
 import { DEFAULT_REPLY } from '../../core/runtime.js';
 import type { GatewayState } from '../../core/state.js';
 import type { AdmitResult } from '../../store/types.js';
@@ -158,6 +158,7 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
   const detail = (ex.lure ??= {});
   const prompt = body ? promptText(body) : undefined;
   if (prompt !== undefined) detail.prompt = prompt;
+  if (body) lureTools(ex, body['tools']);
   const lure = record.lure;
   if (lure && lure.responseDelayMs > 0) await sleep(lure.responseDelayMs);
   if (ex.res.destroyed) return;

@@ -11,7 +11,7 @@ import { accountProbe } from './probes.js';
 import { validateOpenAIRequest, type ValidatedEndpoint } from './validate.js';
 import type { KeyRecord } from '../../core/keyring.js';
 import { DEFAULT_REPLY } from '../../core/runtime.js';
-import { keepBodyHead, type Exchange } from '../../core/exchange.js';
+import { keepBodyHead, lureTools, type Exchange } from '../../core/exchange.js';
 import type { GatewayState } from '../../core/state.js';
 import type { AdmitResult } from '../../store/types.js';
 import { UpstreamFault } from '../../core/forward.js';
@@ -143,6 +143,7 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
   // the pipeline's object (count, max) or a new one: this request's own, filled in place
   const detail = (ex.lure ??= {});
   if (prompt !== undefined) detail.prompt = prompt;
+  if (body) lureTools(ex, body['tools'] ?? body['functions']);
   const headers = persona.headers(model, usage);
   const head = m === 'HEAD';
 
