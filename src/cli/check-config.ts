@@ -3,7 +3,8 @@ import { dirname, resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { formatIssue } from '../config/issues.js';
 import { loadConfigText } from '../config/load.js';
-import { keyProtocolOf } from '../config/rules.js';
+import { isOpenAIKeyEntry } from '../config/rules.js';
+import { CONFIG_PARTS, PROVIDERS } from '../gateway/registry.js';
 import { EXIT_USAGE, type CliIO } from './io.js';
 
 const USAGE = `usage: honeygate check-config FILE
@@ -35,11 +36,12 @@ export async function runCheckConfig(io: CliIO): Promise<number> {
     io.stderr.write(`${file}: ${issues.filter((i) => i.level === 'error').length} error(s)\n`);
     return EXIT_USAGE;
   }
-  const openai = config.keys.filter((k) => keyProtocolOf(k) === 'openai');
+  const openai = config.keys.filter((k) => isOpenAIKeyEntry(k, CONFIG_PARTS));
+  const anthropicPart = PROVIDERS.find((p) => p.name === 'anthropic')?.config;
   const lure = openai.filter((k) => k.class === 'lure').length;
   const aws = [...config.aws_keys, ...config.bedrock_api_keys];
   const awsText = aws.length > 0 ? `; ${aws.length} AWS keys, ${aws.filter((k) => k.class === 'lure').length} lure` : '';
-  const anthropic = [...config.anthropic_keys, ...config.keys.filter((k) => keyProtocolOf(k) === 'anthropic')];
+  const anthropic = [...config.anthropic_keys, ...config.keys.filter((k) => anthropicPart?.ownsKeyEntry?.(k) === true)];
   const anthropicText = anthropic.length > 0 ? `; ${anthropic.length} Anthropic keys, ${anthropic.filter((k) => k.class === 'lure').length} lure` : '';
   io.stdout.write(`${file}: ok (${openai.length} keys, ${lure} lure${awsText}${anthropicText}; ${Object.keys(config.upstreams).length} upstreams; ${issues.length} warning(s))\n`);
   return 0;

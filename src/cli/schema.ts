@@ -1,11 +1,12 @@
 /** `honeygate schema`: the JSON Schema of the config file, generated from the zod schema. */
 import { z } from 'zod';
-import { configSchema } from '../config/schema.js';
+import { buildConfigSchema } from '../config/part.js';
+import { CONFIG_PARTS } from '../gateway/registry.js';
 import type { CliIO } from './io.js';
 
 export function configJsonSchema(): unknown {
   return {
-    ...z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }),
+    ...z.toJSONSchema(buildConfigSchema(CONFIG_PARTS), { io: 'input', unrepresentable: 'any' }),
     $id: 'https://github.com/honeygate/honeygate/schema/honeygate.schema.json',
     title: 'honeygate configuration',
   };

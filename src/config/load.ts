@@ -1,19 +1,21 @@
 /**
  * Config loading, in one direction: YAML text → ${ENV} interpolation → OpenAIPot mapping →
- * key files (and their AWS secrets sidecars) merged → zod schema (defaults, dotted-path errors) → cross-field rules → frozen.
+ * key files (and the providers' documents beside them, e.g. AWS secrets sidecars) merged → zod
+ * schema (defaults, dotted-path errors) → cross-field rules → frozen. The schema and the rules are
+ * the provider-neutral ones plus each registered provider's config part (part.ts), taken from the
+ * registry: this module sits above it, like the rest of the assembly.
  * Runs once at start and on reload; nothing here is on the request path.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
-import { joinAwsSecrets, sidecarFileOf, sidecarPairs, type SidecarPair } from './aws-secrets.js';
+import { CONFIG_PARTS } from '../gateway/registry.js';
 import { ConfigError, type ConfigIssue } from './issues.js';
 import { fromOpenAIPot, isOpenAIPotConfig } from './openaipot.js';
+import { buildConfigSchema, type KeyFileEntry, type KeyFileReader, type ProviderConfigPart } from './part.js';
 import { checkRules } from './rules.js';
-import { configSchema, keySchema, type Config } from './schema.js';
-import { azureKeySchema } from '../providers/azure/config.js';
-import { geminiKeySchema } from '../providers/gemini/config.js';
+import { keySchema, type Config } from './schema.js';
 
 export interface LoadedConfig {
   readonly config: Readonly<Config>;
@@ -82,46 +84,44 @@ async function readYamlFile(file: string, baseDir: string, env: Env, path: strin
 }
 
 /**
- * Key files: `{keys: [...]}` (with the `<name>.aws-secrets.yaml` sidecar beside it, if any) or an
- * `{aws_credentials: [...]}` sidecar listed on its own (`keys new --secrets-file`). AWS pairs join
- * `aws_keys` (aws-secrets.ts).
+ * Key files: `{keys: [...]}`, or the key lists of the providers' config parts (`{azure_keys: [...]}`),
+ * with the documents a provider reads beside them (the `<name>.aws-secrets.yaml` sidecar), or a
+ * provider's own document listed on its own (`{aws_credentials: [...]}`, `keys new --secrets-file`).
+ * A provider's reader may then claim `keys` entries for its own list (AWS pairs join `aws_keys`).
  */
-async function readKeyFiles(files: readonly string[], baseDir: string, env: Env, issues: ConfigIssue[]): Promise<{ keys: unknown[]; awsKeys: unknown[]; azureKeys: unknown[]; geminiKeys: unknown[] }> {
-  const entries: { entry: Record<string, unknown>; where: string }[] = [];
-  const azureKeys: unknown[] = [];
-  const pairs: SidecarPair[] = [];
-  const geminiKeys: unknown[] = [];
+async function readKeyFiles(files: readonly string[], baseDir: string, env: Env, issues: ConfigIssue[], parts: readonly ProviderConfigPart[]): Promise<Record<string, unknown[]>> {
+  let entries: KeyFileEntry[] = [];
+  const lists: Record<string, unknown[]> = {};
+  const listSchemas = parts.flatMap((p) => Object.entries(p.keyFileLists ?? {}));
+  const readers: KeyFileReader[] = parts.flatMap((p) => (p.keyFiles ? [p.keyFiles()] : []));
+  const holds = ['keys', ...listSchemas.map(([name]) => name), ...readers.flatMap((r) => (r.ownList !== undefined ? [r.ownList] : []))].map((name) => `{${name}: [...]}`);
   for (const [i, file] of files.entries()) {
     const path = `key_files.${i}`;
     const doc = await readYamlFile(file, baseDir, env, path, issues);
     if (doc === undefined) continue;
-    const azure = (doc as { azure_keys?: unknown } | null)?.azure_keys;
-    if (Array.isArray(azure)) {
-      for (const [j, entry] of azure.entries()) {
-        const parsed = azureKeySchema.safeParse(entry);
-        if (!parsed.success) issues.push(...zodIssues(parsed.error, `${file}:azure_keys.${j}`));
-        else azureKeys.push(entry);
+    let providerList = false;
+    for (const [name, schema] of listSchemas) {
+      const value = (doc as Record<string, unknown> | null)?.[name];
+      if (value === undefined) continue;
+      providerList = true;
+      if (!Array.isArray(value)) {
+        issues.push({ level: 'error', path, message: `${file}: ${name} must be a list` });
+        continue;
+      }
+      for (const [j, entry] of value.entries()) {
+        const parsed = schema.safeParse(entry);
+        if (!parsed.success) issues.push(...zodIssues(parsed.error, `${file}:${name}.${j}`));
+        else (lists[name] ??= []).push(entry);
       }
     }
-    // Google API keys (`keys new --format gemini`) are listed under gemini_keys
-    const gemini = (doc as { gemini_keys?: unknown } | null)?.gemini_keys;
-    if (gemini !== undefined) {
-      if (!Array.isArray(gemini)) issues.push({ level: 'error', path, message: `${file}: gemini_keys must be a list` });
-      else {
-        for (const [j, entry] of gemini.entries()) {
-          const parsed = geminiKeySchema.safeParse(entry);
-          if (!parsed.success) issues.push(...zodIssues(parsed.error, `${file}:gemini_keys.${j}`));
-          else geminiKeys.push(entry);
-        }
-      }
-    }
-    const list = (doc as { keys?: unknown } | null)?.keys ?? (Array.isArray(azure) || gemini !== undefined ? [] : undefined);
-    if (doc !== null && typeof doc === 'object' && 'aws_credentials' in doc && list === undefined) {
-      pairs.push(...sidecarPairs(doc, file, issues));
+    const list = (doc as { keys?: unknown } | null)?.keys ?? (providerList ? [] : undefined);
+    const own = doc !== null && typeof doc === 'object' && list === undefined ? readers.find((r) => r.ownList !== undefined && r.ownList in doc) : undefined;
+    if (own !== undefined) {
+      own.ownDocument?.(doc as object, file, issues);
       continue;
     }
     if (!Array.isArray(list)) {
-      issues.push({ level: 'error', path, message: `${file} must hold {keys: [...]}, {azure_keys: [...]}, {gemini_keys: [...]} or {aws_credentials: [...]}` });
+      issues.push({ level: 'error', path, message: `${file} must hold ${holds.slice(0, -1).join(', ')} or ${holds.at(-1) ?? ''}` });
       continue;
     }
     for (const [j, entry] of list.entries()) {
@@ -129,19 +129,37 @@ async function readKeyFiles(files: readonly string[], baseDir: string, env: Env,
       if (!parsed.success) issues.push(...zodIssues(parsed.error, `${file}:keys.${j}`));
       else entries.push({ entry: entry as Record<string, unknown>, where: `${file}:keys.${j}` });
     }
-    const sidecar = sidecarFileOf(file);
-    const side = await readYamlFile(sidecar, baseDir, env, path, issues, true);
-    if (side !== undefined) pairs.push(...sidecarPairs(side, sidecar, issues));
+    for (const r of readers) {
+      if (r.besideOf === undefined) continue;
+      const beside = r.besideOf(file);
+      const side = await readYamlFile(beside, baseDir, env, path, issues, true);
+      if (side !== undefined) r.beside?.(side, beside, issues);
+    }
   }
-  return { ...joinAwsSecrets(entries, pairs, issues), azureKeys, geminiKeys };
+  for (const r of readers) {
+    if (r.claim === undefined) continue;
+    const claimed = r.claim(entries, issues);
+    entries = [...claimed.keys];
+    for (const [name, more] of Object.entries(claimed.lists)) (lists[name] ??= []).push(...more);
+  }
+  return { keys: entries.map((e) => e.entry), ...lists };
 }
 
-/** Validate a parsed document; never throws on bad input: every problem is an issue. */
+let registered: ReturnType<typeof buildConfigSchema> | undefined;
+
+/** The whole schema for a list of parts (the registry's is built once). */
+function schemaOf(parts: readonly ProviderConfigPart[]): ReturnType<typeof buildConfigSchema> {
+  if (parts !== CONFIG_PARTS) return buildConfigSchema(parts);
+  return (registered ??= buildConfigSchema(parts));
+}
+
+/** Validate a parsed document (against the registered providers' config, or `options.parts`); never throws on bad input: every problem is an issue. */
 export async function loadConfigObject(
   raw: unknown,
-  options: { env?: Env; baseDir?: string } = {},
+  options: { env?: Env; baseDir?: string; parts?: readonly ProviderConfigPart[] } = {},
 ): Promise<{ config: Readonly<Config> | null; issues: ConfigIssue[] }> {
   const env = options.env ?? process.env;
+  const parts = options.parts ?? CONFIG_PARTS;
   const issues: ConfigIssue[] = [];
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return { config: null, issues: [{ level: 'error', path: '', message: 'the config must be a YAML mapping' }] };
@@ -150,24 +168,23 @@ export async function loadConfigObject(
   if (isOpenAIPotConfig(doc)) doc = fromOpenAIPot(doc, issues);
   const keyFiles = doc['key_files'];
   if (Array.isArray(keyFiles) && keyFiles.every((f) => typeof f === 'string')) {
-    const extra = await readKeyFiles(keyFiles, options.baseDir ?? process.cwd(), env, issues);
-    if (extra.keys.length > 0) doc = { ...doc, keys: [...(Array.isArray(doc['keys']) ? doc['keys'] : []), ...extra.keys] };
-    if (extra.awsKeys.length > 0) doc = { ...doc, aws_keys: [...(Array.isArray(doc['aws_keys']) ? doc['aws_keys'] : []), ...extra.awsKeys] };
-    if (extra.azureKeys.length > 0) doc = { ...doc, azure_keys: [...(Array.isArray(doc['azure_keys']) ? doc['azure_keys'] : []), ...extra.azureKeys] };
-    if (extra.geminiKeys.length > 0) doc = { ...doc, gemini_keys: [...(Array.isArray(doc['gemini_keys']) ? doc['gemini_keys'] : []), ...extra.geminiKeys] };
+    const extra = await readKeyFiles(keyFiles, options.baseDir ?? process.cwd(), env, issues, parts);
+    for (const [name, more] of Object.entries(extra)) {
+      if (more.length > 0) doc = { ...doc, [name]: [...(Array.isArray(doc[name]) ? doc[name] : []), ...more] };
+    }
   }
-  const parsed = configSchema.safeParse(doc);
+  const parsed = schemaOf(parts).safeParse(doc);
   if (!parsed.success) return { config: null, issues: [...issues, ...zodIssues(parsed.error)] };
   const config = parsed.data;
   if (!('decoy' in config.upstreams)) config.upstreams['decoy'] = { type: 'decoy' };
-  issues.push(...checkRules(config));
+  issues.push(...checkRules(config, parts));
   if (issues.some((i) => i.level === 'error')) return { config: null, issues };
   return { config: deepFreeze(config), issues };
 }
 
 export async function loadConfigText(
   text: string,
-  options: { env?: Env; baseDir?: string; file?: string } = {},
+  options: { env?: Env; baseDir?: string; file?: string; parts?: readonly ProviderConfigPart[] } = {},
 ): Promise<{ config: Readonly<Config> | null; issues: ConfigIssue[] }> {
   const issues: ConfigIssue[] = [];
   const raw = parseYamlText(text, '', issues);

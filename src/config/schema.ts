@@ -1,18 +1,14 @@
 /**
- * The configuration schema: one zod schema, every key described and defaulted. From it come the
- * TypeScript types, the validation (with dotted paths), and the JSON Schema for editors
- * (`honeygate schema`). Cross-field rules live in rules.ts; OpenAIPot configs are mapped onto this
- * shape by openaipot.ts before validation.
+ * The configuration schema's provider-neutral part: every key described and defaulted. The whole
+ * file's schema adds each registered provider's sections and upstream types (part.ts:
+ * `buildConfigSchema`); from it come the validation (with dotted paths) and the JSON Schema for
+ * editors (`honeygate schema`). Cross-field rules live in rules.ts; OpenAIPot configs are mapped onto
+ * this shape by openaipot.ts before validation.
  */
 import { z } from 'zod';
 import { adminConfigSchema } from '../admin/config.js';
 import { eventsConfigSchema } from '../events/config.js';
 import { storeConfigSchema } from '../store/config.js';
-import { awsKeySchema, bedrockApiKeySchema, bedrockSurfaceSchema, bedrockUpstreamSchema } from '../providers/bedrock/config.js';
-import { cidrPresetsSchema, routesSchema } from '../providers/tool/config.js';
-import { azureKeySchema, azureUpstreamSchema } from '../providers/azure/config.js';
-import { geminiKeySchema, geminiOptionsSchema, geminiUpstreamSchema } from '../providers/gemini/config.js';
-import { anthropicKeySchema, anthropicUpstreamSchema } from '../providers/anthropic/config.js';
 import { cidr, duration } from './primitives.js';
 import { listenConfigSchema } from './listen.js';
 
@@ -64,7 +60,7 @@ export const keySchema = z
     }
   });
 
-const openaiUpstream = z
+export const openaiUpstreamSchema = z
   .object({
     type: z.literal('openai'),
     url: z.url().describe('base URL of an OpenAI-compatible API, e.g. https://api.openai.com'),
@@ -77,15 +73,16 @@ const openaiUpstream = z
   })
   .strict();
 
-const decoyUpstream = z
+export const decoyUpstreamSchema = z
   .object({
     type: z.literal('decoy'),
   })
   .strict();
 
-export const upstreamSchema = z.discriminatedUnion('type', [openaiUpstream, decoyUpstream, bedrockUpstreamSchema, azureUpstreamSchema, geminiUpstreamSchema, anthropicUpstreamSchema]);
+/** The upstream types every configuration knows; providers add theirs (part.ts). */
+export const coreUpstreamSchemas = [openaiUpstreamSchema, decoyUpstreamSchema] as const;
 
-export const limitRuleSchema = z
+const limitRuleSchema = z
   .object({
     name: z.string().min(1).describe('rule name for events and errors'),
     by: z
@@ -98,104 +95,107 @@ export const limitRuleSchema = z
   })
   .strict();
 
-export const configSchema = z
-  .object({
-    listen: listenConfigSchema.prefault({}),
-    public_url: z
-      .url()
-      .optional()
-      .describe('URL under which clients reach this gateway; canary URLs are minted under it'),
-    canary_secret: z
-      .string()
-      .min(16)
-      .optional()
-      .describe(
-        'secret (≥16 chars, write it as ${HONEYGATE_CANARY_SECRET}) from which canary values are derived; the same on every instance. Absent: random per process, so canary values change on restart',
-      ),
-    trusted_proxies: z
-      .array(cidr)
-      .default([])
-      .describe('peers whose X-Forwarded-For is believed; from anyone else it is ignored'),
-    network: z
-      .object({
-        allow: z.array(cidr).default([]).describe('if not empty, only these client CIDRs are served'),
-        deny: z.array(cidr).default([]).describe('client CIDRs refused (deny wins over allow)'),
-      })
-      .strict()
-      .default({ allow: [], deny: [] }),
-    max_body_bytes: z
-      .number()
-      .int()
-      .min(1024)
-      .default(32 * 1024 * 1024)
-      .describe('largest request body accepted (bytes)'),
-    limits: z
-      .object({
-        exempt: z.array(cidr).default([]).describe('client CIDRs no rate limit applies to'),
-        rules: z.array(limitRuleSchema).default([]),
-      })
-      .strict()
-      .default({ exempt: [], rules: [] }),
-    lure_defaults: z
-      .object({
-        prompt: z
-          .string()
-          .default(
-            'You are a helpful assistant. Answer the user briefly and plausibly.',
-          )
-          .describe('prompt for lure keys that set none'),
-        reply: z.string().optional().describe("the decoy's answer for lure keys that set none (default: a short, neutral assistant reply)"),
-        max_requests: z.number().int().min(0).default(50),
-        block_duration: duration.default(86_400_000),
-        response_delay: duration.default(0),
-        realistic_timing: z.boolean().default(true).describe('decoy answers take a real model’s time'),
-        upstream: z.string().default('decoy'),
-      })
-      .strict()
-      .default({
-        prompt: 'You are a helpful assistant. Answer the user briefly and plausibly.',
-        max_requests: 50,
-        block_duration: 86_400_000,
-        response_delay: 0,
-        realistic_timing: true,
-        upstream: 'decoy',
-      }),
-    upstreams: z
-      .record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'upstream names are lowercase [a-z0-9_-]'), upstreamSchema)
-      .default({ decoy: { type: 'decoy' } })
-      .describe('named upstreams; `decoy` (the built-in responder) always exists'),
-    keys: z.array(keySchema).default([]),
-    aws_keys: z
-      .array(awsKeySchema)
-      .default([])
-      .describe('AWS access key pairs for the Bedrock surface (SigV4 needs the secret: write it as ${ENV_VAR})'),
-    bedrock_api_keys: z.array(bedrockApiKeySchema).default([]).describe('Bedrock API keys (Authorization: Bearer ABSK…), raw or as sha256'),
-    azure_keys: z.array(azureKeySchema).default([]).describe('Azure OpenAI keys (api-key header or bearer), raw or as sha256; lures may pin their resource persona'),
-    gemini_keys: z.array(geminiKeySchema).default([]).describe('Google API keys (AIza…) for the Gemini provider, raw or as sha256'),
-    anthropic_keys: z
-      .array(anthropicKeySchema)
-      .default([])
-      .describe('Anthropic API keys (x-api-key or Authorization: Bearer sk-ant-…), raw or as sha256; Anthropic-format entries of `keys` count too'),
-    key_files: z
-      .array(z.string())
-      .default([])
-      .describe(
-        'YAML files with more keys ({keys: [...]}, {azure_keys: [...]} and {gemini_keys: [...]}, as written by `honeygate keys new`); an AWS key pair takes its secret from the file\'s <name>.aws-secrets.yaml sidecar, or from a listed {aws_credentials: [...]} file',
-      ),
-    bedrock: bedrockSurfaceSchema.prefault({}).describe('Bedrock surface options (served when the config has AWS keys or a bedrock upstream)'),
-    gemini: geminiOptionsSchema.prefault({}).describe('Gemini provider options (served when the config has Gemini keys or a gemini upstream)'),
-    store: storeConfigSchema,
-    events: eventsConfigSchema,
-    admin: adminConfigSchema,
-    routes: routesSchema,
-    cidr_presets: cidrPresetsSchema,
-  })
-  .strict();
+/** The `upstreams` map, for a schema of the upstream types (the common ones, or theirs with the providers'). */
+export function upstreamsSchema(upstream: z.ZodType) {
+  return z
+    .record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'upstream names are lowercase [a-z0-9_-]'), upstream)
+    .default({ decoy: { type: 'decoy' } })
+    .describe('named upstreams; `decoy` (the built-in responder) always exists');
+}
 
-/** The config as written (before defaults). */
-export type ConfigInput = z.input<typeof configSchema>;
+/** The top-level keys every configuration has, provider sections apart (part.ts builds the whole schema). */
+export const coreConfigShape = {
+  listen: listenConfigSchema.prefault({}),
+  public_url: z
+    .url()
+    .optional()
+    .describe('URL under which clients reach this gateway; canary URLs are minted under it'),
+  canary_secret: z
+    .string()
+    .min(16)
+    .optional()
+    .describe(
+      'secret (≥16 chars, write it as ${HONEYGATE_CANARY_SECRET}) from which canary values are derived; the same on every instance. Absent: random per process, so canary values change on restart',
+    ),
+  trusted_proxies: z
+    .array(cidr)
+    .default([])
+    .describe('peers whose X-Forwarded-For is believed; from anyone else it is ignored'),
+  network: z
+    .object({
+      allow: z.array(cidr).default([]).describe('if not empty, only these client CIDRs are served'),
+      deny: z.array(cidr).default([]).describe('client CIDRs refused (deny wins over allow)'),
+    })
+    .strict()
+    .default({ allow: [], deny: [] }),
+  max_body_bytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(32 * 1024 * 1024)
+    .describe('largest request body accepted (bytes)'),
+  limits: z
+    .object({
+      exempt: z.array(cidr).default([]).describe('client CIDRs no rate limit applies to'),
+      rules: z.array(limitRuleSchema).default([]),
+    })
+    .strict()
+    .default({ exempt: [], rules: [] }),
+  lure_defaults: z
+    .object({
+      prompt: z
+        .string()
+        .default(
+          'You are a helpful assistant. Answer the user briefly and plausibly.',
+        )
+        .describe('prompt for lure keys that set none'),
+      reply: z.string().optional().describe("the decoy's answer for lure keys that set none (default: a short, neutral assistant reply)"),
+      max_requests: z.number().int().min(0).default(50),
+      block_duration: duration.default(86_400_000),
+      response_delay: duration.default(0),
+      realistic_timing: z.boolean().default(true).describe('decoy answers take a real model’s time'),
+      upstream: z.string().default('decoy'),
+    })
+    .strict()
+    .default({
+      prompt: 'You are a helpful assistant. Answer the user briefly and plausibly.',
+      max_requests: 50,
+      block_duration: 86_400_000,
+      response_delay: 0,
+      realistic_timing: true,
+      upstream: 'decoy',
+    }),
+  upstreams: upstreamsSchema(z.discriminatedUnion('type', coreUpstreamSchemas)),
+  keys: z.array(keySchema).default([]),
+  key_files: z
+    .array(z.string())
+    .default([])
+    .describe(
+      'YAML files with more keys ({keys: [...]}, {azure_keys: [...]} and {gemini_keys: [...]}, as written by `honeygate keys new`); an AWS key pair takes its secret from the file\'s <name>.aws-secrets.yaml sidecar, or from a listed {aws_credentials: [...]} file',
+    ),
+  store: storeConfigSchema,
+  events: eventsConfigSchema,
+  admin: adminConfigSchema,
+};
+
+/** The provider-neutral configuration (`{}` parses to every default); the whole file's schema is `buildConfigSchema` (part.ts). */
+export const configSchema = z.object(coreConfigShape).strict();
+
+/**
+ * Each provider's top-level sections, by declaration merging: a provider's `config-part.ts` adds
+ * its own (`interface ProviderConfigSections extends z.output<…> {}`), so `Config` is the whole
+ * file's type without this module naming a provider.
+ */
+export interface ProviderConfigSections {}
+
+/** Upstream types by their `type`: the common two here, each provider's added by its config part. */
+export interface ProviderUpstreamTypes {
+  openai: z.output<typeof openaiUpstreamSchema>;
+  decoy: z.output<typeof decoyUpstreamSchema>;
+}
+
+export type UpstreamConfig = ProviderUpstreamTypes[keyof ProviderUpstreamTypes];
+
 /** The config after validation and defaults. */
-export type Config = z.output<typeof configSchema>;
+export type Config = Omit<z.output<typeof configSchema>, 'upstreams'> & { upstreams: Record<string, UpstreamConfig> } & ProviderConfigSections;
 export type KeyConfig = z.output<typeof keySchema>;
-export type UpstreamConfig = z.output<typeof upstreamSchema>;
-export type LimitRuleConfig = z.output<typeof limitRuleSchema>;

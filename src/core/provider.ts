@@ -17,6 +17,7 @@
  * - `unknownUrl` and `fault` are the provider's answers for a URL it owns but does not know and for
  *   an internal error while it served a request.
  */
+import type { ProviderConfigPart } from '../config/part.js';
 import type { Config } from '../config/schema.js';
 import type { AdmitResult, LimitCheck } from '../store/types.js';
 import type { Exchange } from './exchange.js';
@@ -74,4 +75,6 @@ export interface Provider<R extends ProviderRuntime = ProviderRuntime> {
   compile(config: Readonly<Config>, ctx: CompileContext): R | null;
   /** Key formats this provider contributes to key minting and canary detection (informational). */
   readonly keyFormats?: readonly string[];
+  /** Its part of the configuration file: sections, upstream types, key-file lists, rules (config/part.ts). */
+  readonly config?: ProviderConfigPart;
 }

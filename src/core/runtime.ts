@@ -4,7 +4,8 @@
  * decoy), the lure policies with defaults applied, and each provider's own compiled part (in
  * registry order). Rebuilt whole on reload; the request path never reads raw config.
  */
-import { defaultLureUpstream, defaultValidUpstream, keyHash, keyProtocolOf, type KeyProtocol } from '../config/rules.js';
+import { configParts } from '../config/part.js';
+import { defaultLureUpstream, defaultValidUpstream, isOpenAIKeyEntry, keyHash, type KeyProtocol } from '../config/rules.js';
 import type { Config, KeyConfig } from '../config/schema.js';
 import { maskOpenAIKey } from '../deception/mask.js';
 import { fingerprintOfHash } from '../util/hash.js';
@@ -110,8 +111,9 @@ export function buildRuntime(config: Readonly<Config>, registry: readonly Provid
     } else upstreams.set(name, { name, kind: 'provider', type: u.type });
   }
   if (!upstreams.has('decoy')) upstreams.set('decoy', { name: 'decoy', kind: 'decoy' });
-  // Anthropic-format keys are the Anthropic provider's (its own ring): OpenAI does not know them
-  const keyring = new KeyRing(config.keys.flatMap((k, i) => (keyProtocolOf(k) === 'openai' ? [keyRecord(k, config, i)] : [])));
+  // `keys` entries a provider owns (Anthropic-format keys) are in that provider's ring: OpenAI does not know them
+  const parts = configParts(registry);
+  const keyring = new KeyRing(config.keys.flatMap((k, i) => (isOpenAIKeyEntry(k, parts) ? [keyRecord(k, config, i)] : [])));
   const ctx: CompileContext = { record: (base, k, protocol) => record(base, k, config, protocol) };
   const providers = new Map<string, ProviderRuntime>();
   try {

@@ -10,6 +10,7 @@
  * OpenAI is also the default voice: a URL no provider takes gets its unknown-URL answer, as
  * api.openai.com answers them (and so does a canary link `/c/<token>`).
  */
+import { configParts, type ProviderConfigPart } from '../config/part.js';
 import type { Provider } from '../core/provider.js';
 import { azureProvider } from '../providers/azure/provider.js';
 import { anthropicProvider } from '../providers/anthropic/provider.js';
@@ -25,3 +26,6 @@ export const DEFAULT_PROVIDER = openaiProvider;
 
 /** The names events, metrics and the admin API's `surface` filter know. */
 export const PROVIDER_NAMES: readonly string[] = PROVIDERS.map((p) => p.name);
+
+/** Every provider's part of the configuration file, in registry order (the loader builds the schema from them). */
+export const CONFIG_PARTS: readonly ProviderConfigPart[] = configParts(PROVIDERS);

@@ -15,6 +15,7 @@ import { anthropicKeysOf } from './rules.js';
 import { isAnthropicRequest, maskAnthropicKey } from './protocol.js';
 import { writeAnthropicError } from './render.js';
 import { anthropicCall } from './surface.js';
+import { anthropicConfigPart } from './config-part.js';
 
 function records(config: Readonly<Config>, ctx: CompileContext): KeyRecord[] {
   return anthropicKeysOf(config).map(({ k, path }) => {
@@ -41,6 +42,7 @@ function compile(config: Readonly<Config>, ctx: CompileContext): ProviderRuntime
 
 export const anthropicProvider: Provider = {
   name: 'anthropic',
+  config: anthropicConfigPart,
   keyFormats: ['anthropic'],
   compile,
 };

@@ -40,6 +40,7 @@ import { maskAzureKey } from '../../deception/azure-keys.js';
 import { azurePersona, type AzurePersona, type AzurePersonaOptions } from './persona.js';
 import { azureCredential, isAzureRequest, matchAzureRoute, type AzureCredential, type AzureRoute } from './protocol.js';
 import { writeAzureError } from './render.js';
+import { azureConfigPart } from './config-part.js';
 
 interface AzureUpstream {
   readonly upstream: HttpUpstream;
@@ -345,6 +346,7 @@ function compile(config: Readonly<Config>, ctx: CompileContext): AzureRuntime | 
 
 export const azureProvider: Provider<AzureRuntime> = {
   name: 'azure',
+  config: azureConfigPart,
   keyFormats: ['azure'],
   compile,
 };

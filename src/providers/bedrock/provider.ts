@@ -16,6 +16,7 @@ import { renderAwsError } from './errors.js';
 import { AwsKeyRing, type AwsPairEntry } from './keyring.js';
 import { BedrockCall, type BedrockRuntime, isAwsRequest } from './surface.js';
 import { BedrockUpstream, BedrockUpstreamError } from './upstream.js';
+import { bedrockConfigPart } from './config-part.js';
 
 /** Does this config serve the Bedrock provider? */
 export function hasBedrock(config: Readonly<Config>): boolean {
@@ -94,6 +95,7 @@ function compile(config: Readonly<Config>, ctx: CompileContext): CompiledBedrock
 
 export const bedrockProvider: Provider<CompiledBedrock> = {
   name: 'bedrock',
+  config: bedrockConfigPart,
   keyFormats: ['aws'],
   compile,
 };

@@ -16,6 +16,7 @@ import { maskKey } from '../../deception/mask.js';
 import { GeminiCall, type GeminiRuntime, type GeminiUpstreamEntry } from './call.js';
 import { isGeminiRequest } from './routes.js';
 import { writeGeminiError, writeNotFoundPage } from './wire.js';
+import { geminiConfigPart } from './config-part.js';
 
 /** Does this config serve the Gemini provider? */
 export function hasGemini(config: Readonly<Config>): boolean {
@@ -60,6 +61,7 @@ function compile(config: Readonly<Config>, ctx: CompileContext): CompiledGemini 
 
 export const geminiProvider: Provider<CompiledGemini> = {
   name: 'gemini',
+  config: geminiConfigPart,
   keyFormats: ['gemini'],
   compile,
 };

@@ -20,6 +20,7 @@ import { forward } from './forward.js';
 import { writeProblem } from './problem.js';
 import { refuse } from './refuse.js';
 import { resourceOf, routeLimits, type CompiledRoute, ToolRuntime } from './route.js';
+import { toolConfigPart } from './config-part.js';
 
 function admitExtras(ex: Exchange, call: ToolCall): { subjects: string[]; limits: LimitCheck[] } {
   const subjects: string[] = [];
@@ -146,5 +147,6 @@ function compile(config: Readonly<Config>): CompiledTool | null {
 
 export const toolProvider: Provider<CompiledTool> = {
   name: 'tool',
+  config: toolConfigPart,
   compile,
 };
