@@ -22,6 +22,8 @@ export interface ClientFingerprint {
   readonly runtime?: string;
   readonly os?: string;
   readonly arch?: string;
+  /** one client program across addresses: `cfp_` + 16 hex of its header order and SDK traits (events/client-id.ts) */
+  readonly id?: string;
 }
 
 export interface KeyInfo {

@@ -15,6 +15,7 @@ import type { Exchange, LureDetail } from '../core/exchange.js';
 import type { ClientFingerprint, GatewayEvent, KeyInfo, SurfaceName, VerdictAction } from './model.js';
 import { redactRecord, redactSecrets } from './redact.js';
 import { lureToolsOf } from './tools.js';
+import { clientId, headerNames } from './client-id.js';
 
 /** A request's record; every field a primitive except the rare ones (lure, tool, client, stainless). */
 export interface RequestRecord {
@@ -38,6 +39,8 @@ export interface RequestRecord {
   port: number;
   path: string;
   ua: string | undefined;
+  /** the header names in order and case, `h1`/`h2` first (client-id.ts), for the client id */
+  headerNames: string | undefined;
   surface: SurfaceName | undefined;
   key: KeyInfo;
   verdictAction: VerdictAction | undefined;
@@ -94,6 +97,7 @@ export function requestRecord(ex: Exchange, phase: 0 | 1 = 0): RequestRecord {
     port: ex.remotePort ?? -1,
     path: ex.path,
     ua: header(headers['user-agent']),
+    headerNames: headerNames(req.rawHeaders, req.httpVersionMajor),
     surface: ex.surface,
     key: ex.key,
     verdictAction: verdict?.action,
@@ -198,7 +202,9 @@ export function eventFromRecord(rec: RequestRecord): GatewayEvent {
   if (rec.upstream !== undefined) hg.upstream = rec.upstream;
   if (rec.route !== undefined) hg.route = rec.route;
   if (action !== undefined) hg.verdict = { action, reason: rec.verdictReason ?? '' };
-  hg.client = redactRecord(fingerprintOf(rec));
+  const fp = redactRecord(fingerprintOf(rec));
+  const cid = clientId(rec.headerNames, rec.ua, fp);
+  hg.client = cid !== undefined ? { ...fp, id: cid } : fp;
   const upstreamMs = rec.upstreamMs >= 0 ? rec.upstreamMs : undefined;
   hg.overhead_ms = Math.round((rec.durationMs - (upstreamMs ?? 0)) * 1000) / 1000;
   if (upstreamMs !== undefined) hg.upstream_ms = Math.round(upstreamMs * 1000) / 1000;
