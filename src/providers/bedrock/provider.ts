@@ -6,7 +6,7 @@
  */
 import type { Config } from '../../config/schema.js';
 import type { Provider, ProviderRuntime } from '../../core/provider.js';
-import type { CompileContext } from '../../core/runtime.js';
+import type { CompileContext } from '../../core/provider.js';
 import { keyHash } from '../../config/rules.js';
 import { maskKey, maskOpenAIKey } from '../../deception/mask.js';
 import type { KeyRecord } from '../../core/keyring.js';

@@ -33,7 +33,7 @@ import type { RequestRefusal, Verdict } from '../../core/verdict.js';
 import type { Exchange } from '../../core/exchange.js';
 import { DEFAULT_REPLY } from '../../core/runtime.js';
 import type { ProviderCall } from '../../core/provider.js';
-import type { GatewayState } from '../../core/state.js';
+import type { GatewayState } from '../../core/provider.js';
 import type { AdmitResult } from '../../store/types.js';
 import type { BedrockUpstream } from './upstream.js';
 import { readBody } from '../../util/body.js';

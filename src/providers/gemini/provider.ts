@@ -11,7 +11,7 @@ import { keyHash } from '../../config/rules.js';
 import { HttpUpstream } from '../../core/forward.js';
 import { KeyRing } from '../../core/keyring.js';
 import type { Provider, ProviderRuntime } from '../../core/provider.js';
-import type { CompileContext } from '../../core/runtime.js';
+import type { CompileContext } from '../../core/provider.js';
 import { maskKey } from '../../deception/mask.js';
 import { GeminiCall, type GeminiRuntime, type GeminiUpstreamEntry } from './call.js';
 import { isGeminiRequest } from './routes.js';

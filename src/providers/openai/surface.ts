@@ -6,13 +6,14 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { serveOpenAIDecoy, type DecoyRequest, type Json } from './decoy.js';
-import { hasPlaceholders, lureReply, personaFor } from '../../deception/lure.js';
+import { hasPlaceholders, lureReply } from '../../deception/lure.js';
+import { personaFor } from './account.js';
 import { accountProbe } from './probes.js';
 import { validateOpenAIRequest, type ValidatedEndpoint } from './validate.js';
 import type { KeyRecord } from '../../core/keyring.js';
 import { DEFAULT_REPLY } from '../../core/runtime.js';
 import { keepBodyHead, type Exchange } from '../../core/exchange.js';
-import type { GatewayState } from '../../core/state.js';
+import type { GatewayState } from '../../core/provider.js';
 import type { AdmitResult } from '../../store/types.js';
 import { UpstreamFault } from '../../core/forward.js';
 import { formatGoDuration } from '../../deception/ratelimit-headers.js';
