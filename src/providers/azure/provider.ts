@@ -33,7 +33,7 @@ import type { AdmitResult } from '../../store/types.js';
 import { bufferedBody, declaredTooLarge, parseJson, readBody } from '../../util/body.js';
 import { injectLurePrompt, promptText } from '../openai/inject.js';
 import type { OpenAIEndpoint } from '../openai/protocol.js';
-import type { Json } from '../openai/decoy.js';
+import type { Json } from '../openai/decoy-shared.js';
 import { type AzureKeyConfig } from './config.js';
 import { modelHeaders, serveAzureDecoy } from './decoy.js';
 import { operationName } from './errors.js';

@@ -9,7 +9,7 @@ import type { HttpResponse } from '../../core/http.js';
 import { writeOpenAIErrorBody, writeOpenAIJson } from './render.js';
 import { Float, toJson } from '../../util/json.js';
 import { ALNUM, randomChars, randomHex } from '../../util/random.js';
-import { chooseTool, isObject, obfuscation, replyText, unixNow, writeSseHead, type DecoyRequest, type DecoyResult, type Json } from './decoy.js';
+import { chooseTool, isObject, obfuscation, replyText, unixNow, writeSseHead, type DecoyRequest, type DecoyResult, type Json } from './decoy-shared.js';
 import { fillSchema } from '../../deception/decoy/schema-fill.js';
 import { firstTokenMs, paceJson, paceStream } from '../../deception/decoy/pacing.js';
 import { anyTextTokens, streamPieces, tokenCount, truncateTokens } from '../../deception/decoy/tokens.js';

@@ -5,7 +5,8 @@
  * api.openai.com does (wire-spec A2).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { serveOpenAIDecoy, type DecoyRequest, type Json } from './decoy.js';
+import { serveOpenAIDecoy } from './decoy.js';
+import type { DecoyRequest, Json } from './decoy-shared.js';
 import { hasPlaceholders, lureReply } from '../../deception/lure.js';
 import { personaFor } from './account.js';
 import { accountProbe } from './probes.js';
