@@ -29,7 +29,7 @@ import { keySchema, type KeyConfig } from '../config/schema.js';
 import { geminiKeySchema } from '../providers/gemini/config.js';
 import { DeceptionError } from '../deception/errors.js';
 import { KEY_FORMATS, mintKey, type KeyFormat } from '../deception/keygen.js';
-import { maskKey } from '../deception/mask.js';
+import { maskKey } from '../util/mask.js';
 import { awsPersona } from '../deception/persona.js';
 import { azureKeySchema } from '../providers/azure/config.js';
 import { maskAzureKey } from '../deception/azure-keys.js';

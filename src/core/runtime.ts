@@ -7,7 +7,7 @@
 import { configParts } from '../config/part.js';
 import { defaultLureUpstream, defaultValidUpstream, isOpenAIKeyEntry, keyHash, type KeyProtocol } from '../config/rules.js';
 import type { Config, KeyConfig } from '../config/schema.js';
-import { maskOpenAIKey } from '../deception/mask.js';
+import { maskOpenAIKey } from '../util/mask.js';
 import { fingerprintOfHash } from '../util/hash.js';
 import { HttpUpstream } from './forward.js';
 import { KeyRing, type KeyRecord, type LurePolicy } from './keyring.js';

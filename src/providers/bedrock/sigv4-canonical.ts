@@ -5,7 +5,13 @@
  */
 import { createHmac, createSecretKey, hash as oneShotHash, type KeyObject } from 'node:crypto';
 import { FifoCache } from '../../util/fifo-cache.js';
-import type { AwsSecretEntry } from './sigv4.js';
+
+/** What the key ring knows about an access key id (the secret is needed: SigV4 is an HMAC). */
+export interface AwsSecretEntry {
+  readonly secretAccessKey: string;
+  /** required on the request (`x-amz-security-token`) when set, refused when absent */
+  readonly sessionToken?: string;
+}
 
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';

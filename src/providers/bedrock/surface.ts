@@ -27,7 +27,7 @@ import { IAM_NS, serveIamProbe } from './aws-iam.js';
 import { type AwsService, type ServiceTarget, renderStsAuthError, renderStsError, serveControlPlaneProbe, serveStsProbe, serviceOf } from './aws-probes.js';
 import { parseJson, serveBedrockDecoy, wouldBill } from './decoy.js';
 import { hasPlaceholders, lureReply } from '../../deception/lure.js';
-import { maskKey } from '../../deception/mask.js';
+import { maskKey } from '../../util/mask.js';
 import type { Classification, KeyRecord } from '../../core/keyring.js';
 import type { RequestRefusal, Verdict } from '../../core/verdict.js';
 import type { Exchange } from '../../core/exchange.js';

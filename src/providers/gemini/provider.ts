@@ -12,7 +12,7 @@ import { HttpUpstream } from '../../core/forward.js';
 import { KeyRing } from '../../core/keyring.js';
 import type { Provider, ProviderRuntime } from '../../core/provider.js';
 import type { CompileContext } from '../../core/provider.js';
-import { maskKey } from '../../deception/mask.js';
+import { maskKey } from '../../util/mask.js';
 import { GeminiCall, type GeminiRuntime, type GeminiUpstreamEntry } from './call.js';
 import { isGeminiRequest } from './routes.js';
 import { writeGeminiError, writeNotFoundPage } from './wire.js';

@@ -20,7 +20,7 @@ import { UpstreamFault } from '../../core/forward.js';
 import { formatGoDuration } from '../../deception/ratelimit-headers.js';
 import { bufferedBody, declaredTooLarge, parseJson, readBody } from '../../util/body.js';
 import type { ProviderCall } from '../../core/provider.js';
-import { maskOpenAIKey } from '../../deception/mask.js';
+import { maskOpenAIKey } from '../../util/mask.js';
 import { checkCanaryKey } from '../../deception/canary-hits.js';
 import type { AccountHeaders } from './headers.js';
 import { injectLurePrompt, promptText } from './inject.js';
