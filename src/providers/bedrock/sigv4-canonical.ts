@@ -1,5 +1,5 @@
 /**
- * The SigV4 algorithm itself (wire-spec B5.3): canonical URI, query and headers of a request as
+ * The SigV4 algorithm itself: canonical URI, query and headers of a request as
  * received, the canonical request, the string to sign, and the signing key derived from a secret
  * (cached per key pair and scope). sigv4.ts parses credentials and verifies requests with it.
  */

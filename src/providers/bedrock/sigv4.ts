@@ -1,5 +1,5 @@
 /**
- * Inbound AWS authentication for the Bedrock surface and the AWS probe decoys (wire-spec B5).
+ * Inbound AWS authentication for the Bedrock surface and the AWS probe decoys.
  *
  * SigV4 (`Authorization: AWS4-HMAC-SHA256 …`) is verified the way the service does it, from the
  * request as received: the canonical URI is the raw (still percent-encoded) path, dot-segments

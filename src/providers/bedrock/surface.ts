@@ -13,7 +13,7 @@
  *   missing Authorization …) from what classify kept on the call. A known credential becomes an
  *   ordinary Classification with its KeyRecord, so thresholds, blocks, rate limits and events work
  *   as for every provider.
- * - deceive: tarpit delay, the persona of the key (the account its id decodes to, wire-spec B6),
+ * - deceive: tarpit delay, the persona of the key (the account its id decodes to),
  *   the probe answers, the lure reply with canaries through the Bedrock decoy per model family —
  *   or, for a lure key on a `bedrock` upstream with burner credentials, the lure prompt injected
  *   and the request forwarded re-signed.

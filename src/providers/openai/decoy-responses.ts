@@ -1,5 +1,5 @@
 /**
- * The Responses API decoy (`POST /v1/responses`, wire-spec A4.5): the response object in the exact
+ * The Responses API decoy (`POST /v1/responses`): the response object in the exact
  * key order with `1.0`-style floats, echoing the request's settings as the API does (instructions,
  * tools, text format, sampling), a message or function_call output, reasoning items for reasoning
  * models; streaming as `event:`/`data:` pairs with `sequence_number`, no `[DONE]`.

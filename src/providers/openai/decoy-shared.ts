@@ -59,7 +59,7 @@ export function unixNow(): number {
   return Math.floor(Date.now() / 1000);
 }
 
-/** Random obfuscation padding (wire-spec A3.3): 5–12 alphanumerics. */
+/** Random obfuscation padding: 5–12 alphanumerics. */
 export function obfuscation(): string {
   return randomChars(ALNUM, 5 + Math.floor(Math.random() * 8));
 }

@@ -1,6 +1,6 @@
 /**
  * The OpenAI decoy: a synthetic responder that answers lure-key requests offline, shaped exactly
- * like api.openai.com (wire-spec A3–A4): chat completions (JSON and SSE with obfuscation and
+ * like api.openai.com: chat completions (JSON and SSE with obfuscation and
  * include_usage), legacy completions, the Responses API (decoy-responses.ts), embeddings (float
  * and base64), models. Content is the lure's controlled reply; token counts are real (tokens.ts).
  * It implements the same contract as a real upstream: it writes a complete response to `res`.

@@ -2,7 +2,7 @@
  * The OpenAI provider's actions (`/v1/*`): classify the bearer key; forward valid keys to their upstream with
  * the body streamed; deceive lure keys (persona headers, probe answers, validation errors, canaries,
  * decoy or burner-key lure upstream, tarpit delay); refuse everything else exactly as
- * api.openai.com does (wire-spec A2).
+ * api.openai.com does.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { serveOpenAIDecoy } from './decoy.js';
