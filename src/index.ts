@@ -6,9 +6,8 @@
 export { startGateway, createGateway, type Gateway, type GatewayOptions } from './gateway/gateway.js';
 export { loadConfigFile as loadConfig, loadConfigFile, loadConfigObject, loadConfigText } from './config/load.js';
 export type { Config } from './config/schema.js';
-export type { Provider, ProviderRuntime, ProviderCall, AdmitExtras } from './core/provider.js';
+export type { Provider, ProviderRuntime, ProviderCall, AdmitExtras, GatewayState, CompileContext } from './core/provider.js';
+export type { ProviderConfigPart } from './config/part.js';
 export type { Exchange } from './core/exchange.js';
-export type { GatewayState } from './core/state.js';
 export type { Classification, KeyRecord } from './core/keyring.js';
 export type { Verdict } from './core/verdict.js';
-export type { CompileContext } from './core/runtime.js';

@@ -10,7 +10,7 @@
  *
  * The key file holds `{keys: [...]}` entries of `keySchema` (src/config/schema.ts) with only the
  * key's sha256 and its provider-style mask. An AWS lure is a pair: SigV4 verification needs the
- * secret itself (it keys the HMAC chain, wire-spec B5), so the pair goes to a separate sidecar,
+ * secret itself (it keys the HMAC chain), so the pair goes to a separate sidecar,
  * `<file>.aws-secrets.yaml`, mode 0600, with the secret raw or as `${VAR}` (--secret-env). Azure
  * keys go to the file's `azure_keys` list (providers/azure/config.ts), with the region they name.
  * Exit codes: 0 ok, 1 file or config problem, 2 usage error. Errors are a coded registry.
@@ -29,7 +29,7 @@ import { keySchema, type KeyConfig } from '../config/schema.js';
 import { geminiKeySchema } from '../providers/gemini/config.js';
 import { DeceptionError } from '../deception/errors.js';
 import { KEY_FORMATS, mintKey, type KeyFormat } from '../deception/keygen.js';
-import { maskKey } from '../deception/mask.js';
+import { maskKey } from '../util/mask.js';
 import { awsPersona } from '../deception/persona.js';
 import { azureKeySchema } from '../providers/azure/config.js';
 import { maskAzureKey } from '../deception/azure-keys.js';

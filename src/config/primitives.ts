@@ -1,5 +1,5 @@
 /**
- * The config's shared value types, imported by the main schema and by every capability's
+ * The config's shared value types, imported by the main schema, the providers' config parts and every capability's
  * sub-schema (which schema.ts imports in turn — so they live here, not in schema.ts):
  * durations (`48h`, `1h30m`, `500ms`, or a number of seconds → milliseconds) and IP/CIDR blocks.
  */

@@ -16,14 +16,22 @@
  *   `deceive`, or `refuse` (every refusal is a verdict, rendered in the provider's own words).
  * - `unknownUrl` and `fault` are the provider's answers for a URL it owns but does not know and for
  *   an internal error while it served a request.
+ * - `config` is its part of the configuration file (config/part.ts): sections, upstream types,
+ *   key-file lists and rules.
+ *
+ * The state a call sees (`GatewayState`, its compiled `Runtime`) is declared here too: the runtime
+ * holds the compiled providers and a call gets the state, so these types are one unit (one file, no
+ * import circle).
  */
 import type { ProviderConfigPart } from '../config/part.js';
+import type { KeyProtocol } from '../config/rules.js';
 import type { Config } from '../config/schema.js';
-import type { AdmitResult, LimitCheck } from '../store/types.js';
+import type { EventBus } from '../events/bus.js';
+import type { AdmitResult, LimitCheck, Store } from '../store/types.js';
 import type { Exchange } from './exchange.js';
-import type { Classification, KeyRecord } from './keyring.js';
-import type { CompileContext } from './runtime.js';
-import type { GatewayState } from './state.js';
+import type { HttpUpstream } from './forward.js';
+import type { Classification, KeyRecord, KeyRing } from './keyring.js';
+import type { Policy } from './policy.js';
 import type { Verdict } from './verdict.js';
 
 /** What a call adds to the one store call (optional; the tool provider's per-user limits). */
@@ -78,3 +86,63 @@ export interface Provider<R extends ProviderRuntime = ProviderRuntime> {
   /** Its part of the configuration file: sections, upstream types, key-file lists, rules (config/part.ts). */
   readonly config?: ProviderConfigPart;
 }
+
+/**
+ * What a running gateway shares between requests: the current runtime (swapped whole on reload),
+ * the store, the event bus and per-lure caches (personas). Passed explicitly; no module globals.
+ */
+export interface GatewayState {
+  runtime: Runtime;
+  readonly store: Store;
+  readonly bus: EventBus;
+  /** per-lure-key caches (persona objects), keyed by key hash */
+  readonly cache: Map<string, unknown>;
+  /** secret canary values are derived from (config canary_secret, or random per process) */
+  readonly canarySecret: string;
+  /** base URL canary links are minted under */
+  publicUrl: string;
+}
+
+/** The validated config compiled once (core/runtime.ts `buildRuntime`); rebuilt whole on reload. */
+export interface Runtime {
+  readonly config: Readonly<Config>;
+  readonly keyring: KeyRing;
+  readonly policy: Policy;
+  readonly upstreams: ReadonlyMap<string, UpstreamEntry>;
+  readonly maxBodyBytes: number;
+  /** the providers on for this config, by name, in registry order */
+  readonly providers: ReadonlyMap<string, ProviderRuntime>;
+  close(): Promise<void>;
+}
+
+export type UpstreamEntry =
+  | { readonly name: string; readonly kind: 'decoy' }
+  | { readonly name: string; readonly kind: 'http'; readonly upstream: HttpUpstream; readonly apiKey?: string }
+  /** an upstream a provider builds itself (a `bedrock` upstream: the Bedrock provider re-signs) */
+  | { readonly name: string; readonly kind: 'provider'; readonly type: string };
+
+/** What a provider's compile gets besides the config: the shared key-record builder. */
+export interface CompileContext {
+  /** a configured key's record (lure policy with defaults, default upstreams of `protocol`) */
+  record(base: RecordBase, k: KeyFieldsConfig, protocol: KeyProtocol): KeyRecord;
+}
+
+export interface LureFieldsConfig {
+  readonly prompt?: string | undefined;
+  readonly reply?: string | undefined;
+  readonly max_requests?: number | undefined;
+  readonly block_duration?: number | undefined;
+  readonly response_delay?: number | undefined;
+  readonly realistic_timing?: boolean | undefined;
+}
+
+export interface RecordBase {
+  readonly name: string;
+  readonly hash: string;
+  readonly mask?: string | undefined;
+  readonly campaign?: string | undefined;
+  readonly placement?: string | undefined;
+}
+
+export type KeyFieldsConfig = LureFieldsConfig & { readonly class: 'valid' | 'lure'; readonly upstream?: string | undefined };
+

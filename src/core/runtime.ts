@@ -7,18 +7,12 @@
 import { configParts } from '../config/part.js';
 import { defaultLureUpstream, defaultValidUpstream, isOpenAIKeyEntry, keyHash, type KeyProtocol } from '../config/rules.js';
 import type { Config, KeyConfig } from '../config/schema.js';
-import { maskOpenAIKey } from '../deception/mask.js';
+import { maskOpenAIKey } from '../util/mask.js';
 import { fingerprintOfHash } from '../util/hash.js';
 import { HttpUpstream } from './forward.js';
 import { KeyRing, type KeyRecord, type LurePolicy } from './keyring.js';
 import { Policy } from './policy.js';
-import type { Provider, ProviderRuntime } from './provider.js';
-
-export type UpstreamEntry =
-  | { readonly name: string; readonly kind: 'decoy' }
-  | { readonly name: string; readonly kind: 'http'; readonly upstream: HttpUpstream; readonly apiKey?: string }
-  /** an upstream a provider builds itself (a `bedrock` upstream: the Bedrock provider re-signs) */
-  | { readonly name: string; readonly kind: 'provider'; readonly type: string };
+import type { CompileContext, KeyFieldsConfig, LureFieldsConfig, Provider, ProviderRuntime, RecordBase, Runtime, UpstreamEntry } from './provider.js';
 
 /** Every key the runtime knows, of every provider, for listings — never a secret. */
 export function allKeyRecords(runtime: Pick<Runtime, 'keyring' | 'providers'>): KeyRecord[] {
@@ -29,32 +23,6 @@ export function allKeyRecords(runtime: Pick<Runtime, 'keyring' | 'providers'>): 
 
 export const DEFAULT_REPLY =
   'Sure. Could you share a little more detail about what you need, so I can give you a precise answer?';
-
-export interface Runtime {
-  readonly config: Readonly<Config>;
-  readonly keyring: KeyRing;
-  readonly policy: Policy;
-  readonly upstreams: ReadonlyMap<string, UpstreamEntry>;
-  readonly maxBodyBytes: number;
-  /** the providers on for this config, by name, in registry order */
-  readonly providers: ReadonlyMap<string, ProviderRuntime>;
-  close(): Promise<void>;
-}
-
-/** What a provider's compile gets besides the config: the shared key-record builder. */
-export interface CompileContext {
-  /** a configured key's record (lure policy with defaults, default upstreams of `protocol`) */
-  record(base: RecordBase, k: KeyFieldsConfig, protocol: KeyProtocol): KeyRecord;
-}
-
-interface LureFieldsConfig {
-  readonly prompt?: string | undefined;
-  readonly reply?: string | undefined;
-  readonly max_requests?: number | undefined;
-  readonly block_duration?: number | undefined;
-  readonly response_delay?: number | undefined;
-  readonly realistic_timing?: boolean | undefined;
-}
 
 function lurePolicy(k: LureFieldsConfig, config: Config): LurePolicy {
   const d = config.lure_defaults;
@@ -67,16 +35,6 @@ function lurePolicy(k: LureFieldsConfig, config: Config): LurePolicy {
     realisticTiming: k.realistic_timing ?? d.realistic_timing,
   };
 }
-
-export interface RecordBase {
-  readonly name: string;
-  readonly hash: string;
-  readonly mask?: string | undefined;
-  readonly campaign?: string | undefined;
-  readonly placement?: string | undefined;
-}
-
-export type KeyFieldsConfig = LureFieldsConfig & { readonly class: 'valid' | 'lure'; readonly upstream?: string | undefined };
 
 function record(base: RecordBase, k: KeyFieldsConfig, config: Config, protocol: KeyProtocol): KeyRecord {
   const common = {

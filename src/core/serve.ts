@@ -16,7 +16,7 @@ import { isStoreUnavailable } from '../store/errors.js';
 import type { AdmitResult } from '../store/types.js';
 import type { ProviderCall } from './provider.js';
 import { Exchange } from './exchange.js';
-import type { GatewayState } from './state.js';
+import type { GatewayState } from './provider.js';
 
 /** The event's key fields of a configured key: built once per record, not per request. */
 const keyInfos = new WeakMap<KeyRecord, KeyInfo>();

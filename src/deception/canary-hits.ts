@@ -8,7 +8,7 @@
  */
 import { buildCanaryEvent } from '../events/build.js';
 import type { Exchange } from '../core/exchange.js';
-import type { GatewayState } from '../core/state.js';
+import type { GatewayState } from '../core/provider.js';
 import { clientAddress } from '../core/identity.js';
 import { canaryTokenFromHostname, canaryTokenFromKey, canaryTokenFromPath } from './canary.js';
 import { detectKeyFormat } from './keygen.js';

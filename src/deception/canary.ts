@@ -1,5 +1,5 @@
 /**
- * Canaries (issue 3; DESIGN "canary"): placeholders in a lure's prompt or reply are replaced by
+ * Canaries (issue 3; docs/deception.md): placeholders in a lure's prompt or reply are replaced by
  * fake secrets and URLs unique to one attacker, so a later use of one names who took it and where.
  *
  * Values are derived with HMAC-SHA256 from a server secret over (placeholder, label, client IP,

@@ -1,5 +1,5 @@
 /**
- * Keys in the providers' genuine formats (issue 3; wire-spec A5, B6), so that secret scanners
+ * Keys in the providers' genuine formats (issue 3), so that secret scanners
  * (gitleaks, trufflehog) detect a planted lure exactly as they detect a real leak:
  * - OpenAI: `sk-proj-` 74 + `T3BlbkFJ` + 74 (164), `sk-svcacct-` (167), `sk-admin-` 58 + 58 (133),
  *   base64url, ending in `A` like every public sample; legacy `sk-` 20 + `T3BlbkFJ` + 20 alnum (51).
@@ -95,7 +95,7 @@ export function randomAwsAccountId(source: ByteSource = cryptoBytes): string {
 
 /**
  * An AWS unique id (`AKIA…`, `ASIA…`, `AIDA…`) of `4 + length` characters whose first 6 decoded
- * bytes carry `accountId` (wire-spec B6).
+ * bytes carry `accountId`.
  */
 export function encodeAwsUniqueId(prefix: string, accountId: string, source: ByteSource = cryptoBytes, length = 16): string {
   if (!/^[A-Z0-9]{4}$/.test(prefix)) throw new DeceptionError('HG_DECEPTION_BAD_ARGUMENT', 'prefix must be 4 characters like AKIA');
@@ -122,7 +122,7 @@ export function encodeAwsAccessKeyId(accountId: string, prefix: 'AKIA' | 'ASIA' 
 }
 
 /**
- * The account id encoded in an AWS key id (wire-spec B6; trufflehog `GetAccountNumFromID`), or null
+ * The account id encoded in an AWS key id (trufflehog `GetAccountNumFromID`), or null
  * when the id is malformed or predates the encoding (5th character I or J).
  */
 export function decodeAwsAccountId(id: string): string | null {

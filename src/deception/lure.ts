@@ -1,47 +1,15 @@
 /**
- * Lure glue between the pipeline and the deception modules: the persona of a lure key (computed
- * once per key and cached in the gateway state), its account headers for an answer (organization,
- * project, rate limits falling with use, colo), and the controlled reply with canaries minted for
- * this attacker and registered in the store (so a later use links back to this request).
+ * Lure glue between the providers and the deception modules: the controlled reply of a lure key,
+ * with canaries minted for this attacker and registered in the store (so a later use links back to
+ * this request).
  */
 import { randomUUID } from 'node:crypto';
-import type { AccountHeaders } from '../providers/openai/headers.js';
 import type { KeyRecord } from '../core/keyring.js';
 import type { Exchange } from '../core/exchange.js';
-import type { GatewayState } from '../core/state.js';
+import type { GatewayState } from '../core/provider.js';
 import { mintCanaries } from './canary.js';
-import { openaiPersona, type OpenAIPersona } from './persona.js';
-import { rateLimitHeaders, type RateLimitUsage } from './ratelimit-headers.js';
 
-const DEFAULT_MODEL_FOR_LIMITS = 'gpt-4o-mini';
 const CANARY_TTL_MS = 90 * 86_400_000;
-/** usage when the store reported none: this is the window's first request */
-const FIRST_REQUEST: RateLimitUsage = Object.freeze({ requests: 1, tokens: 0, resetMs: 0 });
-
-export interface LurePersona {
-  readonly persona: OpenAIPersona;
-  headers(model: string | undefined, usage: RateLimitUsage | undefined): AccountHeaders;
-}
-
-export function personaFor(record: KeyRecord, state: GatewayState): LurePersona {
-  const cacheKey = `persona:${record.hash}`;
-  const cached = state.cache.get(cacheKey) as LurePersona | undefined;
-  if (cached) return cached;
-  const persona = openaiPersona(record.hash);
-  const organization = persona.orgSlug;
-  const project = persona.projectId;
-  const colo = persona.cfColo;
-  const handle: LurePersona = {
-    persona,
-    headers(model, usage) {
-      const limits = persona.limitsFor(model ?? DEFAULT_MODEL_FOR_LIMITS);
-      // a literal, not a spread of a base object: one allocation per answer (issue 11 profile)
-      return { organization, project, colo, rateLimit: rateLimitHeaders(limits, usage ?? FIRST_REQUEST) };
-    },
-  };
-  state.cache.set(cacheKey, handle);
-  return handle;
-}
 
 /** Does a reply template have canary placeholders (`{{canary:…}}`)? Without them lureReply returns it as is. */
 export function hasPlaceholders(template: string): boolean {

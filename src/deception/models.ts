@@ -1,7 +1,7 @@
 /**
- * The OpenAI model catalogue a lure account lists and accepts (wire-spec A4.1, A3.2, A4.4).
+ * The OpenAI model catalogue a lure account lists and accepts.
  * `CATALOGUE` is a real `GET /v1/models` answer of a paid account from ~Oct 2025 (99 ids, public
- * code sample) [OBS]; its `created` values agree with every value in wire-spec A4.1 [REC/OBS].
+ * code sample) [OBS]; its `created` values agree with every recorded answer [REC/OBS].
  * What each model is for (chat, legacy completions, embeddings, Responses-only …), the snapshot an
  * answer reports for an alias, its completion-token ceiling and its rate-limit family are added
  * here; tags say how sure each is.
@@ -128,7 +128,7 @@ export function catalogueModel(id: string): ModelObject | undefined {
 }
 
 /**
- * The dated snapshot an answer's `model` field names when an alias was requested (wire-spec A3.2:
+ * The dated snapshot an answer's `model` field names when an alias was requested (recorded:
  * `gpt-4o` → `gpt-4o-2024-08-06` [REC], `gpt-4o-mini` → `gpt-4o-mini-2024-07-18` [REC]); the
  * other pairs follow OpenAI's published alias table [DOC]. Ids not listed here answer as themselves
  * (embeddings answer with the requested id [REC A4.3]; `chatgpt-4o-latest`, `gpt-5-chat-latest`,
@@ -191,13 +191,13 @@ export function modelKind(id: string): ModelKind {
   return 'other';
 }
 
-/** Reasoning models refuse `max_tokens`, non-default sampling and penalties [OBS, wire-spec A2.1]. */
+/** Reasoning models refuse `max_tokens`, non-default sampling and penalties [OBS]. */
 export function isReasoningModel(id: string): boolean {
   if (id.startsWith('gpt-5-chat') || id.startsWith('gpt-5-search')) return false;
   return /^(o1|o3|o4|gpt-5|codex-mini)/.test(id);
 }
 
-/** `stop` is refused by the newer reasoning models [REC wire-spec A2.1 "Unsupported parameter: 'stop'"]. */
+/** `stop` is refused by the newer reasoning models [REC]. */
 export function refusesStop(id: string): boolean {
   // [REC] o1-mini refused `stop` with unsupported_parameter (crewAI cassette, 2025-07)
   return isReasoningModel(id);
@@ -225,7 +225,7 @@ export function maxCompletionTokens(id: string): number {
 
 /**
  * Rate-limit families: which row of the tier table a model uses (OpenAI's published tier tables
- * [DOC, from memory; wire-spec A1.1 REC values 10000/30000000 and 30000/150000000 match tier 5]).
+ * [DOC, from memory; the recorded values 10000/30000000 and 30000/150000000 match tier 5]).
  */
 export type LimitFamily = 'flagship' | 'mini' | 'gpt5' | 'embedding' | 'gpt4-turbo' | 'gpt4' | 'gpt35' | 'legacy' | 'latest' | 'other';
 

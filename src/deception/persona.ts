@@ -2,9 +2,9 @@
  * Personas: the fake account behind each lure key, derived deterministically from the sha256 of the
  * key (issue 3), so repeated probes agree and two lure keys never look alike. Every field has its
  * own seeded stream (random.ts), so adding a field never changes the existing ones.
- * Formats follow wire-spec A1.1 (`openai-organization` slug, `openai-project`, cf-ray colo), A2.1
- * (org id in rate-limit messages), A3.2 (dated snapshot in `model`, `fp_` + 10 hex), A4.1 (model
- * objects), A4.2 (the /v1/me user), A5 (id formats) and B6 (AWS account id decoded from the AKID).
+ * Formats follow the recorded wire: headers (`openai-organization` slug, `openai-project`, cf-ray colo),
+ * the org id in rate-limit messages, the dated snapshot in `model` (`fp_` + 10 hex), model objects,
+ * the /v1/me user, id formats and the AWS account id decoded from the AKID.
  * Pure and synchronous; the caller computes a persona once per lure key and caches it.
  */
 import { createHash } from 'node:crypto';
@@ -87,7 +87,7 @@ const ORG_WORDS = [
 ] as const;
 const ORG_SUFFIXES = ['labs', 'ai', 'analytics', 'data', 'systems', 'health', 'logistics', 'studio', 'cloud', 'robotics', 'software', 'works'] as const;
 const PROJECTS = ['Default project', 'Default project', 'Default project', 'prod', 'chatbot', 'internal-tools', 'support-bot', 'rag-pipeline', 'backend'] as const;
-/** Large Cloudflare colos seen in real cf-ray values (wire-spec A1.1) and other big PoPs. */
+/** Large Cloudflare colos seen in real cf-ray values and other big PoPs. */
 const COLOS = ['SJC', 'SEA', 'LAX', 'DFW', 'ORD', 'IAD', 'EWR', 'ATL', 'MIA', 'YYZ', 'AMS', 'FRA', 'LHR', 'CDG', 'ARN', 'WAW', 'MAD', 'NRT', 'SIN', 'HKG', 'SYD', 'BOM', 'GRU', 'GIG', 'EVN'] as const;
 
 const HASH_HEX = /^[0-9a-f]{64}$/;
@@ -247,7 +247,7 @@ export function withoutFingerprint(snapshot: string): boolean {
 }
 
 export interface AwsPersona {
-  /** 12 digits, decoded from the access key id (wire-spec B6) so STS and ARNs agree with it */
+  /** 12 digits, decoded from the access key id so STS and ARNs agree with it */
   readonly accountId: string;
   readonly userName: string;
   /** `arn:aws:iam::<account>:user/<name>` (GetCallerIdentity `Arn`, AccessDenied messages) */

@@ -1,5 +1,5 @@
 /**
- * `x-ratelimit-*` values (wire-spec A1.1): limits of the persona's tier and model, remaining counts
+ * `x-ratelimit-*` values: limits of the persona's tier and model, remaining counts
  * that fall with use, and reset times in Go `time.Duration.String()` form, which the API writes at
  * millisecond precision (`0s`, `6ms`, `120ms`, `1.235s`, `8.64s`, `6m0s`).
  * The API refills continuously, so the reset time grows with use: `used × 60 000 / limit` ms

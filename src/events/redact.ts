@@ -10,7 +10,7 @@
  * (`hgs_…`), and whatever follows `Bearer `. One regular expression compiled once; a string
  * without a candidate costs one scan. Pure: no I/O, no state.
  */
-import { maskKey } from '../deception/mask.js';
+import { maskKey } from '../util/mask.js';
 
 const SECRET =
   /\bsk-[A-Za-z0-9_-]{16,}|\b(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA)[A-Z0-9]{16}\b|\bABSK[A-Za-z0-9+/=]{16,}|\bAIza[0-9A-Za-z_-]{30,}|\b[0-9a-fA-F]{32}\b|\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*|\bhgs_[A-Za-z0-9_-]{16,}|(?<=\bBearer\s+)[^\s,;]{8,}/g;

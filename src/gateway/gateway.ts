@@ -22,7 +22,7 @@ import { describeTls, readTls, watchTlsFiles } from './tls.js';
 import type { Provider, ProviderRuntime } from '../core/provider.js';
 import { buildRuntime } from '../core/runtime.js';
 import { servePipeline } from '../core/serve.js';
-import type { GatewayState } from '../core/state.js';
+import type { GatewayState } from '../core/provider.js';
 import { DEFAULT_PROVIDER, PROVIDERS } from './registry.js';
 
 export interface GatewayOptions {

@@ -2,7 +2,7 @@
  * The public listener: HTTP/1.1 and HTTP/2 on one port, one request handler for both.
  *
  * The JS Bedrock Runtime client speaks only HTTP/2 (h2c with prior knowledge against an `http://`
- * endpoint, wire-spec B / docs/bedrock.md); everything else (botocore, the OpenAI SDKs, curl, key
+ * endpoint, docs/bedrock.md); everything else (botocore, the OpenAI SDKs, curl, key
  * checkers) speaks HTTP/1.1. A plaintext HTTP/2 connection opens with the fixed client preface
  * `PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n` (RFC 9113 §3.4), which no HTTP/1.1 request can start with
  * (`PRI` is reserved for exactly this, RFC 9113 §11.6). So each new connection's first bytes are

@@ -1,5 +1,5 @@
 /**
- * AWS event-stream framing (`application/vnd.amazon.eventstream`, wire-spec B3) for the simulator:
+ * AWS event-stream framing (`application/vnd.amazon.eventstream`) for the simulator:
  * split a body into frames and decode them with CRC checks, and encode Bedrock-shaped frames
  * (`:event-type`, `:content-type`, `:message-type`, all strings, in that order) for the emulator.
  * The codec is @smithy/eventstream-codec, the SDK's own.
@@ -63,7 +63,7 @@ export function encodeEvent(eventType: string, payload: Buffer, messageType: 'ev
 
 const PAD = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
-/** Bedrock's `"p"` padding value: a prefix of a-zA-Z0-9 of random length (wire-spec B3). */
+/** Bedrock's `"p"` padding value: a prefix of a-zA-Z0-9 of random length. */
 export function padding(): string {
   return PAD.slice(0, 2 + Math.floor(Math.random() * 50));
 }

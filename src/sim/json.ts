@@ -1,5 +1,5 @@
 /**
- * JSON writers that reproduce the byte layout of real clients and servers (wire-spec A2, A3, B2):
+ * JSON writers that reproduce the byte layout of real clients and servers:
  * JavaScript / httpx compact output, Python's `json.dumps` defaults (`", "` and `": "`, \uXXXX
  * escapes), OpenAI's pretty-printed bodies, and Bedrock's compact alphabetical keys.
  */

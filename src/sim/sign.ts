@@ -1,6 +1,6 @@
 /**
- * SigV4 signing of simulated Bedrock requests with @smithy/signature-v4 (the SDK's own code path,
- * wire-spec B5): service `bedrock`, the wire path (already percent-encoded, `%3A`) encoded again in
+ * SigV4 signing of simulated Bedrock requests with @smithy/signature-v4 (the SDK's own code path):
+ * service `bedrock`, the wire path (already percent-encoded, `%3A`) encoded again in
  * the canonical URI (`%253A`), exactly the headers the profile marks `signed`, payload hash of the
  * body as sent (botocore sends no x-amz-content-sha256, so applyChecksum is off).
  */

@@ -1,6 +1,6 @@
 /**
  * JSON writing as the providers format it. OpenAI pretty-prints success bodies with 2 spaces and a
- * trailing newline and writes some floats as `1.0` (wire-spec A2, A4.5); `Float` marks such a value.
+ * trailing newline and writes some floats as `1.0`; `Float` marks such a value.
  * One serializer for indented and compact output (Bedrock's key-sorted JSON is surfaces/bedrock/eventstream.ts `sortedJson`).
  */
 

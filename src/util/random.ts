@@ -1,7 +1,7 @@
 /**
  * Random identifiers for the wire (request ids, cookies, completion ids): drawn from a pooled
  * crypto-random buffer so the hot path does not make one syscall per id. Alphabets are those the
- * providers use (wire-spec A1.1, A3.2, A4.5, B1.1).
+ * providers use.
  */
 import { randomFillSync } from 'node:crypto';
 

@@ -25,7 +25,7 @@ import { injectGeminiPrompt } from '../../src/providers/gemini/inject.js';
 import { withoutKeyParam } from '../../src/providers/gemini/call.js';
 import { sseJson, geminiHeaders } from '../../src/providers/gemini/wire.js';
 import { detectKeyFormat, mintGeminiKey, mintKey } from '../../src/deception/keygen.js';
-import { maskKey } from '../../src/deception/mask.js';
+import { maskKey } from '../../src/util/mask.js';
 import { shannonEntropy } from '../../src/deception/random.js';
 
 function model(id: string): GeminiModel {

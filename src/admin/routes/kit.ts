@@ -5,7 +5,7 @@
  */
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
-import type { GatewayState } from '../../core/state.js';
+import type { GatewayState } from '../../core/provider.js';
 import type { SinkStats } from '../../events/sinks/queue.js';
 import type { EventStore } from '../../events/store/index.js';
 import type { AdminMetrics } from '../metrics.js';

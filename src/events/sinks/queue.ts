@@ -1,5 +1,5 @@
 /**
- * The bounded queue every sink sits behind (DESIGN.md "Events": a slow sink never slows a request,
+ * The bounded queue every sink sits behind (docs/events.md: a slow sink never slows a request,
  * a failing sink never loses the others' events).
  *
  * - `offer()` is what the bus listener calls: O(1), no I/O, no serialization, never throws.

@@ -1,12 +1,11 @@
 /**
- * Config for the Anthropic provider, wired into config/schema.ts and config/rules.ts:
+ * Config for the Anthropic provider (config-part.ts adds it to the config file's schema and rules):
  * (a) an `anthropic` upstream (the real API or a compatible one; its own `api_key` replaces the
  *     client's, sent as `x-api-key`),
  * (b) `anthropic_keys`: API keys the provider knows (raw or sha256), valid or lure — the same
  *     fields as `keys`. Keys in the Anthropic format listed under `keys` (or in key files written
  *     by `honeygate keys new --format anthropic`) belong here too: isAnthropicKeyConfig.
- * The cross-field rules are in rules.ts. This module must not import config/schema.ts (schema.ts
- * imports it).
+ * The cross-field rules are in rules.ts.
  */
 import { z } from 'zod';
 import { duration as durationMs } from '../../config/primitives.js';

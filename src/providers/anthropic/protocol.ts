@@ -189,4 +189,4 @@ export function acceptsGzip(headers: IncomingHttpHeaders): boolean {
 }
 
 
-export { maskAnthropicKey } from '../../deception/mask.js';
+export { maskAnthropicKey } from '../../util/mask.js';

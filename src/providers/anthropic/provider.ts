@@ -10,7 +10,7 @@ import { keyHash } from '../../config/rules.js';
 import type { Config } from '../../config/schema.js';
 import { KeyRing, type KeyRecord } from '../../core/keyring.js';
 import type { Provider, ProviderRuntime } from '../../core/provider.js';
-import type { CompileContext } from '../../core/runtime.js';
+import type { CompileContext } from '../../core/provider.js';
 import { anthropicKeysOf } from './rules.js';
 import { isAnthropicRequest, maskAnthropicKey } from './protocol.js';
 import { writeAnthropicError } from './render.js';

@@ -1,5 +1,5 @@
 /**
- * The Anthropic provider's config rules, run by config/rules.ts after the schema: an Anthropic
+ * The Anthropic provider's config rules, run after the schema (config-part.ts): an Anthropic
  * key's upstream speaks Anthropic (or is the decoy); lure traffic never carries the lure key itself,
  * a valid user's key, or the company key valid keys are forwarded with; a lure prompt never
  * contains a phrase key checkers flag as an injected prompt. Also which keys are Anthropic's and

@@ -13,7 +13,7 @@ import { hasPlaceholders, lureReply } from '../../deception/lure.js';
 import type { Classification, KeyRing, KeyRecord } from '../../core/keyring.js';
 import { lureTools, type Exchange } from '../../core/exchange.js';
 import { DEFAULT_REPLY } from '../../core/runtime.js';
-import type { GatewayState } from '../../core/state.js';
+import type { GatewayState } from '../../core/provider.js';
 import type { AdmitResult } from '../../store/types.js';
 import type { ProviderCall } from '../../core/provider.js';
 import { cutOf, UpstreamFault, type UpstreamFaultKind } from '../../core/forward.js';

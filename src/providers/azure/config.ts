@@ -1,13 +1,11 @@
 /**
- * Config schemas for the Azure OpenAI provider, wired into config/schema.ts:
+ * Config schemas for the Azure OpenAI provider (config-part.ts adds them to the config file's schema):
  * - an `azure` upstream: a real Azure OpenAI resource (`https://<resource>.openai.azure.com`), with
  *   the upstream's own key sent in `api-key` in place of the client's;
  * - `azure_keys`: keys clients present in `api-key` (or as a bearer key), raw or as sha256, valid or
  *   lure; a lure may pin its persona's resource, region and deployments.
  * And the cross-field rules: one class per key, upstreams that speak Azure, and lure traffic never
  * sent on a valid user's or the company's key.
- *
- * This module must not import config/schema.ts (schema.ts imports it).
  */
 import { z } from 'zod';
 import { duration as durationMs } from '../../config/primitives.js';

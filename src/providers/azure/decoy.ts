@@ -6,7 +6,7 @@
  * Listings, images and the v1 model list are answered here.
  */
 import { randomUUID } from 'node:crypto';
-import type { DecoyAccount, Json } from '../openai/decoy.js';
+import type { DecoyAccount, Json } from '../openai/decoy-shared.js';
 import { serveOpenAIDecoy } from '../openai/decoy.js';
 import { paceJson } from '../../deception/decoy/pacing.js';
 import { validateOpenAIRequest, type ValidatedEndpoint } from '../openai/validate.js';

@@ -1,5 +1,5 @@
 /**
- * What thieves probe with AWS keys (issue 4 part 5; wire-spec B6): STS `GetCallerIdentity`, and the
+ * What thieves probe with AWS keys (issue 4 part 5): STS `GetCallerIdentity`, and the
  * Bedrock control plane calls that show what a key can do — `ListFoundationModels`
  * (`GET /foundation-models`), `GetFoundationModel`, `ListInferenceProfiles`
  * (`GET /inference-profiles`) and `GetModelInvocationLoggingConfiguration`

@@ -1,12 +1,9 @@
 /**
- * Config schemas for the Bedrock provider, wired into config/schema.ts:
+ * Config schemas for the Bedrock provider (config-part.ts adds them to the config file's schema):
  * (a) a `bedrock` upstream (the real service, re-signed with the upstream's own credentials),
  * (b) AWS access keys — SigV4 needs the secret itself, not a hash — and
  * (c) Bedrock API keys (`ABSK…` long-term keys, stored raw or as sha256), plus (d) the surface's
  * own options. Secrets may be written `${ENV}`; the loader interpolates before validation.
- *
- * This module must not import config/schema.ts (schema.ts imports it): durations come from
- * config/primitives.ts, like every sub-schema's.
  */
 import { z } from 'zod';
 import { duration as durationMs } from '../../config/primitives.js';

@@ -1,5 +1,5 @@
 /**
- * Model-native InvokeModel answers for the Bedrock decoy, per family (wire-spec B7): the
+ * Model-native InvokeModel answers for the Bedrock decoy, per family: the
  * non-streaming response body in the model's own key order, and the model's own stream events that
  * InvokeModelWithResponseStream wraps in `chunk` frames (B3.2; the caller adds
  * `amazon-bedrock-invocationMetrics` to the last one). Embeddings are deterministic per input text,

@@ -1,5 +1,5 @@
 /**
- * Request validation for the Bedrock decoy, with the service's own refusals (wire-spec B4, B7):
+ * Request validation for the Bedrock decoy, with the service's own refusals:
  * Converse bodies get Coral member-constraint texts (`1 validation error detected: Value '0' at
  * 'inferenceConfig.maxTokens' failed to satisfy constraint: …`) and the conversation-shape
  * messages; model-native InvokeModel bodies get the JSON-schema texts the model adapters send

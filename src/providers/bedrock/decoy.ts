@@ -1,6 +1,6 @@
 /**
  * The Bedrock decoy (issue 4): answers a lure-key request offline, the way Bedrock Runtime would,
- * so the official SDKs parse it and a key checker cannot tell. Wire facts from wire-spec B1–B4, B7:
+ * so the official SDKs parse it and a key checker cannot tell. Wire facts (docs/bedrock.md):
  *
  * - Converse: compact JSON, keys sorted at every level, `metrics.latencyMs`, usage with the 2026
  *   cache fields (B2); headers Date, Content-Type, Content-Length, Connection, x-amzn-RequestId (B1.1).

@@ -1,5 +1,5 @@
 /**
- * Every AWS error the Bedrock surface sends, as one registry of stable codes (wire-spec B4, B5.6).
+ * Every AWS error the Bedrock surface sends, as one registry of stable codes.
  * Each entry carries the HTTP status, the AWS exception name written into `x-amzn-ErrorType`, the
  * Coral namespace (auth layer `com.amazon.coral.service`, service layer `com.amazon.bedrock`), the
  * body key (`message`, or capital-M `Message` for bearer-key / missing-auth errors) and the default

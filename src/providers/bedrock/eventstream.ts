@@ -1,5 +1,5 @@
 /**
- * `application/vnd.amazon.eventstream` framing (wire-spec B3), through @smithy/eventstream-codec,
+ * `application/vnd.amazon.eventstream` framing, through @smithy/eventstream-codec,
  * the SDK's own codec (prelude, headers, payload, both CRC32s).
  *
  * Encoding writes what the real service writes (B3, checked on 188 recorded frames): headers in the

@@ -1,6 +1,6 @@
 /**
  * Lure prompt injection for Bedrock bodies (issue 4): the lure's prompt becomes a system
- * instruction in whatever form the operation and model family take (wire-spec B2 Converse `system`
+ * instruction in whatever form the operation and model family take (Converse `system`
  * blocks; B7 model-native InvokeModel bodies). Existing system content is kept; the lure text is
  * put before it (`prepend`, default: the attacker's own system prompt then reads last and the lure
  * still frames it) or after it (`append`).

@@ -2,7 +2,7 @@
  * The AWS key ring: the Bedrock surface's counterpart of pipeline/keyring.ts. AWS access key pairs
  * are looked up by the sha256 of the access key id (as key files and event fingerprints name them);
  * the secret access key (and session token) stay in memory only to verify SigV4 signatures, an
- * HMAC keyed by the secret (wire-spec B5) — never in a record, an event or a log. Bedrock API keys
+ * HMAC keyed by the secret — never in a record, an event or a log. Bedrock API keys
  * (`ABSK…`) are looked up by the sha256 of the key, like OpenAI keys.
  *
  * Each credential carries an ordinary pipeline KeyRecord, so lure thresholds, blocks, rate limits

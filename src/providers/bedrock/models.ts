@@ -1,5 +1,5 @@
 /**
- * The Bedrock model catalog and model-id grammar (wire-spec B1, B7): which ids exist, their
+ * The Bedrock model catalog and model-id grammar: which ids exist, their
  * native body family, which inference-profile geographies carry them, whether on-demand
  * throughput is allowed, and what ListFoundationModels shows. The decoy answers only for ids in
  * this catalog: any other id gets `The provided model identifier is invalid.`, as the real service

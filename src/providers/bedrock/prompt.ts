@@ -1,6 +1,6 @@
 /**
  * The user-visible prompt of a Bedrock request, for the lure event's `honeygate.lure.prompt` (what
- * the thief asked): the user turns of a Converse body (wire-spec B2) or of a model-native
+ * the thief asked): the user turns of a Converse body or of a model-native
  * InvokeModel body, by family (B7). System prompts are left out, as on the OpenAI surface
  * (surfaces/openai/inject.ts `promptText`). Bounded: at most `max` characters, and only the first
  * few hundred list entries are looked at.

@@ -6,9 +6,9 @@
  */
 import type { Config } from '../../config/schema.js';
 import type { Provider, ProviderRuntime } from '../../core/provider.js';
-import type { CompileContext } from '../../core/runtime.js';
+import type { CompileContext } from '../../core/provider.js';
 import { keyHash } from '../../config/rules.js';
-import { maskKey, maskOpenAIKey } from '../../deception/mask.js';
+import { maskKey, maskOpenAIKey } from '../../util/mask.js';
 import type { KeyRecord } from '../../core/keyring.js';
 import { sha256Hex } from '../../util/hash.js';
 import { type AwsKeyConfig, type BedrockApiKeyConfig, acceptedRegions } from './config.js';

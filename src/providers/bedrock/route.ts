@@ -1,5 +1,5 @@
 /**
- * Bedrock Runtime routing (wire-spec B1): `POST /model/{modelId}/{converse|converse-stream|invoke|
+ * Bedrock Runtime routing: `POST /model/{modelId}/{converse|converse-stream|invoke|
  * invoke-with-response-stream|count-tokens}` with the model id percent-encoded as the SDKs send it
  * (`us.amazon.nova-micro-v1%3A0`, ARNs with `%3A` and `%2F`).
  *

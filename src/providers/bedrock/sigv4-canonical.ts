@@ -1,11 +1,17 @@
 /**
- * The SigV4 algorithm itself (wire-spec B5.3): canonical URI, query and headers of a request as
+ * The SigV4 algorithm itself: canonical URI, query and headers of a request as
  * received, the canonical request, the string to sign, and the signing key derived from a secret
  * (cached per key pair and scope). sigv4.ts parses credentials and verifies requests with it.
  */
 import { createHmac, createSecretKey, hash as oneShotHash, type KeyObject } from 'node:crypto';
 import { FifoCache } from '../../util/fifo-cache.js';
-import type { AwsSecretEntry } from './sigv4.js';
+
+/** What the key ring knows about an access key id (the secret is needed: SigV4 is an HMAC). */
+export interface AwsSecretEntry {
+  readonly secretAccessKey: string;
+  /** required on the request (`x-amz-security-token`) when set, refused when absent */
+  readonly sessionToken?: string;
+}
 
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';

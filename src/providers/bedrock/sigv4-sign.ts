@@ -1,5 +1,5 @@
 /**
- * Re-signing for forwarding valid Bedrock requests to the real service (issue 4; wire-spec B5):
+ * Re-signing for forwarding valid Bedrock requests to the real service (issue 4):
  * the client's own signature is for honeygate's host and the client's key, so the request is signed
  * again with the upstream's AWS credentials (from config, or the standard AWS_* environment
  * variables) by @smithy/signature-v4 — the JS SDK's own signer: the path is sent in the SDK's

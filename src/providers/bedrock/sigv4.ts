@@ -1,5 +1,5 @@
 /**
- * Inbound AWS authentication for the Bedrock surface and the AWS probe decoys (wire-spec B5).
+ * Inbound AWS authentication for the Bedrock surface and the AWS probe decoys.
  *
  * SigV4 (`Authorization: AWS4-HMAC-SHA256 …`) is verified the way the service does it, from the
  * request as received: the canonical URI is the raw (still percent-encoded) path, dot-segments
@@ -22,7 +22,7 @@
 import { hash as oneShotHash } from 'node:crypto';
 import { safeEqual, sha256Hex } from '../../util/hash.js';
 import { type BedrockErrorCode, INVALID_SIGNATURE_TEXT, skewMessage } from './errors.js';
-import { ALGORITHM, cachedSigningKey, canonicalRequest, EMPTY_SHA256, headerMap, hmac, percentDecode, stringToSign } from './sigv4-canonical.js';
+import { type AwsSecretEntry, ALGORITHM, cachedSigningKey, canonicalRequest, EMPTY_SHA256, headerMap, hmac, percentDecode, stringToSign } from './sigv4-canonical.js';
 
 
 const MAX_SKEW_MS = 5 * 60 * 1000;
@@ -40,12 +40,7 @@ export interface InboundRequest {
   readonly body: Buffer;
 }
 
-/** What the key ring knows about an access key id (the secret is needed: SigV4 is an HMAC). */
-export interface AwsSecretEntry {
-  readonly secretAccessKey: string;
-  /** required on the request (`x-amz-security-token`) when set, refused when absent */
-  readonly sessionToken?: string;
-}
+export type { AwsSecretEntry };
 
 export interface AuthOptions {
   /** access key id → secret; undefined for an unknown id */

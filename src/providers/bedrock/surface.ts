@@ -13,7 +13,7 @@
  *   missing Authorization …) from what classify kept on the call. A known credential becomes an
  *   ordinary Classification with its KeyRecord, so thresholds, blocks, rate limits and events work
  *   as for every provider.
- * - deceive: tarpit delay, the persona of the key (the account its id decodes to, wire-spec B6),
+ * - deceive: tarpit delay, the persona of the key (the account its id decodes to),
  *   the probe answers, the lure reply with canaries through the Bedrock decoy per model family —
  *   or, for a lure key on a `bedrock` upstream with burner credentials, the lure prompt injected
  *   and the request forwarded re-signed.
@@ -27,13 +27,13 @@ import { IAM_NS, serveIamProbe } from './aws-iam.js';
 import { type AwsService, type ServiceTarget, renderStsAuthError, renderStsError, serveControlPlaneProbe, serveStsProbe, serviceOf } from './aws-probes.js';
 import { parseJson, serveBedrockDecoy, wouldBill } from './decoy.js';
 import { hasPlaceholders, lureReply } from '../../deception/lure.js';
-import { maskKey } from '../../deception/mask.js';
+import { maskKey } from '../../util/mask.js';
 import type { Classification, KeyRecord } from '../../core/keyring.js';
 import type { RequestRefusal, Verdict } from '../../core/verdict.js';
 import { lureTools, type Exchange } from '../../core/exchange.js';
 import { DEFAULT_REPLY } from '../../core/runtime.js';
 import type { ProviderCall } from '../../core/provider.js';
-import type { GatewayState } from '../../core/state.js';
+import type { GatewayState } from '../../core/provider.js';
 import type { AdmitResult } from '../../store/types.js';
 import type { BedrockUpstream } from './upstream.js';
 import { readBody } from '../../util/body.js';

@@ -13,7 +13,7 @@ import type { Classification, KeyRecord, KeyRing } from '../../core/keyring.js';
 import type { Verdict } from '../../core/verdict.js';
 import { lureTools, type Exchange } from '../../core/exchange.js';
 import { DEFAULT_REPLY } from '../../core/runtime.js';
-import type { GatewayState } from '../../core/state.js';
+import type { GatewayState } from '../../core/provider.js';
 import type { AdmitResult } from '../../store/types.js';
 import { UpstreamFault, type HttpUpstream } from '../../core/forward.js';
 import { bufferedBody, declaredTooLarge, parseJson, readBody } from '../../util/body.js';

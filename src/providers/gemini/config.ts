@@ -2,10 +2,8 @@
  * Config schemas of the Gemini provider: (a) a `gemini` upstream (Google's API or any service
  * speaking it; its own `api_key` replaces the client's key), (b) `gemini_keys` — Google API keys
  * (`AIza…`) written raw or as `sha256:<64 hex>` with the provider-style mask, valid (forwarded) or
- * lure (deceived) — and (c) the provider's own options. Secrets may be `${ENV}`.
- *
- * This module must not import config/schema.ts (which imports it): durations come from
- * config/primitives.ts.
+ * lure (deceived) — and (c) the provider's own options. Secrets may be `${ENV}`. config-part.ts
+ * adds them to the config file's schema.
  */
 import { z } from 'zod';
 import { duration as durationMs } from '../../config/primitives.js';

@@ -1,5 +1,5 @@
 /**
- * The Responses API decoy (`POST /v1/responses`, wire-spec A4.5): the response object in the exact
+ * The Responses API decoy (`POST /v1/responses`): the response object in the exact
  * key order with `1.0`-style floats, echoing the request's settings as the API does (instructions,
  * tools, text format, sampling), a message or function_call output, reasoning items for reasoning
  * models; streaming as `event:`/`data:` pairs with `sequence_number`, no `[DONE]`.
@@ -9,7 +9,7 @@ import type { HttpResponse } from '../../core/http.js';
 import { writeOpenAIErrorBody, writeOpenAIJson } from './render.js';
 import { Float, toJson } from '../../util/json.js';
 import { ALNUM, randomChars, randomHex } from '../../util/random.js';
-import { chooseTool, isObject, obfuscation, replyText, unixNow, writeSseHead, type DecoyRequest, type DecoyResult, type Json } from './decoy.js';
+import { chooseTool, isObject, obfuscation, replyText, unixNow, writeSseHead, type DecoyRequest, type DecoyResult, type Json } from './decoy-shared.js';
 import { fillSchema } from '../../deception/decoy/schema-fill.js';
 import { firstTokenMs, paceJson, paceStream } from '../../deception/decoy/pacing.js';
 import { anyTextTokens, streamPieces, tokenCount, truncateTokens } from '../../deception/decoy/tokens.js';

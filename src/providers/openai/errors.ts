@@ -1,9 +1,9 @@
 /**
  * Every error the OpenAI surface sends, as one coded registry (the fastify habit): a stable code,
  * the HTTP status, the OpenAI error `type`/`code`/`param`, the message template and the API layer
- * whose JSON formatting it uses (wire-spec A2: `current` = 2-space, no trailing newline;
- * `legacy` = 4-space + `\n`, `charset=utf-8`, `vary: Origin`). Texts are verbatim from wire-spec
- * A2.1; an error text is also a fingerprint, so nothing here may differ from the real API.
+ * whose JSON formatting it uses (`current` = 2-space, no trailing newline;
+ * `legacy` = 4-space + `\n`, `charset=utf-8`, `vary: Origin`). Texts are verbatim from recorded
+ * answers; an error text is also a fingerprint, so nothing here may differ from the real API.
  */
 
 export type OpenAILayer = 'current' | 'legacy';

@@ -1,5 +1,5 @@
 /**
- * OpenAI response headers in wire order and wire spelling (wire-spec A1; the edge as of 2026, see
+ * OpenAI response headers in wire order and wire spelling (the edge as of 2026, see
  * docs/deception.md "The wire of 2026"). api.openai.com answers over HTTP/1.1 through Cloudflare:
  * Cloudflare's own headers are mixed-case (`Date`, `Content-Type`, `Set-Cookie`/`set-cookie` …), the
  * origin's are lower-case. Since early 2026 the edge sets one `__cf_bm` cookie in the attribute order

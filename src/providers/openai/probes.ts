@@ -1,5 +1,5 @@
 /**
- * Answers to what key checkers probe (issue 3; wire-spec A4.1, A4.2): the account endpoints
+ * Answers to what key checkers probe (issue 3): the account endpoints
  * trufflehog's detector and analyzer call (`/v1/me`, `/v1/organizations`, the scope probe set of
  * `pkg/analyzer/analyzers/openai/scopes.go`), the legacy billing and usage endpoints that older
  * "check my key's balance" scripts call, and `/v1/models`. A checker must get from a lure key exactly
@@ -31,7 +31,7 @@ import type { OpenAIPersona } from '../../deception/persona.js';
 export interface ProbeAnswer {
   readonly status: number;
   readonly body: unknown;
-  /** JSON formatting of the answer (wire-spec A2): success bodies are rendered as `current` */
+  /** JSON formatting of the answer: success bodies are rendered as `current` */
   readonly layer: 'current' | 'legacy';
 }
 

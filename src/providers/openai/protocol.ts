@@ -2,7 +2,7 @@
  * The OpenAI protocol facts the gateway needs before it knows anything else: where the credential
  * is (`Authorization: Bearer`, or HTTP Basic with the key as the password — the form OpenAI's
  * missing-key message names) and which endpoints exist with which methods (for the decoy's
- * `Invalid URL` / `Invalid method for URL` answers, wire-spec A2.1).
+ * `Invalid URL` / `Invalid method for URL` answers).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 

@@ -44,7 +44,7 @@ export function writeOpenAIErrorBody(
   const headers = openaiHeaders({
     profile,
     contentType: layer === 'legacy' ? 'application/json; charset=utf-8' : 'application/json',
-    // legacy-layer errors are sent chunked (and so compressed), current-layer ones with a length (wire-spec A1.2)
+    // legacy-layer errors are sent chunked (and so compressed), current-layer ones with a length
     ...(layer === 'legacy' ? {} : { contentLength: length }),
     processingMs: options.processingMs ?? 2 + Math.floor(Math.random() * 9),
     requestId: options.requestId ?? openaiRequestId(),

@@ -2,23 +2,25 @@
  * The OpenAI provider's actions (`/v1/*`): classify the bearer key; forward valid keys to their upstream with
  * the body streamed; deceive lure keys (persona headers, probe answers, validation errors, canaries,
  * decoy or burner-key lure upstream, tarpit delay); refuse everything else exactly as
- * api.openai.com does (wire-spec A2).
+ * api.openai.com does.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { serveOpenAIDecoy, type DecoyRequest, type Json } from './decoy.js';
-import { hasPlaceholders, lureReply, personaFor } from '../../deception/lure.js';
+import { serveOpenAIDecoy } from './decoy.js';
+import type { DecoyRequest, Json } from './decoy-shared.js';
+import { hasPlaceholders, lureReply } from '../../deception/lure.js';
+import { personaFor } from './account.js';
 import { accountProbe } from './probes.js';
 import { validateOpenAIRequest, type ValidatedEndpoint } from './validate.js';
 import type { KeyRecord } from '../../core/keyring.js';
 import { DEFAULT_REPLY } from '../../core/runtime.js';
 import { keepBodyHead, lureTools, type Exchange } from '../../core/exchange.js';
-import type { GatewayState } from '../../core/state.js';
+import type { GatewayState } from '../../core/provider.js';
 import type { AdmitResult } from '../../store/types.js';
 import { UpstreamFault } from '../../core/forward.js';
 import { formatGoDuration } from '../../deception/ratelimit-headers.js';
 import { bufferedBody, declaredTooLarge, parseJson, readBody } from '../../util/body.js';
 import type { ProviderCall } from '../../core/provider.js';
-import { maskOpenAIKey } from '../../deception/mask.js';
+import { maskOpenAIKey } from '../../util/mask.js';
 import { checkCanaryKey } from '../../deception/canary-hits.js';
 import type { AccountHeaders } from './headers.js';
 import { injectLurePrompt, promptText } from './inject.js';

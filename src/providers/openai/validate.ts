@@ -1,9 +1,9 @@
 /**
- * OpenAI request validation as a real paid account sees it (issue 3; wire-spec A2, A3.1, A4.3–A4.5),
+ * OpenAI request validation as a real paid account sees it (issue 3),
  * at no cost: the decoy answers a lure request that the real API would refuse with the same refusal,
  * so a thief's client cannot tell the decoy by what it accepts.
  *
- * The order follows the two layers of the API (wire-spec A2). The legacy routing layer answers first
+ * The order follows the two layers of the API. The legacy routing layer answers first
  * (no model → 400 "you must provide a model parameter"; unknown model → 404 `model_not_found` with
  * backticks; a model on the wrong endpoint → 404/403), then the current validation layer (2-space
  * JSON): missing required parameters, unknown parameters, then every parameter in name order — type,
@@ -22,7 +22,7 @@ export type ValidatedEndpoint = 'chat.completions' | 'completions' | 'responses'
 export interface OpenAIErrorAnswer {
   readonly status: number;
   readonly error: { readonly message: string; readonly type: string; readonly param: string | null; readonly code: string | null };
-  /** which layer's JSON formatting the answer uses (wire-spec A2) */
+  /** which layer's JSON formatting the answer uses */
   readonly layer: 'current' | 'legacy';
 }
 
@@ -148,7 +148,7 @@ function checkField(param: string, rule: FieldRule, v: unknown): OpenAIErrorAnsw
   return null;
 }
 
-/** Chat Completions parameters (wire-spec A3.1, openai-python Aug 2026) [SRC]; bounds [DOC], n ≤ 128 [INF]. */
+/** Chat Completions parameters (openai-python Aug 2026) [SRC]; bounds [DOC], n ≤ 128 [INF]. */
 const CHAT_FIELDS: Readonly<Record<string, FieldRule>> = {
   audio: { type: 'object' },
   frequency_penalty: { type: 'decimal', min: -2, max: 2 },
@@ -253,7 +253,7 @@ function legacyModelCheck(endpoint: 'chat.completions' | 'completions' | 'embedd
   if (isRetiredModel(model)) {
     return { status: 404, error: { message: `The model \`${model}\` has been deprecated, learn more here: https://platform.openai.com/docs/deprecations`, type: 'invalid_request_error', param: null, code: 'model_not_found' }, layer: 'legacy' };
   }
-  // [REC wire-spec A2.1] unknown model on chat/embeddings/completions: 404, backticks, legacy layer
+  // [REC] unknown model on chat/embeddings/completions: 404, backticks, legacy layer
   if (persona.resolveModel(model) === null) {
     return { status: 404, error: { message: `The model \`${model}\` does not exist or you do not have access to it.`, type: 'invalid_request_error', param: null, code: 'model_not_found' }, layer: 'legacy' };
   }
@@ -316,7 +316,7 @@ function checkMessages(messages: unknown): OpenAIErrorAnswer | null {
   return null;
 }
 
-/** Parameters reasoning models refuse [OBS: wire-spec A2.1 and public captures]. */
+/** Parameters reasoning models refuse [OBS: public captures]. */
 function reasoningRefusal(model: string, param: string, v: unknown): OpenAIErrorAnswer | null {
   if (v === undefined || v === null) return null;
   const unsupported = (p: string, hint = ''): OpenAIErrorAnswer => answer(400, `Unsupported parameter: '${p}' is not supported with this model.${hint}`, p, 'unsupported_parameter');
@@ -446,7 +446,7 @@ function validateResponses(body: Json, persona: Pick<OpenAIPersona, 'resolveMode
   // [OBS 2025-12] "Missing required parameter: 'model'." (Responses has its own validation layer)
   if (model === undefined || model === null || model === '') return missing('model');
   if (typeof model !== 'string') return invalidType('model', 'a string', model);
-  // [REC wire-spec A2.1] 400, single quotes, param model
+  // [REC] 400, single quotes, param model
   if (persona.resolveModel(model) === null) return answer(400, `The requested model '${model}' does not exist.`, 'model', 'model_not_found');
   const input = body['input'];
   if (input !== undefined && input !== null) {

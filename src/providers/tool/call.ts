@@ -9,7 +9,7 @@ import type { OperationMatch } from './openapi.js';
 import { type ToolProblemCode } from './problem.js';
 import { type CompiledRoute } from './route.js';
 
-/** Identity headers ChatGPT sends to actions (wire-spec C) and MCP's session header. */
+/** Identity headers ChatGPT sends to actions and MCP's session header. */
 export const H = {
   gpt: 'openai-gpt-id',
   region: 'openai-subdivision-1-iso-code',

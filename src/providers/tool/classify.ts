@@ -18,7 +18,7 @@
 import type { Classification, KeyRecord } from '../../core/keyring.js';
 import type { CredentialRefusal } from '../../core/verdict.js';
 import type { Exchange } from '../../core/exchange.js';
-import type { GatewayState } from '../../core/state.js';
+import type { GatewayState } from '../../core/provider.js';
 import { fingerprintOfHash, sha256Hex } from '../../util/hash.js';
 import { parseBearer, type TokenPrincipal } from './oauth.js';
 import { resourceOf, type CompiledRoute, type ToolRuntime } from './route.js';

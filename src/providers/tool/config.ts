@@ -3,7 +3,7 @@
  * upstream URL with its own network lists, service secrets, OAuth 2.0 resource-server settings
  * (RFC 6750, RFC 7662, RFC 9728), MCP method/tool filters, OpenAPI document, limits and lure — and
  * `cidr_presets:`, named CIDR lists loaded from a file or URL in the published
- * `{"creationTime", "prefixes": [{"ipv4Prefix"|"ipv6Prefix"}]}` format (wire-spec C).
+ * `{"creationTime", "prefixes": [{"ipv4Prefix"|"ipv6Prefix"}]}` format.
  * Every key is described and defaulted; docs/tool.md explains them.
  */
 import { z } from 'zod';
@@ -303,7 +303,7 @@ export const cidrPresetsSchema = z
   .default({})
   .describe('named CIDR lists for routes[].network (`preset:<name>`), besides the built-in ones');
 
-/** Cross-field checks of `routes` and `cidr_presets` (run by config/rules.ts). */
+/** Cross-field checks of `routes` and `cidr_presets` (the tool provider's config rules, config-part.ts). */
 export function checkToolRules(routes: readonly ToolRouteConfig[], presets: Readonly<Record<string, CidrPresetConfig>>, builtin: ReadonlySet<string>): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const seen = new Map<string, number>();

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { lureReply } from '../../deception/lure.js';
 import type { KeyRecord } from '../../core/keyring.js';
 import type { Exchange } from '../../core/exchange.js';
-import type { GatewayState } from '../../core/state.js';
+import type { GatewayState } from '../../core/provider.js';
 import { mcpDecoy } from './mcp.js';
 import { writeProblem } from './problem.js';
 

@@ -2,7 +2,7 @@
 import type { Classification } from '../../core/keyring.js';
 import type { RequestRefusal } from '../../core/verdict.js';
 import type { Exchange } from '../../core/exchange.js';
-import type { GatewayState } from '../../core/state.js';
+import type { GatewayState } from '../../core/provider.js';
 import { declaredTooLarge, parseJson, readBody } from '../../util/body.js';
 import { checkJsonRpc } from './mcp.js';
 

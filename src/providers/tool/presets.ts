@@ -1,6 +1,6 @@
 /**
  * Named CIDR presets for tool routes (issue 10, part 2): built-in lists kept as data with their
- * source and date (wire-spec C: the ChatGPT action/plugin egress ranges), and lists loaded from a
+ * source and date (the ChatGPT action/plugin egress ranges), and lists loaded from a
  * file or URL in the format OpenAI publishes (`{"creationTime": …, "prefixes": [{"ipv4Prefix": …}]}`,
  * the same shape as the Google/GCP ranges files, so `ipv6Prefix` entries are read too), refreshed
  * on a schedule. A refresh that fails (unreachable, not JSON, a bad prefix, an empty list) keeps the

@@ -10,7 +10,7 @@ import type { Exchange } from '../../core/exchange.js';
 import { clientAddress } from '../../core/identity.js';
 import type { Classification, KeyRecord } from '../../core/keyring.js';
 import type { Provider, ProviderCall, ProviderRuntime } from '../../core/provider.js';
-import type { GatewayState } from '../../core/state.js';
+import type { GatewayState } from '../../core/provider.js';
 import type { Verdict } from '../../core/verdict.js';
 import type { AdmitResult, LimitCheck } from '../../store/types.js';
 import { header, method, SAFE_ID, type ToolCall } from './call.js';

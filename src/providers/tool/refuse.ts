@@ -3,7 +3,7 @@ import { checkCanaryKey } from '../../deception/canary-hits.js';
 import type { Classification } from '../../core/keyring.js';
 import type { Verdict } from '../../core/verdict.js';
 import type { Exchange } from '../../core/exchange.js';
-import type { GatewayState } from '../../core/state.js';
+import type { GatewayState } from '../../core/provider.js';
 import type { AdmitResult } from '../../store/types.js';
 import { bearerChallenge, writeProblem } from './problem.js';
 import { type CompiledRoute } from './route.js';

@@ -1,6 +1,6 @@
 /** maskOpenAIKey against the wire-spec A2.2 samples. */
 import { describe, expect, it } from 'vitest';
-import { maskKey, maskOpenAIKey } from '../../src/deception/mask.js';
+import { maskKey, maskOpenAIKey } from '../../src/util/mask.js';
 import { mintAwsKeyPair, mintOpenAIKey } from '../../src/deception/keygen.js';
 
 describe('maskOpenAIKey', () => {

@@ -1,5 +1,5 @@
 /**
- * Provider-style key masks (wire-spec A2.2). OpenAI echoes an unknown key in "Incorrect API key
+ * Provider-style key masks. OpenAI echoes an unknown key in "Incorrect API key
  * provided: …" as `key[0:8] + '*' × (len − 12) + key[−4:]`, keeping its length (checked on nine
  * public samples); strings of 12 characters or fewer are echoed unmasked. Lengths count Unicode
  * code points, as the API's Python does.
