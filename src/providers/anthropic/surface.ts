@@ -258,7 +258,7 @@ async function forward(ex: Exchange, record: KeyRecord, state: GatewayState): Pr
   }
 }
 
-function refuse(ex: Exchange, verdict: { action: string; reason: string }, admit: AdmitResult | null, classification: { record?: KeyRecord }, state: GatewayState): void {
+function refuse(ex: Exchange, verdict: { action: string; reason: string }, admit: AdmitResult | null, classification: { record?: KeyRecord; hash?: string }, state: GatewayState): void {
   const head = method(ex) === 'HEAD';
   const gzip = acceptsGzip(ex.req.headers);
   const record = classification.record;
@@ -274,7 +274,7 @@ function refuse(ex: Exchange, verdict: { action: string; reason: string }, admit
     case 'invalid_key': {
       const secret = anthropicCredential(ex.req.headers);
       writeAnthropicError(ex.res, credentialSource(ex.req.headers) === 'bearer' ? 'invalid_bearer' : 'invalid_key', [], { head, gzip });
-      checkCanaryKey(ex, state, secret);
+      checkCanaryKey(ex, state, secret, classification.hash);
       return;
     }
     case 'rate_limited': {

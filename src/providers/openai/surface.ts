@@ -257,7 +257,7 @@ function authLayer(path: string): OpenAILayer {
   return path === '/v1/chat/completions' || path === '/v1/completions' ? 'legacy' : 'current';
 }
 
-function refuse(ex: Exchange, verdict: { action: string; reason: string }, _admit: AdmitResult | null, classification: { record?: KeyRecord }, state: GatewayState): void {
+function refuse(ex: Exchange, verdict: { action: string; reason: string }, _admit: AdmitResult | null, classification: { record?: KeyRecord; hash?: string }, state: GatewayState): void {
   const head = method(ex) === 'HEAD';
   const record = classification.record;
   const persona = record ? personaFor(record, state) : undefined;
@@ -273,7 +273,7 @@ function refuse(ex: Exchange, verdict: { action: string; reason: string }, _admi
     case 'invalid_key': {
       const secret = openaiCredential(ex.req.headers);
       writeOpenAIError(ex.res, 'invalid_api_key', [maskOpenAIKey(secret ?? '')], { head, layer: authLayer(ex.path) });
-      checkCanaryKey(ex, state, secret);
+      checkCanaryKey(ex, state, secret, classification.hash);
       return;
     }
     case 'rate_limited': {
