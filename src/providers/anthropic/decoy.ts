@@ -43,6 +43,8 @@ export interface MessagesDecoyInput {
   readonly gzip: boolean;
   readonly head: boolean;
   readonly pace: boolean;
+  /** the request's accepted `anthropic-beta` values */
+  readonly betas?: ReadonlySet<string>;
 }
 
 export interface DecoyResult {
@@ -208,7 +210,7 @@ export interface Composed {
 }
 
 /** The answer's content within `max_tokens` (thinking first), and its stop reason and output count. */
-export function compose(body: Json, model: ClaudeModel, reply: string): Composed {
+export function compose(body: Json, model: ClaudeModel, reply: string, betas: ReadonlySet<string> = new Set()): Composed {
   const maxTokens = typeof body['max_tokens'] === 'number' ? body['max_tokens'] : model.maxTokens;
   let budget = maxTokens;
   const blocks: Block[] = [];
@@ -225,7 +227,9 @@ export function compose(body: Json, model: ClaudeModel, reply: string): Composed
   if (tool) {
     const input = fillSchema(tool['input_schema'], question.slice(0, 60) || 'example');
     const obj = isObject(input) ? input : {};
-    const cost = 10 + tokenCount(JSON.stringify(obj));
+    // token-efficient tool use (a Sonnet 3.7 beta; later models write tool calls that way anyway): ~30% fewer tokens
+    const efficient = betas.has('token-efficient-tools-2025-02-19') && model.id === 'claude-3-7-sonnet-20250219';
+    const cost = Math.ceil((10 + tokenCount(JSON.stringify(obj))) * (efficient ? 0.7 : 1));
     if (cost > budget) return { blocks, stopReason: 'max_tokens', stopSequence: null, outputTokens: maxTokens };
     blocks.push({ type: 'tool_use', id: toolUseId(), name: String(tool['name']), input: obj });
     // the tool call's framing tokens are billed too, never beyond max_tokens
@@ -324,7 +328,7 @@ function jsonPieces(json: string): string[] {
 /** POST /v1/messages: the whole answer, JSON or SSE. */
 export async function serveMessages(input: MessagesDecoyInput, res: HttpResponse): Promise<DecoyResult> {
   const { body, model, account } = input;
-  const composed = compose(body, model, input.reply);
+  const composed = compose(body, model, input.reply, input.betas);
   const cache = cacheUsage(account.organizationId, model, body, input.cacheablePrefix);
   const inputTokens = Math.max(1, input.inputTokens - cache.creation - cache.read);
   const stream = body['stream'] === true;
