@@ -20,6 +20,7 @@ import { cutOf, UpstreamFault, type UpstreamFaultKind } from '../../core/forward
 import { bufferedBody, declaredTooLarge, parseJson, readBody } from '../../util/body.js';
 import { anthropicPersona, type AnthropicPersona } from './account.js';
 import { serveMessages } from './decoy.js';
+import { checkBetas } from './betas.js';
 import { answerEndpoint } from './endpoints.js';
 import { thousands } from './errors.js';
 import { RATE_LIMIT_HEADER_NAMES, type AnthropicAccount } from './headers.js';
@@ -149,6 +150,12 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
     writeAnthropicError(ex.res, 'version_invalid', [version.value], base());
     return;
   }
+  const beta = checkBetas(ex.req.headers['anthropic-beta']);
+  if (!beta.ok) {
+    writeAnthropicError(ex.res, 'invalid_request', [beta.message], base());
+    return;
+  }
+  const betas = beta.betas;
   const parsed = await readJson(ex, state, base, route.endpoint === 'files.upload');
   if (!parsed.ok) return;
   const body = parsed.body;
@@ -165,14 +172,14 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
   const opts: RenderOptions = { account: persona.account(model, usage), gzip, head };
 
   if (route.endpoint !== 'messages') {
-    const answer = answerEndpoint(route.endpoint, route.param, body, parsed.raw, query(ex));
+    const answer = answerEndpoint(route.endpoint, route.param, body, parsed.raw, query(ex), betas);
     if (answer.kind === 'json') writeAnthropicJson(ex.res, answer.status, answer.value, opts);
     else if (answer.code === 'model_not_found') writeAnthropicError(ex.res, 'model_not_found', [answer.arg], opts);
     else if (answer.code === 'not_found') writeAnthropicError(ex.res, 'resource_not_found', [answer.arg], opts);
     else writeAnthropicError(ex.res, 'invalid_request', [answer.arg], opts);
     return;
   }
-  const valid = validateMessages(body ?? {});
+  const valid = validateMessages(body ?? {}, false, betas);
   if (valid.kind === 'invalid') {
     writeAnthropicError(ex.res, 'invalid_request', [valid.message], opts);
     return;
@@ -193,7 +200,7 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
     }
     const pace = lure?.realisticTiming ?? state.runtime.config.lure_defaults.realistic_timing;
     ex.model = valid.model.id;
-    await serveMessages({ body: body ?? {}, model: valid.model, inputTokens: valid.inputTokens, cacheablePrefix: valid.cacheablePrefix, reply, account: opts.account as AnthropicAccount, gzip, head, pace }, ex.res);
+    await serveMessages({ body: body ?? {}, model: valid.model, inputTokens: valid.inputTokens, cacheablePrefix: valid.cacheablePrefix, reply, account: opts.account as AnthropicAccount, gzip, head, pace, betas }, ex.res);
     return;
   }
   // a real lure upstream with its own burner key: the lure prompt goes after the client's system prompt
