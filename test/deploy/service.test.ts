@@ -10,7 +10,7 @@
  *   `keys list --config` lists AWS keys; the demo banner says how to lift its own block and gives
  *   the AWS CLI its region.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
@@ -28,6 +28,7 @@ import { startGateway } from '../../src/gateway/gateway.js';
 import { captureCli } from '../helpers/cli.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const AWS_CLI = spawnSync('aws', ['--version'], { encoding: 'utf8' }).status === 0 ? 'aws' : undefined;
 const SYSTEMD_ANALYZE = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((p) => existsSync(p));
 const TOKEN = 'deploy-test-admin-token-0123456789abcdefghijklmnop';
 
@@ -226,7 +227,7 @@ describe('the command line', () => {
     expect(demoBanner('http://127.0.0.1:8080', keys as Parameters<typeof demoBanner>[1], undefined)).toContain('restart the demo to lift it');
   });
 
-  it("the demo's lure examples end in the blocks its banner names, and the banner's commands lift them", async () => {
+  it("the demo's lure examples end in the blocks its banner names, and the banner's commands lift them; its AWS CLI example runs", { timeout: 90_000 }, async () => {
     const keys = mintDemoKeys(randomBytes(32).toString('base64url'));
     const base = await demoConfig(keys, {}, { realisticTiming: false });
     // the demo as serve runs it, on free ports and a temporary data folder
@@ -269,6 +270,23 @@ describe('the command line', () => {
       expect(await gateway.state.store.listBlocks()).toEqual([]);
       expect(await openai()).toBe(200);
       expect(await gemini()).toBe(200);
+      if (AWS_CLI !== undefined) {
+        // the banner's AWS CLI example, run as printed (its region flag included) with the aws found
+        // here (this machine has AWS CLI 1.x; v2 takes the same flags for this command)
+        const line = banner.split('\n').findIndex((l) => l.includes('aws bedrock-runtime converse'));
+        const printed = banner.split('\n').slice(line, line + 2).join(' ').replace(/\\\s+/g, ' ');
+        const args = [...printed.matchAll(/'[^']*'|\S+/g)].map((m) => m[0].replace(/^'|'$/g, '')).slice(1);
+        // asynchronously: the gateway answering it runs in this process
+        const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+          const env = { PATH: process.env['PATH'] ?? '', HOME: dir, AWS_ACCESS_KEY_ID: keys.aws?.lure.accessKeyId ?? '', AWS_SECRET_ACCESS_KEY: keys.aws?.lure.secretAccessKey ?? '', AWS_CONFIG_FILE: join(dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none') };
+          execFile(AWS_CLI, args, { encoding: 'utf8', timeout: 60_000, env }, (error, stdout, stderr) =>
+            resolve({ status: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr }),
+          );
+        });
+        expect(r.stderr).toBe('');
+        expect(r.status).toBe(0);
+        expect((JSON.parse(r.stdout) as { output: { message: { content: { text: string }[] } } }).output.message.content[0]?.text).toMatch(/\S/);
+      }
     } finally {
       await admin?.close();
       await gateway.close();
