@@ -68,7 +68,6 @@ export const adminConfigSchema = z
   .describe('The admin API, Prometheus metrics and dashboard (a listener of its own)');
 
 export type AdminConfig = z.output<typeof adminConfigSchema>;
-export type AdminConfigInput = z.input<typeof adminConfigSchema>;
 
 /** The configured token, or null when the admin listener must not start (absent or empty). */
 export function adminToken(config: AdminConfig): string | null {

@@ -1,6 +1,6 @@
 /**
- * Building events: a request's (record.ts holds the ECS mapping, shared with the events worker), a
- * canary hit's and a system change's. For lure traffic and canaries, the MITRE ATT&CK technique and
+ * Building events: a canary hit's and a system change's (a request's comes from its record,
+ * record.ts: the ECS mapping, shared with the events worker). For lure traffic and canaries, the MITRE ATT&CK technique and
  * Engage tags.
  */
 import { randomUUID } from 'node:crypto';
@@ -9,12 +9,7 @@ import type { Exchange } from '../core/exchange.js';
 import type { CanaryRecord } from '../store/types.js';
 import type { GatewayEvent } from './model.js';
 import { redactRecord, redactSecrets } from './redact.js';
-import { eventFromRecord, LURE_TAGS, LURE_THREAT, requestRecord } from './record.js';
-
-/** The request event of an Exchange, built at once (record.ts: the same event the worker builds). */
-export function buildRequestEvent(ex: Exchange): GatewayEvent {
-  return eventFromRecord(requestRecord(ex));
-}
+import { LURE_TAGS, LURE_THREAT } from './record.js';
 
 /** A canary was used: an alert linking back to the lure request that minted it. */
 export function buildCanaryEvent(ex: Exchange, canary: CanaryRecord, via: 'http' | 'api_key'): GatewayEvent {

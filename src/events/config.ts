@@ -268,7 +268,6 @@ export const eventsConfigSchema = z
 
 export type EventsConfig = z.infer<typeof eventsConfigSchema>;
 export type EventsConfigInput = z.input<typeof eventsConfigSchema>;
-export type WorkerConfig = z.infer<typeof workerConfigSchema>;
 export type JsonlConfig = z.infer<typeof jsonlConfigSchema>;
 export type StoreSinkConfig = z.infer<typeof storeSinkConfigSchema>;
 export type SyslogConfig = z.infer<typeof syslogConfigSchema>;

@@ -67,7 +67,6 @@ export const flowTlsSchema = z
     sni: z.string().optional(),
   })
   .strict();
-export type FlowTls = z.infer<typeof flowTlsSchema>;
 
 /** Verdicts a key checker reaches about a key, from its probes' answers. */
 export const VERDICTS = ['live', 'trial', 'quota', 'no-access', 'pozzed', 'revoked', 'unexpected'] as const;

@@ -88,14 +88,6 @@ export interface Selection {
 
 const BLOCK_STATUSES = new Set([403, 407, 451]);
 
-/**
- * A provider-shaped error: the provider's error body AND a corroborating header, with no
- * intermediary marker (see verdict.ts). Kept for callers that only need the yes/no.
- */
-export function isProviderError(surface: Surface, res: ParsedResponse): boolean {
-  return recognizeProvider(surface, res).recognized;
-}
-
 export interface Classification {
   readonly outcome: Outcome;
   readonly reason: string;

@@ -147,5 +147,4 @@ export const storeConfigSchema = z
 
 export type StoreConfig = z.infer<typeof storeConfigSchema>;
 export type StoreConfigInput = z.input<typeof storeConfigSchema>;
-export type MemoryStoreConfig = StoreConfig['memory'];
 export type RedisStoreConfig = StoreConfig['redis'];
