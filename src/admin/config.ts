@@ -25,7 +25,7 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
-export const ADMIN_DEFAULT_PORT = 8081;
+const ADMIN_DEFAULT_PORT = 8081;
 
 export const adminConfigSchema = z
   .object({

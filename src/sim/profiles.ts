@@ -36,7 +36,7 @@ export const headerEntrySchema = z.union([
 export type HeaderEntry = z.infer<typeof headerEntrySchema>;
 
 /** A parameter default: text, a number or boolean (kept as text), or one value per URL scheme. */
-export const paramValueSchema = z.union([
+const paramValueSchema = z.union([
   z.string(),
   z.number().transform(String),
   z.boolean().transform(String),

@@ -180,7 +180,7 @@ function tlsVersion(text: string | undefined, what: string): SecureVersion | und
  * then the parameters `tls_min_version`, `tls_max_version`, `tls_ciphers`, `tls_alpn`
  * (comma-separated) and `sni`.
  */
-export function flowTls(flow: Flow, vars: Readonly<Record<string, string>>, base: TlsOptions): TlsOptions {
+function flowTls(flow: Flow, vars: Readonly<Record<string, string>>, base: TlsOptions): TlsOptions {
   const t = flow.tls ?? {};
   const pick = (param: string, own: string | undefined): string | undefined => {
     const v = vars[param];

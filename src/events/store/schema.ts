@@ -47,7 +47,7 @@ export interface EventsDatabase {
 }
 
 /** Columns with an index; every index leads with the column and ends with ts for range scans. */
-export const INDEXED_COLUMNS = [
+const INDEXED_COLUMNS = [
   'dataset',
   'key_class',
   'key_fingerprint',
@@ -97,7 +97,7 @@ const initial: Migration = {
   },
 };
 
-export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_events': initial,
 };
 
