@@ -59,7 +59,7 @@ export interface AuthOptions {
   readonly now?: () => number;
 }
 
-export const MAX_SESSIONS = 1000;
+const MAX_SESSIONS = 1000;
 const MAX_TRACKED_ADDRESSES = 10_000;
 
 export class AdminAuth {

@@ -14,10 +14,10 @@ import { parseDuration } from '../config/duration.js';
 import type { BlockRecord } from '../store/types.js';
 
 /** The store's own bounds (store/validate.ts): one year, 512-character subjects, 1024-character reasons. */
-export const MAX_BLOCK_MS = 366 * 86_400_000;
-export const MAX_SUBJECT = 512;
-export const MAX_REASON = 1024;
-export const DEFAULT_BLOCK_REASON = 'blocked by admin';
+const MAX_BLOCK_MS = 366 * 86_400_000;
+const MAX_SUBJECT = 512;
+const MAX_REASON = 1024;
+const DEFAULT_BLOCK_REASON = 'blocked by admin';
 
 /** `kind:value`, printable ASCII without spaces in the kind; no control characters anywhere. */
 const SUBJECT = /^[a-z][a-z0-9_-]{0,31}:[^\u0000-\u001f\u007f]{1,479}$/;
@@ -32,7 +32,7 @@ export function canonicalIp(text: string): string | null {
 }
 
 /** Parse `ip` (an address, or a single-address CIDR) into the block subject, or explain why not. */
-export function ipSubject(text: string): { subject: string } | { error: string } {
+function ipSubject(text: string): { subject: string } | { error: string } {
   if (text.length > 64) return { error: 'not an IP address' };
   const slash = text.indexOf('/');
   const addr = slash < 0 ? text : text.slice(0, slash);
@@ -60,7 +60,7 @@ const durationField = z.union([z.string().max(32), z.number()]).transform((value
   return ms;
 });
 
-export const blockBodySchema = z
+const blockBodySchema = z
   .object({
     subject: z.string().max(MAX_SUBJECT).optional().describe('a store subject, e.g. ip:203.0.113.9'),
     ip: z.string().max(64).optional().describe('an IP address (or a /32 or /128 CIDR)'),

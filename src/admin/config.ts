@@ -25,7 +25,7 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
-export const ADMIN_DEFAULT_PORT = 8081;
+const ADMIN_DEFAULT_PORT = 8081;
 
 export const adminConfigSchema = z
   .object({
@@ -68,7 +68,6 @@ export const adminConfigSchema = z
   .describe('The admin API, Prometheus metrics and dashboard (a listener of its own)');
 
 export type AdminConfig = z.output<typeof adminConfigSchema>;
-export type AdminConfigInput = z.input<typeof adminConfigSchema>;
 
 /** The configured token, or null when the admin listener must not start (absent or empty). */
 export function adminToken(config: AdminConfig): string | null {

@@ -19,12 +19,12 @@ const HEARTBEAT_MS = 15_000;
 const MAX_PENDING = 1000;
 
 /** What the live feed carries: alerts (lure use, blocks) and canary hits. */
-export function isLiveEvent(e: GatewayEvent): boolean {
+function isLiveEvent(e: GatewayEvent): boolean {
   return e.event.kind === 'alert' || e.event.dataset === 'honeygate.canary';
 }
 
 /** One SSE frame; JSON.stringify never emits a raw newline, so the data is one line. */
-export function sseFrame(event: GatewayEvent): string {
+function sseFrame(event: GatewayEvent): string {
   return `id: ${event.event.id}\nevent: alert\ndata: ${JSON.stringify(event)}\n\n`;
 }
 

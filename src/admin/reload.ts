@@ -60,7 +60,7 @@ function stable(value: unknown): string {
   ) ?? 'undefined';
 }
 
-export function restartRequired(before: Readonly<Config>, after: Readonly<Config>): string[] {
+function restartRequired(before: Readonly<Config>, after: Readonly<Config>): string[] {
   return RESTART_ONLY.filter((path) => stable(section(before, path)) !== stable(section(after, path)));
 }
 

@@ -63,7 +63,7 @@ export interface AdminServer {
 }
 
 /** Largest request body the admin API reads (blocks, reload); the login form has its own cap. */
-export const ADMIN_BODY_LIMIT = 64 * 1024;
+const ADMIN_BODY_LIMIT = 64 * 1024;
 
 function packageVersion(): string {
   try {

@@ -29,7 +29,7 @@ const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 
-export const EVENTS_USAGE = `usage:
+const EVENTS_USAGE = `usage:
   honeygate events [SOURCE] [FILTERS] [--limit N] [--order asc|desc] [--json]
   honeygate events top ips|campaigns [SOURCE] [FILTERS] [--limit N] [--json]
   honeygate events timeline [--bucket 1h] [SOURCE] [FILTERS] [--json]

@@ -16,7 +16,7 @@ import type { BlockRecord } from '../store/types.js';
 import { resolveSource, UsageError } from './events.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIO } from './io.js';
 
-export const EXPORT_USAGE = `usage:
+const EXPORT_USAGE = `usage:
   honeygate export stix [SOURCE] [--since 7d] [--until ISO] [--campaign X] [--identity NAME] [--tlp amber] [--out FILE]
   honeygate export misp [SOURCE] [--since 7d] [--until ISO] [--campaign X] [--identity NAME] [--tlp amber] [--out FILE]
 

@@ -174,7 +174,7 @@ function loadList(text: string | null, file: string, listKey: string): { doc: Do
  * `~/.config/honeygate/keys.yaml`). A key file in the current folder would be one `git add .` away
  * from a repository — and an AWS pair's sidecar holds the secret itself.
  */
-export function defaultKeyFile(env: NodeJS.ProcessEnv): string {
+function defaultKeyFile(env: NodeJS.ProcessEnv): string {
   const explicit = env['HONEYGATE_KEYS_FILE'];
   if (explicit !== undefined && explicit !== '') return explicit;
   const base = env['XDG_CONFIG_HOME'] !== undefined && env['XDG_CONFIG_HOME'] !== '' ? env['XDG_CONFIG_HOME'] : join(env['HOME'] ?? homedir(), '.config');

@@ -163,7 +163,7 @@ export function demoBanner(url: string, keys: DemoKeys, adminUrl: string | undef
   ].join('\n');
 }
 
-export const SERVE_USAGE = `usage: honeygate serve [--config FILE] [--host H] [--port P]
+const SERVE_USAGE = `usage: honeygate serve [--config FILE] [--host H] [--port P]
 
   Runs the gateway. Without --config: the offline demo (keys minted and printed once, the built-in
   decoy answers everything, events under ./data/, the dashboard on 127.0.0.1:8081).

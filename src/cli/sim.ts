@@ -167,7 +167,7 @@ function parseParams(v: Values, env: NodeJS.ProcessEnv): Record<string, string> 
 }
 
 /** Refuse --param names that no selected profile or flow knows (a typo would be silently ignored). */
-export function checkParams(catalog: Catalog, selection: readonly Selection[], params: Readonly<Record<string, string>>): void {
+function checkParams(catalog: Catalog, selection: readonly Selection[], params: Readonly<Record<string, string>>): void {
   const servers = serverProfiles(catalog);
   const known = new Set<string>();
   for (const { profile, flow } of selection) for (const k of knownParams(profile, flow, servers.get(flow.surface))) known.add(k);

@@ -56,4 +56,3 @@ export const listenConfigSchema = z
 
 export type ListenConfig = z.output<typeof listenConfigSchema>;
 
-export const LISTEN_DEFAULTS: ListenConfig = listenConfigSchema.parse({});

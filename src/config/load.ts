@@ -29,7 +29,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /** Replace ${VAR} and ${VAR:-default} in every string value (never in keys, never in YAML syntax). */
-export function interpolate(value: unknown, env: Env, path: string, issues: ConfigIssue[]): unknown {
+function interpolate(value: unknown, env: Env, path: string, issues: ConfigIssue[]): unknown {
   if (typeof value === 'string') {
     return value.replace(ENV_REF, (_m, name: string, fallback: string | undefined) => {
       const found = env[name];

@@ -6,7 +6,7 @@
  */
 import type { ConfigIssue } from './issues.js';
 
-export const OPENAIPOT_KEYS = [
+const OPENAIPOT_KEYS = [
   'real_api_endpoint',
   'listen_addr',
   'log_file_path',

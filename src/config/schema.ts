@@ -60,7 +60,7 @@ export const keySchema = z
     }
   });
 
-export const openaiUpstreamSchema = z
+const openaiUpstreamSchema = z
   .object({
     type: z.literal('openai'),
     url: z.url().describe('base URL of an OpenAI-compatible API, e.g. https://api.openai.com'),
@@ -73,7 +73,7 @@ export const openaiUpstreamSchema = z
   })
   .strict();
 
-export const decoyUpstreamSchema = z
+const decoyUpstreamSchema = z
   .object({
     type: z.literal('decoy'),
   })

@@ -89,7 +89,7 @@ function connectionTokens(value: string | string[] | undefined): Set<string> | n
   return out.size > 0 ? out : null;
 }
 
-export function requestHeadersForUpstream(
+function requestHeadersForUpstream(
   headers: IncomingHttpHeaders,
   set: Readonly<Record<string, string>> | undefined,
   bodyLength: number | undefined,

@@ -242,7 +242,7 @@ export function openaiPersona(keyHashHex: string, options: PersonaOptions = {}):
  * snapshots and the gpt-5 family (recorded 2025-08 to 2026-03 on gpt-3.5-turbo-0125, gpt-4-0613 and
  * gpt-5-2025-08-07; gpt-4o, gpt-4o-mini and gpt-4.1 carry `fp_…` in the same months).
  */
-export function withoutFingerprint(snapshot: string): boolean {
+function withoutFingerprint(snapshot: string): boolean {
   return snapshot.startsWith('gpt-3.5') || snapshot.startsWith('gpt-5') || snapshot === 'gpt-4' || /^gpt-4-\d{4}/.test(snapshot);
 }
 

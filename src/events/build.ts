@@ -1,6 +1,6 @@
 /**
- * Building events: a request's (record.ts holds the ECS mapping, shared with the events worker), a
- * canary hit's and a system change's. For lure traffic and canaries, the MITRE ATT&CK technique and
+ * Building events: a canary hit's and a system change's (a request's comes from its record,
+ * record.ts: the ECS mapping, shared with the events worker). For lure traffic and canaries, the MITRE ATT&CK technique and
  * Engage tags.
  */
 import { randomUUID } from 'node:crypto';
@@ -10,12 +10,7 @@ import type { CanaryRecord } from '../store/types.js';
 import type { ClientFingerprint, GatewayEvent } from './model.js';
 import { clientId, headerNames } from './client-id.js';
 import { redactRecord, redactSecrets } from './redact.js';
-import { eventFromRecord, LURE_TAGS, LURE_THREAT, requestRecord } from './record.js';
-
-/** The request event of an Exchange, built at once (record.ts: the same event the worker builds). */
-export function buildRequestEvent(ex: Exchange): GatewayEvent {
-  return eventFromRecord(requestRecord(ex));
-}
+import { LURE_TAGS, LURE_THREAT } from './record.js';
 
 function withClientId(ex: Exchange, fp: ClientFingerprint): ClientFingerprint {
   const ua = ex.req.headers['user-agent'];

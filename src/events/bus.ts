@@ -17,7 +17,7 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import type { GatewayEvent } from './model.js';
 import { eventFromRecord, type RequestRecord } from './record.js';
 
-export const EVENT_CHANNEL = 'honeygate:event';
+const EVENT_CHANNEL = 'honeygate:event';
 const globalChannel = diagnosticsChannel.channel(EVENT_CHANNEL);
 
 export type EventListener = (event: GatewayEvent) => void;

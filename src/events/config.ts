@@ -16,7 +16,7 @@ const queueSize = z
   .describe('events this sink may hold while it writes; when full the newest event is dropped and counted (default: events.queue_size)');
 
 /** RFC 5424 §6.2.1 facility names (numeric codes 0–23 also accepted). */
-export const SYSLOG_FACILITIES = {
+const SYSLOG_FACILITIES = {
   kern: 0, user: 1, mail: 2, daemon: 3, auth: 4, syslog: 5, lpr: 6, news: 7, uucp: 8, cron: 9, authpriv: 10,
   ftp: 11, ntp: 12, security: 13, console: 14, clock: 15,
   local0: 16, local1: 17, local2: 18, local3: 19, local4: 20, local5: 21, local6: 22, local7: 23,
@@ -111,7 +111,7 @@ export const syslogConfigSchema = z
   })
   .strict();
 
-export const ALERT_TRIGGERS = ['lure', 'block', 'canary'] as const;
+const ALERT_TRIGGERS = ['lure', 'block', 'canary'] as const;
 export type AlertTrigger = (typeof ALERT_TRIGGERS)[number];
 
 export const webhookConfigSchema = z
@@ -144,7 +144,7 @@ export const webhookConfigSchema = z
   })
   .strict();
 
-export const workerConfigSchema = z
+const workerConfigSchema = z
   .object({
     enabled: z
       .boolean()
@@ -165,7 +165,7 @@ const WORKER_DEFAULT = { enabled: true, queue_size: 65_536 };
 /** A NATS subject token sequence: dot-separated, no spaces, no wildcards. */
 const NATS_SUBJECT = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 
-export const natsStreamConfigSchema = z
+const natsStreamConfigSchema = z
   .object({
     name: z
       .string()
@@ -268,7 +268,6 @@ export const eventsConfigSchema = z
 
 export type EventsConfig = z.infer<typeof eventsConfigSchema>;
 export type EventsConfigInput = z.input<typeof eventsConfigSchema>;
-export type WorkerConfig = z.infer<typeof workerConfigSchema>;
 export type JsonlConfig = z.infer<typeof jsonlConfigSchema>;
 export type StoreSinkConfig = z.infer<typeof storeSinkConfigSchema>;
 export type SyslogConfig = z.infer<typeof syslogConfigSchema>;

@@ -289,7 +289,7 @@ function sniffingServer(http1: Http1Server, http2: Http2Server, headersTimeoutMs
  * The secure contexts served: a default and, by SNI name, others. Exact names first, then one-label
  * wildcards (`*.example.com`); an unknown or absent name gets the default.
  */
-export class SniContexts {
+class SniContexts {
   #default!: SecureContext;
   #defaultMaterial!: TlsMaterial;
   /** called after each set (the TLS server's own context for clients sending no SNI) */

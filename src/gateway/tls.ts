@@ -13,7 +13,7 @@ import type { TlsMaterial } from './listener.js';
 
 export type TlsConfig = NonNullable<ListenConfig['tls']>;
 
-export function tlsEntries(tls: TlsConfig): readonly { cert: string; key: string; server_names?: string[] | undefined }[] {
+function tlsEntries(tls: TlsConfig): readonly { cert: string; key: string; server_names?: string[] | undefined }[] {
   return Array.isArray(tls) ? tls : [tls];
 }
 

@@ -90,7 +90,7 @@ interface ParsedRequest {
 }
 
 /** Render the flow's response: headers in the server profile's order, body bytes or stream parts. */
-export function renderResponse(
+function renderResponse(
   flow: Flow,
   server: Profile,
   params: Readonly<Record<string, string>>,

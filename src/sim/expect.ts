@@ -15,7 +15,7 @@ export interface SseEvent {
 }
 
 /** Parse an SSE body (text/event-stream): events dispatched on blank lines; comments skipped. */
-export function parseSse(text: string): SseEvent[] {
+function parseSse(text: string): SseEvent[] {
   const events: SseEvent[] = [];
   let event = '';
   let data: string[] = [];

@@ -58,7 +58,7 @@ const responseBodySchema = z.union([
 const tlsVersionSchema = z.enum(['1.0', '1.1', '1.2', '1.3', 'TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']);
 
 /** TLS as this flow offers it (https targets); parameters `tls_*` and `sni` override each field. */
-export const flowTlsSchema = z
+const flowTlsSchema = z
   .object({
     min_version: tlsVersionSchema.optional(),
     max_version: tlsVersionSchema.optional(),
@@ -67,7 +67,6 @@ export const flowTlsSchema = z
     sni: z.string().optional(),
   })
   .strict();
-export type FlowTls = z.infer<typeof flowTlsSchema>;
 
 /** Verdicts a key checker reaches about a key, from its probes' answers. */
 export const VERDICTS = ['live', 'trial', 'quota', 'no-access', 'pozzed', 'revoked', 'unexpected'] as const;
@@ -76,7 +75,7 @@ export type CheckerVerdict = (typeof VERDICTS)[number];
 const statusList = z.union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599)).min(1)]);
 
 /** One rule: every condition given must hold; the first rule that holds gives the verdict. */
-export const verdictRuleSchema = z
+const verdictRuleSchema = z
   .object({
     verdict: z.enum(VERDICTS),
     why: z.string().min(1),
@@ -101,7 +100,7 @@ export const verdictRuleSchema = z
   });
 export type VerdictRule = z.infer<typeof verdictRuleSchema>;
 
-export const flowSchema = z
+const flowSchema = z
   .object({
     name: NAME,
     description: z.string().min(1),

@@ -49,7 +49,7 @@ class WeightedPicker {
 }
 
 /** The clock of a seeded run starts here unless told otherwise. */
-export const SEEDED_EPOCH = Date.parse('2026-01-01T00:00:00Z');
+const SEEDED_EPOCH = Date.parse('2026-01-01T00:00:00Z');
 
 export const LOAD_LIMITS = {
   maxDurationMs: 3_600_000,

@@ -4,7 +4,6 @@
  * headers, as data in `sim/profiles/<name>.yaml`. Nothing about a particular client lives in code.
  */
 import { z } from 'zod';
-import type { JsonFormat } from './json.js';
 
 /** Header field-name token (RFC 9110 §5.1). */
 const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -37,7 +36,7 @@ export const headerEntrySchema = z.union([
 export type HeaderEntry = z.infer<typeof headerEntrySchema>;
 
 /** A parameter default: text, a number or boolean (kept as text), or one value per URL scheme. */
-export const paramValueSchema = z.union([
+const paramValueSchema = z.union([
   z.string(),
   z.number().transform(String),
   z.boolean().transform(String),
@@ -110,6 +109,3 @@ export type Profile = z.infer<typeof profileSchema>;
 /** Parameters whose values are never printed (reports, HAR, errors) whatever the files say. */
 export const COMMON_SECRETS: readonly string[] = ['api_key', 'secret_access_key', 'security_token', 'bearer_token'];
 
-export function jsonFormatOf(profile: Profile): JsonFormat {
-  return profile.json;
-}

@@ -17,7 +17,7 @@ export function isVerdict(e: string): e is CheckerVerdict {
 }
 
 /** Each key checker's overall verdict over its probes in this run. */
-export function checkerVerdicts(results: readonly FlowResult[]): Record<string, CheckerVerdict> {
+function checkerVerdicts(results: readonly FlowResult[]): Record<string, CheckerVerdict> {
   const by = new Map<string, CheckerVerdict[]>();
   for (const r of results) {
     if (r.checker === undefined || r.verdict === undefined) continue;
@@ -70,7 +70,7 @@ export interface RunSummary {
   readonly altered: number;
 }
 
-export function summarize(results: readonly FlowResult[]): RunSummary {
+function summarize(results: readonly FlowResult[]): RunSummary {
   const count = (o: Outcome): number => results.filter((r) => r.outcome === o).length;
   return { total: results.length, allowed: count('allowed'), blocked: count('blocked'), altered: count('altered') };
 }
@@ -87,7 +87,7 @@ function preview(text: string | undefined, max = 60): string | undefined {
 }
 
 /** One result as JSON-ready data (scrubbed). */
-export function resultJson(r: FlowResult): Record<string, unknown> {
+function resultJson(r: FlowResult): Record<string, unknown> {
   const secrets = secretValues(r);
   const clean = (t: string): string => scrub(t, secrets);
   return {
@@ -144,7 +144,7 @@ function table(rows: string[][]): string {
 }
 
 /** `TLSv1.3 TLS_AES_256_GCM_SHA384 http/1.1 sni=api.openai.com`, or `-` in clear. */
-export function tlsText(r: FlowResult): string {
+function tlsText(r: FlowResult): string {
   const t = r.exchange.tls;
   if (!t) return '-';
   return `${t.version} ${t.cipher} ${t.alpn ?? 'no-alpn'} sni=${t.sni ?? '-'}`;

@@ -43,7 +43,7 @@ export interface BuildOptions {
 }
 
 /** `host[:port]` as a Host header writes it (port only when not the scheme default). */
-export function authorityOf(url: URL): string {
+function authorityOf(url: URL): string {
   return url.host;
 }
 
@@ -57,7 +57,7 @@ function paramText(value: ParamValue, https: boolean): string {
 }
 
 /** Resolve parameters: built-ins < profile < flow (file defaults are templates) < user (literal). */
-export function resolveVars(profile: Profile, flow: Flow, options: BuildOptions, now: Date): Record<string, string> {
+function resolveVars(profile: Profile, flow: Flow, options: BuildOptions, now: Date): Record<string, string> {
   const https = options.target.protocol === 'https:';
   const builtins: Record<string, string> = {
     host: authorityOf(options.target),
@@ -80,7 +80,7 @@ export function resolveVars(profile: Profile, flow: Flow, options: BuildOptions,
   return vars;
 }
 
-export function secretNames(profile: Profile, flow: Flow): Set<string> {
+function secretNames(profile: Profile, flow: Flow): Set<string> {
   return new Set([...COMMON_SECRETS, ...profile.secrets, ...flow.secrets]);
 }
 
@@ -262,7 +262,7 @@ export function encodeRequest(req: BuiltRequest): Buffer {
 }
 
 /** Parameters every request knows whatever the files say (built-ins and transport settings). */
-export const BUILTIN_PARAMS: readonly string[] = [
+const BUILTIN_PARAMS: readonly string[] = [
   'host',
   'sni',
   'amz_date',
@@ -310,7 +310,7 @@ export function knownParams(profile: Profile, flow: Flow, server?: Profile): Set
 }
 
 /** Parameters safe to print: secrets replaced by their length. */
-export function redactVars(vars: Vars, secrets: ReadonlySet<string>): Record<string, string> {
+function redactVars(vars: Vars, secrets: ReadonlySet<string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(vars)) {
     if (k === 'authorization' || k === 'signature') continue;

@@ -88,14 +88,6 @@ export interface Selection {
 
 const BLOCK_STATUSES = new Set([403, 407, 451]);
 
-/**
- * A provider-shaped error: the provider's error body AND a corroborating header, with no
- * intermediary marker (see verdict.ts). Kept for callers that only need the yes/no.
- */
-export function isProviderError(surface: Surface, res: ParsedResponse): boolean {
-  return recognizeProvider(surface, res).recognized;
-}
-
 export interface Classification {
   readonly outcome: Outcome;
   readonly reason: string;
@@ -188,7 +180,7 @@ function tlsVersion(text: string | undefined, what: string): SecureVersion | und
  * then the parameters `tls_min_version`, `tls_max_version`, `tls_ciphers`, `tls_alpn`
  * (comma-separated) and `sni`.
  */
-export function flowTls(flow: Flow, vars: Readonly<Record<string, string>>, base: TlsOptions): TlsOptions {
+function flowTls(flow: Flow, vars: Readonly<Record<string, string>>, base: TlsOptions): TlsOptions {
   const t = flow.tls ?? {};
   const pick = (param: string, own: string | undefined): string | undefined => {
     const v = vars[param];

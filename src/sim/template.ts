@@ -20,7 +20,7 @@ const TOKEN = /\{\{\s*(\$?[A-Za-z_][A-Za-z0-9_]*)(?::(\d{1,4}))?\s*(?:\|\s*([a-z
 const WHOLE = /^\{\{\s*(\$?[A-Za-z_][A-Za-z0-9_]*)(?::(\d{1,4}))?\s*(?:\|\s*([a-z0-9]+)\s*)?\}\}$/;
 
 export const FILTERS = ['uri', 'int', 'number', 'bool', 'json', 'upper', 'lower', 'base64'] as const;
-export const GENERATORS = ['$uuid', '$hex', '$alnum', '$lower', '$digits', '$unix', '$unix_ms', '$date_http', '$amz_date', '$iso', '$floats'] as const;
+const GENERATORS = ['$uuid', '$hex', '$alnum', '$lower', '$digits', '$unix', '$unix_ms', '$date_http', '$amz_date', '$iso', '$floats'] as const;
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const LOWER = 'abcdefghijklmnopqrstuvwxyz0123456789';

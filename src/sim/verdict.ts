@@ -261,7 +261,7 @@ function sameJson(a: unknown, b: unknown): boolean {
 }
 
 /** Does one rule hold for this answer? */
-export function ruleHolds(rule: VerdictRule, surface: Surface, res: ParsedResponse): boolean {
+function ruleHolds(rule: VerdictRule, surface: Surface, res: ParsedResponse): boolean {
   if (!statusOk(rule.status, res.status)) return false;
   let text: string | undefined;
   const body = (): string => {

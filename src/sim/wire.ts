@@ -43,7 +43,7 @@ export interface ParserLimits {
   readonly maxBodyBytes: number;
 }
 
-export const DEFAULT_LIMITS: ParserLimits = { maxHeadBytes: 64 * 1024, maxHeaders: 256, maxBodyBytes: 64 * 1024 * 1024 };
+const DEFAULT_LIMITS: ParserLimits = { maxHeadBytes: 64 * 1024, maxHeaders: 256, maxBodyBytes: 64 * 1024 * 1024 };
 
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d{2})(?: ([\t\x20-\x7e\x80-\xff]*))?$/;
 const HEADER_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[\t ]*([\t\x20-\x7e\x80-\xff]*?)[\t ]*$/;
@@ -486,7 +486,7 @@ export class ConnectionPool {
 }
 
 /** Is this address in 127.0.0.0/8 or ::1 (or ::ffff:127.x)? */
-export function isLoopback(address: string): boolean {
+function isLoopback(address: string): boolean {
   const a = address.replace(/^\[|\]$/g, '').toLowerCase();
   if (isIP(a) === 4) return a.startsWith('127.');
   if (a === '::1' || a === '0:0:0:0:0:0:0:1') return true;

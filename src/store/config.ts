@@ -46,7 +46,7 @@ const tlsSchema = z.union([
     .strict(),
 ]);
 
-export const memoryStoreConfigSchema = z
+const memoryStoreConfigSchema = z
   .object({
     max_entries: z
       .number()
@@ -61,7 +61,7 @@ export const memoryStoreConfigSchema = z
   .prefault({})
   .describe('The embedded store (backend: memory), also the local fallback of redis under fail_open');
 
-export const redisStoreConfigSchema = z
+const redisStoreConfigSchema = z
   .object({
     url: z
       .string()
@@ -147,5 +147,4 @@ export const storeConfigSchema = z
 
 export type StoreConfig = z.infer<typeof storeConfigSchema>;
 export type StoreConfigInput = z.input<typeof storeConfigSchema>;
-export type MemoryStoreConfig = StoreConfig['memory'];
 export type RedisStoreConfig = StoreConfig['redis'];

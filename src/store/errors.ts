@@ -6,7 +6,7 @@
 
 export type StoreErrorCode = 'HG_STORE_UNAVAILABLE' | 'HG_STORE_INVALID_INPUT';
 
-export abstract class StoreError extends Error {
+abstract class StoreError extends Error {
   abstract readonly code: StoreErrorCode;
 }
 

@@ -28,7 +28,7 @@ export interface MemoryStoreOptions {
   readonly now?: () => number;
 }
 
-export const MEMORY_DEFAULTS = { maxEntries: 200_000, maxBlocks: 100_000, maxCanaries: 100_000 } as const;
+const MEMORY_DEFAULTS = { maxEntries: 200_000, maxBlocks: 100_000, maxCanaries: 100_000 } as const;
 
 /** One counter: a fixed window that started with its first hit and ends at expiresAt. */
 interface Counter extends Expiring {

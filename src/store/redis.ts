@@ -207,7 +207,7 @@ export class RedisStore implements Store {
 }
 
 /** A stored canary back to a CanaryRecord, or null if it is not one (never trust stored JSON blindly). */
-export function parseCanary(text: string): CanaryRecord | null {
+function parseCanary(text: string): CanaryRecord | null {
   let value: unknown;
   try {
     value = JSON.parse(text);

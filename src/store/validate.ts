@@ -7,13 +7,13 @@ import { StoreInputError } from './errors.js';
 import type { AdmitInput, CanaryRecord } from './types.js';
 
 /** Longest subject, rule, key, lure id or canary token accepted (hash longer client values first). */
-export const MAX_KEY_LENGTH = 512;
+const MAX_KEY_LENGTH = 512;
 /** Most block subjects one admit() may check. */
-export const MAX_SUBJECTS = 16;
+const MAX_SUBJECTS = 16;
 /** Most rate limits one admit() may consume. */
-export const MAX_LIMITS = 32;
+const MAX_LIMITS = 32;
 /** Longest window, block or TTL accepted: one year. */
-export const MAX_DURATION_MS = 366 * 86_400_000;
+const MAX_DURATION_MS = 366 * 86_400_000;
 
 function checkName(value: unknown, path: string): void {
   if (typeof value !== 'string' || value.length === 0) throw new StoreInputError(path, 'must be a non-empty string');
@@ -26,7 +26,7 @@ function checkInt(value: unknown, path: string, min: number, max = Number.MAX_SA
   }
 }
 
-export function checkDurationMs(value: unknown, path: string): void {
+function checkDurationMs(value: unknown, path: string): void {
   checkInt(value, path, 1, MAX_DURATION_MS);
 }
 

@@ -42,7 +42,7 @@ export function maskKey(key: string): string {
  * A Google API key as honeygate shows it (events, key files): Google never echoes a key, so the
  * mask keeps only what identifies the format and the key: `AIza` and the last 4 characters.
  */
-export function maskGeminiKey(key: string): string {
+function maskGeminiKey(key: string): string {
   if (key.length <= 12) return '*'.repeat(key.length);
   return `${key.slice(0, 4)}${'*'.repeat(key.length - 8)}${key.slice(-4)}`;
 }

@@ -100,9 +100,4 @@ export function uuid4(): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-/** A float in [0, 1) from the pool (for jitter, not for secrets). */
-export function randomUnit(): number {
-  return take(4).readUInt32BE(0) / 0x1_0000_0000;
-}
-
 export { HEX };

@@ -18,7 +18,7 @@ import type { HttpResponse } from '../core/http.js';
 const CONNECTION_SPECIFIC: ReadonlySet<string> = new Set(['connection', 'transfer-encoding', 'keep-alive', 'proxy-connection', 'upgrade']);
 
 /** The raw array without connection-specific headers (a new array; the input is left as is). */
-export function withoutConnectionHeaders(headers: readonly string[]): string[] {
+function withoutConnectionHeaders(headers: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i + 1 < headers.length; i += 2) {
     const name = headers[i] ?? '';

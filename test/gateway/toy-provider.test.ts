@@ -3,10 +3,16 @@
  * registered through startGateway's `providers` option. It goes through the real pipeline: its
  * bearer key is classified against the config's key ring, the verdict function decides, and the
  * echo call renders forward / deceive / refuse in its own words; its own fault answer is used when
- * it throws; requests outside it still get the default provider's answers.
+ * it throws; requests outside it still get the default provider's answers. Its config part plugs
+ * into the loader the same way (`parts`), without editing config/.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Provider, ProviderCall } from '../../src/index.js';
+import { z } from 'zod';
+import { loadConfigObject, type Provider, type ProviderCall, type ProviderConfigPart } from '../../src/index.js';
+import { CONFIG_PARTS } from '../../src/gateway/registry.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 function send(ex: { res: { writeHead(s: number, h: Record<string, string>): unknown; end(b: string): unknown } }, status: number, body: Record<string, unknown>): void {
@@ -81,5 +87,48 @@ describe('a toy provider registered from outside the gateway', () => {
     expect(r.status).toBe(404);
     expect(r.headers.get('x-echo')).toBeNull();
     expect(((await r.json()) as { error: { message: string } }).error.message).toContain('Invalid URL (GET /nowhere)');
+  });
+});
+
+describe("a toy provider's config part", () => {
+  // its section (with a default), an upstream type, a key-file list and a rule; no config/ file names it
+  const echoPart: ProviderConfigPart = {
+    sections: {
+      echo: z.object({ greeting: z.string().default('hello'), loud: z.boolean().default(false) }).strict().prefault({}),
+      echo_keys: z.array(z.object({ key: z.string().min(1) }).strict()).default([]),
+    },
+    upstreams: [z.object({ type: z.literal('echo'), url: z.url() }).strict()],
+    keyFileLists: { echo_keys: z.object({ key: z.string().min(1) }).strict() },
+    rules: (config) => {
+      const echo = (config as unknown as { echo: { greeting: string; loud: boolean } }).echo;
+      return echo.loud && echo.greeting === '' ? [{ level: 'error', path: 'echo.greeting', message: 'a loud echo needs a greeting' }] : [];
+    },
+  };
+  const parts = [...CONFIG_PARTS, echoPart];
+
+  it('is refused without the part, and validated, defaulted and checked with it', async () => {
+    const without = await loadConfigObject({ echo: { loud: true } });
+    expect(without.config).toBeNull();
+    expect(without.issues.map((i) => i.message).join(' ')).toMatch(/echo/);
+
+    const defaulted = await loadConfigObject({ upstreams: { e: { type: 'echo', url: 'http://127.0.0.1:9/' } } }, { parts });
+    expect(defaulted.issues.filter((i) => i.level === 'error')).toEqual([]);
+    expect(defaulted.config).toMatchObject({ echo: { greeting: 'hello', loud: false }, echo_keys: [], upstreams: { e: { type: 'echo' } } });
+
+    const bad = await loadConfigObject({ echo: { loud: true, greeting: '' } }, { parts });
+    expect(bad.config).toBeNull();
+    expect(bad.issues).toContainEqual({ level: 'error', path: 'echo.greeting', message: 'a loud echo needs a greeting' });
+  });
+
+  it('reads its key lists from key files', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hg-echo-'));
+    try {
+      await writeFile(join(dir, 'echo-keys.yaml'), 'echo_keys:\n  - key: e-0001\n');
+      const loaded = await loadConfigObject({ key_files: ['echo-keys.yaml'] }, { parts, baseDir: dir });
+      expect(loaded.issues.filter((i) => i.level === 'error')).toEqual([]);
+      expect(loaded.config).toMatchObject({ echo_keys: [{ key: 'e-0001' }] });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

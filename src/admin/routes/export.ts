@@ -12,7 +12,7 @@ import { mispEvent } from '../../events/export/misp.js';
 import { STIX_MEDIA_TYPE, stixBundle, type Tlp } from '../../events/export/stix.js';
 import { sendError, type RouteKit } from './kit.js';
 
-export const DEFAULT_IDENTITY = 'honeygate operator';
+const DEFAULT_IDENTITY = 'honeygate operator';
 
 const identityParam: z.ZodType<string> = z
   .string()

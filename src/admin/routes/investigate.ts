@@ -20,9 +20,9 @@ import { sendError, type RouteKit } from './kit.js';
 import { limitParam, orderParam } from '../query.js';
 
 /** Most addresses a CIDR filter may expand to. */
-export const MAX_CIDR_ADDRESSES = 5000;
+const MAX_CIDR_ADDRESSES = 5000;
 /** Events read to build an attacker profile (newest first). */
-export const PROFILE_SAMPLE = 2000;
+const PROFILE_SAMPLE = 2000;
 const TIMELINE_ROWS = 300;
 const MAX_PROMPTS = 100;
 /** Addresses listed for a client id or a lure key. */

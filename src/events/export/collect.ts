@@ -12,8 +12,8 @@ import type { BlockRecord } from '../../store/types.js';
 import type { GatewayEvent } from '../model.js';
 import { MAX_LIMIT, type EventFilter, type EventStore } from '../store/index.js';
 
-export const MAX_EXPORT_EVENTS = 100_000;
-export const MAX_PROMPTS_PER_ATTACKER = 50;
+const MAX_EXPORT_EVENTS = 100_000;
+const MAX_PROMPTS_PER_ATTACKER = 50;
 const MAX_LIST = 20;
 
 export interface PromptIntel {

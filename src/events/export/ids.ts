@@ -22,7 +22,7 @@ export function uuidv5(namespace: string, name: string): string {
 }
 
 /** STIX 2.1 §2.9: the namespace of deterministic ids of cyber-observable objects. */
-export const STIX_SCO_NAMESPACE = '00abedb4-aa42-466c-9c01-fed23315a9b7';
+const STIX_SCO_NAMESPACE = '00abedb4-aa42-466c-9c01-fed23315a9b7';
 /** honeygate's own namespace for SDOs, SROs, bundles and MISP uuids (a random v4, fixed forever). */
 export const HONEYGATE_NAMESPACE = '6f1f3b84-5a57-4f0e-9d43-0d7a1c3c2b61';
 

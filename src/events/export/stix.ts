@@ -47,7 +47,7 @@ export interface StixBundle {
 
 export const STIX_MEDIA_TYPE = 'application/stix+json;version=2.1';
 
-export function stixTime(ms: number): string {
+function stixTime(ms: number): string {
   return new Date(ms).toISOString();
 }
 

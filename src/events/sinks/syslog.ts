@@ -40,23 +40,23 @@ export interface SyslogFormatOptions {
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$/;
 
 /** RFC 5424 §6: header fields are PRINTUSASCII (33–126) with a length limit, or `-`. */
-export function headerField(text: string, max: number): string {
+function headerField(text: string, max: number): string {
   const clean = text.replace(/[^!-~]/g, '').slice(0, max);
   return clean === '' ? '-' : clean;
 }
 
 /** RFC 5424 §6.3.3: inside PARAM-VALUE, `"`, `\` and `]` are escaped with `\`. */
-export function sdEscape(value: string): string {
+function sdEscape(value: string): string {
   return printable(value).replace(/["\\\]]/g, (c) => `\\${c}`);
 }
 
 /** CEF header fields: `\` and `|` escaped; no line breaks. */
-export function cefHeaderEscape(value: string): string {
+function cefHeaderEscape(value: string): string {
   return printable(value).replace(/[\\|]/g, (c) => `\\${c}`);
 }
 
 /** CEF extension values: `\` and `=` escaped, CR/LF as `\r` `\n`; other controls replaced. */
-export function cefValueEscape(value: string): string {
+function cefValueEscape(value: string): string {
   return value
     .replace(/[\\=]/g, (c) => `\\${c}`)
     .replace(/\r/g, '\\r')
@@ -200,7 +200,7 @@ export function truncateUtf8(text: string, max: number): string {
 }
 
 /** RFC 6587 §3.4.1 octet-counting frame. */
-export function octetFrame(message: Buffer): Buffer {
+function octetFrame(message: Buffer): Buffer {
   return Buffer.concat([Buffer.from(`${message.length} `, 'ascii'), message]);
 }
 

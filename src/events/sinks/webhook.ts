@@ -146,7 +146,7 @@ function markdownEscape(text: string): string {
   return text.replace(/[\\`*_~|[\]()<>#@!-]/g, (c) => `\\${c}`);
 }
 
-export function renderPayload(kind: WebhookConfig['kind'], alert: Alert, ctx: RenderContext): unknown {
+function renderPayload(kind: WebhookConfig['kind'], alert: Alert, ctx: RenderContext): unknown {
   const list = facts(alert);
   switch (kind) {
     case 'slack':
@@ -215,7 +215,7 @@ export function renderPayload(kind: WebhookConfig['kind'], alert: Alert, ctx: Re
 }
 
 /** `sha256=<hex>` of HMAC-SHA256(secret, body). */
-export function signBody(secret: string, body: string | Buffer): string {
+function signBody(secret: string, body: string | Buffer): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
@@ -381,7 +381,7 @@ export interface WebhookSink {
 }
 
 /** The webhook host for stats and messages: the URL's path is a secret for Slack, Discord and Teams. */
-export function webhookHost(url: string): string {
+function webhookHost(url: string): string {
   try {
     return new URL(url).host;
   } catch {

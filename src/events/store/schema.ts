@@ -50,7 +50,7 @@ export interface EventsDatabase {
 
 /**
  * Columns with an index; every index leads with the column and ends with ts for range scans.
- * INITIAL_INDEXED_COLUMNS are 0001's (frozen: it has shipped); later migrations add the rest.
+ * INITIAL_INDEXED_COLUMNS are 0001's (frozen: it has shipped); later migrations add their own (0002: client_id).
  */
 const INITIAL_INDEXED_COLUMNS = [
   'dataset',
@@ -67,8 +67,6 @@ const INITIAL_INDEXED_COLUMNS = [
   'tool_user',
   'tool_conversation',
 ] as const;
-
-export const INDEXED_COLUMNS = [...INITIAL_INDEXED_COLUMNS, 'client_id'] as const;
 
 const initial: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {

@@ -46,7 +46,7 @@ type BetterSqliteConstructor = new (path: string, options?: { readonly?: boolean
 const require = createRequire(import.meta.url);
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 
-export const SQLITE_DRIVER: SqliteConnection['driver'] = NODE_MAJOR >= 24 ? 'node:sqlite' : 'better-sqlite3';
+const SQLITE_DRIVER: SqliteConnection['driver'] = NODE_MAJOR >= 24 ? 'node:sqlite' : 'better-sqlite3';
 
 function nodeSqlite(path: string, options: SqliteOpenOptions): SqliteConnection {
   const { DatabaseSync } = require('node:sqlite') as NodeSqliteModule;

@@ -47,10 +47,6 @@ export interface AzureHeaderInput {
 
 const HSTS = 'max-age=31536000; includeSubDomains; preload';
 
-export function azureRequestId(): string {
-  return randomUUID();
-}
-
 /** The raw header array of one answer. */
 export function azureHeaders(input: AzureHeaderInput): string[] {
   const h: string[] = [];

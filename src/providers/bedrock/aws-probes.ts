@@ -39,7 +39,7 @@ export interface ServiceTarget {
 const HOST_RE = /^(bedrock-runtime|bedrock|sts|iam)(?:-fips)?(?:\.([a-z]{2}(?:-[a-z]+)+-\d))?\.amazonaws\.com(?:\.cn)?$/;
 
 /** The credential-scope service of a SigV4 Authorization header, without verifying anything. */
-export function scopeServiceOf(authorization: string | undefined): string | null {
+function scopeServiceOf(authorization: string | undefined): string | null {
   if (authorization === undefined) return null;
   const m = /Credential=[^/\s,]+\/\d{8}\/[^/\s,]+\/([^/\s,]+)\//.exec(authorization);
   return m ? (m[1] ?? null) : null;

@@ -14,9 +14,9 @@ const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const ACCESS_KEY_ID = /^(AKIA|ASIA)[A-Z0-9]{16}$/;
 const SHA256_REF = /^sha256:[0-9a-f]{64}$/;
 
-export const awsRegion = z.string().regex(REGION, 'an AWS region like us-east-1');
+const awsRegion = z.string().regex(REGION, 'an AWS region like us-east-1');
 
-export const awsCredentialsSchema = z
+const awsCredentialsSchema = z
   .object({
     access_key_id: z.string().regex(ACCESS_KEY_ID, 'an access key id: AKIA or ASIA + 16 characters'),
     secret_access_key: z.string().min(16).describe('raw, or ${ENV_VAR}'),

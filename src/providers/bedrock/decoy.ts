@@ -110,7 +110,7 @@ function listText(list: unknown): { text: string; count: number } {
 }
 
 /** Input tokens: the prompt text counted, plus a few tokens per turn for the chat template. */
-export function inputTokensOf(operation: BedrockOperation, family: ModelFamily, body: Json): number {
+function inputTokensOf(operation: BedrockOperation, family: ModelFamily, body: Json): number {
   const parts: string[] = [];
   let turns = 0;
   const add = (v: unknown): void => {

@@ -100,10 +100,6 @@ export const BEDROCK_ERRORS = {
 
 export type BedrockErrorCode = keyof typeof BEDROCK_ERRORS;
 
-export function errorDef(code: BedrockErrorCode): AwsErrorDef {
-  return BEDROCK_ERRORS[code];
-}
-
 /** `<Type>:http://internal.amazon.com/coral/<namespace>/` (B4). */
 export function errorTypeHeader(code: BedrockErrorCode): string {
   const d = BEDROCK_ERRORS[code];

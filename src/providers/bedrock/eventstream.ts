@@ -22,13 +22,13 @@ export type { Message, MessageHeaders };
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
-export const PRELUDE_LENGTH = 12;
-export const MIN_FRAME_LENGTH = 16;
+const PRELUDE_LENGTH = 12;
+const MIN_FRAME_LENGTH = 16;
 export const MAX_HEADERS_LENGTH = 128 * 1024;
-export const MAX_PAYLOAD_LENGTH = 24 * 1024 * 1024;
+const MAX_PAYLOAD_LENGTH = 24 * 1024 * 1024;
 export const MAX_FRAME_LENGTH = MIN_FRAME_LENGTH + MAX_HEADERS_LENGTH + MAX_PAYLOAD_LENGTH;
 
-export const PADDING_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const PADDING_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
 export type EventStreamErrorCode =
   | 'ES_TRUNCATED'
@@ -75,7 +75,7 @@ export function padding(rand: () => number = Math.random): string {
 }
 
 /** The payload of one event: sorted compact JSON with `"p"` in its alphabetical place. */
-export function eventPayload(body: Readonly<Record<string, unknown>>, rand?: () => number): Buffer {
+function eventPayload(body: Readonly<Record<string, unknown>>, rand?: () => number): Buffer {
   return Buffer.from(sortedJson({ ...body, p: padding(rand) }), 'utf8');
 }
 
@@ -83,7 +83,7 @@ export function eventPayload(body: Readonly<Record<string, unknown>>, rand?: () 
 // encoding
 
 /** One frame from headers (in the order given) and a payload. */
-export function encodeFrame(headers: readonly (readonly [string, string])[], payload: Uint8Array): Buffer {
+function encodeFrame(headers: readonly (readonly [string, string])[], payload: Uint8Array): Buffer {
   const h: MessageHeaders = {};
   for (const [name, value] of headers) h[name] = { type: 'string', value };
   const bytes = codec.encode({ headers: h, body: payload });

@@ -7,7 +7,6 @@
  */
 import type { ModelFamily } from './models.js';
 import type { BedrockOperation } from './route.js';
-import { parseJsonText } from '../../util/depth.js';
 
 type Json = Record<string, unknown>;
 
@@ -29,12 +28,6 @@ function userTurns(messages: unknown, out: string[]): void {
   for (const m of messages.slice(0, MAX_ITEMS)) {
     if (isObject(m) && (m['role'] === 'user' || m['role'] === 'USER')) contentText(m['content'] ?? m['message'], out);
   }
-}
-
-export function bedrockPromptText(operation: BedrockOperation, family: ModelFamily, body: Buffer, max = 4096): string | undefined {
-  const parsed = parseJsonText(body.toString('utf8'));
-  if (parsed === undefined) return undefined;
-  return bedrockPromptTextOf(operation, family, parsed, max);
 }
 
 /** The same, from a body the caller has already parsed (the surface parses it once for the decoy too). */

@@ -19,7 +19,7 @@ import { BedrockUpstream, BedrockUpstreamError } from './upstream.js';
 import { bedrockConfigPart } from './config-part.js';
 
 /** Does this config serve the Bedrock provider? */
-export function hasBedrock(config: Readonly<Config>): boolean {
+function hasBedrock(config: Readonly<Config>): boolean {
   return config.aws_keys.length > 0 || config.bedrock_api_keys.length > 0 || Object.values(config.upstreams).some((u) => u.type === 'bedrock');
 }
 

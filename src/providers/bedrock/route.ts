@@ -24,15 +24,6 @@ const OPERATIONS: Readonly<Record<string, BedrockOperation>> = {
 
 export const STREAMING_OPERATIONS: ReadonlySet<BedrockOperation> = new Set(['ConverseStream', 'InvokeModelWithResponseStream']);
 
-/** The IAM action AWS authorizes each operation as (for AccessDenied texts and events). */
-export const IAM_ACTION: Readonly<Record<BedrockOperation, string>> = {
-  Converse: 'bedrock:InvokeModel',
-  ConverseStream: 'bedrock:InvokeModelWithResponseStream',
-  InvokeModel: 'bedrock:InvokeModel',
-  InvokeModelWithResponseStream: 'bedrock:InvokeModelWithResponseStream',
-  CountTokens: 'bedrock:CountTokens',
-};
-
 /** The longest request-target we look at; anything longer is not a Bedrock call. */
 export const MAX_PATH_LENGTH = 8192;
 const MODEL_ID_MAX = 2048;

@@ -103,7 +103,7 @@ export interface CredentialScope {
 }
 
 /** Parse the parameters after `AWS4-HMAC-SHA256 `; returns the names that are missing instead. */
-export function parseAuthorizationParams(params: string): ParsedAuthorization | { missing: string[] } {
+function parseAuthorizationParams(params: string): ParsedAuthorization | { missing: string[] } {
   // the first occurrence of each name counts; other names are ignored
   let credential: string | undefined;
   let signedHeaders: string | undefined;
@@ -127,7 +127,7 @@ export function parseAuthorizationParams(params: string): ParsedAuthorization | 
   return { credential, signedHeaders: signedHeaders.split(';').map((h) => h.trim().toLowerCase()).filter((h) => h !== ''), signature };
 }
 
-export function parseCredential(credential: string): CredentialScope | null {
+function parseCredential(credential: string): CredentialScope | null {
   const parts = credential.split('/');
   if (parts.length !== 5) return null;
   const [accessKeyId = '', date = '', region = '', service = '', terminator = ''] = parts;
@@ -291,7 +291,7 @@ function httpDateToAmz(text: string): string | null {
  * Verify a presigned SigV4 URL (query authentication): `host` is the Host it was signed for,
  * `pathAndQuery` the URL without scheme and host. Used for short-term Bedrock API keys.
  */
-export function verifyPresignedUrl(
+function verifyPresignedUrl(
   method: string,
   host: string,
   pathAndQuery: string,

@@ -65,4 +65,3 @@ export const geminiOptionsSchema = z
 
 export type GeminiUpstreamConfig = z.output<typeof geminiUpstreamSchema>;
 export type GeminiKeyConfig = z.output<typeof geminiKeySchema>;
-export type GeminiOptionsConfig = z.output<typeof geminiOptionsSchema>;

@@ -118,12 +118,6 @@ export interface ErrorWriteOptions extends WriteOptions {
   readonly ctx?: ErrorContext;
 }
 
-/** The error body text for a code. */
-export function geminiErrorText(code: GeminiErrorCode, args: readonly string[] = [], array = false, ctx: ErrorContext = {}): string {
-  const obj = geminiErrorObject(code, args, ctx);
-  return array ? `${ARRAY_OPEN}${arrayElement(obj)}${ARRAY_CLOSE}` : prettyJson(obj);
-}
-
 export function writeGeminiError(res: HttpResponse, code: GeminiErrorCode, args: readonly string[], opts: ErrorWriteOptions): Promise<number> {
   const obj = geminiErrorObject(code, args, opts.ctx ?? {});
   const status = (obj['error'] as { code: number }).code;

@@ -64,7 +64,7 @@ export function openaiRequestId(): string {
  * The 2026 `__cf_bm` cookie: `<43 chars>-<unix seconds with a fraction>-1.0.1.1-<150 chars>` and the
  * attributes in the order the edge writes them, expiring 30 minutes later (IMF-fixdate).
  */
-export function cfBmCookie(now: number): string {
+function cfBmCookie(now: number): string {
   const seconds = Math.floor(now / 1000);
   // a 7-digit fraction never ending in 0, as the edge prints a float
   const fraction = `${String(now % 1000).padStart(3, '0')}${String(Math.floor(Math.random() * 1000)).padStart(3, '0')}${1 + Math.floor(Math.random() * 9)}`;

@@ -208,7 +208,7 @@ function threadObject(json: Json): Json {
  * `GET /v1/organizations`: the organizations the key's user belongs to, the key's own marked
  * `is_default` (key checkers read the default org and send it as `OpenAI-Organization` afterwards).
  */
-export function organizationList(persona: OpenAIPersona): Json {
+function organizationList(persona: OpenAIPersona): Json {
   const orgs = persona.personal ? [org(persona, 'personal')] : [org(persona, 'named'), org(persona, 'personal')];
   return { object: 'list', data: orgs };
 }

@@ -31,7 +31,7 @@ const instant = z.string().transform((text, ctx) => {
 const SHA256_REF = /^sha256:[0-9a-f]{64}$/;
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 
-export const toolSecretSchema = z
+const toolSecretSchema = z
   .object({
     name: z.string().min(1).max(64).describe('name of this secret in events and errors (never the secret itself)'),
     hash: z
@@ -56,7 +56,7 @@ export const toolSecretSchema = z
     }
   });
 
-export const introspectionSchema = z
+const introspectionSchema = z
   .object({
     url: z.url().describe('RFC 7662 token introspection endpoint'),
     client_id: z.string().min(1).describe('client id the gateway authenticates with (client_secret_basic)'),
@@ -113,7 +113,7 @@ export const oauthSchema = z
   })
   .strict();
 
-export const toolLimitRuleSchema = z
+const toolLimitRuleSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, '1-64 of [A-Za-z0-9_.-]').describe('rule name for events and RateLimit headers'),
     by: z
@@ -130,7 +130,7 @@ export const toolLimitRuleSchema = z
   })
   .strict();
 
-export const fixtureSchema = z
+const fixtureSchema = z
   .object({
     status: z.number().int().min(100).max(599).default(200).describe('HTTP status of the answer'),
     body: z.unknown().describe('JSON answer; strings may hold canary placeholders such as {{canary:url}}'),
@@ -147,7 +147,7 @@ const listPair = (what: string) =>
     .strict()
     .prefault({});
 
-export const toolRouteSchema = z
+const toolRouteSchema = z
   .object({
     name: z
       .string()
@@ -275,7 +275,7 @@ export const toolRouteSchema = z
     });
   });
 
-export const cidrPresetSchema = z
+const cidrPresetSchema = z
   .object({
     url: z.url().optional().describe('a JSON list in the published format ({"creationTime", "prefixes": [{"ipv4Prefix"|"ipv6Prefix"}]})'),
     file: z.string().min(1).optional().describe('the same format from a file (relative to the working directory)'),

@@ -19,7 +19,7 @@ const CANARY_FIELDS: readonly [RegExp, string][] = [
 ];
 
 /** Mocked data with canary placeholders where a field looks like a link, a secret or a host. */
-export function canaryize(value: unknown, key = ''): unknown {
+function canaryize(value: unknown, key = ''): unknown {
   if (typeof value === 'string') {
     for (const [re, placeholder] of CANARY_FIELDS) if (re.test(key)) return placeholder;
     return value;

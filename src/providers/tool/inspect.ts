@@ -8,7 +8,7 @@ import { checkJsonRpc } from './mcp.js';
 
 import { H, SAFE_ID, UNSAFE_PATH, header, method, type Problem, type ToolCall } from './call.js';
 
-export function withRefusal(c: Classification, refusal: RequestRefusal): Classification {
+function withRefusal(c: Classification, refusal: RequestRefusal): Classification {
   return { ...c, refusal };
 }
 

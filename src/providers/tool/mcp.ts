@@ -10,7 +10,7 @@
  */
 import type { FixtureConfig } from './config.js';
 
-export const MAX_BATCH = 100;
+const MAX_BATCH = 100;
 
 const LIFECYCLE = new Set(['initialize', 'ping', 'notifications/initialized', 'notifications/cancelled']);
 
@@ -62,7 +62,7 @@ function isId(v: unknown): boolean {
 }
 
 /** Validate JSON-RPC 2.0 structure (§4, §5) of an already parsed body. */
-export function parseJsonRpc(doc: unknown): { ok: true; messages: JsonRpcMessage[] } | { ok: false; detail: string } {
+function parseJsonRpc(doc: unknown): { ok: true; messages: JsonRpcMessage[] } | { ok: false; detail: string } {
   const list = Array.isArray(doc) ? doc : [doc];
   if (list.length === 0) return { ok: false, detail: 'An empty JSON-RPC batch.' };
   if (list.length > MAX_BATCH) return { ok: false, detail: `A JSON-RPC batch of more than ${MAX_BATCH} messages.` };
@@ -86,7 +86,7 @@ export function parseJsonRpc(doc: unknown): { ok: true; messages: JsonRpcMessage
   return { ok: true, messages };
 }
 
-export function toolName(m: JsonRpcMessage): string | undefined {
+function toolName(m: JsonRpcMessage): string | undefined {
   const params = m.params;
   if (params === null || typeof params !== 'object' || Array.isArray(params)) return undefined;
   const name = (params as Record<string, unknown>)['name'];
@@ -115,7 +115,7 @@ export function checkJsonRpc(doc: unknown, methods: NameList, tools: NameList): 
   return { kind: 'ok', messages: parsed.messages, operation: operation || 'response' };
 }
 
-export const DECOY_PROTOCOL_VERSIONS = ['2025-06-18', '2025-03-26', '2024-11-05'] as const;
+const DECOY_PROTOCOL_VERSIONS = ['2025-06-18', '2025-03-26', '2024-11-05'] as const;
 
 export interface McpDecoyInput {
   readonly messages: readonly JsonRpcMessage[];

@@ -63,7 +63,7 @@ export const BUILTIN_PRESETS: Readonly<Record<string, BuiltinPreset>> = Object.f
 export const BUILTIN_PRESET_NAMES: ReadonlySet<string> = new Set(Object.keys(BUILTIN_PRESETS));
 
 /** Largest list document read (the published files are a few KiB). */
-export const MAX_PRESET_BYTES = 1024 * 1024;
+const MAX_PRESET_BYTES = 1024 * 1024;
 
 export class PresetFormatError extends Error {
   constructor(message: string) {

@@ -19,7 +19,7 @@ import { OpenApiGuard } from './openapi.js';
 import { PresetRegistry } from './presets.js';
 import { SecretSet } from './secrets.js';
 
-export const METADATA_PREFIX = '/.well-known/oauth-protected-resource';
+const METADATA_PREFIX = '/.well-known/oauth-protected-resource';
 
 interface NetworkSide {
   readonly cidrs: BlockList | null;

@@ -13,7 +13,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { fingerprintOfHash } from '../../util/hash.js';
 import type { ToolSecretConfig } from './config.js';
 
-export const SECRET_PREFIX = 'hgs_';
+const SECRET_PREFIX = 'hgs_';
 
 export interface CompiledSecret {
   readonly name: string;
@@ -41,7 +41,7 @@ export function secretDigest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
 }
 
-export function compileSecret(s: ToolSecretConfig): CompiledSecret {
+function compileSecret(s: ToolSecretConfig): CompiledSecret {
   const hash = s.hash !== undefined ? s.hash.slice(7) : secretDigest(s.value ?? '').toString('hex');
   return {
     name: s.name,
