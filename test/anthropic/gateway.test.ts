@@ -146,6 +146,14 @@ describe('lure prompt injection into a burner upstream', () => {
     expect(refused.status).toBe(400);
     check(refused, 'claude-haiku-4-5');
     await refused.arrayBuffer();
+    // the burner's own rate limit names the burner's organization: the persona's refusal instead
+    const limited = await post('/v1/messages', { 'x-api-key': INJECTED, 'anthropic-version': '2023-06-01' }, { model: 'claude-haiku-4-5', max_tokens: 40, messages: [{ role: 'user', content: 'please-upstream-429' }] });
+    expect(limited.status).toBe(429);
+    check(limited, 'claude-haiku-4-5');
+    const text = await limited.text();
+    expect(text).not.toContain(BURNER_ORG);
+    expect(JSON.parse(text)).toMatchObject({ type: 'error', error: { type: 'rate_limit_error', message: expect.stringContaining(`(org: ${persona.organizationId}, model: claude-haiku-4-5)`) } });
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
   });
 
   it('never reaches a prompt-extraction probe', async () => {

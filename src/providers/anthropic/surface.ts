@@ -218,10 +218,15 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
         onResponse: (_status, headers, upstreamMs) => recordResponse(ex, headers, upstreamMs),
         rewriteHeaders: (headers) => wearPersona(headers, opts.account as AnthropicAccount),
         streamFault: streamFault(ex),
+        // the burner's rate-limit refusal names the burner's organization and tier: the persona's own instead
+        replaceStatus: (status) => status === 429,
       },
       ex.res,
     );
-    if (result.replaced) writeAnthropicError(ex.res, result.status === 529 ? 'overloaded' : 'api_error', [], opts);
+    if (result.replaced && result.status === 429) {
+      const limits = persona.limitsFor(model);
+      writeAnthropicError(ex.res, 'rate_limit', [thousands(limits.otpm), 'output tokens', persona.organizationId, model !== undefined ? `, model: ${model.slice(0, 100)}` : ''], { ...opts, retryAfter: 30 });
+    } else if (result.replaced) writeAnthropicError(ex.res, result.status === 529 ? 'overloaded' : 'api_error', [], opts);
   } catch (e: unknown) {
     ex.upstreamMs = performance.now() - started;
     faultToClient(ex, e, opts);
