@@ -154,6 +154,10 @@ function eventAligned(res: HttpResponse, lastWords: (kind: UpstreamFaultKind) =>
       else res.once('drain', () => done());
     },
     final(done) {
+      if (res.destroyed) {
+        done();
+        return;
+      }
       if (pending !== null) res.write(pending);
       pending = null;
       res.end(() => done());
