@@ -387,7 +387,8 @@ export async function serveMessages(input: MessagesDecoyInput, res: HttpResponse
   const requestId = anthropicRequestId();
   // the server tools' results are read as input: the final count exceeds the first
   const finalInput = inputTokens + (composed.serverInputTokens ?? 0);
-  const serverUse = composed.serverUse !== undefined ? { server_tool_use: composed.serverUse } : {};
+  // (the retired Claude 3.x layout predates web fetch: its count only has searches, as recorded in 2025)
+  const serverUse = composed.serverUse === undefined ? {} : model.legacyWire === true ? { server_tool_use: { web_search_requests: composed.serverUse.web_search_requests } } : { server_tool_use: composed.serverUse };
   const cacheCreation = { ephemeral_5m_input_tokens: cache.ttl === '5m' ? cache.creation : 0, ephemeral_1h_input_tokens: cache.ttl === '1h' ? cache.creation : 0 };
   const result: DecoyResult = { stream, inputTokens: input.inputTokens, outputTokens: composed.outputTokens, stopReason: composed.stopReason };
 
