@@ -254,7 +254,11 @@ export function compose(body: Json, model: ClaudeModel, reply: string, betas: Re
   const blocks: Block[] = [];
   const question = lastUserText(body);
   const thinking = body['thinking'];
-  if (isObject(thinking) && (thinking['type'] === 'enabled' || thinking['type'] === 'adaptive') && model.thinking) {
+  // without interleaved thinking the model thinks once, at the start of its turn: a continuation
+  // after a tool result writes no new thinking block (adaptive thinking interleaves by itself)
+  const interleaved = (betas.has('interleaved-thinking-2025-05-14') && model.legacyWire !== true) || (isObject(thinking) && thinking['type'] === 'adaptive');
+  const thinks = isObject(thinking) && (thinking['type'] === 'enabled' || thinking['type'] === 'adaptive') && model.thinking;
+  if (thinks && (interleaved || !endsWithToolResult(body))) {
     const full = thinkingText(question);
     const t = firstTokens(full, budget);
     budget -= tokenCount(t);
