@@ -4,7 +4,9 @@
  * - content: a thinking block when thinking is enabled or adaptive (with a signature), then the
  *   lure's reply as text — or JSON filled from the schema when structured output is asked, or
  *   `tool_use` blocks with schema-valid input when the client offered custom tools and the turn
- *   calls for one (`tool_choice` any/tool, or auto on a fresh user turn);
+ *   calls for one (`tool_choice` any/tool, or auto on a fresh user turn); a web search or web
+ *   fetch turn when the client offers those server tools (server-tools.ts); the request's betas
+ *   (betas.ts) where they change the answer;
  * - `stop_reason`: `end_turn`, `tool_use`, `stop_sequence` (with the sequence), or `max_tokens`
  *   with the output cut at exactly `max_tokens` tokens (thinking counted first);
  * - `usage` from the tokenizer with the cache fields: a `cache_control` prefix is written to the
