@@ -49,6 +49,8 @@ export interface ForwardOptions {
   readonly setHeaders?: Readonly<Record<string, string>>;
   /** do not pass upstream 5xx answers through (they may carry internal detail): report them instead */
   readonly replaceServerErrors?: boolean;
+  /** other statuses whose upstream answer is not passed through (reported as `replaced`, like a 5xx) */
+  readonly replaceStatus?: (status: number) => boolean;
   /**
    * called when the upstream's head arrives, before any byte goes to the client; the request event
    * may be built (on the client's close) before `forward` resolves, so record what it needs here
@@ -71,7 +73,7 @@ export interface ForwardOptions {
 
 export interface ForwardResult {
   readonly status: number;
-  /** true when an upstream 5xx was swallowed (replaceServerErrors): the caller writes its own error */
+  /** true when an upstream 5xx (or a `replaceStatus` answer) was swallowed: the caller writes its own error */
   readonly replaced: boolean;
   /** ms until the upstream's response headers arrived */
   readonly upstreamMs: number;
@@ -152,6 +154,10 @@ function eventAligned(res: HttpResponse, lastWords: (kind: UpstreamFaultKind) =>
       else res.once('drain', () => done());
     },
     final(done) {
+      if (res.destroyed) {
+        done();
+        return;
+      }
       if (pending !== null) res.write(pending);
       pending = null;
       res.end(() => done());
@@ -269,7 +275,7 @@ export class HttpUpstream {
           upstreamMs = performance.now() - started;
           status = statusCode;
           options.onResponse?.(statusCode, upHeaders as Record<string, string | string[] | undefined>, upstreamMs);
-          if (statusCode >= 500 && options.replaceServerErrors) {
+          if ((statusCode >= 500 && options.replaceServerErrors) || options.replaceStatus?.(statusCode) === true) {
             replaced = true;
             return new Writable({ write: (_chunk, _enc, done) => done() });
           }

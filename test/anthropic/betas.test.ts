@@ -7,6 +7,8 @@ import Anthropic, { BadRequestError } from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { betaAccepted, checkBetas } from '../../src/providers/anthropic/betas.js';
 import { validateMessages } from '../../src/providers/anthropic/validate.js';
+import { compose } from '../../src/providers/anthropic/decoy.js';
+import { resolveModel } from '../../src/providers/anthropic/models.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 const LURE = `sk-ant-api03-${'B'.repeat(93)}AA`;
@@ -55,6 +57,25 @@ describe('betas in validation', () => {
     const cm = { model: 'claude-sonnet-4-5', max_tokens: 20, messages: msgs, context_management: { edits: [] } };
     expect(validateMessages(cm)).toEqual({ kind: 'invalid', message: 'context_management: Extra inputs are not permitted' });
     expect(validateMessages(cm, false, new Set(['context-management-2025-06-27']))).toMatchObject({ kind: 'ok' });
+  });
+});
+
+describe('betas in the decoy', () => {
+  it('after a tool result the model thinks again only with interleaved thinking (or adaptive)', () => {
+    const model = resolveModel('claude-sonnet-4-5');
+    if (!model) throw new Error('model');
+    const body = {
+      model: model.id, max_tokens: 3000, thinking: { type: 'enabled', budget_tokens: 1024 },
+      tools: [{ name: 'get_time', input_schema: { type: 'object', properties: {} } }],
+      messages: [
+        { role: 'user', content: 'time?' },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 't', signature: 's' }, { type: 'tool_use', id: 'toolu_1', name: 'get_time', input: {} }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: '12:00' }] },
+      ],
+    };
+    expect(compose(body, model, 'It is noon.').blocks.map((b) => b.type)).toEqual(['text']);
+    expect(compose(body, model, 'It is noon.', new Set(['interleaved-thinking-2025-05-14'])).blocks.map((b) => b.type)).toEqual(['thinking', 'text']);
+    expect(compose({ ...body, messages: body.messages.slice(0, 1) }, model, 'x').blocks[0]?.type).toBe('thinking');
   });
 });
 

@@ -7,7 +7,8 @@
  * tier). A request with tools gets a `tool_use` answer for the first tool. Special models:
  * `claude-upstream-break` streams three events then resets the connection; `claude-upstream-529`
  * answers 529 `overloaded_error`; `claude-upstream-400` (or a body containing
- * `please-upstream-400`) answers 400 `invalid_request_error`.
+ * `please-upstream-400`) answers 400 `invalid_request_error`; a body containing
+ * `please-upstream-429` answers the burner's own 429, naming its organization.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -74,6 +75,11 @@ export async function startFakeAnthropic(gapMs = 60): Promise<FakeAnthropic> {
       const parsed = JSON.parse(body) as { stream?: boolean; model: string; tools?: { name: string }[] };
       if (parsed.model === 'claude-upstream-529') {
         json(529, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' }, request_id: 'req_upstream' });
+        return;
+      }
+      if (body.includes('please-upstream-429')) {
+        res.setHeader('retry-after', '7');
+        json(429, { type: 'error', error: { type: 'rate_limit_error', message: `This request would exceed your organization's rate limit of 8,000 output tokens per minute (org: ${BURNER_ORG}, model: ${parsed.model}).` }, request_id: 'req_upstream' });
         return;
       }
       if (parsed.model === 'claude-upstream-400' || body.includes('please-upstream-400')) {

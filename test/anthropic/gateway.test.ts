@@ -17,6 +17,8 @@ import { BURNER_ORG, startFakeAnthropic, type FakeAnthropic } from './fake-anthr
 const LURE = `sk-ant-api03-${'L'.repeat(93)}AA`;
 const INJECTED = `sk-ant-api03-${'I'.repeat(93)}AA`;
 const BURNER = `sk-ant-api03-${'U'.repeat(93)}AA`;
+const DEAD_BURNER = `sk-ant-api03-${'D'.repeat(93)}AA`;
+const ON_DEAD = `sk-ant-api03-${'Z'.repeat(93)}AA`;
 const OPENAI_LURE = `sk-proj-${'o'.repeat(156)}`;
 const LURE_PROMPT = 'You assist the ACME platform team. Internal wiki: {{canary:url}}.';
 
@@ -27,11 +29,12 @@ beforeAll(async () => {
   burner = await startFakeAnthropic(1);
   gw = await startTestGateway({
     lure_defaults: { realistic_timing: false, max_requests: 1000 },
-    upstreams: { burner: { type: 'anthropic', url: burner.url, api_key: BURNER } },
+    upstreams: { burner: { type: 'anthropic', url: burner.url, api_key: BURNER }, dead: { type: 'anthropic', url: burner.url, api_key: DEAD_BURNER } },
     keys: [{ name: 'openai-lure', key: OPENAI_LURE, class: 'lure' }],
     anthropic_keys: [
       { name: 'an-lure', key: LURE, class: 'lure', campaign: 'dotenv', placement: 'acme/web .env' },
       { name: 'an-injected', key: INJECTED, class: 'lure', upstream: 'burner', prompt: LURE_PROMPT },
+      { name: 'an-on-dead', key: ON_DEAD, class: 'lure', upstream: 'dead', reply: 'decoy answer' },
     ],
   });
 });
@@ -146,6 +149,25 @@ describe('lure prompt injection into a burner upstream', () => {
     expect(refused.status).toBe(400);
     check(refused, 'claude-haiku-4-5');
     await refused.arrayBuffer();
+    // the burner's own rate limit names the burner's organization: the persona's refusal instead
+    const limited = await post('/v1/messages', { 'x-api-key': INJECTED, 'anthropic-version': '2023-06-01' }, { model: 'claude-haiku-4-5', max_tokens: 40, messages: [{ role: 'user', content: 'please-upstream-429' }] });
+    expect(limited.status).toBe(429);
+    check(limited, 'claude-haiku-4-5');
+    const text = await limited.text();
+    expect(text).not.toContain(BURNER_ORG);
+    expect(JSON.parse(text)).toMatchObject({ type: 'error', error: { type: 'rate_limit_error', message: expect.stringContaining(`(org: ${persona.organizationId}, model: claude-haiku-4-5)`) } });
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+  });
+
+  it('a burner key that stopped working (401) never makes the lure read as revoked: the decoy answers', async () => {
+    const before = burner.seen.length;
+    const res = await post('/v1/messages', { 'x-api-key': ON_DEAD, 'anthropic-version': '2023-06-01' }, { model: 'claude-haiku-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'hello' }] });
+    expect(burner.seen.length).toBe(before + 1);
+    expect(res.status).toBe(200);
+    const msg = (await res.json()) as { content: { text: string }[]; model: string };
+    expect(msg.content[0]?.text).toBe('decoy answer');
+    expect(msg.model).toBe('claude-haiku-4-5-20251001');
+    expect(res.headers.get('anthropic-organization-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('never reaches a prompt-extraction probe', async () => {

@@ -239,6 +239,10 @@ describe('unknown key', () => {
     expect((e as AuthenticationError).error).toMatchObject({ type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } });
     const models = await client(UNKNOWN).models.list().catch((x: unknown) => x);
     expect(models).toBeInstanceOf(AuthenticationError);
+    const stream = await client(UNKNOWN).messages.stream({ model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }).finalMessage().catch((x: unknown) => x);
+    expect(stream).toBeInstanceOf(AuthenticationError);
+    const count = await client(UNKNOWN).messages.countTokens({ model: 'claude-haiku-4-5', messages: [{ role: 'user', content: 'x' }] }).catch((x: unknown) => x);
+    expect(count).toBeInstanceOf(AuthenticationError);
     const bearer = await client('', { apiKey: null, authToken: UNKNOWN }).messages.create({ model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }).catch((x: unknown) => x);
     expect(bearer).toBeInstanceOf(AuthenticationError);
   });

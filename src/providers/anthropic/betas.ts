@@ -12,7 +12,7 @@
  * - the betas that change an answer (validate.ts, decoy.ts): `output-128k-2025-02-19` (Claude
  *   Sonnet 3.7 writes up to 128,000 tokens), `context-1m-2025-08-07` (a 1,000,000-token window on
  *   Sonnet 4 / 4.5 / 4.6 and Opus 4.6), `interleaved-thinking-2025-05-14` (a thinking budget may
- *   exceed `max_tokens`), `token-efficient-tools-2025-02-19` (shorter tool calls on Sonnet 3.7),
+ *   exceed `max_tokens`; the model thinks again after a tool result), `token-efficient-tools-2025-02-19` (shorter tool calls on Sonnet 3.7),
  *   and the body fields only a beta admits (`mcp_servers`, `context_management`, `container`, the
  *   beta `output_format`): without their beta they are `Extra inputs are not permitted`.
  */

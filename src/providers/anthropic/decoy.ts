@@ -4,7 +4,9 @@
  * - content: a thinking block when thinking is enabled or adaptive (with a signature), then the
  *   lure's reply as text — or JSON filled from the schema when structured output is asked, or
  *   `tool_use` blocks with schema-valid input when the client offered custom tools and the turn
- *   calls for one (`tool_choice` any/tool, or auto on a fresh user turn);
+ *   calls for one (`tool_choice` any/tool, or auto on a fresh user turn); a web search or web
+ *   fetch turn when the client offers those server tools (server-tools.ts); the request's betas
+ *   (betas.ts) where they change the answer;
  * - `stop_reason`: `end_turn`, `tool_use`, `stop_sequence` (with the sequence), or `max_tokens`
  *   with the output cut at exactly `max_tokens` tokens (thinking counted first);
  * - `usage` from the tokenizer with the cache fields: a `cache_control` prefix is written to the
@@ -254,7 +256,11 @@ export function compose(body: Json, model: ClaudeModel, reply: string, betas: Re
   const blocks: Block[] = [];
   const question = lastUserText(body);
   const thinking = body['thinking'];
-  if (isObject(thinking) && (thinking['type'] === 'enabled' || thinking['type'] === 'adaptive') && model.thinking) {
+  // without interleaved thinking the model thinks once, at the start of its turn: a continuation
+  // after a tool result writes no new thinking block (adaptive thinking interleaves by itself)
+  const interleaved = (betas.has('interleaved-thinking-2025-05-14') && model.legacyWire !== true) || (isObject(thinking) && thinking['type'] === 'adaptive');
+  const thinks = isObject(thinking) && (thinking['type'] === 'enabled' || thinking['type'] === 'adaptive') && model.thinking;
+  if (thinks && (interleaved || !endsWithToolResult(body))) {
     const full = thinkingText(question);
     const t = firstTokens(full, budget);
     budget -= tokenCount(t);
@@ -387,7 +393,8 @@ export async function serveMessages(input: MessagesDecoyInput, res: HttpResponse
   const requestId = anthropicRequestId();
   // the server tools' results are read as input: the final count exceeds the first
   const finalInput = inputTokens + (composed.serverInputTokens ?? 0);
-  const serverUse = composed.serverUse !== undefined ? { server_tool_use: composed.serverUse } : {};
+  // (the retired Claude 3.x layout predates web fetch: its count only has searches, as recorded in 2025)
+  const serverUse = composed.serverUse === undefined ? {} : model.legacyWire === true ? { server_tool_use: { web_search_requests: composed.serverUse.web_search_requests } } : { server_tool_use: composed.serverUse };
   const cacheCreation = { ephemeral_5m_input_tokens: cache.ttl === '5m' ? cache.creation : 0, ephemeral_1h_input_tokens: cache.ttl === '1h' ? cache.creation : 0 };
   const result: DecoyResult = { stream, inputTokens: input.inputTokens, outputTokens: composed.outputTokens, stopReason: composed.stopReason };
 

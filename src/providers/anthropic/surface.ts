@@ -190,7 +190,7 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
   }
   const upstream = state.runtime.upstreams.get(record.upstream);
   ex.upstream = record.upstream;
-  if (!upstream || upstream.kind !== 'http') {
+  const offline = async (): Promise<void> => {
     detail.injected = false;
     let reply = lure?.reply ?? DEFAULT_REPLY;
     if (hasPlaceholders(reply)) {
@@ -201,8 +201,8 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
     const pace = lure?.realisticTiming ?? state.runtime.config.lure_defaults.realistic_timing;
     ex.model = valid.model.id;
     await serveMessages({ body: body ?? {}, model: valid.model, inputTokens: valid.inputTokens, cacheablePrefix: valid.cacheablePrefix, reply, account: opts.account as AnthropicAccount, gzip, head, pace, betas }, ex.res);
-    return;
-  }
+  };
+  if (!upstream || upstream.kind !== 'http') return offline();
   // a real lure upstream with its own burner key: the lure prompt goes after the client's system prompt
   const injection = injectLurePrompt(body ?? {}, lure?.prompt ?? '');
   detail.injected = injection.injected;
@@ -219,10 +219,19 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
         onResponse: (_status, headers, upstreamMs) => recordResponse(ex, headers, upstreamMs),
         rewriteHeaders: (headers) => wearPersona(headers, opts.account as AnthropicAccount),
         streamFault: streamFault(ex),
+        // the burner's rate-limit refusal names the burner's organization and tier: the persona's own
+        // instead; a burner key that stopped working (401, 403) must not make the lure read as revoked
+        replaceStatus: (status) => status === 429 || status === 401 || status === 403,
       },
       ex.res,
     );
-    if (result.replaced) writeAnthropicError(ex.res, result.status === 529 ? 'overloaded' : 'api_error', [], opts);
+    if (result.replaced && (result.status === 401 || result.status === 403)) {
+      ex.upstream = 'decoy';
+      await offline();
+    } else if (result.replaced && result.status === 429) {
+      const limits = persona.limitsFor(model);
+      writeAnthropicError(ex.res, 'rate_limit', [thousands(limits.otpm), 'output tokens', persona.organizationId, model !== undefined ? `, model: ${model.slice(0, 100)}` : ''], { ...opts, retryAfter: 30 });
+    } else if (result.replaced) writeAnthropicError(ex.res, result.status === 529 ? 'overloaded' : 'api_error', [], opts);
   } catch (e: unknown) {
     ex.upstreamMs = performance.now() - started;
     faultToClient(ex, e, opts);
