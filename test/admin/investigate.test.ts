@@ -199,8 +199,11 @@ describe('attacker page', () => {
     expect(await page.$$eval('#attacker-timeline tbody tr', (r) => r.length)).toBe(3);
   });
 
-  it('the tools they defined', async () => {
+  it('the tools they defined; the tokens the decoy billed in the timeline', async () => {
     await go('#/attacker?ip=203.0.113.66', 'attacker');
+    const tokens = await page.$$eval('#attacker-timeline tbody tr td:nth-child(7)', (c) => c.map((x) => x.textContent ?? ''));
+    // newest first: the 429 of the block test (no answer billed), then the two decoy answers
+    expect(tokens.filter((t) => /^\d+ \/ \d+$/.test(t))).toHaveLength(2);
     const tools = await page.textContent('#attacker-tools');
     expect(tools).toContain('read_file');
     expect(tools).toContain('Read a file from the host');

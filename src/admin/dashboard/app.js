@@ -471,6 +471,7 @@
       r.model || '',
       r.verdict,
       r.status === null ? '' : r.status,
+      r.tokens_in === null || r.tokens_in === undefined ? '' : r.tokens_in + ' / ' + r.tokens_out,
       (r.bytes_in || 0) + ' / ' + (r.bytes_out || 0),
       r.path || '',
     ]));

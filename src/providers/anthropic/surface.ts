@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { checkCanaryKey } from '../../deception/canary-hits.js';
 import { hasPlaceholders, lureReply } from '../../deception/lure.js';
 import type { Classification, KeyRing, KeyRecord } from '../../core/keyring.js';
-import { lureTools, type Exchange } from '../../core/exchange.js';
+import { lureTools, lureUsage, type Exchange } from '../../core/exchange.js';
 import { DEFAULT_REPLY } from '../../core/runtime.js';
 import type { GatewayState } from '../../core/state.js';
 import type { AdmitResult } from '../../store/types.js';
@@ -160,7 +160,8 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
     }
     const pace = lure?.realisticTiming ?? state.runtime.config.lure_defaults.realistic_timing;
     ex.model = valid.model.id;
-    await serveMessages({ body: body ?? {}, model: valid.model, inputTokens: valid.inputTokens, cacheablePrefix: valid.cacheablePrefix, reply, account: opts.account as AnthropicAccount, gzip, head, pace }, ex.res);
+    const served = await serveMessages({ body: body ?? {}, model: valid.model, inputTokens: valid.inputTokens, cacheablePrefix: valid.cacheablePrefix, reply, account: opts.account as AnthropicAccount, gzip, head, pace }, ex.res);
+    lureUsage(ex, served.inputTokens, served.outputTokens);
     return;
   }
   // a real lure upstream with its own burner key: the lure prompt goes after the client's system prompt
