@@ -223,6 +223,13 @@ describe('attacker page', () => {
     // the valid client sent another User-Agent: another id, not listed
     expect(ips).not.toContain('192.0.2.10');
     await shot('client-1280');
+    // block one of its addresses from the client page, then lift it
+    await page.click('#attacker-addresses tr[data-ip="203.0.113.77"] button:has-text("Block 24h")');
+    await page.waitForSelector('#attacker-addresses tr[data-ip="203.0.113.77"] button:has-text("Unblock")');
+    expect((await h.gateway.state.store.listBlocks()).map((b) => b.subject)).toContain('ip:203.0.113.77');
+    await page.click('#attacker-addresses tr[data-ip="203.0.113.77"] button:has-text("Unblock")');
+    await page.waitForSelector('#attacker-addresses tr[data-ip="203.0.113.77"] button:has-text("Block 24h")');
+    expect((await h.gateway.state.store.listBlocks()).map((b) => b.subject)).not.toContain('ip:203.0.113.77');
   });
 });
 
