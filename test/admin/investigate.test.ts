@@ -223,6 +223,11 @@ describe('attacker page', () => {
     // the valid client sent another User-Agent: another id, not listed
     expect(ips).not.toContain('192.0.2.10');
     await shot('client-1280');
+    // addresses and client ids are never broken across lines
+    for (const sel of ['#attacker-addresses tbody td:first-child a', '#attacker-client-ids tbody td:first-child a']) {
+      expect(await page.$$eval(sel, (links) => links.map((a) => a.getClientRects().length)), sel).toEqual(expect.arrayContaining([1]));
+      expect(await page.$$eval(sel, (links) => links.every((a) => a.getClientRects().length === 1)), sel).toBe(true);
+    }
     // block one of its addresses from the client page, then lift it
     await page.click('#attacker-addresses tr[data-ip="203.0.113.77"] button:has-text("Block 24h")');
     await page.waitForSelector('#attacker-addresses tr[data-ip="203.0.113.77"] button:has-text("Unblock")');
