@@ -22,6 +22,13 @@ export interface LureDetail {
   tools?: readonly unknown[];
   /** how many tool entries the body had, when more than MAX_LURE_TOOLS */
   toolsTotal?: number;
+  /** the tokens the decoy's answer accounted (its usage fields): what the thief was billed */
+  usage?: { input: number; output: number };
+}
+
+/** The decoy answered: record the tokens its usage fields reported (lure traffic). */
+export function lureUsage(ex: Exchange, input: number, output: number): void {
+  if (Number.isFinite(input) && Number.isFinite(output)) (ex.lure ??= {}).usage = { input, output };
 }
 
 /** Most tool entries a request hands to its event (the rest are counted, not kept). */

@@ -91,6 +91,8 @@ export interface GatewayEvent {
       readonly tools?: readonly LureTool[];
       /** how many tool entries the body had, when more were sent than are recorded */
       readonly tools_total?: number;
+      /** the tokens the decoy's answer reported in its usage fields */
+      readonly usage?: { readonly input: number; readonly output: number };
     };
     readonly canary?: {
       readonly token: string;

@@ -199,8 +199,11 @@ describe('attacker page', () => {
     expect(await page.$$eval('#attacker-timeline tbody tr', (r) => r.length)).toBe(3);
   });
 
-  it('the tools they defined', async () => {
+  it('the tools they defined; the tokens the decoy billed in the timeline', async () => {
     await go('#/attacker?ip=203.0.113.66', 'attacker');
+    const tokens = await page.$$eval('#attacker-timeline tbody tr td:nth-child(7)', (c) => c.map((x) => x.textContent ?? ''));
+    // newest first: the 429 of the block test (no answer billed), then the two decoy answers
+    expect(tokens.filter((t) => /^\d+ \/ \d+$/.test(t))).toHaveLength(2);
     const tools = await page.textContent('#attacker-tools');
     expect(tools).toContain('read_file');
     expect(tools).toContain('Read a file from the host');
@@ -220,6 +223,18 @@ describe('attacker page', () => {
     // the valid client sent another User-Agent: another id, not listed
     expect(ips).not.toContain('192.0.2.10');
     await shot('client-1280');
+    // addresses and client ids are never broken across lines
+    for (const sel of ['#attacker-addresses tbody td:first-child a', '#attacker-client-ids tbody td:first-child a']) {
+      expect(await page.$$eval(sel, (links) => links.map((a) => a.getClientRects().length)), sel).toEqual(expect.arrayContaining([1]));
+      expect(await page.$$eval(sel, (links) => links.every((a) => a.getClientRects().length === 1)), sel).toBe(true);
+    }
+    // block one of its addresses from the client page, then lift it
+    await page.click('#attacker-addresses tr[data-ip="203.0.113.77"] button:has-text("Block 24h")');
+    await page.waitForSelector('#attacker-addresses tr[data-ip="203.0.113.77"] button:has-text("Unblock")');
+    expect((await h.gateway.state.store.listBlocks()).map((b) => b.subject)).toContain('ip:203.0.113.77');
+    await page.click('#attacker-addresses tr[data-ip="203.0.113.77"] button:has-text("Unblock")');
+    await page.waitForSelector('#attacker-addresses tr[data-ip="203.0.113.77"] button:has-text("Block 24h")');
+    expect((await h.gateway.state.store.listBlocks()).map((b) => b.subject)).not.toContain('ip:203.0.113.77');
   });
 });
 

@@ -2,7 +2,8 @@
  * `honeygate.lure.tools`: the tool definitions a thief sent with a lure key, recorded for every
  * surface that accepts tools (OpenAI chat and responses, Azure, Anthropic, Bedrock Converse, Gemini
  * native and OpenAI-compatible), by the official SDKs against a real listener; normalized to
- * name/type/description/parameters, bounded, and with key-shaped secrets masked.
+ * name/type/description/parameters, bounded, and with key-shaped secrets masked. The same events
+ * carry the decoy's token usage (`honeygate.lure.usage`).
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
@@ -59,6 +60,9 @@ async function lastLureEvent(surface: string, path?: RegExp): Promise<GatewayEve
 }
 
 function expectShell(e: GatewayEvent, extra: Record<string, unknown> = {}): void {
+  // the decoy's usage fields, as billed to the thief
+  expect(e.honeygate.lure?.usage?.input).toBeGreaterThan(0);
+  expect(e.honeygate.lure?.usage?.output).toBeGreaterThan(0);
   const tools = e.honeygate.lure?.tools;
   expect(tools?.[0]).toMatchObject({ name: 'run_shell', ...extra });
   expect(tools?.[0]?.description).toContain('Run a shell command');

@@ -320,8 +320,8 @@ describe('lure events', () => {
     expect(e.honeygate.key).toMatchObject({ class: 'lure', campaign: 'github-leak', placement: 'repo x/.env', name: 'decoy-lure' });
     expect(e.honeygate.key?.mask).toMatch(/^sk-proj-\*+0123456789$|^sk-proj-\*+[A-Za-z0-9]{4}$/);
     expect(e.honeygate.lure?.prompt).toBe('steal this');
-    // the lure details in the event's order: the pipeline's count and max, then this request's
-    expect(Object.keys(e.honeygate.lure ?? {})).toEqual(['count', 'max', 'prompt', 'canaries', 'injected']);
+    // the lure details in the event's order: the pipeline's count and max, then this request's (usage: the decoy's answer)
+    expect(Object.keys(e.honeygate.lure ?? {})).toEqual(['count', 'max', 'prompt', 'canaries', 'injected', 'usage']);
     expect(e.honeygate.lure?.injected).toBe(false);
     expect(e.honeygate.lure?.canaries).toHaveLength(2);
     expect(e.honeygate.model).toBe('gpt-4o-mini');

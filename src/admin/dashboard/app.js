@@ -453,7 +453,23 @@
       tools.append(li);
     }
     fillTable('attacker-client-ids', data.client_ids, (c) => cells([link('#/attacker?client=' + encodeURIComponent(c.value), c.value), c.count]));
-    fillTable('attacker-addresses', data.ips, (a) => cells([link('#/attacker?ip=' + encodeURIComponent(a.value), a.value), a.count, a.lure === undefined ? '' : a.lure, a.blocked === undefined ? '' : a.blocked, when(a.first), when(a.last)]));
+    fillTable('attacker-addresses', data.ips, (a) => {
+      // a client or key page blocks and unblocks each of its addresses here
+      const live = data.blocks.find((b) => b.subject === 'ip:' + a.value);
+      const button = el('button', live ? 'Unblock' : 'Block 24h', live ? 'unblock' : 'block-ip');
+      button.type = 'button';
+      button.addEventListener('click', async () => {
+        button.disabled = true;
+        const done = live
+          ? api('/api/v1/blocks/' + encodeURIComponent(live.subject), { method: 'DELETE' })
+          : block(a.value, '24h', 'dashboard: ' + (client ? 'client ' + client : 'lure key ' + fingerprint));
+        await done.catch((e) => setStatus((live ? 'unblock' : 'block') + ' failed: ' + e.message));
+        await showAttacker(params);
+      });
+      const tr = cells([link('#/attacker?ip=' + encodeURIComponent(a.value), a.value), a.count, a.lure === undefined ? '' : a.lure, a.blocked === undefined ? '' : a.blocked, when(a.first), when(a.last), ip ? '' : button]);
+      tr.dataset.ip = a.value;
+      return tr;
+    });
     const canaries = data.canaries.used.map((c) => ({ token: c.token, kind: c.kind, from: c.used_from, for: c.minted_for_ip, at: c.at }));
     for (const m of data.canaries.minted) if (!canaries.some((c) => c.token === m.token)) canaries.push({ token: m.token, kind: 'minted, not used', from: '', for: m.ip, at: m.at });
     fillTable('attacker-canaries', canaries, (c) => cells([c.token.length > 14 ? c.token.slice(0, 13) + '…' : c.token, c.kind, c.from ? link('#/attacker?ip=' + encodeURIComponent(c.from), c.from) : '', c.for || '', when(c.at)]));
@@ -471,6 +487,7 @@
       r.model || '',
       r.verdict,
       r.status === null ? '' : r.status,
+      r.tokens_in === null || r.tokens_in === undefined ? '' : r.tokens_in + ' / ' + r.tokens_out,
       (r.bytes_in || 0) + ' / ' + (r.bytes_out || 0),
       r.path || '',
     ]));

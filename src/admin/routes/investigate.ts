@@ -110,6 +110,10 @@ function timelineRow(e: GatewayEvent): Record<string, unknown> {
     status: e.http?.response.status_code ?? null,
     bytes_in: e.http?.request.bytes ?? null,
     bytes_out: e.http?.response.bytes ?? null,
+    // the decoy's usage (lure answers); forwarded traffic's tokens are not recorded
+    tokens_in: h.lure?.usage?.input ?? null,
+    tokens_out: h.lure?.usage?.output ?? null,
+    client_id: h.client?.id ?? null,
     path: e.url?.path ?? null,
     stream: h.stream ?? null,
   };

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { checkCanaryKey } from '../../deception/canary-hits.js';
 import { hasPlaceholders, lureReply } from '../../deception/lure.js';
 import type { Classification, KeyRing, KeyRecord } from '../../core/keyring.js';
-import { lureTools, type Exchange } from '../../core/exchange.js';
+import { lureTools, lureUsage, type Exchange } from '../../core/exchange.js';
 import { DEFAULT_REPLY } from '../../core/runtime.js';
 import type { GatewayState } from '../../core/provider.js';
 import type { AdmitResult } from '../../store/types.js';
@@ -200,7 +200,8 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
     }
     const pace = lure?.realisticTiming ?? state.runtime.config.lure_defaults.realistic_timing;
     ex.model = valid.model.id;
-    await serveMessages({ body: body ?? {}, model: valid.model, inputTokens: valid.inputTokens, cacheablePrefix: valid.cacheablePrefix, reply, account: opts.account as AnthropicAccount, gzip, head, pace, betas }, ex.res);
+    const served = await serveMessages({ body: body ?? {}, model: valid.model, inputTokens: valid.inputTokens, cacheablePrefix: valid.cacheablePrefix, reply, account: opts.account as AnthropicAccount, gzip, head, pace, betas }, ex.res);
+    lureUsage(ex, served.inputTokens, served.outputTokens);
   };
   if (!upstream || upstream.kind !== 'http') return offline();
   // a real lure upstream with its own burner key: the lure prompt goes after the client's system prompt

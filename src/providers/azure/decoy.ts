@@ -32,6 +32,8 @@ export interface AzureDecoyInput {
   readonly reply: string;
   readonly head: boolean;
   readonly pace: boolean;
+  /** told the answer's usage as soon as it is written (before the response closes and its event is built) */
+  readonly onUsage?: (promptTokens: number, completionTokens: number) => void;
 }
 
 export interface AzureDecoyResult {
@@ -218,6 +220,7 @@ export async function serveAzureDecoy(input: AzureDecoyInput, res: HttpResponse)
     { endpoint, method: input.method, path: `/v1/${operation.replace('.', '/')}`, body, account, headers: { organization: '', project: '' }, reply: input.reply, head: input.head, pace: input.pace },
     adapter,
   );
+  if (result.promptTokens > 0 || result.completionTokens > 0) input.onUsage?.(result.promptTokens, result.completionTokens);
   await done;
   return { status: result.status, deployment: d.name, model: d.reported };
 }

@@ -17,7 +17,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../../config/schema.js';
-import { keepBodyHead, lureTools, type Exchange } from '../../core/exchange.js';
+import { keepBodyHead, lureTools, lureUsage, type Exchange } from '../../core/exchange.js';
 import { HttpUpstream, UpstreamFault } from '../../core/forward.js';
 import { KeyRing, type Classification, type KeyRecord } from '../../core/keyring.js';
 import type { Provider, ProviderCall, ProviderRuntime } from '../../core/provider.js';
@@ -225,7 +225,8 @@ class AzureCall implements ProviderCall {
     if (!up) {
       detail.injected = false;
       const pace = lure?.realisticTiming ?? state.runtime.config.lure_defaults.realistic_timing;
-      await serveAzureDecoy({ route, method: m, persona: personas.azure, openai: personas.openai, body, usage: admit?.usage, reply, head, pace }, ex.res);
+      const onUsage = (input: number, output: number): void => lureUsage(ex, input, output);
+      await serveAzureDecoy({ route, method: m, persona: personas.azure, openai: personas.openai, body, usage: admit?.usage, reply, head, pace, onUsage }, ex.res);
       return;
     }
     // a real lure resource with its own burner key: the lure prompt goes into the body

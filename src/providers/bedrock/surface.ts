@@ -30,7 +30,7 @@ import { hasPlaceholders, lureReply } from '../../deception/lure.js';
 import { maskKey } from '../../util/mask.js';
 import type { Classification, KeyRecord } from '../../core/keyring.js';
 import type { RequestRefusal, Verdict } from '../../core/verdict.js';
-import { lureTools, type Exchange } from '../../core/exchange.js';
+import { lureTools, lureUsage, type Exchange } from '../../core/exchange.js';
 import { DEFAULT_REPLY } from '../../core/runtime.js';
 import type { ProviderCall } from '../../core/provider.js';
 import type { GatewayState } from '../../core/provider.js';
@@ -297,7 +297,7 @@ async function deceive(ex: Exchange, ctx: AuthenticatedContext, aws: BedrockRunt
   const minted = hasPlaceholders(reply) ? await lureReply(ex, record, reply, state) : { text: reply, canaries: [] };
   if (minted.canaries.length > 0) (ex.lure ??= {}).canaries = minted.canaries;
   if (lure) (ex.lure ??= {}).injected = false;
-  await serveBedrockDecoy(
+  const served = await serveBedrockDecoy(
     {
       operation: route.operation,
       modelId: route.modelId,
@@ -312,6 +312,7 @@ async function deceive(ex: Exchange, ctx: AuthenticatedContext, aws: BedrockRunt
     },
     ex.res,
   );
+  if (lure && served.status === 200) lureUsage(ex, served.inputTokens, served.outputTokens);
 }
 
 async function forward(ex: Exchange, ctx: AuthenticatedContext, aws: BedrockRuntime, record: KeyRecord, state: GatewayState): Promise<void> {

@@ -11,7 +11,7 @@ import { checkCanaryKey } from '../../deception/canary-hits.js';
 import { hasPlaceholders, lureReply } from '../../deception/lure.js';
 import type { Classification, KeyRecord, KeyRing } from '../../core/keyring.js';
 import type { Verdict } from '../../core/verdict.js';
-import { lureTools, type Exchange } from '../../core/exchange.js';
+import { lureTools, lureUsage, type Exchange } from '../../core/exchange.js';
 import { DEFAULT_REPLY } from '../../core/runtime.js';
 import type { GatewayState } from '../../core/provider.js';
 import type { AdmitResult } from '../../store/types.js';
@@ -229,7 +229,10 @@ export class GeminiCall {
       detail.injected = false;
       reply = await this.#reply(ex, record, reply, state);
       if (wantsEmbed) await writeGeminiBody(ex.res, 200, JSON_TYPE, sortedJson(compatEmbeddings(model, body)), { gzip, head });
-      else await serveCompatChat({ model, body, reply, baseLatencyMs: persona.baseLatencyMs, gzip, pace }, ex.res);
+      else {
+        const served = await serveCompatChat({ model, body, reply, baseLatencyMs: persona.baseLatencyMs, gzip, pace }, ex.res);
+        lureUsage(ex, served.promptTokens, served.outputTokens);
+      }
       return;
     }
 
@@ -258,7 +261,8 @@ export class GeminiCall {
         detail.injected = false;
         reply = await this.#reply(ex, record, reply, state);
         const format = route.method === 'generateContent' ? 'none' : this.query.sse ? 'sse' : 'json';
-        await serveGenerate({ model, body, reply, baseLatencyMs: persona.baseLatencyMs, style, format, gzip, pace, head }, ex.res);
+        const served = await serveGenerate({ model, body, reply, baseLatencyMs: persona.baseLatencyMs, style, format, gzip, pace, head }, ex.res);
+        lureUsage(ex, served.promptTokens, served.outputTokens);
         return;
       }
       case 'countTokens': {

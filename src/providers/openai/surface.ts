@@ -13,7 +13,7 @@ import { accountProbe } from './probes.js';
 import { validateOpenAIRequest, type ValidatedEndpoint } from './validate.js';
 import type { KeyRecord } from '../../core/keyring.js';
 import { DEFAULT_REPLY } from '../../core/runtime.js';
-import { keepBodyHead, lureTools, type Exchange } from '../../core/exchange.js';
+import { keepBodyHead, lureTools, lureUsage, type Exchange } from '../../core/exchange.js';
 import type { GatewayState } from '../../core/provider.js';
 import type { AdmitResult } from '../../store/types.js';
 import { UpstreamFault } from '../../core/forward.js';
@@ -185,6 +185,7 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
       ? { endpoint, method: m, path: ex.path, param: route.param, body, account: persona.persona, headers, reply, head, pace }
       : { endpoint, method: m, path: ex.path, body, account: persona.persona, headers, reply, head, pace };
     const result = await serveOpenAIDecoy(request, ex.res);
+    if (result.promptTokens > 0 || result.completionTokens > 0) lureUsage(ex, result.promptTokens, result.completionTokens);
     if (ex.model === undefined && result.model !== undefined) ex.model = result.model;
     return;
   }
