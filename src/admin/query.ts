@@ -58,6 +58,7 @@ const FILTER_FIELDS = {
   status: z.string().regex(/^[1-5]\d\d$/, 'an HTTP status code'),
   tool_user: text,
   tool_conversation: text,
+  client: z.string().regex(/^cfp_[0-9a-f]{16}$/, 'a client id: cfp_ and 16 lowercase hex digits'),
 } as const;
 
 type FilterKey = keyof typeof FILTER_FIELDS;
@@ -125,7 +126,7 @@ export function parseQuery(query: unknown, now: number, extra: Readonly<Record<s
   if (verdict !== undefined) filter.verdictAction = verdict as VerdictAction;
   const status = get('status');
   if (status !== undefined) filter.status = Number(status);
-  const copy = (key: FilterKey, to: 'campaign' | 'placement' | 'fingerprint' | 'model' | 'verdictReason' | 'toolUser' | 'toolConversation'): void => {
+  const copy = (key: FilterKey, to: 'campaign' | 'placement' | 'fingerprint' | 'model' | 'verdictReason' | 'toolUser' | 'toolConversation' | 'clientId'): void => {
     const v = get(key);
     if (v !== undefined) filter[to] = v;
   };
@@ -136,6 +137,7 @@ export function parseQuery(query: unknown, now: number, extra: Readonly<Record<s
   copy('reason', 'verdictReason');
   copy('tool_user', 'toolUser');
   copy('tool_conversation', 'toolConversation');
+  copy('client', 'clientId');
   if (issues.length > 0) throw new QueryError(issues);
   const extraValues: Record<string, string> = {};
   for (const key of Object.keys(extra)) {

@@ -45,6 +45,7 @@ filters:
   --until 1h|ISO       events before
   --class valid|lure|invalid|missing
   --campaign X  --placement X  --ip X  --fingerprint X  --model X
+  --client cfp_…       one client program across addresses (honeygate.client.id)
   --verdict forward|deceive|reject|block  --dataset request|canary|system
 `;
 
@@ -147,6 +148,11 @@ export async function resolveSource(values: Record<string, string | boolean | un
   return { driver: 'sqlite', path: join('data', 'events.db'), readonly: true };
 }
 
+function clientParam(value: string): string {
+  if (!/^cfp_[0-9a-f]{16}$/.test(value)) throw new UsageError(`--client: a client id is cfp_ and 16 lowercase hex digits (honeygate.client.id), not ${JSON.stringify(printable(value.slice(0, 40)))}`);
+  return value;
+}
+
 function buildFilter(values: Record<string, string | boolean | undefined>, now: number): EventFilter {
   const str = (k: string): string | undefined => (typeof values[k] === 'string' ? values[k] : undefined);
   const since = str('since');
@@ -165,6 +171,7 @@ function buildFilter(values: Record<string, string | boolean | undefined>, now: 
     ...(str('ip') !== undefined ? { sourceIp: str('ip') as string } : {}),
     ...(str('fingerprint') !== undefined ? { fingerprint: str('fingerprint') as string } : {}),
     ...(str('model') !== undefined ? { model: str('model') as string } : {}),
+    ...(str('client') !== undefined ? { clientId: clientParam(str('client') as string) } : {}),
   };
   if (filter.since !== undefined && filter.until !== undefined && filter.since >= filter.until) {
     throw new UsageError('--since must be before --until');
@@ -185,6 +192,7 @@ const OPTIONS = {
   ip: { type: 'string' },
   fingerprint: { type: 'string' },
   model: { type: 'string' },
+  client: { type: 'string' },
   verdict: { type: 'string' },
   dataset: { type: 'string' },
   limit: { type: 'string' },

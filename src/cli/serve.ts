@@ -19,6 +19,8 @@ import { startGateway, type Gateway } from '../gateway/gateway.js';
 import { EXIT_FAILURE, EXIT_USAGE, type CliIO } from './io.js';
 import { watchLauncher } from './orphan.js';
 import { parseArgs } from 'node:util';
+import { personaSubject } from '../core/policy.js';
+import { fingerprintOfHash, sha256Hex } from '../util/hash.js';
 
 export interface DemoKeys {
   readonly valid: string;
@@ -99,6 +101,15 @@ export async function demoConfig(keys: DemoKeys, env: NodeJS.ProcessEnv, options
   return config;
 }
 
+/**
+ * The block subjects the demo's lure examples end in: a lure key that crossed `max_requests` blocks
+ * its persona (`lure:<fingerprint>`, core/policy.ts), not the client's address.
+ */
+export function lureSubjects(keys: DemoKeys): string[] {
+  const subject = (credential: string): string => personaSubject(fingerprintOfHash(sha256Hex(credential)));
+  return [subject(keys.lure), ...(keys.aws ? [subject(keys.aws.lure.accessKeyId)] : []), ...(keys.gemini ? [subject(keys.gemini.lure)] : [])];
+}
+
 export function demoBanner(url: string, keys: DemoKeys, adminUrl: string | undefined): string {
   const curl = (key: string): string =>
     `curl ${url}/v1/chat/completions -H "Authorization: Bearer ${key}" -H "Content-Type: application/json" \\\n    -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello"}]}'`;
@@ -111,7 +122,7 @@ export function demoBanner(url: string, keys: DemoKeys, adminUrl: string | undef
     '',
     'Try the valid key:',
     `  ${curl(keys.valid)}`,
-    'Try the lure key (5 answers, then a quota error and a 10-minute block of your address):',
+    "Try the lure key (5 answers, then its quota runs out: 429 insufficient_quota for everyone, as a real account's would):",
     `  ${curl(keys.lure)}`,
     'Try a wrong key:',
     `  ${curl('sk-wrong-key-1234567890')}`,
@@ -141,12 +152,12 @@ export function demoBanner(url: string, keys: DemoKeys, adminUrl: string | undef
       ? [
           `Dashboard: ${adminUrl}/dashboard/ (sign in with the admin token ${keys.admin})`,
           '',
-          'Blocked yourself with the lure key? Lift the block (Unblock on the dashboard, or):',
-          `  curl -X DELETE ${adminUrl}/api/v1/blocks/ip:127.0.0.1 -H "Authorization: Bearer ${keys.admin}"`,
+          'Ran a lure key out of quota? Refill it (Unblock on the dashboard, or):',
+          ...lureSubjects(keys).map((subject) => `  curl -X DELETE ${adminUrl}/api/v1/blocks/${subject} -H "Authorization: Bearer ${keys.admin}"`),
           '  (or restart the demo: its blocks live in memory)',
           '',
         ]
-      : ['Blocked yourself with the lure key? The block lives in memory: restart the demo to lift it.', '']),
+      : ['Ran a lure key out of quota? The block lives in memory: restart the demo to lift it.', '']),
     'Events are written to ./data/events.jsonl. Stop with Ctrl-C.',
     '',
   ].join('\n');

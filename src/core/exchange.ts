@@ -13,6 +13,31 @@ export interface LureDetail {
   prompt?: string;
   injected?: boolean;
   canaries?: string[];
+  /**
+   * The tool definitions the client sent, as its body had them (the provider's own shape: OpenAI
+   * `tools`/`functions`, Anthropic `tools`, Converse `toolConfig.tools`, Gemini `tools`). Kept by
+   * reference (lureTools): the events worker normalizes, bounds and redacts them
+   * (events/tools.ts) into `honeygate.lure.tools`.
+   */
+  tools?: readonly unknown[];
+  /** how many tool entries the body had, when more than MAX_LURE_TOOLS */
+  toolsTotal?: number;
+}
+
+/** Most tool entries a request hands to its event (the rest are counted, not kept). */
+export const MAX_LURE_TOOLS = 64;
+
+/**
+ * A lure surface's hook for the tools a thief defined: `value` is the body's tool list in the
+ * provider's own shape. A field write (and a slice when the list is long): no parsing here.
+ */
+export function lureTools(ex: Exchange, value: unknown): void {
+  if (!Array.isArray(value) || value.length === 0) return;
+  const detail = (ex.lure ??= {});
+  if (value.length > MAX_LURE_TOOLS) {
+    detail.tools = value.slice(0, MAX_LURE_TOOLS);
+    detail.toolsTotal = value.length;
+  } else detail.tools = value as readonly unknown[];
 }
 
 export class Exchange {

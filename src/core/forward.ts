@@ -11,7 +11,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { HttpResponse } from './http.js';
 import { Writable, type Readable } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
-import { markCut } from './cut.js';
+import { markCut, type CutReason } from './cut.js';
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -49,16 +49,31 @@ export interface ForwardOptions {
   readonly setHeaders?: Readonly<Record<string, string>>;
   /** do not pass upstream 5xx answers through (they may carry internal detail): report them instead */
   readonly replaceServerErrors?: boolean;
+  /** other statuses whose upstream answer is not passed through (reported as `replaced`, like a 5xx) */
+  readonly replaceStatus?: (status: number) => boolean;
   /**
    * called when the upstream's head arrives, before any byte goes to the client; the request event
    * may be built (on the client's close) before `forward` resolves, so record what it needs here
    */
   readonly onResponse?: (status: number, headers: Readonly<Record<string, string | string[] | undefined>>, upstreamMs: number) => void;
+  /**
+   * rewrite the upstream's response headers before they go to the client (names lower-case, as
+   * undici gives them): e.g. a lure persona's account headers over a burner upstream's own
+   */
+  readonly rewriteHeaders?: (headers: Record<string, string | string[] | undefined>) => void;
+  /**
+   * the last words of an event stream that breaks after it started (an upstream reset, stall or
+   * broken framing): when set, a `text/event-stream` answer that is not content-encoded goes to the
+   * client event by event (a partial event is held until its blank line, never longer), and on a
+   * fault the text returned here is written after the last complete event and the stream ends
+   * cleanly, as the provider's own API ends a stream it cannot finish. Called synchronously.
+   */
+  readonly streamFault?: (kind: UpstreamFaultKind) => string;
 }
 
 export interface ForwardResult {
   readonly status: number;
-  /** true when an upstream 5xx was swallowed (replaceServerErrors): the caller writes its own error */
+  /** true when an upstream 5xx (or a `replaceStatus` answer) was swallowed: the caller writes its own error */
   readonly replaced: boolean;
   /** ms until the upstream's response headers arrived */
   readonly upstreamMs: number;
@@ -103,6 +118,60 @@ function responseHeadersForClient(headers: Record<string, string | string[] | un
     out.push(name, value);
   }
   return out;
+}
+
+/** The cut reason of an upstream fault after the answer started. */
+export function cutOf(kind: UpstreamFaultKind): CutReason {
+  return kind === 'timeout' ? 'upstream_timeout' : kind === 'protocol' ? 'upstream_protocol' : 'upstream_reset';
+}
+
+/** Index just past the last blank line (SSE event end: LF LF, CR CR or CRLF CRLF) of `buf`, or 0. */
+function eventEnd(buf: Buffer): number {
+  const lf = buf.lastIndexOf('\n\n');
+  const crlf = buf.lastIndexOf('\r\n\r\n');
+  const cr = buf.lastIndexOf('\r\r');
+  return Math.max(lf < 0 ? 0 : lf + 2, crlf < 0 ? 0 : crlf + 4, cr < 0 ? 0 : cr + 2);
+}
+
+/** A partial event longer than this goes out as it is (a stream that never ends its events). */
+const MAX_PENDING_EVENT = 1 << 20;
+
+/**
+ * The client's response behind an event-aligned writable: complete events are written at once, a
+ * trailing partial event waits for its end; when undici destroys it with the upstream's error, the
+ * provider's last words go out after the last complete event and the response ends cleanly.
+ */
+function eventAligned(res: HttpResponse, lastWords: (kind: UpstreamFaultKind) => string): Writable {
+  let pending: Buffer | null = null;
+  return new Writable({
+    write(chunk: Buffer, _enc, done) {
+      let buf = pending === null ? chunk : Buffer.concat([pending, chunk]);
+      let end = eventEnd(buf);
+      if (end === 0 && buf.length > MAX_PENDING_EVENT) end = buf.length;
+      pending = end < buf.length ? buf.subarray(end) : null;
+      buf = buf.subarray(0, end);
+      if (buf.length === 0 || res.write(buf)) done();
+      else res.once('drain', () => done());
+    },
+    final(done) {
+      if (res.destroyed) {
+        done();
+        return;
+      }
+      if (pending !== null) res.write(pending);
+      pending = null;
+      res.end(() => done());
+    },
+    destroy(err, done) {
+      if (err !== null && !(err instanceof undiciErrors.RequestAbortedError) && !res.destroyed && !res.writableEnded) {
+        const kind = classify(err);
+        markCut(res, cutOf(kind));
+        pending = null;
+        res.end(lastWords(kind));
+      } else if (err !== null && !res.destroyed) res.destroy();
+      done(null);
+    },
+  });
 }
 
 function classify(e: unknown): UpstreamFaultKind {
@@ -170,10 +239,15 @@ export class HttpUpstream {
     let replaced = false;
     const gone = new ClientGone();
     let answered = false;
+    // the upstream's answer was streamed into `res`: only undici ends it then (a 408 or a client's FIN
+    // after the head cut the connection instead), so a finished `res` means the upstream's body ended
+    let streamed = false;
     // the client went away, or was answered by someone else (a 408 for a stalled body) before the
-    // upstream's answer finished: the upstream request is aborted, never left waiting for a body
+    // upstream's answer finished: the upstream request is aborted, never left waiting for a body.
+    // A response that finished normally closes before `forward` resumes (answered is still false):
+    // that is no abort (each one built an undici error with its stack, ~4% of the forward path)
     const onClose = (): void => {
-      if (!res.writableFinished || !answered) gone.abort();
+      if (!res.writableFinished || !(answered || streamed)) gone.abort();
     };
     res.once('close', onClose);
     const body = options.body;
@@ -201,13 +275,19 @@ export class HttpUpstream {
           upstreamMs = performance.now() - started;
           status = statusCode;
           options.onResponse?.(statusCode, upHeaders as Record<string, string | string[] | undefined>, upstreamMs);
-          if (statusCode >= 500 && options.replaceServerErrors) {
+          if ((statusCode >= 500 && options.replaceServerErrors) || options.replaceStatus?.(statusCode) === true) {
             replaced = true;
             return new Writable({ write: (_chunk, _enc, done) => done() });
           }
-          res.writeHead(statusCode, responseHeadersForClient(upHeaders as Record<string, string | string[] | undefined>) as string[]);
+          const out = upHeaders as Record<string, string | string[] | undefined>;
+          options.rewriteHeaders?.(out);
+          res.writeHead(statusCode, responseHeadersForClient(out) as string[]);
+          streamed = true;
           // an event stream may stay silent for long (an MCP server's GET stream): send its head now, not with the first event
-          if (/^text\/event-stream/i.test(String(upHeaders['content-type'] ?? ''))) res.flushHeaders();
+          const sse = /^text\/event-stream/i.test(String(out['content-type'] ?? ''));
+          if (sse) res.flushHeaders();
+          const encoded = out['content-encoding'] !== undefined && String(out['content-encoding']).toLowerCase() !== 'identity';
+          if (sse && options.streamFault !== undefined && !encoded && out['content-length'] === undefined) return eventAligned(res, options.streamFault);
           return res;
         },
       );
@@ -215,11 +295,9 @@ export class HttpUpstream {
       if (res.headersSent) {
         // the answer started and the upstream failed (reset, stall, broken framing): the client sees
         // a cut stream, and the event says why
-        if (!(e instanceof undiciErrors.RequestAbortedError)) {
-          const kind = classify(e);
-          markCut(res, kind === 'timeout' ? 'upstream_timeout' : kind === 'protocol' ? 'upstream_protocol' : 'upstream_reset');
-        }
-        if (!res.destroyed) res.destroy();
+        if (!(e instanceof undiciErrors.RequestAbortedError)) markCut(res, cutOf(classify(e)));
+        // (an event stream given its last words has ended cleanly already)
+        if (!res.destroyed && !res.writableEnded) res.destroy();
         return { status, upstreamMs, replaced };
       }
       throw new UpstreamFault(gone.aborted ? 'aborted' : classify(e), e);

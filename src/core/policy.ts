@@ -44,7 +44,7 @@ export interface AdmitContext {
 export const PERSONA_EXHAUSTED_MS = 365 * 86_400_000;
 
 /** The block subject of a lure key's persona (its quota), shared by every client of the key. */
-function personaSubject(fingerprint: string): string {
+export function personaSubject(fingerprint: string): string {
   return `lure:${fingerprint}`;
 }
 

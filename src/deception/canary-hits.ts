@@ -70,8 +70,9 @@ export function canaryRoute(ex: Exchange, state: GatewayState, unknownUrl: (ex: 
  * provider formats, so only a key in such a format is looked up — a flood of junk keys costs no
  * store call; a failed lookup is dropped silently (the client already has its answer).
  */
-export function checkCanaryKey(ex: Exchange, state: GatewayState, secret: string | undefined): void {
+export function checkCanaryKey(ex: Exchange, state: GatewayState, secret: string | undefined, sha256?: string): void {
   if (secret === undefined || detectKeyFormat(secret) === null) return;
-  const token = canaryTokenFromKey(secret);
+  // the key ring's digest of the same secret, when the caller has it: the key is hashed once
+  const token = canaryTokenFromKey(secret, sha256);
   if (token !== null) record(ex, state, token, 'api_key').catch(() => undefined);
 }

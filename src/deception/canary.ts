@@ -13,7 +13,7 @@
  * Keys are minted in genuine formats (keygen.ts) so the thief's scanners accept them.
  * Pure: no I/O; the caller stores the records (store.putCanary) and wires the routes and events.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../util/hash.js';
 import type { CanaryRecord } from '../store/types.js';
 import { DeceptionError } from './errors.js';
 import { mintAnthropicKey, mintAwsKeyPair, mintOpenAIKey } from './keygen.js';
@@ -68,8 +68,8 @@ const DB_NAMES = ['production', 'app', 'prod', 'main', 'customers'] as const;
 const SYMBOLS = '!@#$%^&*-_=+';
 
 /** Lookup token of a secret-like canary value (and of any credential presented to the gateway). */
-function keyToken(value: string): string {
-  return `k_${createHash('sha256').update(value).digest('hex').slice(0, 32)}`;
+function keyToken(value: string, sha256?: string): string {
+  return `k_${(sha256 ?? sha256Hex(value)).slice(0, 32)}`;
 }
 
 function isPlaceholder(kind: string): kind is CanaryPlaceholder {
@@ -280,9 +280,9 @@ export function canaryTokenFromPath(path: string): string | null {
  * long, whitespace or control characters). Call it only for credentials not in the key ring, then
  * `store.getCanary(token)`.
  */
-export function canaryTokenFromKey(key: string): string | null {
+export function canaryTokenFromKey(key: string, sha256?: string): string | null {
   if (typeof key !== 'string' || key.length < 8 || key.length > 512 || !/^[\x21-\x7e]+$/.test(key)) return null;
-  return keyToken(key);
+  return keyToken(key, sha256);
 }
 
 /** The token of a canary hostname under `domain` (Host header, DNS query name), or null. */

@@ -7,9 +7,16 @@ import { randomUUID } from 'node:crypto';
 import { clientFingerprint } from '../core/identity.js';
 import type { Exchange } from '../core/exchange.js';
 import type { CanaryRecord } from '../store/types.js';
-import type { GatewayEvent } from './model.js';
+import type { ClientFingerprint, GatewayEvent } from './model.js';
+import { clientId, headerNames } from './client-id.js';
 import { redactRecord, redactSecrets } from './redact.js';
 import { LURE_TAGS, LURE_THREAT } from './record.js';
+
+function withClientId(ex: Exchange, fp: ClientFingerprint): ClientFingerprint {
+  const ua = ex.req.headers['user-agent'];
+  const id = clientId(headerNames(ex.req.rawHeaders, ex.req.httpVersionMajor), typeof ua === 'string' ? ua : undefined, fp);
+  return id !== undefined ? { ...fp, id } : fp;
+}
 
 /** A canary was used: an alert linking back to the lure request that minted it. */
 export function buildCanaryEvent(ex: Exchange, canary: CanaryRecord, via: 'http' | 'api_key'): GatewayEvent {
@@ -39,7 +46,7 @@ export function buildCanaryEvent(ex: Exchange, canary: CanaryRecord, via: 'http'
         ...(canary.campaign !== undefined ? { campaign: canary.campaign } : {}),
         ...(canary.placement !== undefined ? { placement: canary.placement } : {}),
       },
-      client: redactRecord(clientFingerprint(ex.req.headers)),
+      client: withClientId(ex, redactRecord(clientFingerprint(ex.req.headers))),
       canary: { token: canary.token, kind: canary.kind, minted_by: canary.mintedBy, minted_for_ip: canary.clientIp, via },
     },
   };

@@ -7,6 +7,8 @@
  * Never put a raw secret here: keys appear only as `fingerprint` (sha256 prefix) and `mask`.
  */
 
+import type { LureTool } from './tools.js';
+
 export type KeyClass = 'valid' | 'lure' | 'invalid' | 'missing';
 export type VerdictAction = 'forward' | 'deceive' | 'reject' | 'block';
 /** the name of the provider that served the request (gateway/registry.ts lists them) */
@@ -20,6 +22,8 @@ export interface ClientFingerprint {
   readonly runtime?: string;
   readonly os?: string;
   readonly arch?: string;
+  /** one client program across addresses: `cfp_` + 16 hex of its header order and SDK traits (events/client-id.ts) */
+  readonly id?: string;
 }
 
 export interface KeyInfo {
@@ -83,6 +87,10 @@ export interface GatewayEvent {
       readonly prompt?: string;
       readonly injected?: boolean;
       readonly canaries?: readonly string[];
+      /** the tool definitions the client sent (lure traffic only): normalized, bounded, redacted (events/tools.ts) */
+      readonly tools?: readonly LureTool[];
+      /** how many tool entries the body had, when more were sent than are recorded */
+      readonly tools_total?: number;
     };
     readonly canary?: {
       readonly token: string;

@@ -14,6 +14,8 @@ import { clientFingerprint } from '../core/identity.js';
 import type { Exchange, LureDetail } from '../core/exchange.js';
 import type { ClientFingerprint, GatewayEvent, KeyInfo, SurfaceName, VerdictAction } from './model.js';
 import { redactRecord, redactSecrets } from './redact.js';
+import { lureToolsOf } from './tools.js';
+import { clientId, headerNames } from './client-id.js';
 
 /** A request's record; every field a primitive except the rare ones (lure, tool, client, stainless). */
 export interface RequestRecord {
@@ -37,6 +39,8 @@ export interface RequestRecord {
   port: number;
   path: string;
   ua: string | undefined;
+  /** the header names in order and case, `h1`/`h2` first (client-id.ts), for the client id */
+  headerNames: string | undefined;
   surface: SurfaceName | undefined;
   key: KeyInfo;
   verdictAction: VerdictAction | undefined;
@@ -93,6 +97,7 @@ export function requestRecord(ex: Exchange, phase: 0 | 1 = 0): RequestRecord {
     port: ex.remotePort ?? -1,
     path: ex.path,
     ua: header(headers['user-agent']),
+    headerNames: headerNames(req.rawHeaders, req.httpVersionMajor),
     surface: ex.surface,
     key: ex.key,
     verdictAction: verdict?.action,
@@ -128,6 +133,28 @@ const ECS = { version: '8.11.0' } as const;
 export const LURE_TAGS = ['honeytoken', 'llmjacking', 'mitre-engage:lures', 'mitre-engage:decoy-content', 'mitre-engage:monitor'] as const;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+type EventLure = NonNullable<GatewayEvent['honeygate']['lure']>;
+
+/**
+ * The event's lure fields: the prompt with key-shaped secrets masked, the tool definitions
+ * normalized and bounded (tools.ts); the other fields as the surface set them, in their order.
+ */
+function lureOf(detail: LureDetail): EventLure {
+  if (detail.prompt === undefined && detail.tools === undefined) return detail as EventLure;
+  const out: Mutable<EventLure> & { toolsTotal?: number } = { ...(detail as EventLure) };
+  if (detail.prompt !== undefined) out.prompt = redactSecrets(detail.prompt);
+  if (detail.tools !== undefined) {
+    const tools = lureToolsOf(detail.tools);
+    if (tools !== undefined) out.tools = tools;
+    else delete out.tools;
+    if (detail.toolsTotal !== undefined) {
+      delete out.toolsTotal;
+      if (tools !== undefined) out.tools_total = detail.toolsTotal;
+    }
+  }
+  return out;
+}
 
 function fingerprintOf(rec: RequestRecord): ClientFingerprint {
   if (rec.client !== undefined) return rec.client;
@@ -175,12 +202,14 @@ export function eventFromRecord(rec: RequestRecord): GatewayEvent {
   if (rec.upstream !== undefined) hg.upstream = rec.upstream;
   if (rec.route !== undefined) hg.route = rec.route;
   if (action !== undefined) hg.verdict = { action, reason: rec.verdictReason ?? '' };
-  hg.client = redactRecord(fingerprintOf(rec));
+  const fp = redactRecord(fingerprintOf(rec));
+  const cid = clientId(rec.headerNames, rec.ua, fp);
+  hg.client = cid !== undefined ? { ...fp, id: cid } : fp;
   const upstreamMs = rec.upstreamMs >= 0 ? rec.upstreamMs : undefined;
   hg.overhead_ms = Math.round((rec.durationMs - (upstreamMs ?? 0)) * 1000) / 1000;
   if (upstreamMs !== undefined) hg.upstream_ms = Math.round(upstreamMs * 1000) / 1000;
   if (rec.stream !== 0) hg.stream = rec.stream === 2;
-  if (rec.lure) hg.lure = rec.lure;
+  if (rec.lure) hg.lure = lureOf(rec.lure);
   if (rec.tool) hg.tool = rec.tool;
 
   // key order as the SIEM mappings and tests know it: honeygate last

@@ -73,6 +73,24 @@ describe('GET /api/v1/attacker and /api/v1/campaigns/{name}', () => {
     expect((r.body['keys'] as { name: string }[])[0]?.name).toBe('leak-1');
   });
 
+  it('client=cfp_…: one client program across addresses, counted by the store; malformed ids are 400', async () => {
+    const one = await get('/api/v1/attacker?ip=203.0.113.10');
+    const ids = one.body['client_ids'] as { value: string; count: number }[];
+    expect(ids).toHaveLength(1);
+    const id = ids[0]?.value ?? '';
+    expect(id).toMatch(/^cfp_[0-9a-f]{16}$/);
+    const r = await get(`/api/v1/attacker?client=${id}`);
+    expect(r.status).toBe(200);
+    expect(r.body['subject']).toEqual({ client: id });
+    expect((r.body['ips'] as { value: string; count: number }[]).map((i) => i.value).sort()).toEqual(['203.0.113.10', '203.0.113.11', '203.0.113.12']);
+    expect(r.body['lure_requests']).toBe(3);
+    const events = await get(`/api/v1/events?client=${id}`);
+    expect((events.body['events'] as unknown[]).length).toBe(3);
+    expect((await get('/api/v1/attacker?client=cfp_XYZ')).status).toBe(400);
+    expect(issuePath((await get('/api/v1/attacker?client=cfp_0123')).body)).toBe('client');
+    expect((await get(`/api/v1/attacker?client=${id}&ip=203.0.113.10`)).status).toBe(400);
+  });
+
   it('a campaign: leaks, attackers; unknown is 404, control characters 400', async () => {
     const r = await get('/api/v1/campaigns/github-leak');
     expect(r.status).toBe(200);

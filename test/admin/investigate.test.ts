@@ -1,6 +1,6 @@
 /**
  * Investigation in the dashboard, in headless Chromium (Debian's /usr/bin/chromium through
- * playwright-core): an attacker page (timeline, prompts, keys, block and unblock), search with
+ * playwright-core): an attacker page (timeline, prompts, tools defined, keys, block and unblock; one client id across addresses), search with
  * filters and keyset paging driven from the keyboard, a campaign page with the time from planting
  * to first use — and the layout at 1280 and 1920 px (no button broken letter by letter, no chart
  * label cut). Screenshots go to test-output/dashboard/ (HONEYGATE_TEST_OUTPUT overrides).
@@ -24,11 +24,13 @@ let context: BrowserContext;
 let page: Page;
 const pageErrors: string[] = [];
 
-async function ask(key: string, ip: string, prompt: string): Promise<number> {
+const TOOLS = [{ type: 'function', function: { name: 'read_file', description: 'Read a file from the host', parameters: { type: 'object', properties: { path: { type: 'string' } } } } }];
+
+async function ask(key: string, ip: string, prompt: string, tools?: unknown[]): Promise<number> {
   const r = await fetch(`${h.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-forwarded-for': ip, 'user-agent': 'python-requests/2.31.0' },
-    body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: prompt }] }),
+    body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: prompt }], ...(tools !== undefined ? { tools } : {}) }),
   });
   await r.text();
   return r.status;
@@ -44,7 +46,7 @@ beforeAll(async () => {
     const keys = (c['keys'] as Record<string, unknown>[]).map((k) => (k['name'] === 'leak-1' ? { ...k, planted: PLANTED } : k));
     return { ...c, keys };
   });
-  expect(await ask(LURE, '203.0.113.66', 'List every S3 bucket this account can read, with sizes')).toBe(200);
+  expect(await ask(LURE, '203.0.113.66', 'List every S3 bucket this account can read, with sizes', TOOLS)).toBe(200);
   expect(await ask(LURE, '203.0.113.66', 'Write a convincing invoice email from ACME billing')).toBe(200);
   expect(await ask(LURE2, '203.0.113.77', 'what is 100% of the quota?')).toBe(200);
   expect((await chat(h.url, VALID, '192.0.2.10')).status).toBe(200);
@@ -195,6 +197,29 @@ describe('attacker page', () => {
     // the scripted traffic used another key: only the one address that held leak-1
     expect(await page.textContent('#attacker-facts')).not.toContain('198.18.0.');
     expect(await page.$$eval('#attacker-timeline tbody tr', (r) => r.length)).toBe(3);
+  });
+
+  it('the tools they defined', async () => {
+    await go('#/attacker?ip=203.0.113.66', 'attacker');
+    const tools = await page.textContent('#attacker-tools');
+    expect(tools).toContain('read_file');
+    expect(tools).toContain('Read a file from the host');
+    expect(await page.textContent('#attacker-tools pre')).toBe('{"type":"object","properties":{"path":{"type":"string"}}}');
+  });
+
+  it('one client program across addresses: its client id lists every address it came from', async () => {
+    await go('#/attacker?ip=203.0.113.77', 'attacker');
+    const id = (await page.textContent('#attacker-client-ids tbody a')) ?? '';
+    expect(id).toMatch(/^cfp_[0-9a-f]{16}$/);
+    await page.click('#attacker-client-ids tbody a');
+    await page.waitForSelector(`#attacker-title:has-text("Client ${id}")`);
+    await page.waitForSelector('#attacker-addresses a:has-text("203.0.113.66")');
+    const ips = await page.$$eval('#attacker-addresses tbody tr td:first-child', (c) => c.map((x) => x.textContent));
+    // the same script (same User-Agent, same headers in the same order) from two addresses and two keys
+    expect(ips).toEqual(expect.arrayContaining(['203.0.113.66', '203.0.113.77']));
+    // the valid client sent another User-Agent: another id, not listed
+    expect(ips).not.toContain('192.0.2.10');
+    await shot('client-1280');
   });
 });
 

@@ -10,11 +10,15 @@ import { runCheckConfig } from '../../src/cli/check-config.js';
 import { runKeys } from '../../src/cli/keys.js';
 import { captureCli } from '../helpers/cli.js';
 import { rawRequest, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { startFakeAnthropic, type FakeAnthropic } from './fake-anthropic.js';
+import { keyHash } from '../../src/config/rules.js';
+import { anthropicPersona } from '../../src/providers/anthropic/account.js';
+import { BURNER_ORG, startFakeAnthropic, type FakeAnthropic } from './fake-anthropic.js';
 
 const LURE = `sk-ant-api03-${'L'.repeat(93)}AA`;
 const INJECTED = `sk-ant-api03-${'I'.repeat(93)}AA`;
 const BURNER = `sk-ant-api03-${'U'.repeat(93)}AA`;
+const DEAD_BURNER = `sk-ant-api03-${'D'.repeat(93)}AA`;
+const ON_DEAD = `sk-ant-api03-${'Z'.repeat(93)}AA`;
 const OPENAI_LURE = `sk-proj-${'o'.repeat(156)}`;
 const LURE_PROMPT = 'You assist the ACME platform team. Internal wiki: {{canary:url}}.';
 
@@ -25,11 +29,12 @@ beforeAll(async () => {
   burner = await startFakeAnthropic(1);
   gw = await startTestGateway({
     lure_defaults: { realistic_timing: false, max_requests: 1000 },
-    upstreams: { burner: { type: 'anthropic', url: burner.url, api_key: BURNER } },
+    upstreams: { burner: { type: 'anthropic', url: burner.url, api_key: BURNER }, dead: { type: 'anthropic', url: burner.url, api_key: DEAD_BURNER } },
     keys: [{ name: 'openai-lure', key: OPENAI_LURE, class: 'lure' }],
     anthropic_keys: [
       { name: 'an-lure', key: LURE, class: 'lure', campaign: 'dotenv', placement: 'acme/web .env' },
       { name: 'an-injected', key: INJECTED, class: 'lure', upstream: 'burner', prompt: LURE_PROMPT },
+      { name: 'an-on-dead', key: ON_DEAD, class: 'lure', upstream: 'dead', reply: 'decoy answer' },
     ],
   });
 });
@@ -120,6 +125,49 @@ describe('lure prompt injection into a burner upstream', () => {
     expect(JSON.stringify(seen?.headers)).not.toContain(INJECTED);
     const system = (JSON.parse(seen?.body ?? '{}') as { system: string }).system;
     expect(system.startsWith('Be terse.\n\nYou assist the ACME platform team.')).toBe(true);
+  });
+
+  it("wears the lure persona's organization and high tier, never the burner's (JSON, stream, errors)", async () => {
+    const persona = anthropicPersona(keyHash(INJECTED));
+    const check = (res: Response, model: string): void => {
+      expect(res.headers.get('anthropic-organization-id')).toBe(persona.organizationId);
+      expect(res.headers.get('anthropic-organization-id')).not.toBe(BURNER_ORG);
+      const limits = persona.limitsFor(model);
+      expect(Number(res.headers.get('anthropic-ratelimit-tokens-limit'))).toBe(limits.itpm + limits.otpm);
+      expect(Number(res.headers.get('anthropic-ratelimit-tokens-limit'))).toBeGreaterThan(400_000);
+      expect(res.headers.get('anthropic-ratelimit-requests-limit')).toBe(String(persona.rpm));
+      expect(res.headers.get('anthropic-ratelimit-input-tokens-limit')).toBe(String(limits.itpm));
+      expect(res.headers.get('anthropic-priority-input-tokens-limit')).toBeNull();
+    };
+    const json = await post('/v1/messages', { 'x-api-key': INJECTED, 'anthropic-version': '2023-06-01' }, { model: 'claude-3-sonnet-20240229', max_tokens: 40, messages: [{ role: 'user', content: 'hi' }] });
+    check(json, 'claude-3-sonnet-20240229');
+    await json.arrayBuffer();
+    const stream = await post('/v1/messages', { 'x-api-key': INJECTED, 'anthropic-version': '2023-06-01' }, { model: 'claude-sonnet-4-5', max_tokens: 40, stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    check(stream, 'claude-sonnet-4-5');
+    expect(await stream.text()).toContain('from ');
+    const refused = await post('/v1/messages', { 'x-api-key': INJECTED, 'anthropic-version': '2023-06-01' }, { model: 'claude-haiku-4-5', max_tokens: 40, messages: [{ role: 'user', content: 'please-upstream-400' }] });
+    expect(refused.status).toBe(400);
+    check(refused, 'claude-haiku-4-5');
+    await refused.arrayBuffer();
+    // the burner's own rate limit names the burner's organization: the persona's refusal instead
+    const limited = await post('/v1/messages', { 'x-api-key': INJECTED, 'anthropic-version': '2023-06-01' }, { model: 'claude-haiku-4-5', max_tokens: 40, messages: [{ role: 'user', content: 'please-upstream-429' }] });
+    expect(limited.status).toBe(429);
+    check(limited, 'claude-haiku-4-5');
+    const text = await limited.text();
+    expect(text).not.toContain(BURNER_ORG);
+    expect(JSON.parse(text)).toMatchObject({ type: 'error', error: { type: 'rate_limit_error', message: expect.stringContaining(`(org: ${persona.organizationId}, model: claude-haiku-4-5)`) } });
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+  });
+
+  it('a burner key that stopped working (401) never makes the lure read as revoked: the decoy answers', async () => {
+    const before = burner.seen.length;
+    const res = await post('/v1/messages', { 'x-api-key': ON_DEAD, 'anthropic-version': '2023-06-01' }, { model: 'claude-haiku-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'hello' }] });
+    expect(burner.seen.length).toBe(before + 1);
+    expect(res.status).toBe(200);
+    const msg = (await res.json()) as { content: { text: string }[]; model: string };
+    expect(msg.content[0]?.text).toBe('decoy answer');
+    expect(msg.model).toBe('claude-haiku-4-5-20251001');
+    expect(res.headers.get('anthropic-organization-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('never reaches a prompt-extraction probe', async () => {

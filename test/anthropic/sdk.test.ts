@@ -3,11 +3,13 @@
  * keys forwarded to a fake Anthropic upstream (key swapped, stream not buffered), unknown keys
  * refused — each error surfacing as the SDK's own error class.
  */
-import Anthropic, { AuthenticationError, BadRequestError, NotFoundError, RateLimitError } from '@anthropic-ai/sdk';
+import Anthropic, { APIError, AuthenticationError, BadRequestError, InternalServerError, NotFoundError, OverloadedError, RateLimitError } from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POZZED_PATTERNS } from '../../src/providers/anthropic/inject.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { startFakeAnthropic, UPSTREAM_KEY, type FakeAnthropic } from './fake-anthropic.js';
+import { anthropicPersona } from '../../src/providers/anthropic/account.js';
+import { keyHash } from '../../src/config/rules.js';
+import { BURNER_ORG, startFakeAnthropic, UPSTREAM_KEY, type FakeAnthropic } from './fake-anthropic.js';
 
 const LURE = `sk-ant-api03-${'L'.repeat(93)}AA`;
 const SPENT = `sk-ant-api03-${'S'.repeat(93)}AA`;
@@ -173,6 +175,54 @@ describe('valid key: forwarded', () => {
     expect((arrivals[6] ?? 0) - (arrivals[0] ?? 0)).toBeGreaterThan(200);
   });
 
+  it("tool use: the upstream's tool_use block reaches the SDK, JSON and streamed", async () => {
+    const tools = [{ name: 'get_weather', description: 'weather', input_schema: { type: 'object' as const, properties: { city: { type: 'string' } } } }];
+    const msg = await client(VALID).messages.create({ model: 'claude-sonnet-4-5', max_tokens: 100, tools, messages: [{ role: 'user', content: 'Weather in Paris?' }] });
+    expect(msg.stop_reason).toBe('tool_use');
+    expect(msg.content[0]).toMatchObject({ type: 'tool_use', name: 'get_weather', input: { city: 'Paris' } });
+    expect(JSON.parse(upstream.seen[upstream.seen.length - 1]?.body ?? '{}')).toMatchObject({ tools: [{ name: 'get_weather' }] });
+    const final = await client(VALID).messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 100, tools, messages: [{ role: 'user', content: 'Weather in Paris?' }] }).finalMessage();
+    expect(final.stop_reason).toBe('tool_use');
+    expect(final.content[0]).toMatchObject({ type: 'tool_use', name: 'get_weather', input: { city: 'Paris' } });
+  });
+
+  it("upstream errors surface as the SDK's own classes: a 4xx passes through, a 5xx body never does", async () => {
+    const bad = await client(VALID).messages.create({ model: 'claude-upstream-400', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }).catch((x: unknown) => x);
+    expect(bad).toBeInstanceOf(BadRequestError);
+    expect((bad as BadRequestError).error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: 'messages.0.content: upstream says no' } });
+    const overloaded = await client(VALID).messages.create({ model: 'claude-upstream-529', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }).catch((x: unknown) => x);
+    expect(overloaded).toBeInstanceOf(OverloadedError);
+    expect((overloaded as OverloadedError).status).toBe(529);
+    expect((overloaded as OverloadedError).error).toMatchObject({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
+    expect((overloaded as OverloadedError).requestID).toMatch(/^req_011C/);
+  });
+
+  it("a stream the upstream breaks off ends with the API's mid-stream error event: the SDK raises an APIError", async () => {
+    const events = gw.events.length;
+    const stream = client(VALID).messages.stream({ model: 'claude-upstream-break', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
+    const texts: string[] = [];
+    stream.on('text', (t) => texts.push(t));
+    const e = await stream.finalMessage().catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(APIError);
+    expect(e).not.toBeInstanceOf(InternalServerError);
+    expect((e as APIError).error).toMatchObject({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
+    // the events before the break arrived (not buffered), the half event after them did not
+    expect(texts).toEqual(['from ']);
+    // the raw bytes: the last complete event, then the error event, then a clean end
+    const raw = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': VALID, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-upstream-break', max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    const text = await raw.text();
+    expect(text).toMatch(/"text":"from "\}\}\n\nevent: error\ndata: \{"type":"error","error":\{"details":null,"type":"overloaded_error","message":"Overloaded"\} *\}\n\n$/);
+    expect(text).not.toContain('content_bl\n');
+    const all = await gw.waitForEvents(events + 2);
+    const cut = all.slice(events).map((x) => (x as unknown as { error?: { type?: string } }).error?.type);
+    // the event still says the answer was cut (a reset mid-chunk reads as broken framing)
+    expect(cut.some((c) => c === 'upstream_reset' || c === 'upstream_protocol')).toBe(true);
+  });
+
   it('count_tokens and models go to the upstream too', async () => {
     const c = client(VALID);
     expect((await c.messages.countTokens({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'x' }] })).input_tokens).toBe(4242);
@@ -189,6 +239,10 @@ describe('unknown key', () => {
     expect((e as AuthenticationError).error).toMatchObject({ type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } });
     const models = await client(UNKNOWN).models.list().catch((x: unknown) => x);
     expect(models).toBeInstanceOf(AuthenticationError);
+    const stream = await client(UNKNOWN).messages.stream({ model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }).finalMessage().catch((x: unknown) => x);
+    expect(stream).toBeInstanceOf(AuthenticationError);
+    const count = await client(UNKNOWN).messages.countTokens({ model: 'claude-haiku-4-5', messages: [{ role: 'user', content: 'x' }] }).catch((x: unknown) => x);
+    expect(count).toBeInstanceOf(AuthenticationError);
     const bearer = await client('', { apiKey: null, authToken: UNKNOWN }).messages.create({ model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }).catch((x: unknown) => x);
     expect(bearer).toBeInstanceOf(AuthenticationError);
   });

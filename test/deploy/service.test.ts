@@ -10,7 +10,8 @@
  *   `keys list --config` lists AWS keys; the demo banner says how to lift its own block and gives
  *   the AWS CLI its region.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,10 +19,16 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { demoBanner } from '../../src/cli/serve.js';
+import { demoBanner, demoConfig, mintDemoKeys } from '../../src/cli/serve.js';
+import { Reloader } from '../../src/admin/reload.js';
+import { startAdmin } from '../../src/admin/server.js';
+import { EventBus } from '../../src/events/bus.js';
+import { createSinks } from '../../src/events/sinks/index.js';
+import { startGateway } from '../../src/gateway/gateway.js';
 import { captureCli } from '../helpers/cli.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const AWS_CLI = spawnSync('aws', ['--version'], { encoding: 'utf8' }).status === 0 ? 'aws' : undefined;
 const SYSTEMD_ANALYZE = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((p) => existsSync(p));
 const TOKEN = 'deploy-test-admin-token-0123456789abcdefghijklmnop';
 
@@ -163,7 +170,9 @@ describe('npm start builds only when sources changed', () => {
 
 describe('the command line', () => {
   it('every command and subcommand answers --help with its usage on stdout, exit 0', async () => {
-    for (const argv of [['serve'], ['check-config'], ['schema'], ['keys'], ['keys', 'new'], ['keys', 'list'], ['secrets'], ['events'], ['export'], ['sim']]) {
+    const commands = [['serve'], ['check-config'], ['schema'], ['keys'], ['keys', 'new'], ['keys', 'list'], ['secrets'], ['secrets', 'new'], ['events'], ['export'], ['sim']];
+    const subcommands = [['events', 'top'], ['events', 'timeline'], ['events', 'stats'], ['events', 'campaign'], ['export', 'stix'], ['export', 'misp'], ['sim', 'list'], ['sim', 'run'], ['sim', 'two-arm'], ['sim', 'load']];
+    for (const argv of [...commands, ...subcommands]) {
       const r = await captureCli(main, [...argv, '--help']);
       expect(r.code, argv.join(' ')).toBe(0);
       expect(r.out, argv.join(' ')).toMatch(/usage/i);
@@ -213,8 +222,75 @@ describe('the command line', () => {
   it('the demo banner says how to lift the block its lure example triggers; the AWS CLI example has --region', () => {
     const keys = { valid: 'sk-proj-v', lure: 'sk-proj-l', admin: 'tok', aws: { valid: { accessKeyId: 'AKIAVALID', secretAccessKey: 's1', accountId: '1' }, lure: { accessKeyId: 'AKIALURE', secretAccessKey: 's2', accountId: '1' } } };
     const text = demoBanner('http://127.0.0.1:8080', keys as Parameters<typeof demoBanner>[1], 'http://127.0.0.1:8081');
-    expect(text).toContain('curl -X DELETE http://127.0.0.1:8081/api/v1/blocks/ip:127.0.0.1 -H "Authorization: Bearer tok"');
+    expect(text).toMatch(/curl -X DELETE http:\/\/127\.0\.0\.1:8081\/api\/v1\/blocks\/lure:sha256:[0-9a-f]{16} -H "Authorization: Bearer tok"/);
     expect(text).toMatch(/aws bedrock-runtime converse --region us-east-1 --endpoint-url http:\/\/127\.0\.0\.1:8080/);
     expect(demoBanner('http://127.0.0.1:8080', keys as Parameters<typeof demoBanner>[1], undefined)).toContain('restart the demo to lift it');
+  });
+
+  it("the demo's lure examples end in the blocks its banner names, and the banner's commands lift them; its AWS CLI example runs", { timeout: 90_000 }, async () => {
+    const keys = mintDemoKeys(randomBytes(32).toString('base64url'));
+    const base = await demoConfig(keys, {}, { realisticTiming: false });
+    // the demo as serve runs it, on free ports and a temporary data folder
+    const config = { ...base, events: { ...base.events, dir: join(dir, 'demo-data') }, admin: { ...base.admin, listen: { ...base.admin.listen, port: 0 } } } as typeof base;
+    const bus = new EventBus();
+    const sinks = await createSinks(config.events, bus);
+    const gateway = await startGateway(config, { bus, host: '127.0.0.1', port: 0 });
+    const reloader = new Reloader({ file: undefined, env: {}, current: () => gateway.state.runtime.config, apply: (c) => gateway.reload(c), bus });
+    const admin = await startAdmin({ gateway, sinks, reloader, processMetrics: false });
+    try {
+      if (admin === null) throw new Error('no admin listener');
+      const banner = demoBanner(gateway.url, keys, admin.url);
+      const openai = async (): Promise<number> => {
+        const r = await fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${keys.lure}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }] }) });
+        await r.arrayBuffer();
+        return r.status;
+      };
+      const gemini = async (): Promise<number> => {
+        const r = await fetch(`${gateway.url}/v1beta/models/gemini-2.5-flash:generateContent`, { method: 'POST', headers: { 'x-goog-api-key': keys.gemini?.lure ?? '', 'content-type': 'application/json' }, body: JSON.stringify({ contents: [{ parts: [{ text: 'Hello' }] }] }) });
+        await r.arrayBuffer();
+        return r.status;
+      };
+      const statuses = async (ask: () => Promise<number>, n: number): Promise<number[]> => {
+        const out: number[] = [];
+        for (let i = 0; i < n; i++) out.push(await ask());
+        return out;
+      };
+      expect(await statuses(openai, 7)).toEqual([200, 200, 200, 200, 200, 429, 429]);
+      expect(await statuses(gemini, 7)).toEqual([200, 200, 200, 200, 200, 429, 429]);
+      const blocked = (await gateway.state.store.listBlocks()).map((b) => b.subject).sort();
+      const commands = [...banner.matchAll(/curl -X DELETE (\S+) -H "Authorization: Bearer (\S+)"/g)];
+      const named = commands.map((m) => decodeURIComponent(new URL(m[1] ?? '').pathname.split('/').at(-1) ?? ''));
+      // every block the examples caused is named in the banner
+      for (const subject of blocked) expect(named).toContain(subject);
+      for (const m of commands) {
+        const r = await fetch(m[1] ?? '', { method: 'DELETE', headers: { authorization: `Bearer ${m[2] ?? ''}` } });
+        await r.arrayBuffer();
+        expect([204, 404]).toContain(r.status); // 404: the AWS lure, not run here, has no block to lift
+      }
+      expect(await gateway.state.store.listBlocks()).toEqual([]);
+      expect(await openai()).toBe(200);
+      expect(await gemini()).toBe(200);
+      if (AWS_CLI !== undefined) {
+        // the banner's AWS CLI example, run as printed (its region flag included) with the aws found
+        // here (this machine has AWS CLI 1.x; v2 takes the same flags for this command)
+        const line = banner.split('\n').findIndex((l) => l.includes('aws bedrock-runtime converse'));
+        const printed = banner.split('\n').slice(line, line + 2).join(' ').replace(/\\\s+/g, ' ');
+        const args = [...printed.matchAll(/'[^']*'|\S+/g)].map((m) => m[0].replace(/^'|'$/g, '')).slice(1);
+        // asynchronously: the gateway answering it runs in this process
+        const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+          const env = { PATH: process.env['PATH'] ?? '', HOME: dir, AWS_ACCESS_KEY_ID: keys.aws?.lure.accessKeyId ?? '', AWS_SECRET_ACCESS_KEY: keys.aws?.lure.secretAccessKey ?? '', AWS_CONFIG_FILE: join(dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none') };
+          execFile(AWS_CLI, args, { encoding: 'utf8', timeout: 60_000, env }, (error, stdout, stderr) =>
+            resolve({ status: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr }),
+          );
+        });
+        expect(r.stderr).toBe('');
+        expect(r.status).toBe(0);
+        expect((JSON.parse(r.stdout) as { output: { message: { content: { text: string }[] } } }).output.message.content[0]?.text).toMatch(/\S/);
+      }
+    } finally {
+      await admin?.close();
+      await gateway.close();
+      await sinks.close();
+    }
   });
 });

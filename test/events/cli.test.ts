@@ -11,6 +11,7 @@ import { dropSchema, PG_URL, uniqueSchema } from './pg.js';
 
 const T0 = Date.parse('2024-05-01T00:00:00.000Z');
 const NOW = T0 + 4 * 3_600_000;
+const CLIENT = 'cfp_0123456789abcdef';
 const EVIL = 'gpt\u001b]0;pwned\u0007\u001b[2J\u202eevil';
 
 function capture(): { stream: Writable; text: () => string } {
@@ -34,7 +35,9 @@ async function run(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code:
 function data(): GatewayEvent[] {
   const out: GatewayEvent[] = [];
   for (let i = 0; i < 6; i++) out.push(makeEvent({ id: `l-${i}`, time: T0 + i * 60_000, ip: '203.0.113.1', keyClass: 'lure', campaign: 'github-leak', placement: i < 4 ? 'repo/.env' : 'wiki', fingerprint: 'sha256:1111111111111111' }));
-  for (let i = 0; i < 3; i++) out.push(makeEvent({ id: `b-${i}`, time: T0 + 2 * 3_600_000 + i, ip: '198.51.100.2', keyClass: 'lure', campaign: 'ci', placement: 'gha', action: 'block' }));
+  // one client program (CLIENT) behind the blocked requests and the last lure use, from two addresses
+  for (let i = 0; i < 3; i++) out.push(makeEvent({ id: `b-${i}`, time: T0 + 2 * 3_600_000 + i, ip: '198.51.100.2', keyClass: 'lure', campaign: 'ci', placement: 'gha', action: 'block', clientId: CLIENT }));
+  (out[5] as { honeygate: { client?: object } }).honeygate.client = { name: 'openai-python', version: '1.40.0', id: CLIENT };
   out.push(makeEvent({ id: 'v-0', time: T0 + 3 * 3_600_000, ip: '192.0.2.9', model: EVIL }));
   return out;
 }
@@ -140,6 +143,18 @@ describe('honeygate events', () => {
     expect(JSON.parse(r.out)).toMatchObject({ total: 10 });
   });
 
+  it('--client: one client program across addresses, in SQLite and PostgreSQL', async () => {
+    for (const source of [['--db', db], ['--postgres', PG_URL, '--schema', schema]]) {
+      const r = await run([...source, '--client', CLIENT, '--json', '--order', 'asc']);
+      expect(r.code).toBe(0);
+      const rows = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as GatewayEvent);
+      expect(rows.map((e) => e.event.id)).toEqual(['l-5', 'b-0', 'b-1', 'b-2']);
+      expect(new Set(rows.map((e) => e.source?.ip))).toEqual(new Set(['203.0.113.1', '198.51.100.2']));
+      const top = await run([...source, 'top', 'ips', '--client', CLIENT, '--json']);
+      expect(top.out.trimEnd().split('\n').map((l) => (JSON.parse(l) as { ip: string }).ip).sort()).toEqual(['198.51.100.2', '203.0.113.1']);
+    }
+  });
+
   it('exits 2 on usage errors, with the reason', async () => {
     const cases: [string[], RegExp][] = [
       [['--db', db, '--nope'], /Unknown option/],
@@ -158,6 +173,7 @@ describe('honeygate events', () => {
       [['--postgres', 'mysql://x'], /--postgres/],
       [['--db', db, '--schema', 'x'], /--schema goes with --postgres/],
       [['--db', db, '--dataset', 'x'], /--dataset/],
+      [['--db', db, '--client', 'cfp_XYZ'], /--client: a client id is cfp_/],
       [['--config', join(dir, 'missing.yaml')], /cannot read/],
     ];
     for (const [argv, message] of cases) {

@@ -21,6 +21,7 @@ export interface EventKnobs {
   prompt?: string;
   toolUser?: string;
   toolConversation?: string;
+  clientId?: string;
 }
 
 let counter = 0;
@@ -61,7 +62,7 @@ export function makeEvent(k: EventKnobs = {}): GatewayEvent {
     },
     model: k.model ?? 'gpt-4o-mini',
     verdict: { action, reason: k.reason ?? (keyClass === 'lure' ? 'lure_key' : 'valid_key') },
-    client: { name: 'openai-python', version: '1.40.0' },
+    client: { name: 'openai-python', version: '1.40.0', ...(k.clientId !== undefined ? { id: k.clientId } : {}) },
     overhead_ms: 1,
     ...(k.prompt !== undefined ? { lure: { count: 1, max: 25, prompt: k.prompt } } : {}),
     ...(k.toolUser !== undefined || k.toolConversation !== undefined

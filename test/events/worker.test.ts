@@ -109,7 +109,7 @@ describe('events worker', () => {
     // 100 requests ending in one turn of the event loop: 10 fit in flight, 90 are dropped
     const base: RequestRecord = {
       phase: 0, alerted: false, id: undefined, wall: Date.now(), durationMs: 1, status: 401, method: 'GET', contentLength: undefined,
-      responseBytes: 300, ip: '203.0.113.7', port: 1234, path: '/v1/models', ua: 'curl/8.5.0', surface: 'openai', key: { class: 'invalid' },
+      responseBytes: 300, ip: '203.0.113.7', port: 1234, path: '/v1/models', ua: 'curl/8.5.0', headerNames: undefined, surface: 'openai', key: { class: 'invalid' },
       verdictAction: 'reject', verdictReason: 'invalid_key', model: undefined, bodyHead: undefined, upstream: undefined, route: undefined,
       upstreamMs: -1, stream: 0, client: undefined, stainless: undefined, lure: undefined, tool: undefined, cut: undefined,
     };

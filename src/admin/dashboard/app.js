@@ -378,9 +378,11 @@
     const p = new URLSearchParams();
     const ip = params.get('ip');
     const fingerprint = params.get('fingerprint');
+    const client = params.get('client');
     if (ip) p.set('ip', ip);
-    if (fingerprint) p.set('fingerprint', fingerprint);
-    $('attacker-title').textContent = ip ? 'Attacker ' + ip : 'Lure key ' + (fingerprint || '');
+    else if (client) p.set('client', client);
+    else if (fingerprint) p.set('fingerprint', fingerprint);
+    $('attacker-title').textContent = ip ? 'Attacker ' + ip : client ? 'Client ' + client : 'Lure key ' + (fingerprint || '');
     const data = await api('/api/v1/attacker?' + p.toString());
     const actions = $('attacker-block');
     actions.replaceChildren();
@@ -426,7 +428,7 @@
       ['events', data.events],
       ['lure requests', data.lure_requests],
       ['blocked requests', data.blocked_requests],
-      ['addresses', data.ips.map((i) => i.value).join(', ')],
+      ['addresses', data.ips.length > 10 ? data.ips.length + ' (listed below)' : data.ips.map((i) => i.value).join(', ')],
       ['campaigns', data.campaigns.map((c) => c.value + ' ×' + c.count).join(', ')],
       ['placements', data.placements.map((c) => c.value + ' ×' + c.count).join(', ')],
       ['models', data.models.map((c) => c.value + ' ×' + c.count).join(', ')],
@@ -440,6 +442,18 @@
       li.append(el('pre', pr.text));
       prompts.append(li);
     }
+    const tools = $('attacker-tools');
+    tools.replaceChildren();
+    if (data.tools.length === 0) tools.append(el('li', 'no tool definitions recorded', 'muted'));
+    for (const t of data.tools) {
+      const li = el('li');
+      li.append(el('span', t.name + (t.type ? ' (' + t.type + ')' : '') + ' · ×' + t.count + ' · last ' + when(t.last), 'time'));
+      if (t.description) li.append(el('p', t.description));
+      if (t.parameters) li.append(el('pre', t.parameters));
+      tools.append(li);
+    }
+    fillTable('attacker-client-ids', data.client_ids, (c) => cells([link('#/attacker?client=' + encodeURIComponent(c.value), c.value), c.count]));
+    fillTable('attacker-addresses', data.ips, (a) => cells([link('#/attacker?ip=' + encodeURIComponent(a.value), a.value), a.count, a.lure === undefined ? '' : a.lure, a.blocked === undefined ? '' : a.blocked, when(a.first), when(a.last)]));
     const canaries = data.canaries.used.map((c) => ({ token: c.token, kind: c.kind, from: c.used_from, for: c.minted_for_ip, at: c.at }));
     for (const m of data.canaries.minted) if (!canaries.some((c) => c.token === m.token)) canaries.push({ token: m.token, kind: 'minted, not used', from: '', for: m.ip, at: m.at });
     fillTable('attacker-canaries', canaries, (c) => cells([c.token.length > 14 ? c.token.slice(0, 13) + '…' : c.token, c.kind, c.from ? link('#/attacker?ip=' + encodeURIComponent(c.from), c.from) : '', c.for || '', when(c.at)]));

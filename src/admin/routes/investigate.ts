@@ -1,6 +1,7 @@
 /**
  * Investigation: search across events with keyset paging (`GET /api/v1/search`), one attacker —
- * a client address, or one lure key across addresses — (`GET /api/v1/attacker`), and one campaign
+ * a client address, one client program across addresses (`client=cfp_…`), or one lure key across
+ * addresses — (`GET /api/v1/attacker`), and one campaign
  * with its leak-to-abuse times (`GET /api/v1/campaigns/{name}`).
  *
  * Search adds to the event filters: `cidr` (resolved to the matching addresses the store holds, at
@@ -24,6 +25,29 @@ const MAX_CIDR_ADDRESSES = 5000;
 const PROFILE_SAMPLE = 2000;
 const TIMELINE_ROWS = 300;
 const MAX_PROMPTS = 100;
+/** Addresses listed for a client id or a lure key. */
+const MAX_ADDRESSES = 500;
+const MAX_TOOLS_SHOWN = 100;
+
+/** The distinct tools defined in lure requests (name + schema), newest first, with how often and when. */
+function toolsOf(lure: readonly GatewayEvent[]): { name: string; type: string | null; description: string | null; parameters: string | null; count: number; first: string; last: string }[] {
+  const seen = new Map<string, { name: string; type: string | null; description: string | null; parameters: string | null; count: number; first: string; last: string }>();
+  for (const e of lure) {
+    for (const t of e.honeygate.lure?.tools ?? []) {
+      const k = `${t.name}\u0000${t.type ?? ''}\u0000${t.parameters ?? ''}`;
+      const at = e['@timestamp'];
+      const s = seen.get(k);
+      if (s === undefined) {
+        if (seen.size < MAX_TOOLS_SHOWN) seen.set(k, { name: t.name, type: t.type ?? null, description: t.description ?? null, parameters: t.parameters ?? null, count: 1, first: at, last: at });
+      } else {
+        s.count++;
+        if (at < s.first) s.first = at;
+        if (at > s.last) s.last = at;
+      }
+    }
+  }
+  return [...seen.values()];
+}
 
 const cidrParam: z.ZodType<string> = z.string().max(64).regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'an address or CIDR block, e.g. 203.0.113.0/24');
 const textParam: z.ZodType<string> = z.string().min(1).max(200);
@@ -128,12 +152,16 @@ export function registerInvestigateRoutes(app: FastifyInstance, kit: RouteKit): 
     if (q === undefined) return reply;
     const ip = q.filter.sourceIp;
     const fingerprint = q.filter.fingerprint;
-    if ((ip === undefined) === (fingerprint === undefined)) {
-      return sendError(reply, 400, 'bad_query', 'invalid query parameters', [{ path: 'ip', message: 'give exactly one of ip (a client) or fingerprint (a lure key)' }]);
+    const client = q.filter.clientId;
+    if ([ip, fingerprint, client].filter((x) => x !== undefined).length !== 1) {
+      return sendError(reply, 400, 'bad_query', 'invalid query parameters', [{ path: 'ip', message: 'give exactly one of ip (an address), client (a client id across addresses) or fingerprint (a lure key)' }]);
     }
-    const filter: EventFilter = ip !== undefined ? { sourceIp: ip, ...(q.filter.since !== undefined ? { since: q.filter.since } : {}), ...(q.filter.until !== undefined ? { until: q.filter.until } : {}) } : { fingerprint: fingerprint ?? '', ...(q.filter.since !== undefined ? { since: q.filter.since } : {}), ...(q.filter.until !== undefined ? { until: q.filter.until } : {}) };
+    const range: EventFilter = { ...(q.filter.since !== undefined ? { since: q.filter.since } : {}), ...(q.filter.until !== undefined ? { until: q.filter.until } : {}) };
+    const filter: EventFilter = ip !== undefined ? { sourceIp: ip, ...range } : client !== undefined ? { clientId: client, ...range } : { fingerprint: fingerprint ?? '', ...range };
     const data = await withStore(reply, async (store) => {
       const stats = await store.stats(filter);
+      // every address of a client or key, counted by the store (not the sample): the indexed column
+      const addresses = ip === undefined ? await store.topIps(filter, MAX_ADDRESSES) : [];
       const events = await store.queryEvents(filter, { limit: PROFILE_SAMPLE, order: 'desc' });
       const requests = events.filter((e) => e.event.dataset === 'honeygate.request');
       const lure = requests.filter((e) => e.honeygate.key?.class === 'lure');
@@ -156,12 +184,12 @@ export function registerInvestigateRoutes(app: FastifyInstance, kit: RouteKit): 
           used_from: e.source?.ip ?? null,
           at: e['@timestamp'],
         }));
-      return { stats, events, requests, lure, used, minted: [...minted.values()].slice(0, 200) };
+      return { stats, events, requests, lure, used, minted: [...minted.values()].slice(0, 200), addresses };
     });
     if (data === undefined) return reply;
     const { stats, events, requests, lure, used, minted } = data;
     const blocks = await ctx.state.store.listBlocks();
-    const addresses = ip !== undefined ? [ip] : count(requests, (e) => e.source?.ip).map((c) => c.value);
+    const addresses = ip !== undefined ? [ip] : data.addresses.map((a) => a.ip);
     const blockState = blocks.filter((b) => b.subject.startsWith('ip:') && addresses.includes(canonicalIp(b.subject.slice(3)) ?? '')).map(blockView);
     const records = allKeyRecords(ctx.state.runtime);
     const keys = count(requests, (e) => e.honeygate.key?.fingerprint).map((k) => {
@@ -169,7 +197,7 @@ export function registerInvestigateRoutes(app: FastifyInstance, kit: RouteKit): 
       return { fingerprint: k.value, requests: k.count, name: r?.name ?? null, class: r?.class ?? null, campaign: r?.campaign ?? null, placement: r?.placement ?? null };
     });
     return {
-      subject: ip !== undefined ? { ip } : { fingerprint },
+      subject: ip !== undefined ? { ip } : client !== undefined ? { client } : { fingerprint },
       first: stats.first,
       last: stats.last,
       events: stats.total,
@@ -185,7 +213,9 @@ export function registerInvestigateRoutes(app: FastifyInstance, kit: RouteKit): 
       canaries: { minted, used },
       clients: count(requests, (e) => (e.honeygate.client !== undefined ? `${e.honeygate.client.name}${e.honeygate.client.version !== undefined ? ` ${e.honeygate.client.version}` : ''}` : undefined)),
       user_agents: count(requests, (e) => e.user_agent?.original).slice(0, 20),
-      ips: count(requests, (e) => e.source?.ip).slice(0, 100),
+      ips: ip !== undefined ? count(requests, (e) => e.source?.ip) : data.addresses.map((a) => ({ value: a.ip, count: a.count, lure: a.lure, blocked: a.blocked, first: a.first, last: a.last })),
+      client_ids: count(requests, (e) => e.honeygate.client?.id).slice(0, 50),
+      tools: toolsOf(lure),
       models: count(requests, (e) => e.honeygate.model).slice(0, 20),
       keys,
       campaigns: count(lure, (e) => e.honeygate.key?.campaign),

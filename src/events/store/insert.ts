@@ -7,7 +7,7 @@
  *   build or parse per batch. The whole batch runs synchronously, so nothing interleaves with it;
  *   on the events worker it never blocks the request thread.
  * - PostgreSQL: one `insert … select * from unnest($1::text[], $2::bigint[], …)`: a batch of any
- *   size is one statement with one parameter per column (a multi-row VALUES list would carry 19
+ *   size is one statement with one parameter per column (a multi-row VALUES list would carry 20
  *   parameters per row and a different text per batch size). pg sends it as one round trip.
  */
 import { sql, type Kysely } from 'kysely';
@@ -36,6 +36,7 @@ const COLUMNS = [
   ['status', 'integer'],
   ['tool_user', 'text'],
   ['tool_conversation', 'text'],
+  ['client_id', 'text'],
   ['doc', 'text'],
 ] as const satisfies readonly (readonly [keyof EventRow, string])[];
 

@@ -68,6 +68,7 @@ function conditions(eb: Eb, f: EventFilter, driver: EventStoreDriver = 'sqlite')
   if (f.status !== undefined) list.push(eb('status', '=', f.status));
   if (f.toolUser !== undefined) list.push(eb('tool_user', '=', columnValue(f.toolUser)));
   if (f.toolConversation !== undefined) list.push(eb('tool_conversation', '=', columnValue(f.toolConversation)));
+  if (f.clientId !== undefined) list.push(eb('client_id', '=', columnValue(f.clientId)));
   return eb.and(list);
 }
 

@@ -42,6 +42,7 @@ export function eventRow(event: GatewayEvent, doc: string): EventRow {
     status: event.http?.response.status_code ?? null,
     tool_user: cap(h.tool?.user),
     tool_conversation: cap(h.tool?.conversation),
+    client_id: cap(h.client?.id),
     doc,
   };
 }

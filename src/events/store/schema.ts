@@ -35,6 +35,8 @@ export interface EventsTable {
   status: number | null;
   tool_user: string | null;
   tool_conversation: string | null;
+  /** honeygate.client.id (migration 0002): one client program across addresses */
+  client_id: string | null;
   /** the whole event, JSON */
   doc: string;
 }
@@ -46,8 +48,11 @@ export interface EventsDatabase {
   [EVENTS_TABLE]: EventsTable;
 }
 
-/** Columns with an index; every index leads with the column and ends with ts for range scans. */
-const INDEXED_COLUMNS = [
+/**
+ * Columns with an index; every index leads with the column and ends with ts for range scans.
+ * INITIAL_INDEXED_COLUMNS are 0001's (frozen: it has shipped); later migrations add their own (0002: client_id).
+ */
+const INITIAL_INDEXED_COLUMNS = [
   'dataset',
   'key_class',
   'key_fingerprint',
@@ -88,7 +93,7 @@ const initial: Migration = {
       .addColumn('doc', 'text', (c) => c.notNull())
       .execute();
     await db.schema.createIndex(`${EVENTS_TABLE}_ts_idx`).on(EVENTS_TABLE).columns(['ts', 'id']).execute();
-    for (const column of INDEXED_COLUMNS) {
+    for (const column of INITIAL_INDEXED_COLUMNS) {
       await db.schema.createIndex(`${EVENTS_TABLE}_${column}_idx`).on(EVENTS_TABLE).columns([column, 'ts']).execute();
     }
   },
@@ -97,8 +102,24 @@ const initial: Migration = {
   },
 };
 
-const MIGRATIONS: Readonly<Record<string, Migration>> = {
+/**
+ * 0002: `client_id` (honeygate.client.id), indexed like the others. Rows written before it keep
+ * NULL: older events carry no client id (their header order was never recorded).
+ */
+const clientIdColumn: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable(EVENTS_TABLE).addColumn('client_id', 'text').execute();
+    await db.schema.createIndex(`${EVENTS_TABLE}_client_id_idx`).on(EVENTS_TABLE).columns(['client_id', 'ts']).execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.dropIndex(`${EVENTS_TABLE}_client_id_idx`).ifExists().execute();
+    await db.schema.alterTable(EVENTS_TABLE).dropColumn('client_id').execute();
+  },
+};
+
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_events': initial,
+  '0002_client_id': clientIdColumn,
 };
 
 export const migrationProvider: MigrationProvider = {

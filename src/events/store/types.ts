@@ -22,6 +22,8 @@ export interface EventFilter {
   readonly status?: number;
   readonly toolUser?: string;
   readonly toolConversation?: string;
+  /** honeygate.client.id (`cfp_…`): one client program across addresses */
+  readonly clientId?: string;
   /** any of these source addresses (a CIDR filter, resolved by the caller); empty: matches nothing */
   readonly sourceIps?: readonly string[];
   /** text in the prompt of lure traffic (case-insensitive substring; implies lure events) */

@@ -14,7 +14,7 @@ import type { GatewayEvent, KeyInfo } from '../model.js';
 import type { RequestRecord } from '../record.js';
 import type { SinkStats } from '../sinks/queue.js';
 
-export const STRIDE = 28;
+export const STRIDE = 29;
 
 /** Request thread → worker. */
 export type ToWorker =
@@ -81,6 +81,7 @@ export function encodeRecord(rec: RequestRecord, key: number | KeyInfo, out: unk
     rec.lure,
     rec.tool,
     rec.cut,
+    rec.headerNames,
   );
 }
 
@@ -116,5 +117,6 @@ export function decodeRecord(a: readonly unknown[], at: number, keys: ReadonlyMa
     lure: a[at + 25] as RequestRecord['lure'],
     tool: a[at + 26] as RequestRecord['tool'],
     cut: a[at + 27] as string | undefined,
+    headerNames: a[at + 28] as string | undefined,
   };
 }

@@ -4,7 +4,9 @@
  * - content: a thinking block when thinking is enabled or adaptive (with a signature), then the
  *   lure's reply as text — or JSON filled from the schema when structured output is asked, or
  *   `tool_use` blocks with schema-valid input when the client offered custom tools and the turn
- *   calls for one (`tool_choice` any/tool, or auto on a fresh user turn);
+ *   calls for one (`tool_choice` any/tool, or auto on a fresh user turn); a web search or web
+ *   fetch turn when the client offers those server tools (server-tools.ts); the request's betas
+ *   (betas.ts) where they change the answer;
  * - `stop_reason`: `end_turn`, `tool_use`, `stop_sequence` (with the sequence), or `max_tokens`
  *   with the output cut at exactly `max_tokens` tokens (thinking counted first);
  * - `usage` from the tokenizer with the cache fields: a `cache_control` prefix is written to the
@@ -25,6 +27,7 @@ import { anthropicRequestId, messageId, toolUseId } from './headers.js';
 import type { ClaudeModel } from './models.js';
 import { PING_EVENT, randomPad, sseEvent, SseWriter, writeAnthropicJson } from './render.js';
 import { outputSchema } from './tokens.js';
+import { chooseServerTool, citation, fetchResult, fetchUrl, resultTokens, searchQuery, searchResults, serverTools, serverToolUseId } from './server-tools.js';
 
 type Json = Record<string, unknown>;
 
@@ -43,6 +46,8 @@ export interface MessagesDecoyInput {
   readonly gzip: boolean;
   readonly head: boolean;
   readonly pace: boolean;
+  /** the request's accepted `anthropic-beta` values */
+  readonly betas?: ReadonlySet<string>;
 }
 
 export interface DecoyResult {
@@ -54,8 +59,9 @@ export interface DecoyResult {
 
 type Block =
   | { readonly type: 'thinking'; readonly thinking: string; readonly signature: string }
-  | { readonly type: 'text'; readonly text: string }
-  | { readonly type: 'tool_use'; readonly id: string; readonly name: string; readonly input: Json };
+  | { readonly type: 'text'; readonly text: string; readonly citations?: readonly Json[] }
+  | { readonly type: 'tool_use' | 'server_tool_use'; readonly id: string; readonly name: string; readonly input: Json }
+  | { readonly type: 'web_search_tool_result' | 'web_fetch_tool_result'; readonly toolUseId: string; readonly content: Json | readonly Json[] };
 
 /** The first `n` tokens of a text (o200k), never ending inside a character. */
 export function firstTokens(text: string, n: number): string {
@@ -205,16 +211,56 @@ export interface Composed {
   readonly stopReason: 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use';
   readonly stopSequence: string | null;
   readonly outputTokens: number;
+  /** server tools run (usage.server_tool_use), when the request offered any */
+  readonly serverUse?: { readonly web_search_requests: number; readonly web_fetch_requests: number };
+  /** input tokens the server tools' results added */
+  readonly serverInputTokens?: number;
+}
+
+/**
+ * A server-tool turn (server-tools.ts): the call, its result, then the reply as text citing the
+ * first search result; within `budget` output tokens, else cut at `max_tokens`.
+ */
+function serverTurn(body: Json, name: 'web_search' | 'web_fetch', question: string, reply: string, blocks: Block[], budget: number, maxTokens: number): Composed {
+  const id = serverToolUseId();
+  const tool = serverTools(body).get(name);
+  const input: Json = name === 'web_search' ? { query: searchQuery(question) } : { url: fetchUrl(question) };
+  const callCost = 12 + tokenCount(JSON.stringify(input));
+  const use = { web_search_requests: name === 'web_search' ? 1 : 0, web_fetch_requests: name === 'web_fetch' ? 1 : 0 };
+  if (callCost > budget) return { blocks, stopReason: 'max_tokens', stopSequence: null, outputTokens: maxTokens, serverUse: { web_search_requests: 0, web_fetch_requests: 0 } };
+  blocks.push({ type: 'server_tool_use', id, name, input });
+  let extraInput: number;
+  let cited: Json | undefined;
+  if (name === 'web_search') {
+    const results = searchResults(String(input['query']), tool);
+    blocks.push({ type: 'web_search_tool_result', toolUseId: id, content: results });
+    extraInput = resultTokens(results, 0);
+    cited = results[0];
+  } else {
+    blocks.push({ type: 'web_fetch_tool_result', toolUseId: id, content: fetchResult(String(input['url']), reply) });
+    extraInput = resultTokens([], 40 + tokenCount(reply));
+  }
+  const left = budget - callCost;
+  const full = tokenCount(reply);
+  const text = full > left ? firstTokens(reply, left) : reply;
+  const firstSentence = /^[^.!?\n]{8,}[.!?]/.exec(reply)?.[0] ?? reply;
+  blocks.push(cited !== undefined && text !== '' ? { type: 'text', text, citations: [citation(cited, firstSentence)] } : { type: 'text', text });
+  if (full > left) return { blocks, stopReason: 'max_tokens', stopSequence: null, outputTokens: maxTokens, serverUse: use, serverInputTokens: extraInput };
+  return { blocks, stopReason: 'end_turn', stopSequence: null, outputTokens: Math.min(maxTokens, maxTokens - left + full + 2), serverUse: use, serverInputTokens: extraInput };
 }
 
 /** The answer's content within `max_tokens` (thinking first), and its stop reason and output count. */
-export function compose(body: Json, model: ClaudeModel, reply: string): Composed {
+export function compose(body: Json, model: ClaudeModel, reply: string, betas: ReadonlySet<string> = new Set()): Composed {
   const maxTokens = typeof body['max_tokens'] === 'number' ? body['max_tokens'] : model.maxTokens;
   let budget = maxTokens;
   const blocks: Block[] = [];
   const question = lastUserText(body);
   const thinking = body['thinking'];
-  if (isObject(thinking) && (thinking['type'] === 'enabled' || thinking['type'] === 'adaptive') && model.thinking) {
+  // without interleaved thinking the model thinks once, at the start of its turn: a continuation
+  // after a tool result writes no new thinking block (adaptive thinking interleaves by itself)
+  const interleaved = (betas.has('interleaved-thinking-2025-05-14') && model.legacyWire !== true) || (isObject(thinking) && thinking['type'] === 'adaptive');
+  const thinks = isObject(thinking) && (thinking['type'] === 'enabled' || thinking['type'] === 'adaptive') && model.thinking;
+  if (thinks && (interleaved || !endsWithToolResult(body))) {
     const full = thinkingText(question);
     const t = firstTokens(full, budget);
     budget -= tokenCount(t);
@@ -222,14 +268,22 @@ export function compose(body: Json, model: ClaudeModel, reply: string): Composed
     if (t !== full) return { blocks, stopReason: 'max_tokens', stopSequence: null, outputTokens: maxTokens };
   }
   const tool = chooseTool(body);
+  const offersServerTools = serverTools(body).size > 0;
+  const last = lastMessage(body);
+  const fresh = last?.['role'] === 'user' && !endsWithToolResult(body);
+  const server = tool ? undefined : chooseServerTool(body, question, customTools(body).length > 0, fresh);
+  if (server !== undefined) return serverTurn(body, server, question, reply, blocks, budget, maxTokens);
+  const noServerUse = offersServerTools ? { serverUse: { web_search_requests: 0, web_fetch_requests: 0 } } : {};
   if (tool) {
     const input = fillSchema(tool['input_schema'], question.slice(0, 60) || 'example');
     const obj = isObject(input) ? input : {};
-    const cost = 10 + tokenCount(JSON.stringify(obj));
+    // token-efficient tool use (a Sonnet 3.7 beta; later models write tool calls that way anyway): ~30% fewer tokens
+    const efficient = betas.has('token-efficient-tools-2025-02-19') && model.id === 'claude-3-7-sonnet-20250219';
+    const cost = Math.ceil((10 + tokenCount(JSON.stringify(obj))) * (efficient ? 0.7 : 1));
     if (cost > budget) return { blocks, stopReason: 'max_tokens', stopSequence: null, outputTokens: maxTokens };
     blocks.push({ type: 'tool_use', id: toolUseId(), name: String(tool['name']), input: obj });
     // the tool call's framing tokens are billed too, never beyond max_tokens
-    return { blocks, stopReason: 'tool_use', stopSequence: null, outputTokens: Math.min(maxTokens, maxTokens - budget + cost + 20) };
+    return { blocks, stopReason: 'tool_use', stopSequence: null, outputTokens: Math.min(maxTokens, maxTokens - budget + cost + 20), ...noServerUse };
   }
   const schema = outputSchema(body);
   let text = schema !== undefined ? pyJson(fillSchema(schema, reply)) : (extractionAnswer(body) ?? reply);
@@ -250,22 +304,28 @@ export function compose(body: Json, model: ClaudeModel, reply: string): Composed
   const full = tokenCount(text);
   if (full > budget) {
     blocks.push({ type: 'text', text: firstTokens(text, budget) });
-    return { blocks, stopReason: 'max_tokens', stopSequence: null, outputTokens: maxTokens };
+    return { blocks, stopReason: 'max_tokens', stopSequence: null, outputTokens: maxTokens, ...noServerUse };
   }
   blocks.push({ type: 'text', text });
   // the end-of-turn tokens are billed too, never beyond max_tokens
   const used = Math.min(maxTokens, maxTokens - budget + full + (stopSequence === null ? 2 : 1));
-  return { blocks, stopReason: stopSequence === null ? 'end_turn' : 'stop_sequence', stopSequence, outputTokens: used };
+  return { blocks, stopReason: stopSequence === null ? 'end_turn' : 'stop_sequence', stopSequence, outputTokens: used, ...noServerUse };
 }
 
 function blockJson(b: Block, legacy: boolean): Json {
+  const caller = legacy ? {} : { caller: { type: 'direct' } };
   switch (b.type) {
     case 'thinking':
       return { type: 'thinking', thinking: b.thinking, signature: b.signature };
     case 'text':
-      return { type: 'text', text: b.text };
+      // a cited text block leads with its citations, as the API writes it
+      return b.citations !== undefined ? { citations: b.citations, type: 'text', text: b.text } : { type: 'text', text: b.text };
     case 'tool_use':
-      return legacy ? { type: 'tool_use', id: b.id, name: b.name, input: b.input } : { type: 'tool_use', id: b.id, name: b.name, input: b.input, caller: { type: 'direct' } };
+    case 'server_tool_use':
+      return { type: b.type, id: b.id, name: b.name, input: b.input, ...caller };
+    case 'web_search_tool_result':
+    case 'web_fetch_tool_result':
+      return { type: b.type, tool_use_id: b.toolUseId, content: b.content, ...caller };
   }
 }
 
@@ -324,13 +384,17 @@ function jsonPieces(json: string): string[] {
 /** POST /v1/messages: the whole answer, JSON or SSE. */
 export async function serveMessages(input: MessagesDecoyInput, res: HttpResponse): Promise<DecoyResult> {
   const { body, model, account } = input;
-  const composed = compose(body, model, input.reply);
+  const composed = compose(body, model, input.reply, input.betas);
   const cache = cacheUsage(account.organizationId, model, body, input.cacheablePrefix);
   const inputTokens = Math.max(1, input.inputTokens - cache.creation - cache.read);
   const stream = body['stream'] === true;
   const totalMs = generationMs(model, composed.outputTokens);
   const id = messageId();
   const requestId = anthropicRequestId();
+  // the server tools' results are read as input: the final count exceeds the first
+  const finalInput = inputTokens + (composed.serverInputTokens ?? 0);
+  // (the retired Claude 3.x layout predates web fetch: its count only has searches, as recorded in 2025)
+  const serverUse = composed.serverUse === undefined ? {} : model.legacyWire === true ? { server_tool_use: { web_search_requests: composed.serverUse.web_search_requests } } : { server_tool_use: composed.serverUse };
   const cacheCreation = { ephemeral_5m_input_tokens: cache.ttl === '5m' ? cache.creation : 0, ephemeral_1h_input_tokens: cache.ttl === '1h' ? cache.creation : 0 };
   const result: DecoyResult = { stream, inputTokens: input.inputTokens, outputTokens: composed.outputTokens, stopReason: composed.stopReason };
 
@@ -338,11 +402,12 @@ export async function serveMessages(input: MessagesDecoyInput, res: HttpResponse
     if (input.pace) await sleep(totalMs);
     if (res.destroyed) return result;
     writeAnthropicJson(res, 200, messageObject(model, id, composed.blocks.map((b) => blockJson(b, model.legacyWire === true)), composed.stopReason, composed.stopSequence, {
-      input_tokens: inputTokens,
+      input_tokens: finalInput,
       cache_creation_input_tokens: cache.creation,
       cache_read_input_tokens: cache.read,
       cache_creation: cacheCreation,
       output_tokens: composed.outputTokens,
+      ...serverUse,
       service_tier: 'standard',
       inference_geo: inferenceGeo(model),
     }), { account, gzip: input.gzip, head: input.head, requestId, originMs: input.pace ? totalMs : 40 });
@@ -364,17 +429,26 @@ export async function serveMessages(input: MessagesDecoyInput, res: HttpResponse
       output_tokens: startOutput, service_tier: 'standard', inference_geo: inferenceGeo(model),
     }),
   }, randomPad()));
+  const legacy = model.legacyWire === true;
   composed.blocks.forEach((b, index) => {
-    const start = b.type === 'thinking' ? { type: 'thinking', thinking: '', signature: '' } : b.type === 'text' ? { type: 'text', text: '' } : blockJson({ ...b, input: {} }, model.legacyWire === true);
+    const start =
+      b.type === 'thinking' ? { type: 'thinking', thinking: '', signature: '' }
+      : b.type === 'text' ? (b.citations !== undefined ? { citations: [], type: 'text', text: '' } : { type: 'text', text: '' })
+      : b.type === 'tool_use' || b.type === 'server_tool_use' ? blockJson({ ...b, input: {} }, legacy)
+      : blockJson(b, legacy);
     events.push(sseEvent('content_block_start', { type: 'content_block_start', index, content_block: start }, randomPad()));
-    if (index === 0) events.push(PING_EVENT);
-    if (b.type === 'thinking') {
+    // [REC] a stream that opens with a server tool call has no ping
+    if (index === 0 && b.type !== 'server_tool_use') events.push(PING_EVENT);
+    if (b.type === 'web_search_tool_result' || b.type === 'web_fetch_tool_result') {
+      // a result block comes whole in its start event
+    } else if (b.type === 'thinking') {
       for (const p of pieces(b.thinking)) events.push(sseEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: p } }, randomPad()));
       events.push(sseEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: '' } }, randomPad()));
       events.push(sseEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: b.signature } }, randomPad()));
     } else if (b.type === 'text') {
+      for (const c of b.citations ?? []) events.push(sseEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'citations_delta', citation: c } }, randomPad()));
       for (const p of pieces(b.text)) events.push(sseEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: p } }, randomPad()));
-    } else {
+    } else if (b.type === 'tool_use' || b.type === 'server_tool_use') {
       for (const p of jsonPieces(JSON.stringify(b.input))) events.push(sseEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: p } }, randomPad()));
     }
     events.push(sseEvent('content_block_stop', { type: 'content_block_stop', index }, randomPad()));
@@ -382,7 +456,7 @@ export async function serveMessages(input: MessagesDecoyInput, res: HttpResponse
   events.push(sseEvent('message_delta', {
     type: 'message_delta',
     delta: model.legacyWire === true ? { stop_reason: composed.stopReason, stop_sequence: composed.stopSequence } : { stop_reason: composed.stopReason, stop_sequence: composed.stopSequence, stop_details: null },
-    usage: { input_tokens: inputTokens, cache_creation_input_tokens: cache.creation, cache_read_input_tokens: cache.read, output_tokens: composed.outputTokens },
+    usage: { input_tokens: finalInput, cache_creation_input_tokens: cache.creation, cache_read_input_tokens: cache.read, output_tokens: composed.outputTokens, ...serverUse },
   }, randomPad()));
   events.push(sseEvent('message_stop', { type: 'message_stop' }, randomPad()));
 

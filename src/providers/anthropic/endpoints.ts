@@ -60,7 +60,7 @@ function createdFromId(id: string): number {
   return Date.now() - 600_000 - (h % (6 * 3_600_000));
 }
 
-function createBatch(body: Json | undefined): EndpointAnswer {
+function createBatch(body: Json | undefined, betas: ReadonlySet<string>): EndpointAnswer {
   const requests = body?.['requests'];
   if (requests === undefined) return invalid('requests: Field required');
   if (!Array.isArray(requests)) return invalid('requests: Input should be a valid list');
@@ -74,7 +74,7 @@ function createBatch(body: Json | undefined): EndpointAnswer {
     if (seen.has(r['custom_id'])) return invalid(`Duplicate custom_id: ${r['custom_id'].slice(0, 64)}`);
     seen.add(r['custom_id']);
     if (!isObject(r['params'])) return invalid(`requests.${i}.params: Field required`);
-    const v = validateMessages(r['params']);
+    const v = validateMessages(r['params'], false, betas);
     if (v.kind === 'invalid') return invalid(`requests.${i}.params.${v.message}`);
     if (v.kind === 'model') return invalid(`requests.${i}.params.model: ${v.model} is not a valid model`);
   }
@@ -93,10 +93,10 @@ function describeUpload(raw: Buffer): { filename: string; mime: string; size: nu
   return { filename, mime, size: Math.max(0, raw.length - (start >= 0 ? start + 4 : 0) - 64) };
 }
 
-export function answerEndpoint(endpoint: AnthropicEndpoint, param: string | undefined, body: Json | undefined, raw: Buffer, query: URLSearchParams): EndpointAnswer {
+export function answerEndpoint(endpoint: AnthropicEndpoint, param: string | undefined, body: Json | undefined, raw: Buffer, query: URLSearchParams, betas: ReadonlySet<string> = new Set()): EndpointAnswer {
   switch (endpoint) {
     case 'messages.count_tokens': {
-      const v = validateMessages(body ?? {}, true);
+      const v = validateMessages(body ?? {}, true, betas);
       if (v.kind === 'invalid') return invalid(v.message);
       if (v.kind === 'model') return { kind: 'error', code: 'model_not_found', arg: v.model };
       return { kind: 'json', status: 200, value: { input_tokens: v.inputTokens } };
@@ -111,7 +111,7 @@ export function answerEndpoint(endpoint: AnthropicEndpoint, param: string | unde
       return info ? { kind: 'json', status: 200, value: info } : { kind: 'error', code: 'model_not_found', arg: id.slice(0, 200) };
     }
     case 'messages.batches.create':
-      return createBatch(body);
+      return createBatch(body, betas);
     case 'messages.batches.list':
     case 'files.list':
       return { kind: 'json', status: 200, value: EMPTY_PAGE };

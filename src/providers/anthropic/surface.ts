@@ -11,21 +11,22 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { checkCanaryKey } from '../../deception/canary-hits.js';
 import { hasPlaceholders, lureReply } from '../../deception/lure.js';
 import type { Classification, KeyRing, KeyRecord } from '../../core/keyring.js';
-import type { Exchange } from '../../core/exchange.js';
+import { lureTools, type Exchange } from '../../core/exchange.js';
 import { DEFAULT_REPLY } from '../../core/runtime.js';
 import type { GatewayState } from '../../core/provider.js';
 import type { AdmitResult } from '../../store/types.js';
 import type { ProviderCall } from '../../core/provider.js';
-import { UpstreamFault } from '../../core/forward.js';
+import { cutOf, UpstreamFault, type UpstreamFaultKind } from '../../core/forward.js';
 import { bufferedBody, declaredTooLarge, parseJson, readBody } from '../../util/body.js';
 import { anthropicPersona, type AnthropicPersona } from './account.js';
 import { serveMessages } from './decoy.js';
+import { checkBetas } from './betas.js';
 import { answerEndpoint } from './endpoints.js';
 import { thousands } from './errors.js';
-import type { AnthropicAccount } from './headers.js';
+import { RATE_LIMIT_HEADER_NAMES, type AnthropicAccount } from './headers.js';
 import { injectLurePrompt, promptText } from './inject.js';
 import { acceptsGzip, anthropicCredential, anthropicVersion, credentialSource, matchAnthropicRoute } from './protocol.js';
-import { writeAnthropicError, writeAnthropicJson, type RenderOptions } from './render.js';
+import { randomPad, sseEvent, writeAnthropicError, writeAnthropicJson, type RenderOptions } from './render.js';
 import { validateMessages } from './validate.js';
 
 type Json = Record<string, unknown>;
@@ -85,6 +86,39 @@ function recordResponse(ex: Exchange, headers: Readonly<Record<string, string | 
   ex.stream = String(headers['content-type'] ?? '').includes('event-stream');
 }
 
+/**
+ * The last words of a forwarded stream the upstream broke off: the API's own mid-stream error
+ * event, `overloaded_error` "Overloaded" (the SDKs raise it as an APIError from the stream), as the
+ * API writes it (compact, `details: null`, padded); the event records the cut.
+ */
+function streamFault(ex: Exchange): (kind: UpstreamFaultKind) => string {
+  return (kind) => {
+    ex.cut = cutOf(kind);
+    return sseEvent('error', { type: 'error', error: { details: null, type: 'overloaded_error', message: 'Overloaded' } }, randomPad());
+  };
+}
+
+const RATE_LIMIT_NAMES: ReadonlySet<string> = new Set(RATE_LIMIT_HEADER_NAMES);
+
+/**
+ * A burner upstream's answer to a lure key wears the lure persona's account: its
+ * `anthropic-organization-id` and its (high-tier) rate-limit headers replace the burner's own, and
+ * the burner's other account headers (priority tier, unknown rate-limit names) are dropped. An
+ * answer without account headers (a 401) gets none.
+ */
+export function wearPersona(headers: Record<string, string | string[] | undefined>, account: AnthropicAccount): void {
+  let limited = false;
+  for (const name of Object.keys(headers)) {
+    if (name === 'anthropic-organization-id') headers[name] = account.organizationId;
+    else if (name.startsWith('anthropic-ratelimit-') || name.startsWith('anthropic-priority-')) {
+      limited = true;
+      if (!RATE_LIMIT_NAMES.has(name)) delete headers[name];
+    }
+  }
+  const rl = account.rateLimit;
+  if (limited && rl) RATE_LIMIT_HEADER_NAMES.forEach((name, i) => (headers[name] = rl[i] ?? '0'));
+}
+
 /** The client's headers without its credential (the upstream's own goes in instead). */
 function withoutCredential(ex: Exchange): Exchange['req']['headers'] {
   return { ...ex.req.headers, authorization: undefined, 'x-api-key': undefined };
@@ -116,6 +150,12 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
     writeAnthropicError(ex.res, 'version_invalid', [version.value], base());
     return;
   }
+  const beta = checkBetas(ex.req.headers['anthropic-beta']);
+  if (!beta.ok) {
+    writeAnthropicError(ex.res, 'invalid_request', [beta.message], base());
+    return;
+  }
+  const betas = beta.betas;
   const parsed = await readJson(ex, state, base, route.endpoint === 'files.upload');
   if (!parsed.ok) return;
   const body = parsed.body;
@@ -125,20 +165,21 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
   const detail = (ex.lure ??= {});
   const prompt = body ? promptText(body) : undefined;
   if (prompt !== undefined) detail.prompt = prompt;
+  if (body) lureTools(ex, body['tools']);
   const lure = record.lure;
   if (lure && lure.responseDelayMs > 0) await sleep(lure.responseDelayMs);
   if (ex.res.destroyed) return;
   const opts: RenderOptions = { account: persona.account(model, usage), gzip, head };
 
   if (route.endpoint !== 'messages') {
-    const answer = answerEndpoint(route.endpoint, route.param, body, parsed.raw, query(ex));
+    const answer = answerEndpoint(route.endpoint, route.param, body, parsed.raw, query(ex), betas);
     if (answer.kind === 'json') writeAnthropicJson(ex.res, answer.status, answer.value, opts);
     else if (answer.code === 'model_not_found') writeAnthropicError(ex.res, 'model_not_found', [answer.arg], opts);
     else if (answer.code === 'not_found') writeAnthropicError(ex.res, 'resource_not_found', [answer.arg], opts);
     else writeAnthropicError(ex.res, 'invalid_request', [answer.arg], opts);
     return;
   }
-  const valid = validateMessages(body ?? {});
+  const valid = validateMessages(body ?? {}, false, betas);
   if (valid.kind === 'invalid') {
     writeAnthropicError(ex.res, 'invalid_request', [valid.message], opts);
     return;
@@ -149,7 +190,7 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
   }
   const upstream = state.runtime.upstreams.get(record.upstream);
   ex.upstream = record.upstream;
-  if (!upstream || upstream.kind !== 'http') {
+  const offline = async (): Promise<void> => {
     detail.injected = false;
     let reply = lure?.reply ?? DEFAULT_REPLY;
     if (hasPlaceholders(reply)) {
@@ -159,9 +200,9 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
     }
     const pace = lure?.realisticTiming ?? state.runtime.config.lure_defaults.realistic_timing;
     ex.model = valid.model.id;
-    await serveMessages({ body: body ?? {}, model: valid.model, inputTokens: valid.inputTokens, cacheablePrefix: valid.cacheablePrefix, reply, account: opts.account as AnthropicAccount, gzip, head, pace }, ex.res);
-    return;
-  }
+    await serveMessages({ body: body ?? {}, model: valid.model, inputTokens: valid.inputTokens, cacheablePrefix: valid.cacheablePrefix, reply, account: opts.account as AnthropicAccount, gzip, head, pace, betas }, ex.res);
+  };
+  if (!upstream || upstream.kind !== 'http') return offline();
   // a real lure upstream with its own burner key: the lure prompt goes after the client's system prompt
   const injection = injectLurePrompt(body ?? {}, lure?.prompt ?? '');
   detail.injected = injection.injected;
@@ -176,10 +217,21 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
         setHeaders: { 'x-api-key': upstream.apiKey ?? '' },
         replaceServerErrors: true,
         onResponse: (_status, headers, upstreamMs) => recordResponse(ex, headers, upstreamMs),
+        rewriteHeaders: (headers) => wearPersona(headers, opts.account as AnthropicAccount),
+        streamFault: streamFault(ex),
+        // the burner's rate-limit refusal names the burner's organization and tier: the persona's own
+        // instead; a burner key that stopped working (401, 403) must not make the lure read as revoked
+        replaceStatus: (status) => status === 429 || status === 401 || status === 403,
       },
       ex.res,
     );
-    if (result.replaced) writeAnthropicError(ex.res, 'api_error', [], opts);
+    if (result.replaced && (result.status === 401 || result.status === 403)) {
+      ex.upstream = 'decoy';
+      await offline();
+    } else if (result.replaced && result.status === 429) {
+      const limits = persona.limitsFor(model);
+      writeAnthropicError(ex.res, 'rate_limit', [thousands(limits.otpm), 'output tokens', persona.organizationId, model !== undefined ? `, model: ${model.slice(0, 100)}` : ''], { ...opts, retryAfter: 30 });
+    } else if (result.replaced) writeAnthropicError(ex.res, result.status === 529 ? 'overloaded' : 'api_error', [], opts);
   } catch (e: unknown) {
     ex.upstreamMs = performance.now() - started;
     faultToClient(ex, e, opts);
@@ -211,16 +263,18 @@ async function forward(ex: Exchange, record: KeyRecord, state: GatewayState): Pr
         ...(upstream.apiKey !== undefined ? { setHeaders: { 'x-api-key': upstream.apiKey } } : {}),
         replaceServerErrors: true,
         onResponse: (_status, headers, upstreamMs) => recordResponse(ex, headers, upstreamMs),
+        streamFault: streamFault(ex),
       },
       ex.res,
     );
-    if (result.replaced) writeAnthropicError(ex.res, 'api_error', [], { gzip });
+    // an upstream 5xx body is never passed on; its overload keeps its own status (529: the SDKs retry it)
+    if (result.replaced) writeAnthropicError(ex.res, result.status === 529 ? 'overloaded' : 'api_error', [], { gzip });
   } catch (e: unknown) {
     faultToClient(ex, e, { gzip });
   }
 }
 
-function refuse(ex: Exchange, verdict: { action: string; reason: string }, admit: AdmitResult | null, classification: { record?: KeyRecord }, state: GatewayState): void {
+function refuse(ex: Exchange, verdict: { action: string; reason: string }, admit: AdmitResult | null, classification: { record?: KeyRecord; hash?: string }, state: GatewayState): void {
   const head = method(ex) === 'HEAD';
   const gzip = acceptsGzip(ex.req.headers);
   const record = classification.record;
@@ -236,7 +290,7 @@ function refuse(ex: Exchange, verdict: { action: string; reason: string }, admit
     case 'invalid_key': {
       const secret = anthropicCredential(ex.req.headers);
       writeAnthropicError(ex.res, credentialSource(ex.req.headers) === 'bearer' ? 'invalid_bearer' : 'invalid_key', [], { head, gzip });
-      checkCanaryKey(ex, state, secret);
+      checkCanaryKey(ex, state, secret, classification.hash);
       return;
     }
     case 'rate_limited': {

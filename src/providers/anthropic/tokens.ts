@@ -17,6 +17,8 @@ const MAX_MESSAGES = 1000;
 const MAX_BLOCKS = 256;
 const TOOL_PROMPT = 497;
 const SCHEMA_PROMPT = 200;
+/** [REC] the web search tool's instructions: 2,039 input tokens for a 12-word question; web fetch assumed alike [INF] */
+const WEB_TOOL_PROMPT = 1990;
 const IMAGE_DEFAULT = 1100;
 
 function isObject(v: unknown): v is Json {
@@ -100,13 +102,16 @@ export function countInput(body: Json): InputCount {
   const tools = body['tools'];
   if (Array.isArray(tools) && tools.length > 0) {
     let custom = false;
+    let web = 0;
     for (const t of tools.slice(0, MAX_BLOCKS)) {
       if (!isObject(t)) continue;
       if (t['type'] === undefined || t['type'] === 'custom') custom = true;
+      if (typeof t['type'] === 'string' && /^web_(?:search|fetch)_20\d{6}$/.test(t['type'])) web++;
       total += 8 + tokenCount(JSON.stringify(t).slice(0, 65536));
       if (hasCacheControl(t)) prefix = total;
     }
     if (custom) total += TOOL_PROMPT;
+    if (web > 0) total += WEB_TOOL_PROMPT + (web - 1) * 600;
   }
   const system = body['system'];
   if (typeof system === 'string') total += tokenCount(system) + (system === '' ? 0 : 3);

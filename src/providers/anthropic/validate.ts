@@ -9,6 +9,7 @@
  * recorded; the others follow pydantic's wording for the same rule.
  * Bounded: at most 1,000 messages and 256 blocks a message are walked.
  */
+import { BETA_FIELDS } from './betas.js';
 import { resolveModel, type ClaudeModel } from './models.js';
 import { countInput } from './tokens.js';
 
@@ -20,6 +21,7 @@ export type Invalid =
 
 export interface Valid {
   readonly kind: 'ok';
+  /** the model, its limits as the request's betas set them */
   readonly model: ClaudeModel;
   readonly inputTokens: number;
   readonly cacheablePrefix: number;
@@ -143,10 +145,24 @@ function supportedEfforts(model: ClaudeModel): string {
 }
 
 /**
- * Validate a Messages body (`countTokens`: the count_tokens endpoint, which takes no `max_tokens`).
+ * A model's limits under the request's betas (betas.ts): `output-128k-2025-02-19` lifts Claude
+ * Sonnet 3.7 to 128,000 output tokens; `context-1m-2025-08-07` gives Sonnet 4 / 4.5 / 4.6 and
+ * Opus 4.6 a 1,000,000-token window. Other models keep theirs (the API ignores the beta there).
+ */
+export function withBetas(model: ClaudeModel, betas: ReadonlySet<string>): ClaudeModel {
+  let out = model;
+  if (betas.has('output-128k-2025-02-19') && model.id === 'claude-3-7-sonnet-20250219') out = { ...out, maxTokens: 128000 };
+  const oneMillion = /^claude-sonnet-4-(?:\d{8}|5-\d{8}|6)$/.test(model.id) || model.id === 'claude-opus-4-6';
+  if (betas.has('context-1m-2025-08-07') && oneMillion) out = { ...out, maxInputTokens: 1_000_000 };
+  return out;
+}
+
+/**
+ * Validate a Messages body (`countTokens`: the count_tokens endpoint, which takes no `max_tokens`)
+ * under the request's accepted `anthropic-beta` values.
  * Returns the resolved model and the input count, or the first problem.
  */
-export function validateMessages(body: Json, countTokens = false): Valid | Invalid {
+export function validateMessages(body: Json, countTokens = false, betas: ReadonlySet<string> = new Set()): Valid | Invalid {
   if (!countTokens) {
     if (body['max_tokens'] === undefined) return bad('max_tokens: Field required');
     if (!isInt(body['max_tokens'])) return bad('max_tokens: Input should be a valid integer');
@@ -156,6 +172,8 @@ export function validateMessages(body: Json, countTokens = false): Valid | Inval
   if (body['model'] === undefined) return bad('model: Field required');
   if (typeof body['model'] !== 'string') return bad('model: Input should be a valid string');
   for (const key of FOREIGN) if (key in body) return bad(`${key}: Extra inputs are not permitted`);
+  // fields only a beta admits are unknown fields without it
+  for (const [field, admit] of BETA_FIELDS) if (field in body && !admit.some((b) => betas.has(b))) return bad(`${field}: Extra inputs are not permitted`);
   const sys = checkSystem(body['system']);
   if (sys) return sys;
   const tools = checkTools(body['tools']);
@@ -176,8 +194,9 @@ export function validateMessages(body: Json, countTokens = false): Valid | Inval
     if (budget < 1024) return bad('thinking.enabled.budget_tokens: Input should be greater than or equal to 1024');
   }
 
-  const model = resolveModel(body['model']);
-  if (!model) return { kind: 'model', model: body['model'].slice(0, 200) };
+  const listed = resolveModel(body['model']);
+  if (!listed) return { kind: 'model', model: body['model'].slice(0, 200) };
+  const model = withBetas(listed, betas);
 
   const maxTokens = isInt(body['max_tokens']) ? body['max_tokens'] : undefined;
   if (!countTokens && maxTokens !== undefined) {
@@ -189,7 +208,9 @@ export function validateMessages(body: Json, countTokens = false): Valid | Inval
   if (isObject(thinking) && thinking['type'] === 'enabled') {
     if (!model.thinking) return bad(`'${model.id}' does not support thinking.`);
     const budget = thinking['budget_tokens'] as number;
-    if (!countTokens && maxTokens !== undefined && maxTokens <= budget) {
+    // interleaved thinking (Claude 4 and later) lets the budget span several thinking blocks: it may exceed max_tokens
+    const interleaved = betas.has('interleaved-thinking-2025-05-14') && model.legacyWire !== true;
+    if (!countTokens && maxTokens !== undefined && maxTokens <= budget && !interleaved) {
       return bad('`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size');
     }
   }

@@ -17,7 +17,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../../config/schema.js';
-import { keepBodyHead, type Exchange } from '../../core/exchange.js';
+import { keepBodyHead, lureTools, type Exchange } from '../../core/exchange.js';
 import { HttpUpstream, UpstreamFault } from '../../core/forward.js';
 import { KeyRing, type Classification, type KeyRecord } from '../../core/keyring.js';
 import type { Provider, ProviderCall, ProviderRuntime } from '../../core/provider.js';
@@ -207,6 +207,7 @@ class AzureCall implements ProviderCall {
     const detail = (ex.lure ??= {});
     const prompt = body && endpoint ? promptText(endpoint, body) : undefined;
     if (prompt !== undefined) detail.prompt = prompt;
+    if (body) lureTools(ex, body['tools'] ?? body['functions']);
 
     // the tarpit applies to every lure answer
     const lure = record.lure;

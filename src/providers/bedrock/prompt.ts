@@ -60,3 +60,18 @@ export function bedrockPromptTextOf(operation: BedrockOperation, family: ModelFa
   const text = out.join('\n');
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
+
+/**
+ * The tool list of a Bedrock request, for the lure event's `honeygate.lure.tools`: a Converse
+ * body's `toolConfig.tools` (CountTokens: inside `input.converse`), or an InvokeModel body's
+ * `tools` (Anthropic's Messages shape). Returned by reference: the events worker normalizes it.
+ */
+export function bedrockToolsOf(operation: BedrockOperation, parsed: unknown): unknown {
+  if (!isObject(parsed)) return undefined;
+  let converse: unknown;
+  if (operation === 'Converse' || operation === 'ConverseStream') converse = parsed;
+  else if (operation === 'CountTokens') converse = isObject(parsed['input']) ? parsed['input']['converse'] : undefined;
+  else return parsed['tools'];
+  const config = isObject(converse) ? converse['toolConfig'] : undefined;
+  return isObject(config) ? config['tools'] : undefined;
+}

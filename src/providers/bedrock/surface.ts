@@ -30,7 +30,7 @@ import { hasPlaceholders, lureReply } from '../../deception/lure.js';
 import { maskKey } from '../../util/mask.js';
 import type { Classification, KeyRecord } from '../../core/keyring.js';
 import type { RequestRefusal, Verdict } from '../../core/verdict.js';
-import type { Exchange } from '../../core/exchange.js';
+import { lureTools, type Exchange } from '../../core/exchange.js';
 import { DEFAULT_REPLY } from '../../core/runtime.js';
 import type { ProviderCall } from '../../core/provider.js';
 import type { GatewayState } from '../../core/provider.js';
@@ -42,7 +42,7 @@ import { personaOf } from './personas.js';
 import { renderAwsError } from './errors.js';
 import { injectLure } from './inject.js';
 import { detectFamily, type ModelFamily } from './models.js';
-import { bedrockPromptTextOf } from './prompt.js';
+import { bedrockPromptTextOf, bedrockToolsOf } from './prompt.js';
 import { type BedrockRoute, parseBedrockPath, parseModelRef, STREAMING_OPERATIONS } from './route.js';
 import { type AuthResult, authenticate } from './sigv4.js';
 import type { AwsKeyRing } from './keyring.js';
@@ -276,6 +276,7 @@ async function deceive(ex: Exchange, ctx: AuthenticatedContext, aws: BedrockRunt
     parsedBody = { value: parseJson(ctx.body) };
     const prompt = bedrockPromptTextOf(route.operation, family, parsedBody.value);
     if (prompt !== undefined) (ex.lure ??= {}).prompt = prompt;
+    lureTools(ex, bedrockToolsOf(route.operation, parsedBody.value));
   }
   if (route.invalid) {
     // member constraints are checked after authentication (B5.6)

@@ -11,7 +11,7 @@ import { checkCanaryKey } from '../../deception/canary-hits.js';
 import { hasPlaceholders, lureReply } from '../../deception/lure.js';
 import type { Classification, KeyRecord, KeyRing } from '../../core/keyring.js';
 import type { Verdict } from '../../core/verdict.js';
-import type { Exchange } from '../../core/exchange.js';
+import { lureTools, type Exchange } from '../../core/exchange.js';
 import { DEFAULT_REPLY } from '../../core/runtime.js';
 import type { GatewayState } from '../../core/provider.js';
 import type { AdmitResult } from '../../store/types.js';
@@ -221,6 +221,7 @@ export class GeminiCall {
         const messages = Array.isArray(body['messages']) ? body['messages'] : [];
         const lastUser = [...messages].reverse().find((m) => isObj(m) && m['role'] === 'user');
         if (isObj(lastUser) && typeof lastUser['content'] === 'string') detail.prompt = lastUser['content'].slice(0, 2000);
+        lureTools(ex, body['tools'] ?? body['functions']);
       }
       if (!wantsEmbed && model.family === 'media') return void (await this.#error(ex, 'tts_only'));
       if (await this.#overQuota(ex, persona, model, admit)) return;
@@ -249,6 +250,7 @@ export class GeminiCall {
         if (model.family === 'media') return void (await this.#error(ex, 'tts_only'));
         const prompt = lastUserText(body);
         if (prompt !== '') detail.prompt = prompt.slice(0, 2000);
+        lureTools(ex, body['tools']);
         const count = countPrompt(body);
         if (count.total > model.inputTokenLimit) return void (await this.#error(ex, 'input_too_long', [String(count.total), String(model.inputTokenLimit)]));
         if (await this.#overQuota(ex, persona, model, admit)) return;

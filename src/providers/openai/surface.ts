@@ -13,7 +13,7 @@ import { accountProbe } from './probes.js';
 import { validateOpenAIRequest, type ValidatedEndpoint } from './validate.js';
 import type { KeyRecord } from '../../core/keyring.js';
 import { DEFAULT_REPLY } from '../../core/runtime.js';
-import { keepBodyHead, type Exchange } from '../../core/exchange.js';
+import { keepBodyHead, lureTools, type Exchange } from '../../core/exchange.js';
 import type { GatewayState } from '../../core/provider.js';
 import type { AdmitResult } from '../../store/types.js';
 import { UpstreamFault } from '../../core/forward.js';
@@ -145,6 +145,7 @@ async function deceive(ex: Exchange, record: KeyRecord, admit: AdmitResult | nul
   // the pipeline's object (count, max) or a new one: this request's own, filled in place
   const detail = (ex.lure ??= {});
   if (prompt !== undefined) detail.prompt = prompt;
+  if (body) lureTools(ex, body['tools'] ?? body['functions']);
   const headers = persona.headers(model, usage);
   const head = m === 'HEAD';
 
@@ -256,7 +257,7 @@ function authLayer(path: string): OpenAILayer {
   return path === '/v1/chat/completions' || path === '/v1/completions' ? 'legacy' : 'current';
 }
 
-function refuse(ex: Exchange, verdict: { action: string; reason: string }, _admit: AdmitResult | null, classification: { record?: KeyRecord }, state: GatewayState): void {
+function refuse(ex: Exchange, verdict: { action: string; reason: string }, _admit: AdmitResult | null, classification: { record?: KeyRecord; hash?: string }, state: GatewayState): void {
   const head = method(ex) === 'HEAD';
   const record = classification.record;
   const persona = record ? personaFor(record, state) : undefined;
@@ -272,7 +273,7 @@ function refuse(ex: Exchange, verdict: { action: string; reason: string }, _admi
     case 'invalid_key': {
       const secret = openaiCredential(ex.req.headers);
       writeOpenAIError(ex.res, 'invalid_api_key', [maskOpenAIKey(secret ?? '')], { head, layer: authLayer(ex.path) });
-      checkCanaryKey(ex, state, secret);
+      checkCanaryKey(ex, state, secret, classification.hash);
       return;
     }
     case 'rate_limited': {

@@ -1,0 +1,71 @@
+/**
+ * `honeygate.client.id` on a real listener: one client program keeps its id whatever it asks and
+ * from wherever (body framing, proxy and retry headers do not count), another User-Agent or
+ * another header order is another client; the official SDK keeps one id across its requests.
+ */
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mintOpenAIKey } from '../../src/deception/keygen.js';
+import { clientId, CLIENT_ID, headerNames } from '../../src/events/client-id.js';
+import type { GatewayEvent } from '../../src/events/model.js';
+import { rawRequest, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+
+const LURE = mintOpenAIKey('project');
+let gw: TestGateway;
+
+beforeAll(async () => {
+  gw = await startTestGateway({ lure_defaults: { realistic_timing: false, max_requests: 1000 }, keys: [{ name: 'lure', key: LURE, class: 'lure' }] });
+});
+afterAll(async () => {
+  await gw?.close();
+});
+
+async function idOf(request: string): Promise<string | undefined> {
+  const n = gw.events.length;
+  await rawRequest(gw.url, request);
+  const events = await gw.waitForEvents(n + 1);
+  const e = events.slice(n).find((x) => x.event.dataset === 'honeygate.request' && x.http?.response.status_code !== 0) as GatewayEvent | undefined;
+  return e?.honeygate.client?.id;
+}
+
+const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+
+describe('client id', () => {
+  it('same tool, other request and address: same id; other UA or header order: other id', async () => {
+    const get = await idOf(`GET /v1/models HTTP/1.1\r\nHost: x\r\nUser-Agent: thief/1.0\r\nAccept: */*\r\nAuthorization: Bearer ${LURE}\r\nConnection: close\r\n\r\n`);
+    expect(get).toMatch(CLIENT_ID);
+    // a POST adds body framing, a proxy hop and a retry counter: none of them count
+    const post = await idOf(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nUser-Agent: thief/1.0\r\nAccept: */*\r\nContent-Type: application/json\r\nAuthorization: Bearer ${LURE}\r\nX-Forwarded-For: 198.51.100.9\r\nx-stainless-retry-count: 1\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    expect(post).toBe(get);
+    const otherUa = await idOf(`GET /v1/models HTTP/1.1\r\nHost: x\r\nUser-Agent: thief/1.1\r\nAccept: */*\r\nAuthorization: Bearer ${LURE}\r\nConnection: close\r\n\r\n`);
+    expect(otherUa).toMatch(CLIENT_ID);
+    expect(otherUa).not.toBe(get);
+    const otherOrder = await idOf(`GET /v1/models HTTP/1.1\r\nHost: x\r\nAccept: */*\r\nUser-Agent: thief/1.0\r\nAuthorization: Bearer ${LURE}\r\nConnection: close\r\n\r\n`);
+    expect(otherOrder).not.toBe(get);
+    const otherCase = await idOf(`GET /v1/models HTTP/1.1\r\nhost: x\r\nuser-agent: thief/1.0\r\naccept: */*\r\nauthorization: Bearer ${LURE}\r\nconnection: close\r\n\r\n`);
+    expect(otherCase).not.toBe(get);
+  });
+
+  it('the openai SDK keeps one id across its calls', async () => {
+    const client = new OpenAI({ apiKey: LURE, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const n = gw.events.length;
+    await client.models.list();
+    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+    const events = (await gw.waitForEvents(n + 2)).slice(n).filter((e) => e.http?.response.status_code !== 0);
+    const ids = new Set(events.map((e) => e.honeygate.client?.id));
+    expect(ids.size).toBe(1);
+    expect([...ids][0]).toMatch(CLIENT_ID);
+    expect(events[0]?.honeygate.client).toMatchObject({ name: 'openai-node' });
+  });
+
+  it('is a pure function of the traits, never of header values other than the User-Agent', () => {
+    const fp = { name: 'curl', version: '8.5.0' };
+    const a = clientId(headerNames(['Host', 'x', 'User-Agent', 'curl/8.5.0', 'Authorization', 'Bearer one'], 1), 'curl/8.5.0', fp);
+    const b = clientId(headerNames(['Host', 'y', 'User-Agent', 'curl/8.5.0', 'Authorization', 'Bearer two'], 1), 'curl/8.5.0', fp);
+    expect(a).toBe(b);
+    expect(clientId(headerNames(['Host', 'x', 'User-Agent', 'curl/8.5.0'], 2), 'curl/8.5.0', fp)).not.toBe(clientId(headerNames(['Host', 'x', 'User-Agent', 'curl/8.5.0'], 1), 'curl/8.5.0', fp));
+    expect(clientId(undefined, 'curl/8.5.0', fp)).toBeUndefined();
+  });
+});
