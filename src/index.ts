@@ -3,6 +3,8 @@
  * provider of the embedding program's own implements (core/provider.ts) to plug in through
  * `startGateway(config, { providers: [...] })`.
  */
+// the providers' config typings (gateway/registry.ts), so `Config` is the whole file's for a program using honeygate
+import './gateway/registry.js';
 export { startGateway, createGateway, type Gateway, type GatewayOptions } from './gateway/gateway.js';
 export { loadConfigFile as loadConfig, loadConfigFile, loadConfigObject, loadConfigText } from './config/load.js';
 export type { Config } from './config/schema.js';

@@ -38,6 +38,11 @@ export interface ProviderConfigPart {
   readonly sections: z.ZodRawShape;
   /** The upstream types it adds to `upstreams` (objects with a literal `type`). */
   readonly upstreams?: readonly z.ZodObject[];
+  /**
+   * Those of its upstream types the core pools as plain HTTP (`url`, `timeout`, `connections`,
+   * optional `api_key`: the `anthropic` type); the provider builds the others itself.
+   */
+  readonly httpUpstreamTypes?: readonly string[];
   /** Key lists a key file may hold besides `keys`, by the config key they join, each entry checked with its schema (`azure_keys`). */
   readonly keyFileLists?: Readonly<Record<string, z.ZodType>>;
   /** A per-load reader for key-file documents of its own. */

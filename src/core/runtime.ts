@@ -6,7 +6,7 @@
  */
 import { configParts } from '../config/part.js';
 import { defaultLureUpstream, defaultValidUpstream, isOpenAIKeyEntry, keyHash, type KeyProtocol } from '../config/rules.js';
-import type { Config, KeyConfig } from '../config/schema.js';
+import type { Config, KeyConfig, UpstreamConfig } from '../config/schema.js';
 import { maskOpenAIKey } from '../util/mask.js';
 import { fingerprintOfHash } from '../util/hash.js';
 import { HttpUpstream } from './forward.js';
@@ -59,18 +59,30 @@ export function keyRecord(k: KeyConfig, config: Config, index: number): KeyRecor
   );
 }
 
+/** What the core reads of an upstream it pools as plain HTTP. */
+interface HttpUpstreamConfig {
+  readonly type: string;
+  readonly url: string;
+  readonly timeout: number;
+  readonly connections: number;
+  readonly api_key?: string | undefined;
+}
+
 export function buildRuntime(config: Readonly<Config>, registry: readonly Provider[]): Runtime {
+  const parts = configParts(registry);
+  // `openai` and the types a provider's config part marks plain HTTP get a pool here; the rest are the provider's
+  const pooled = new Set<string>(['openai', ...parts.flatMap((p) => p.httpUpstreamTypes ?? [])]);
+  const isHttp = (u: UpstreamConfig): u is UpstreamConfig & HttpUpstreamConfig => pooled.has(u.type);
   const upstreams = new Map<string, UpstreamEntry>();
   for (const [name, u] of Object.entries(config.upstreams)) {
     if (u.type === 'decoy') upstreams.set(name, { name, kind: 'decoy' });
-    else if (u.type === 'openai' || u.type === 'anthropic') {
+    else if (isHttp(u)) {
       const upstream = new HttpUpstream({ url: u.url, timeoutMs: u.timeout, connections: u.connections });
       upstreams.set(name, { name, kind: 'http', upstream, ...(u.api_key !== undefined ? { apiKey: u.api_key } : {}) });
     } else upstreams.set(name, { name, kind: 'provider', type: u.type });
   }
   if (!upstreams.has('decoy')) upstreams.set('decoy', { name: 'decoy', kind: 'decoy' });
   // `keys` entries a provider owns (Anthropic-format keys) are in that provider's ring: OpenAI does not know them
-  const parts = configParts(registry);
   const keyring = new KeyRing(config.keys.flatMap((k, i) => (isOpenAIKeyEntry(k, parts) ? [keyRecord(k, config, i)] : [])));
   const ctx: CompileContext = { record: (base, k, protocol) => record(base, k, config, protocol) };
   const providers = new Map<string, ProviderRuntime>();

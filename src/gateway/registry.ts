@@ -18,6 +18,13 @@ import { bedrockProvider } from '../providers/bedrock/provider.js';
 import { geminiProvider } from '../providers/gemini/provider.js';
 import { openaiProvider } from '../providers/openai/provider.js';
 import { toolProvider } from '../providers/tool/provider.js';
+// The config parts' `Config` typings (their `declare module` blocks) for programs that import honeygate's
+// declaration files: a side-effect import keeps them in this module's .d.ts, which index.ts imports.
+import '../providers/anthropic/config-part.js';
+import '../providers/azure/config-part.js';
+import '../providers/bedrock/config-part.js';
+import '../providers/gemini/config-part.js';
+import '../providers/tool/config-part.js';
 
 export const PROVIDERS: readonly Provider[] = [toolProvider, geminiProvider, anthropicProvider, openaiProvider, azureProvider, bedrockProvider];
 

@@ -25,6 +25,7 @@ declare module '../../config/schema.js' {
 export const anthropicConfigPart: ProviderConfigPart = {
   sections,
   upstreams: [anthropicUpstreamSchema],
+  httpUpstreamTypes: ['anthropic'],
   ownsKeyEntry: isAnthropicKeyConfig,
   rules: checkAnthropicRules,
 };
