@@ -147,6 +147,22 @@ describe('JSON and frames', () => {
   });
 });
 
+describe('Nova InvokeModel tool use', () => {
+  it('toolUse keys are name, toolUseId, input (Converse: sorted keys)', async () => {
+    const toolConfig = { tools: [{ toolSpec: { name: 'get_weather', description: 'Get the weather.', inputSchema: { json: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] } } } }] };
+    const messages = [{ role: 'user', content: [{ text: 'What is the weather in Seattle?' }] }];
+    const r = await send('/model/amazon.nova-micro-v1%3A0/invoke', JSON.stringify({ schemaVersion: 'messages-v1', messages, toolConfig: { ...toolConfig, toolChoice: { any: {} } } }));
+    expect(r.status).toBe(200);
+    const body = JSON.parse(r.body.toString()) as { output: { message: { content: Record<string, Record<string, unknown>>[] } } };
+    const use = body.output.message.content.find((c) => 'toolUse' in c)?.['toolUse'];
+    expect(use && Object.keys(use)).toEqual(['name', 'toolUseId', 'input']);
+    const c = await send('/model/amazon.nova-micro-v1%3A0/converse', JSON.stringify({ messages, toolConfig: { ...toolConfig, toolChoice: { any: {} } } }));
+    const conv = JSON.parse(c.body.toString()) as { output: { message: { content: Record<string, Record<string, unknown>>[] } } };
+    const cuse = conv.output.message.content.find((x) => 'toolUse' in x)?.['toolUse'];
+    expect(cuse && Object.keys(cuse)).toEqual(['input', 'name', 'toolUseId', 'type']);
+  });
+});
+
 describe('hostile bodies', () => {
   it('not JSON → ValidationException', async () => {
     const r = await send('/model/us.amazon.nova-micro-v1%3A0/converse', '{"messages":');

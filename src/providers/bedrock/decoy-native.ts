@@ -149,7 +149,8 @@ export function invokeBody(family: ModelFamily, model: CatalogModel, body: Json,
     case 'nova': {
       const content: Json[] = [];
       if (gen.text !== '') content.push({ text: gen.text });
-      if (gen.tool) content.push({ toolUse: { toolUseId: gen.tool.id, name: gen.tool.name, input: gen.tool.input } });
+      // [REC 2026-05] InvokeModel's Nova toolUse is name, toolUseId, input (Converse sorts its keys)
+      if (gen.tool) content.push({ toolUse: { name: gen.tool.name, toolUseId: gen.tool.id, input: gen.tool.input } });
       return JSON.stringify({
         output: { message: { content, role: 'assistant' } },
         stopReason: finish(gen, { end: 'end_turn', length: 'max_tokens', tool: 'tool_use' }),
