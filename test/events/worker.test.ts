@@ -94,6 +94,8 @@ describe('events worker', () => {
     const lines = await jsonl(dir);
     expect(lines.filter((e) => e.event.dataset === 'honeygate.request')).toHaveLength(600);
     expect(lines[0]).toMatchObject({ event: { action: 'reject:invalid_key', outcome: 'failure' }, http: { response: { status_code: 401 } }, honeygate: { surface: 'openai', key: { class: 'invalid' } } });
+    // built on the worker from the record: the client id (from the header names the record carries)
+    expect(lines[0]?.honeygate.client?.id).toMatch(/^cfp_[0-9a-f]{16}$/);
     expect(new Set(lines.map((e) => e.event.id)).size).toBe(600);
     const store = events.store;
     if (store === undefined) throw new Error('no store');
