@@ -163,6 +163,54 @@ describe('Nova InvokeModel tool use', () => {
   });
 });
 
+describe('guardrails (docs/deception.md "Bedrock guardrails")', () => {
+  const guarded = (trace: string): string => JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'hello' }] }], guardrailConfig: { guardrailIdentifier: 'abc123xyz', guardrailVersion: 'DRAFT', trace } });
+  const innerOf = (r: RawResponse): Record<string, unknown>[] =>
+    decodeAll(r.body).map((f) => JSON.parse(Buffer.from((JSON.parse(Buffer.from(f.body).toString()) as { bytes: string }).bytes, 'base64').toString()) as Record<string, unknown>);
+
+  it('Converse: trace.guardrail between stopReason and usage when trace is enabled, none when disabled', async () => {
+    const on = JSON.parse((await send('/model/amazon.nova-micro-v1%3A0/converse', guarded('enabled'))).body.toString()) as Record<string, unknown>;
+    expect(Object.keys(on)).toEqual(['metrics', 'output', 'stopReason', 'trace', 'usage']);
+    const g = (on['trace'] as { guardrail: Record<string, Record<string, unknown>> }).guardrail;
+    expect(Object.keys(g)).toEqual(['actionReason', 'inputAssessment', 'outputAssessments']);
+    expect(Object.keys(g['inputAssessment'] ?? {})).toEqual(['abc123xyz']);
+    const off = JSON.parse((await send('/model/amazon.nova-micro-v1%3A0/converse', guarded('disabled'))).body.toString()) as Record<string, unknown>;
+    expect(Object.keys(off)).toEqual(['metrics', 'output', 'stopReason', 'usage']);
+  });
+
+  it('ConverseStream: the metadata event carries the trace', async () => {
+    const r = await send('/model/amazon.nova-micro-v1%3A0/converse-stream', guarded('enabled'));
+    const meta = decodeAll(r.body).filter((f) => headerString(f, ':event-type') === 'metadata').map((f) => JSON.parse(Buffer.from(f.body).toString()) as Record<string, unknown>)[0];
+    expect(Object.keys(meta ?? {})).toEqual(['metrics', 'p', 'trace', 'usage']);
+  });
+
+  it('InvokeModel: amazon-bedrock-guardrailAction NONE, and amazon-bedrock-trace with X-Amzn-Bedrock-Trace: ENABLED', async () => {
+    const titan = JSON.stringify({ inputText: 'hello', textGenerationConfig: { maxTokenCount: 50 } });
+    const headers = { 'x-amzn-bedrock-guardrailidentifier': 'abc123xyz', 'x-amzn-bedrock-guardrailversion': 'DRAFT', 'x-amzn-bedrock-trace': 'ENABLED' };
+    const body = JSON.parse((await send('/model/amazon.titan-text-express-v1/invoke', titan, headers)).body.toString()) as Record<string, unknown>;
+    expect(Object.keys(body)).toEqual(['inputTextTokenCount', 'results', 'amazon-bedrock-guardrailAction', 'amazon-bedrock-trace']);
+    expect(body['amazon-bedrock-guardrailAction']).toBe('NONE');
+    expect(Object.keys((body['amazon-bedrock-trace'] as { guardrail: object }).guardrail)).toEqual(['input', 'outputs']);
+    const plain = JSON.parse((await send('/model/amazon.titan-text-express-v1/invoke', titan)).body.toString()) as Record<string, unknown>;
+    expect(Object.keys(plain)).toEqual(['inputTextTokenCount', 'results']);
+  });
+
+  it('invoke stream: the action on every chunk of text and the last, the trace on the last only', async () => {
+    const nova = JSON.stringify({ schemaVersion: 'messages-v1', messages: [{ role: 'user', content: [{ text: 'A camping trip' }] }] });
+    const headers = { 'x-amzn-bedrock-guardrailidentifier': 'abc123xyz', 'x-amzn-bedrock-guardrailversion': 'DRAFT', 'x-amzn-bedrock-trace': 'ENABLED' };
+    const events = innerOf(await send('/model/amazon.nova-lite-v1%3A0/invoke-with-response-stream', nova, headers));
+    const last = events[events.length - 1] ?? {};
+    expect(last['amazon-bedrock-guardrailAction']).toBe('NONE');
+    expect(last['amazon-bedrock-trace']).toBeDefined();
+    for (const e of events.slice(0, -1)) {
+      expect(e['amazon-bedrock-guardrailAction']).toBe('contentBlockDelta' in e ? 'NONE' : undefined);
+      expect(e['amazon-bedrock-trace']).toBeUndefined();
+    }
+    const plain = innerOf(await send('/model/amazon.nova-lite-v1%3A0/invoke-with-response-stream', nova));
+    expect(plain.some((e) => 'amazon-bedrock-guardrailAction' in e)).toBe(false);
+  });
+});
+
 describe('hostile bodies', () => {
   it('not JSON → ValidationException', async () => {
     const r = await send('/model/us.amazon.nova-micro-v1%3A0/converse', '{"messages":');

@@ -337,3 +337,30 @@ describe('CountTokens', () => {
     expect(out.inputTokens).toBeGreaterThan(5);
   });
 });
+
+describe('guardrails through the SDK (docs/deception.md "Bedrock guardrails")', () => {
+  it('Converse with guardrailConfig trace enabled: the SDK parses trace.guardrail; InvokeModel with a guardrail and trace: action NONE and the trace', async () => {
+    const out = await client.send(
+      new ConverseCommand({
+        modelId: 'amazon.nova-micro-v1:0',
+        messages: [{ role: 'user', content: [{ text: 'hi' }] }],
+        guardrailConfig: { guardrailIdentifier: 'gr-demo1234', guardrailVersion: '1', trace: 'enabled' },
+      }),
+    );
+    expect(out.stopReason).toBe('end_turn');
+    expect(out.trace?.guardrail?.actionReason).toBe('No action.');
+    expect(Object.keys(out.trace?.guardrail?.inputAssessment ?? {})).toEqual(['gr-demo1234']);
+    const inv = await client.send(
+      new InvokeModelCommand({
+        modelId: 'amazon.titan-text-express-v1',
+        body: enc({ inputText: 'hi', textGenerationConfig: { maxTokenCount: 40 } }),
+        guardrailIdentifier: 'gr-demo1234',
+        guardrailVersion: '1',
+        trace: 'ENABLED',
+      }),
+    );
+    const body = dec(inv.body);
+    expect(body['amazon-bedrock-guardrailAction']).toBe('NONE');
+    expect(body['amazon-bedrock-trace']).toMatchObject({ guardrail: { input: { 'gr-demo1234': {} } } });
+  });
+});

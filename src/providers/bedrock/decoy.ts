@@ -59,6 +59,102 @@ export interface BedrockDecoyRequest {
   readonly requestId?: string;
   /** `body` already parsed by the caller (`value` undefined: not JSON), so it is parsed once */
   readonly parsedBody?: { readonly value: unknown };
+  /** InvokeModel*: the guardrail of the X-Amzn-Bedrock-Guardrail* / X-Amzn-Bedrock-Trace headers (Converse: its body) */
+  readonly guardrail?: GuardrailUse;
+}
+
+/**
+ * A guardrail the request applies (docs/deception.md "Bedrock guardrails"): any identifier is the
+ * persona's own guardrail, and it lets the answer through (action NONE); `trace` asks for its assessments.
+ */
+export interface GuardrailUse {
+  readonly id: string;
+  readonly trace: boolean;
+}
+
+/** The guardrail of an InvokeModel request's headers (identifier, and X-Amzn-Bedrock-Trace ENABLED / ENABLED_FULL). */
+export function invokeGuardrail(id: string | undefined, trace: string | undefined): GuardrailUse | undefined {
+  if (id === undefined || id === '') return undefined;
+  return { id, trace: trace === 'ENABLED' || trace === 'ENABLED_FULL' };
+}
+
+/** The guardrail of a Converse body's `guardrailConfig` (`trace`: enabled / enabled_full). */
+export function converseGuardrail(body: Readonly<Record<string, unknown>>): GuardrailUse | undefined {
+  const g = body['guardrailConfig'];
+  if (typeof g !== 'object' || g === null || Array.isArray(g)) return undefined;
+  const cfg = g as Record<string, unknown>;
+  const id = cfg['guardrailIdentifier'];
+  if (typeof id !== 'string' || id === '') return undefined;
+  return { id, trace: cfg['trace'] === 'enabled' || cfg['trace'] === 'enabled_full' };
+}
+
+/** One guardrail assessment with nothing detected: its metrics (coverage of the text, latency, policy units). */
+function guardrailAssessment(chars: number, rand: RandomFn): Json {
+  return {
+    invocationMetrics: {
+      guardrailCoverage: { textCharacters: { guarded: chars, total: chars } },
+      guardrailProcessingLatency: 200 + Math.floor(rand() * 120),
+      usage: {
+        automatedReasoningPolicies: 0,
+        automatedReasoningPolicyUnits: 0,
+        contentPolicyImageUnits: 0,
+        contentPolicyUnits: 1,
+        contextualGroundingPolicyUnits: 0,
+        sensitiveInformationPolicyFreeUnits: 0,
+        sensitiveInformationPolicyUnits: 1,
+        topicPolicyUnits: 1,
+        wordPolicyUnits: 1,
+      },
+    },
+  };
+}
+
+/** Characters of the request's text the guardrail looked at (the user and system text, as JSON). */
+function guardedChars(body: Json): number {
+  const m = body['messages'] ?? body['inputText'] ?? body['prompt'];
+  const text = typeof m === 'string' ? m : JSON.stringify(m ?? '');
+  return Math.max(1, Math.min(text.length, 100_000));
+}
+
+/** Converse `trace` [REC 2025-08]: `guardrail` with the action reason and the input/output assessments by guardrail id. */
+function converseTrace(g: GuardrailUse, body: Json, gen: Generation, rand: RandomFn): Json {
+  return {
+    guardrail: {
+      actionReason: 'No action.',
+      inputAssessment: { [g.id]: guardrailAssessment(guardedChars(body), rand) },
+      outputAssessments: { [g.id]: [guardrailAssessment(Math.max(1, gen.text.length), rand)] },
+    },
+  };
+}
+
+/**
+ * InvokeModel `amazon-bedrock-trace` [REC 2025-02, 2025-08]: `guardrail.input` by id and `guardrail.outputs`,
+ * in the native (unsorted) order of the 2025-08 recording: latency, usage (that order), coverage.
+ */
+function invokeTrace(g: GuardrailUse, body: Json, gen: Generation, rand: RandomFn): Json {
+  const assess = (chars: number): Json => ({
+    invocationMetrics: {
+      guardrailProcessingLatency: 200 + Math.floor(rand() * 120),
+      usage: {
+        topicPolicyUnits: 1,
+        contentPolicyUnits: 1,
+        wordPolicyUnits: 1,
+        automatedReasoningPolicyUnits: 0,
+        automatedReasoningPolicies: 0,
+        sensitiveInformationPolicyUnits: 1,
+        sensitiveInformationPolicyFreeUnits: 0,
+        contextualGroundingPolicyUnits: 0,
+        contentPolicyImageUnits: 0,
+      },
+      guardrailCoverage: { textCharacters: { guarded: chars, total: chars } },
+    },
+  });
+  return { guardrail: { input: { [g.id]: assess(guardedChars(body)) }, outputs: [{ [g.id]: assess(Math.max(1, gen.text.length)) }] } };
+}
+
+/** Does this native stream event carry generated text (it then carries the guardrail's action too)? */
+function carriesText(e: Json): boolean {
+  return 'contentBlockDelta' in e || e['type'] === 'content_block_delta' || 'outputText' in e || 'generation' in e || 'outputs' in e || 'choices' in e || 'text' in e;
 }
 
 export interface BedrockDecoyResult {
@@ -399,7 +495,13 @@ function converseStop(gen: Generation): string {
  * The same bytes as `sortedJson` of the same object (a test pins it) without copying and sorting
  * the whole answer per request (sortedJson/sortKeys: ~2% of the Bedrock path's profile, issue 11).
  */
-export function converseJson(gen: Generation, family: ModelFamily = 'anthropic'): string {
+export function converseJson(gen: Generation, family: ModelFamily = 'anthropic', trace?: Json): string {
+  if (trace !== undefined) {
+    const content: Json[] = [];
+    if (gen.text !== '' || !gen.tool) content.push({ text: gen.text });
+    if (gen.tool) content.push({ toolUse: { input: gen.tool.input, name: gen.tool.name, toolUseId: gen.tool.id, type: 'tool_use' } });
+    return sortedJson({ metrics: { latencyMs: gen.latencyMs }, output: { message: { content, role: 'assistant' } }, stopReason: converseStop(gen), trace, usage: converseUsage(gen, family) });
+  }
   if (!gen.tool) {
     // the usual answer, text only: a template (JSON.stringify of the object was ~1.3 µs of ~6)
     const counts = `"inputTokens":${jsonNumber(gen.inputTokens)},"outputTokens":${jsonNumber(gen.outputTokens)},"serverToolUsage":{},"totalTokens":${jsonNumber(gen.inputTokens + gen.outputTokens)}`;
@@ -412,7 +514,7 @@ export function converseJson(gen: Generation, family: ModelFamily = 'anthropic')
   return JSON.stringify({ metrics: { latencyMs: gen.latencyMs }, output: { message: { content, role: 'assistant' } }, stopReason: converseStop(gen), usage: converseUsage(gen, family) });
 }
 
-function* converseFrames(gen: Generation, rand: RandomFn): Generator<Buffer> {
+function* converseFrames(gen: Generation, rand: RandomFn, trace?: Json): Generator<Buffer> {
   yield encodeEvent('messageStart', { role: 'assistant' }, rand);
   let index = 0;
   if (gen.text !== '' || !gen.tool) {
@@ -428,7 +530,7 @@ function* converseFrames(gen: Generation, rand: RandomFn): Generator<Buffer> {
   }
   yield encodeEvent('messageStop', { stopReason: converseStop(gen) }, rand);
   const usage = { inputTokens: gen.inputTokens, outputTokens: gen.outputTokens, serverToolUsage: {}, totalTokens: gen.inputTokens + gen.outputTokens };
-  yield encodeEvent('metadata', { metrics: { latencyMs: gen.latencyMs }, usage }, rand);
+  yield encodeEvent('metadata', trace !== undefined ? { metrics: { latencyMs: gen.latencyMs }, trace: sortKeys(trace), usage } : { metrics: { latencyMs: gen.latencyMs }, usage }, rand);
 }
 
 function invocationMetrics(gen: Generation, caching: boolean): Json {
@@ -440,13 +542,18 @@ function invocationMetrics(gen: Generation, caching: boolean): Json {
   return metrics;
 }
 
-function* invokeFrames(events: readonly Json[], gen: Generation, rand: RandomFn, caching: boolean): Generator<Buffer> {
+function* invokeFrames(events: readonly Json[], gen: Generation, rand: RandomFn, caching: boolean, guard?: { readonly trace?: Json }): Generator<Buffer> {
   const last = events.length - 1;
   for (let i = 0; i < events.length; i++) {
     const event = events[i] ?? {};
+    // [REC 2025-02, 2025-08] with a guardrail: its action on every chunk of text and on the last, its trace on the last
     const native = i === last
-      ? { ...event, 'amazon-bedrock-invocationMetrics': invocationMetrics(gen, caching) }
-      : event;
+      ? guard === undefined
+        ? { ...event, 'amazon-bedrock-invocationMetrics': invocationMetrics(gen, caching) }
+        : { ...event, 'amazon-bedrock-invocationMetrics': invocationMetrics(gen, caching), 'amazon-bedrock-guardrailAction': 'NONE', ...(guard.trace !== undefined ? { 'amazon-bedrock-trace': guard.trace } : {}) }
+      : guard !== undefined && carriesText(event)
+        ? { ...event, 'amazon-bedrock-guardrailAction': 'NONE' }
+        : event;
     yield encodeEvent('chunk', { bytes: Buffer.from(JSON.stringify(native), 'utf8').toString('base64') }, rand);
   }
 }
@@ -531,15 +638,20 @@ export async function serveBedrockDecoy(req: BedrockDecoyRequest, res: HttpRespo
 
   switch (req.operation) {
     case 'Converse': {
-      const out = Buffer.from(converseJson(gen, family), 'utf8');
+      const g = converseGuardrail(body);
+      const out = Buffer.from(converseJson(gen, family, g?.trace === true ? converseTrace(g, body, gen, rand) : undefined), 'utf8');
       return { status: 200, bytes: sendJson(res, out, jsonHeaders(out.length, requestId)), ...base };
     }
     case 'ConverseStream': {
-      const bytes = await writeStream(res, streamHeaders(requestId, null), [...converseFrames(gen, rand)], gen, pace, req.chunkDelayMs ?? 0);
+      const g = converseGuardrail(body);
+      const bytes = await writeStream(res, streamHeaders(requestId, null), [...converseFrames(gen, rand, g?.trace === true ? converseTrace(g, body, gen, rand) : undefined)], gen, pace, req.chunkDelayMs ?? 0);
       return { status: 200, bytes, ...base };
     }
     case 'InvokeModel': {
-      const out = Buffer.from(invokeBody(family, model, body, gen, rand), 'utf8');
+      const native = invokeBody(family, model, body, gen, rand);
+      const g = req.guardrail;
+      // [docs] with a guardrail the native body ends with its action (and, asked for, its trace)
+      const out = Buffer.from(g === undefined ? native : JSON.stringify({ ...(JSON.parse(native) as Json), 'amazon-bedrock-guardrailAction': 'NONE', ...(g.trace ? { 'amazon-bedrock-trace': invokeTrace(g, body, gen, rand) } : {}) }), 'utf8');
       const headers = jsonHeaders(out.length, requestId);
       headers.push('X-Amzn-Bedrock-Invocation-Latency', String(gen.latencyMs));
       if (gen.outputTokens > 0 || (family !== 'titan-embed' && family !== 'cohere-embed')) {
@@ -551,7 +663,7 @@ export async function serveBedrockDecoy(req: BedrockDecoyRequest, res: HttpRespo
     }
     case 'InvokeModelWithResponseStream': {
       const events = invokeStreamEvents(family, model, body, gen, rand);
-      const bytes = await writeStream(res, streamHeaders(requestId, 'application/json'), [...invokeFrames(events, gen, rand, cachingModel(model))], gen, pace, req.chunkDelayMs ?? 0);
+      const bytes = await writeStream(res, streamHeaders(requestId, 'application/json'), [...invokeFrames(events, gen, rand, cachingModel(model), req.guardrail === undefined ? undefined : req.guardrail.trace ? { trace: invokeTrace(req.guardrail, body, gen, rand) } : {})], gen, pace, req.chunkDelayMs ?? 0);
       return { status: 200, bytes, ...base };
     }
     default: {

@@ -25,7 +25,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { checkCanaryKey } from '../../deception/canary-hits.js';
 import { IAM_NS, serveIamProbe } from './aws-iam.js';
 import { type AwsService, type ServiceTarget, renderStsAuthError, renderStsError, serveControlPlaneProbe, serveStsProbe, serviceOf } from './aws-probes.js';
-import { parseJson, serveBedrockDecoy, wouldBill } from './decoy.js';
+import { type GuardrailUse, invokeGuardrail, parseJson, serveBedrockDecoy, wouldBill } from './decoy.js';
 import { hasPlaceholders, lureReply } from '../../deception/lure.js';
 import { maskKey } from '../../util/mask.js';
 import type { Classification, KeyRecord } from '../../core/keyring.js';
@@ -74,6 +74,12 @@ const CONTROL_PATH = /^\/(foundation-models|inference-profiles|logging\/|foundat
 /** The XML namespace of a Query-protocol service's errors. */
 function queryNamespace(service: AwsService | undefined): string {
   return service === 'iam' ? IAM_NS : 'https://sts.amazonaws.com/doc/2011-06-15/';
+}
+
+/** InvokeModel's guardrail headers, for the decoy (Converse names its guardrail in the body). */
+function guardrailOf(ex: Exchange): { guardrail?: GuardrailUse } {
+  const g = invokeGuardrail(header(ex, 'x-amzn-bedrock-guardrailidentifier'), header(ex, 'x-amzn-bedrock-trace'));
+  return g === undefined ? {} : { guardrail: g };
 }
 
 function header(ex: Exchange, name: string): string | undefined {
@@ -309,6 +315,7 @@ async function deceive(ex: Exchange, ctx: AuthenticatedContext, aws: BedrockRunt
       chunkDelayMs: aws.chunkDelayMs,
       pace: lure?.realisticTiming ?? state.runtime.config.lure_defaults.realistic_timing,
       ...(parsedBody !== undefined ? { parsedBody } : {}),
+      ...guardrailOf(ex),
     },
     ex.res,
   );
