@@ -101,6 +101,11 @@ export interface GatewayState {
   readonly canarySecret: string;
   /** base URL canary links are minted under */
   publicUrl: string;
+  /**
+   * called when a request's verdict is `deceive`, before the provider answers: the gateway sends
+   * the lure's alert from here (events/publish.ts), so it leaves before the decoy or its tarpit ends
+   */
+  readonly onDeceive: (ex: Exchange) => void;
 }
 
 /** The validated config compiled once (core/runtime.ts `buildRuntime`); rebuilt whole on reload. */

@@ -8,7 +8,6 @@
  * response closes, never on the way in (by the gateway, gateway/gateway.ts).
  */
 import type { KeyInfo } from '../events/model.js';
-import { publishEarlyAlert } from '../events/publish.js';
 import { clientAddress } from './identity.js';
 import type { KeyRecord } from './keyring.js';
 import { decide, needsStore } from './verdict.js';
@@ -93,7 +92,7 @@ export async function servePipeline(ex: Exchange, name: string, surface: Provide
     case 'forward':
       return surface.forward(ex, record!, state);
     case 'deceive':
-      publishEarlyAlert(ex, state.bus);
+      state.onDeceive(ex);
       return surface.deceive(ex, record!, admitted, state);
     case 'reject':
     case 'block':

@@ -13,7 +13,7 @@ import { buildSystemEvent } from '../events/build.js';
 import { createStore } from '../store/index.js';
 import type { Store, StoreHealth } from '../store/types.js';
 import { canaryRoute } from '../deception/canary-hits.js';
-import { publishExchange } from '../events/publish.js';
+import { publishEarlyAlert, publishExchange } from '../events/publish.js';
 import { Exchange } from '../core/exchange.js';
 import { cutReason } from '../core/cut.js';
 import type { HttpRequest, HttpResponse } from '../core/http.js';
@@ -111,6 +111,7 @@ export function createGateway(config: Readonly<Config>, options: GatewayOptions 
     cache: new Map(),
     canarySecret: config.canary_secret ?? randomBytes(32).toString('base64url'),
     publicUrl: config.public_url ?? `http://${config.listen.host}:${config.listen.port}`,
+    onDeceive: (ex) => publishEarlyAlert(ex, bus),
   };
   const unknownUrl = (ex: Exchange): void => {
     // outside every provider: the default provider's own answer for an unknown URL
