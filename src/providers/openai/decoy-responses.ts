@@ -9,7 +9,7 @@ import type { HttpResponse } from '../../core/http.js';
 import { writeOpenAIErrorBody, writeOpenAIJson } from './render.js';
 import { Float, toJson } from '../../util/json.js';
 import { ALNUM, randomChars, randomHex } from '../../util/random.js';
-import { chooseTool, isObject, obfuscation, replyText, unixNow, writeSseHead, type DecoyRequest, type DecoyResult, type Json } from './decoy-shared.js';
+import { chooseTool, isJsonSchema, isObject, obfuscation, REFUSAL_TOKEN, refusalFor, replyText, unixNow, writeSseHead, type DecoyRequest, type DecoyResult, type Json } from './decoy-shared.js';
 import { fillSchema } from '../../deception/decoy/schema-fill.js';
 import { firstTokenMs, paceJson, paceStream } from '../../deception/decoy/pacing.js';
 import { anyTextTokens, streamPieces, tokenCount, truncateTokens } from '../../deception/decoy/tokens.js';
@@ -106,9 +106,13 @@ export async function serveResponses(req: DecoyRequest, res: HttpResponse): Prom
   const input = body['input'];
   const lastInput = Array.isArray(input) ? input[input.length - 1] : undefined;
   const lastRole = isObject(lastInput) ? (lastInput['type'] === 'function_call_output' ? 'function_call_output' : lastInput['role']) : 'user';
-  const tool = chooseTool(body['tools'], body['tool_choice'], lastRole);
+  const format = isObject(body['text']) ? body['text']['format'] : undefined;
+  // a clearly harmful ask is refused; under a JSON schema as a `refusal` content part of the message
+  const refusal = refusalFor(input, body['tool_choice']);
+  const tool = refusal === null ? chooseTool(body['tools'], body['tool_choice'], lastRole) : null;
+  const refusalPart = refusal !== null && isJsonSchema(format);
   const reasoning = REASONING.test(model);
-  const text = replyText(req.reply, isObject(body['text']) ? body['text']['format'] : undefined);
+  const text = refusal ?? replyText(req.reply, format);
   const fullArgs = tool ? JSON.stringify(fillSchema(tool.parameters, req.reply)) : '';
   const inputTokens = anyTextTokens(input) + (typeof body['instructions'] === 'string' ? tokenCount(body['instructions']) : 0) + 7;
   const effort = isObject(body['reasoning']) ? body['reasoning']['effort'] : undefined;
@@ -121,11 +125,11 @@ export async function serveResponses(req: DecoyRequest, res: HttpResponse): Prom
   const incomplete = said.cut;
   const args = tool ? said.text : '';
   const shown = tool ? '' : said.text;
-  const outputTokens = tool && !said.cut ? said.tokens + 5 : said.tokens;
+  const outputTokens = (tool && !said.cut ? said.tokens + 5 : said.tokens) + (refusalPart && !said.cut ? REFUSAL_TOKEN : 0);
   const responseId = `resp_${prefix}${randomHex(24)}`;
   const msgId = itemId('msg');
   const itemStatus = incomplete ? 'incomplete' : 'completed';
-  const textPart = (t: string): Json => ({ type: 'output_text', annotations: [], logprobs: [], text: t });
+  const textPart = (t: string): Json => (refusalPart ? { type: 'refusal', refusal: t } : { type: 'output_text', annotations: [], logprobs: [], text: t });
   const message = (status: string, content: unknown[]): Json => ({ id: msgId, type: 'message', status, content, role: 'assistant' });
   const fnCall = (status: string, a: string): Json => ({ id: itemId('fc'), type: 'function_call', status, arguments: a, call_id: `call_${randomChars(ALNUM, 24)}`, name: tool?.name });
   // include: ["reasoning.encrypted_content"] returns the reasoning state, opaque, for stateless turns
@@ -218,10 +222,15 @@ export async function serveResponses(req: DecoyRequest, res: HttpResponse): Prom
     } else {
       emit('response.output_item.added', { item: message('in_progress', []), output_index: index });
       emit('response.content_part.added', { content_index: 0, item_id: msgId, output_index: index, part: textPart('') });
-      for (const piece of streamPieces(shown)) {
-        emit('response.output_text.delta', { content_index: 0, delta: piece, item_id: msgId, logprobs: [], obfuscation: obfuscation(), output_index: index });
+      if (refusalPart) {
+        for (const piece of streamPieces(shown)) emit('response.refusal.delta', { content_index: 0, delta: piece, item_id: msgId, obfuscation: obfuscation(), output_index: index });
+        emit('response.refusal.done', { content_index: 0, item_id: msgId, output_index: index, refusal: shown });
+      } else {
+        for (const piece of streamPieces(shown)) {
+          emit('response.output_text.delta', { content_index: 0, delta: piece, item_id: msgId, logprobs: [], obfuscation: obfuscation(), output_index: index });
+        }
+        emit('response.output_text.done', { content_index: 0, item_id: msgId, logprobs: [], output_index: index, text: shown });
       }
-      emit('response.output_text.done', { content_index: 0, item_id: msgId, logprobs: [], output_index: index, text: shown });
       emit('response.content_part.done', { content_index: 0, item_id: msgId, output_index: index, part: textPart(shown) });
       emit('response.output_item.done', { item: finalItem, output_index: index });
     }

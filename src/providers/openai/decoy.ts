@@ -15,7 +15,7 @@ import { fillSchema } from '../../deception/decoy/schema-fill.js';
 import { chatPromptTokens, streamPieces, tokenCount, anyTextTokens, truncateTokens } from '../../deception/decoy/tokens.js';
 import { isReasoningModel, reasoningTokensFor } from '../../deception/models.js';
 import { serveResponses } from './decoy-responses.js';
-import { chooseTool, isObject, obfuscation, replyText, unixNow, writeSseHead, type DecoyRequest, type DecoyResult, type Json } from './decoy-shared.js';
+import { chooseTool, isJsonSchema, isObject, obfuscation, REFUSAL_TOKEN, refusalFor, replyText, unixNow, writeSseHead, type DecoyRequest, type DecoyResult, type Json } from './decoy-shared.js';
 
 function modelNotFound(res: HttpResponse, req: DecoyRequest, model: string): DecoyResult {
   const message = `The model \`${model}\` does not exist or you do not have access to it.`;
@@ -54,7 +54,10 @@ async function serveChat(req: DecoyRequest, res: HttpResponse): Promise<DecoyRes
   const model = req.account.resolveModel(requested);
   if (model === null) return modelNotFound(res, req, requested);
   const last = messages[messages.length - 1];
-  const tool = chooseTool(body['tools'], body['tool_choice'], isObject(last) ? last['role'] : undefined);
+  // a clearly harmful ask is refused, not answered nor turned into a tool call; under a JSON schema the refusal has its own field
+  const refusal = refusalFor(messages, body['tool_choice']);
+  const tool = refusal === null ? chooseTool(body['tools'], body['tool_choice'], isObject(last) ? last['role'] : undefined) : null;
+  const structuredRefusal = refusal !== null && isJsonSchema(body['response_format']);
   const n = typeof body['n'] === 'number' && Number.isInteger(body['n']) && body['n'] >= 1 && body['n'] <= 8 ? body['n'] : 1;
   const promptTokens = chatPromptTokens(messages);
   const reasoning = isReasoningModel(model);
@@ -64,12 +67,12 @@ async function serveChat(req: DecoyRequest, res: HttpResponse): Promise<DecoyRes
   const reasoningTokens = limit !== undefined ? Math.min(thought, limit) : thought;
   const budget = limit !== undefined ? limit - reasoningTokens : Number.POSITIVE_INFINITY;
   const fullArgs = tool ? JSON.stringify(fillSchema(tool.parameters, req.reply)) : '';
-  const full = tool ? fullArgs : replyText(req.reply, body['response_format']);
+  const full = tool ? fullArgs : (refusal ?? replyText(req.reply, body['response_format']));
   const said = Number.isFinite(budget) ? truncateTokens(full, budget) : { text: full, tokens: tokenCount(full), cut: false };
   const text = said.text;
   const args = tool ? said.text : '';
   const finish: FinishReason = said.cut || (limit !== undefined && reasoningTokens >= limit && thought > 0) ? 'length' : tool ? 'tool_calls' : 'stop';
-  const perChoice = (tool && !said.cut ? tokenCount(tool.name) + said.tokens + 7 : said.tokens) + reasoningTokens;
+  const perChoice = (tool && !said.cut ? tokenCount(tool.name) + said.tokens + 7 : said.tokens) + (structuredRefusal && !said.cut ? REFUSAL_TOKEN : 0) + reasoningTokens;
   const completionTokens = perChoice * n;
   const id = `chatcmpl-${randomChars(ALNUM, 29)}`;
   const created = unixNow();
@@ -96,6 +99,10 @@ async function serveChat(req: DecoyRequest, res: HttpResponse): Promise<DecoyRes
         // [REC 2026-03] one call starts in the role chunk (id, type, name, empty arguments)
         out.push(chunk([choice(index, { role: 'assistant', content: null, tool_calls: [{ index: 0, id: toolCallId(), type: 'function', function: { name: tool.name, arguments: '' } }], refusal: null }, null)]));
         for (const piece of streamPieces(args)) out.push(chunk([choice(index, { tool_calls: [{ index: 0, function: { arguments: piece } }] }, null)]));
+      } else if (structuredRefusal) {
+        // the refusal streams on its own key, `content` stays null
+        out.push(chunk([choice(index, { role: 'assistant', content: null, refusal: '' }, null)]));
+        for (const piece of streamPieces(text)) out.push(chunk([choice(index, { refusal: piece }, null)]));
       } else {
         out.push(chunk([choice(index, { role: 'assistant', content: '', refusal: null }, null)]));
         for (const piece of streamPieces(text)) out.push(chunk([choice(index, { content: piece }, null)]));
@@ -110,7 +117,7 @@ async function serveChat(req: DecoyRequest, res: HttpResponse): Promise<DecoyRes
 
   // tool-call ids are drawn in choice order before the answer is written, as before
   const choices: ChatChoice[] = [];
-  for (let index = 0; index < n; index++) choices.push(tool ? { toolCall: { id: toolCallId(), name: tool.name, arguments: args }, finish } : { content: text, finish });
+  for (let index = 0; index < n; index++) choices.push(tool ? { toolCall: { id: toolCallId(), name: tool.name, arguments: args }, finish } : structuredRefusal ? { refusal: text, finish } : { content: text, finish });
   if (req.pace) await paceJson(true, processingMs);
   writeOpenAIJson(
     res,
@@ -139,9 +146,10 @@ function answeredTier(requested: unknown): string {
   return requested === 'priority' || requested === 'flex' || requested === 'scale' ? requested : 'default';
 }
 
-/** One choice of a chat completion: the text, or one tool call. */
+/** One choice of a chat completion: the text, a structured-output refusal, or one tool call. */
 export type ChatChoice =
   | { readonly content: string; readonly finish?: FinishReason }
+  | { readonly refusal: string; readonly finish?: FinishReason }
   | { readonly toolCall: { readonly id: string; readonly name: string; readonly arguments: string }; readonly finish?: FinishReason };
 
 export interface ChatCompletionFields {
@@ -166,8 +174,10 @@ function choiceJson(choice: ChatChoice, index: number, logprobs: boolean): strin
   const message =
     'content' in choice
       ? `"role": "assistant",\n        "content": ${str(choice.content)},`
-      : `"role": "assistant",\n        "content": null,\n        "tool_calls": [\n          {\n            "id": ${str(choice.toolCall.id)},\n            "type": "function",\n            "function": {\n              "name": ${str(choice.toolCall.name)},\n              "arguments": ${str(choice.toolCall.arguments)}\n            }\n          }\n        ],`;
-  return `{\n      "index": ${num(index)},\n      "message": {\n        ${message}\n        "refusal": null,\n        "annotations": []\n      },${logprobs ? '\n      "logprobs": null,' : ''}\n      "finish_reason": ${str(choice.finish ?? ('content' in choice ? 'stop' : 'tool_calls'))}\n    }`;
+      : 'refusal' in choice
+        ? `"role": "assistant",\n        "content": null,`
+        : `"role": "assistant",\n        "content": null,\n        "tool_calls": [\n          {\n            "id": ${str(choice.toolCall.id)},\n            "type": "function",\n            "function": {\n              "name": ${str(choice.toolCall.name)},\n              "arguments": ${str(choice.toolCall.arguments)}\n            }\n          }\n        ],`;
+  return `{\n      "index": ${num(index)},\n      "message": {\n        ${message}\n        "refusal": ${'refusal' in choice ? str(choice.refusal) : 'null'},\n        "annotations": []\n      },${logprobs ? '\n      "logprobs": null,' : ''}\n      "finish_reason": ${str(choice.finish ?? ('toolCall' in choice ? 'tool_calls' : 'stop'))}\n    }`;
 }
 
 /**
