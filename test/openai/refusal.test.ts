@@ -135,3 +135,28 @@ describe('the Responses API refuses a harmful ask', () => {
     expect(r.output_text).toBe(REPLY);
   });
 });
+
+describe('the ask is read from any shape of turns, malformed ones included', () => {
+  it('lastUserText: strings, parts, items; ignores what is not a user turn', async () => {
+    const { lastUserText } = await import('../../src/providers/openai/decoy-shared.js');
+    expect(lastUserText('plain')).toBe('plain');
+    expect(lastUserText([{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }])).toBe('a');
+    expect(lastUserText([{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'x' }, { type: 'input_image', image_url: 'u' }, { type: 'input_text', text: 'y' }] }])).toBe('x\ny');
+    expect(lastUserText([{ role: 'system', content: HARMFUL }, { role: 'user', content: 'hi' }])).toBe('hi');
+    for (const hostile of [null, 42, {}, [null, 1, 'str', []], [{ role: 'user', content: 7 }], [{ role: 'user', content: [null, 1, { text: 2 }] }], [{ role: ['user'], content: HARMFUL }]]) {
+      expect(lastUserText(hostile)).toBeTypeOf('string');
+      expect(lastUserText(hostile)).not.toContain('bomb');
+    }
+  });
+
+  it('malformed message content over the wire gets an answer, not a crash or a refusal', async () => {
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${LURE}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: [null, 5, { type: 'text', text: { nested: HARMFUL } }] }] }),
+    });
+    expect(res.status).toBeLessThan(500);
+    const text = await res.text();
+    expect(text).not.toMatch(/can't assist/);
+  });
+});

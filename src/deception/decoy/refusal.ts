@@ -7,9 +7,11 @@
  * the ask itself (a how-to frame or an imperative plus the harmful object), never a topic alone:
  * "the history of the atomic bomb", "how do I detect ransomware", "how to make a bath bomb" pass.
  *
- * Cost: the patterns are compiled once at module load. Most prompts fail one cheap trigger test
- * (a single alternation of the harmful words) and never reach the rules; the text looked at is
- * capped (`MAX_CHARS`), so a huge prompt costs no more than a normal one.
+ * Cost: the patterns are compiled once at module load. One scan for the harmful words (a single
+ * alternation anchored at word starts) finds the sentences worth reading; most prompts have none
+ * and never reach the rules, which then run on those sentences only (at most `MAX_WINDOWS` of
+ * them, `WINDOW` characters each side). The text looked at is capped (`MAX_CHARS`), so a huge or
+ * trigger-stuffed prompt costs no more than a few sentences.
  */
 
 export type RefusalCategory = 'mass-harm-weapon' | 'credential-malware' | 'minor-sexual' | 'drug-synthesis';
@@ -17,9 +19,13 @@ export type RefusalCategory = 'mass-harm-weapon' | 'credential-malware' | 'minor
 /** Only this much of the prompt is classified (its start, where the ask is). */
 export const MAX_CHARS = 4096;
 
-// the words without which no rule can match: one pass over the text for the common case
+// the words without which no rule can match, at a word start (half the cost of an unanchored scan)
 const TRIGGER =
-  /bomb|explosive|\bieds?\b|detonator|nerve (?:agent|gas)|sarin|tabun|soman|novichok|\bvx\b|mustard gas|chlorine gas|ricin|anthrax|botulinum|weapon|tatp|napalm|molotov|nitroglycerin|smallpox|keylog|ransomware|stealer|grabber|malware|trojan|rootkit|spyware|phishing kit|steal|csam|child porn|\bcp\b|sex|erotic|nude|naked|porn|lewd|nsfw|\bmeth\b|methamphetamine|fentanyl|heroin|cocaine|crack/i;
+  /\b(?:bomb|explosive|ieds?\b|detonator|nerve (?:agent|gas)|sarin|tabun|soman|novichok|vx\b|mustard gas|chlorine gas|ricin|anthrax|botulinum|weapon|bio-?\s?weapon|tatp|napalm|molotov|nitroglycerin|smallpox|keylog|key logger|ransomware|info-?steal|stealer|grabber|malware|trojan|rootkit|spyware|phishing kit|steal|csam|child porn|cp\b|sex|erotic|nude|naked|porn|lewd|nsfw|smut|meth\b|methamphetamine|crystal meth|fentanyl|heroin|cocaine|crack cocaine|lsd\b|mdma)/gi;
+
+/** The rules run on the sentence around each trigger word (at most this many sentences, this long each side). */
+const MAX_WINDOWS = 4;
+const WINDOW = 200;
 
 // a request for instructions: a how-to frame, or an imperative at the start of a sentence
 const ASK =
@@ -85,13 +91,30 @@ const PROTECTIVE = /\b(?:detect(?:ion|ing)?|defend(?:ing)?|protect(?:ion|ing)?|p
  */
 export function refusalCategory(text: string): RefusalCategory | null {
   const t = text.length > MAX_CHARS ? text.slice(0, MAX_CHARS) : text;
-  if (!TRIGGER.test(t)) return null;
+  TRIGGER.lastIndex = 0;
+  let checkedTo = -1;
+  let windows = 0;
+  for (let m = TRIGGER.exec(t); m !== null && windows < MAX_WINDOWS; m = TRIGGER.exec(t)) {
+    if (m.index < checkedTo) continue;
+    // the sentence holding the trigger word, capped: a cut start cannot pass for a sentence start
+    let from = m.index;
+    while (from > 0 && m.index - from < WINDOW && !isStop(t.charCodeAt(from - 1))) from--;
+    let to = m.index + m[0].length;
+    while (to < t.length && to - m.index < WINDOW && !isStop(t.charCodeAt(to))) to++;
+    const cut = from > 0 && !isStop(t.charCodeAt(from - 1));
+    const sentence = (cut ? '\u0000' : '') + t.slice(from, to);
+    checkedTo = to;
+    windows++;
+    const category = classifySentence(sentence);
+    if (category !== null) return category;
+  }
+  return null;
+}
+
+function classifySentence(sentence: string): RefusalCategory | null {
   for (const rule of RULES) {
-    const m = rule.pattern.exec(t);
-    if (m === null) continue;
-    // a protective word within the matched ask itself lets it through ("write a keylogger detector")
-    if (PROTECTIVE.test(m[0]) || PROTECTIVE.test(sentenceAround(t, m.index, m[0].length))) continue;
-    return rule.category;
+    // a protective word in the sentence lets it through ("write a keylogger detector")
+    if (rule.pattern.test(sentence) && !PROTECTIVE.test(sentence)) return rule.category;
   }
   return null;
 }
@@ -99,15 +122,6 @@ export function refusalCategory(text: string): RefusalCategory | null {
 /** Would a real model refuse this prompt? */
 export function shouldRefuse(text: string): boolean {
   return refusalCategory(text) !== null;
-}
-
-/** The sentence (between . ? ! or newlines) that holds the match. */
-function sentenceAround(t: string, start: number, length: number): string {
-  let from = start;
-  while (from > 0 && !isStop(t.charCodeAt(from - 1))) from--;
-  let to = start + length;
-  while (to < t.length && !isStop(t.charCodeAt(to))) to++;
-  return t.slice(from, to);
 }
 
 function isStop(c: number): boolean {
