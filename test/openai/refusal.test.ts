@@ -130,6 +130,18 @@ describe('the Responses API refuses a harmful ask', () => {
     expect(message?.type === 'message' ? message.content[0] : undefined).toEqual({ type: 'refusal', refusal: done });
   });
 
+  it('the SDK stream helper accumulates the refusal events into the final response', async () => {
+    const stream = sdk().responses.stream({ model: 'gpt-4.1-nano', input: HARMFUL, text: { format: zodTextFormat(Answer, 'StructuredAnswer') } });
+    const deltas: string[] = [];
+    stream.on('response.refusal.delta', (e) => deltas.push(e.delta));
+    const final = await stream.finalResponse();
+    expect(final.output_parsed).toBeNull();
+    const message = final.output.find((o) => o.type === 'message');
+    const part = message?.type === 'message' ? message.content[0] : undefined;
+    expect(part?.type === 'refusal' ? part.refusal : '').toBe(deltas.join(''));
+    expect(deltas.join('')).toMatch(REFUSAL);
+  });
+
   it.each(ORDINARY)('answers %j', async (prompt) => {
     const r = await sdk().responses.create({ model: 'gpt-4.1-nano', input: prompt });
     expect(r.output_text).toBe(REPLY);
