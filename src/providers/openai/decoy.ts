@@ -11,11 +11,10 @@ import { ALNUM, randomChars } from '../../util/random.js';
 import { RenderedJson } from '../../util/json.js';
 import { writeOpenAIErrorBody, writeOpenAIJson } from './render.js';
 import { firstTokenMs, paceJson, paceStream } from '../../deception/decoy/pacing.js';
-import { fillSchema } from '../../deception/decoy/schema-fill.js';
 import { chatPromptTokens, streamPieces, tokenCount, anyTextTokens, truncateTokens } from '../../deception/decoy/tokens.js';
 import { isReasoningModel, reasoningTokensFor } from '../../deception/models.js';
 import { serveResponses } from './decoy-responses.js';
-import { chooseTool, isObject, obfuscation, replyText, unixNow, writeSseHead, type DecoyRequest, type DecoyResult, type Json } from './decoy-shared.js';
+import { chooseCalls, fitCalls, isObject, obfuscation, replyText, unixNow, writeSseHead, type DecoyRequest, type DecoyResult, type Json } from './decoy-shared.js';
 
 function modelNotFound(res: HttpResponse, req: DecoyRequest, model: string): DecoyResult {
   const message = `The model \`${model}\` does not exist or you do not have access to it.`;
@@ -54,7 +53,7 @@ async function serveChat(req: DecoyRequest, res: HttpResponse): Promise<DecoyRes
   const model = req.account.resolveModel(requested);
   if (model === null) return modelNotFound(res, req, requested);
   const last = messages[messages.length - 1];
-  const tool = chooseTool(body['tools'], body['tool_choice'], isObject(last) ? last['role'] : undefined);
+  const planned = chooseCalls(body, messages, isObject(last) ? last['role'] : undefined, req.reply);
   const n = typeof body['n'] === 'number' && Number.isInteger(body['n']) && body['n'] >= 1 && body['n'] <= 8 ? body['n'] : 1;
   const promptTokens = chatPromptTokens(messages);
   const reasoning = isReasoningModel(model);
@@ -63,13 +62,15 @@ async function serveChat(req: DecoyRequest, res: HttpResponse): Promise<DecoyRes
   const thought = reasoning ? reasoningTokensFor(body['reasoning_effort'], promptTokens) : 0;
   const reasoningTokens = limit !== undefined ? Math.min(thought, limit) : thought;
   const budget = limit !== undefined ? limit - reasoningTokens : Number.POSITIVE_INFINITY;
-  const fullArgs = tool ? JSON.stringify(fillSchema(tool.parameters, req.reply)) : '';
-  const full = tool ? fullArgs : replyText(req.reply, body['response_format']);
-  const said = Number.isFinite(budget) ? truncateTokens(full, budget) : { text: full, tokens: tokenCount(full), cut: false };
-  const text = said.text;
-  const args = tool ? said.text : '';
+  const full = planned.length > 0 ? '' : replyText(req.reply, body['response_format']);
+  const said = planned.length > 0 ? fitCalls(planned, budget) : Number.isFinite(budget) ? truncateTokens(full, budget) : { text: full, tokens: tokenCount(full), cut: false };
+  const text = 'text' in said ? said.text : '';
+  const calls = 'calls' in said ? said.calls : [];
+  // a budget spent before the first call leaves an empty message, cut at the limit
+  const tool = calls.length > 0;
   const finish: FinishReason = said.cut || (limit !== undefined && reasoningTokens >= limit && thought > 0) ? 'length' : tool ? 'tool_calls' : 'stop';
-  const perChoice = (tool && !said.cut ? tokenCount(tool.name) + said.tokens + 7 : said.tokens) + reasoningTokens;
+  // each call bills its name and framing too, unless the answer was cut at the limit
+  const perChoice = ('text' in said ? said.tokens : calls.reduce((sum, c) => sum + c.tokens + (said.cut ? 0 : tokenCount(c.name) + 7), 0)) + reasoningTokens;
   const completionTokens = perChoice * n;
   const id = `chatcmpl-${randomChars(ALNUM, 29)}`;
   const created = unixNow();
@@ -92,10 +93,18 @@ async function serveChat(req: DecoyRequest, res: HttpResponse): Promise<DecoyRes
     };
     const out: string[] = [];
     for (let index = 0; index < n; index++) {
-      if (tool) {
+      if (calls.length === 1 && calls[0] !== undefined) {
         // [REC 2026-03] one call starts in the role chunk (id, type, name, empty arguments)
-        out.push(chunk([choice(index, { role: 'assistant', content: null, tool_calls: [{ index: 0, id: toolCallId(), type: 'function', function: { name: tool.name, arguments: '' } }], refusal: null }, null)]));
-        for (const piece of streamPieces(args)) out.push(chunk([choice(index, { tool_calls: [{ index: 0, function: { arguments: piece } }] }, null)]));
+        const call = calls[0];
+        out.push(chunk([choice(index, { role: 'assistant', content: null, tool_calls: [{ index: 0, id: toolCallId(), type: 'function', function: { name: call.name, arguments: '' } }], refusal: null }, null)]));
+        for (const piece of streamPieces(call.arguments)) out.push(chunk([choice(index, { tool_calls: [{ index: 0, function: { arguments: piece } }] }, null)]));
+      } else if (tool) {
+        // [REC oa-chat-stream-parallel-tools-2026-03] several calls: the role chunk has none, each call starts in its own chunk
+        out.push(chunk([choice(index, { role: 'assistant', content: null }, null)]));
+        calls.forEach((call, i) => {
+          out.push(chunk([choice(index, { tool_calls: [{ index: i, id: toolCallId(), type: 'function', function: { name: call.name, arguments: '' } }] }, null)]));
+          for (const piece of streamPieces(call.arguments)) out.push(chunk([choice(index, { tool_calls: [{ index: i, function: { arguments: piece } }] }, null)]));
+        });
       } else {
         out.push(chunk([choice(index, { role: 'assistant', content: '', refusal: null }, null)]));
         for (const piece of streamPieces(text)) out.push(chunk([choice(index, { content: piece }, null)]));
@@ -110,7 +119,7 @@ async function serveChat(req: DecoyRequest, res: HttpResponse): Promise<DecoyRes
 
   // tool-call ids are drawn in choice order before the answer is written, as before
   const choices: ChatChoice[] = [];
-  for (let index = 0; index < n; index++) choices.push(tool ? { toolCall: { id: toolCallId(), name: tool.name, arguments: args }, finish } : { content: text, finish });
+  for (let index = 0; index < n; index++) choices.push(tool ? { toolCalls: calls.map((c) => ({ id: toolCallId(), name: c.name, arguments: c.arguments })), finish } : { content: text, finish });
   if (req.pace) await paceJson(true, processingMs);
   writeOpenAIJson(
     res,
@@ -139,10 +148,10 @@ function answeredTier(requested: unknown): string {
   return requested === 'priority' || requested === 'flex' || requested === 'scale' ? requested : 'default';
 }
 
-/** One choice of a chat completion: the text, or one tool call. */
+/** One choice of a chat completion: the text, or its tool calls. */
 export type ChatChoice =
   | { readonly content: string; readonly finish?: FinishReason }
-  | { readonly toolCall: { readonly id: string; readonly name: string; readonly arguments: string }; readonly finish?: FinishReason };
+  | { readonly toolCalls: readonly { readonly id: string; readonly name: string; readonly arguments: string }[]; readonly finish?: FinishReason };
 
 export interface ChatCompletionFields {
   readonly id: string;
@@ -162,11 +171,15 @@ export interface ChatCompletionFields {
 const str = (s: string): string => JSON.stringify(s);
 const num = (v: number): string => (Number.isFinite(v) ? String(v) : 'null');
 
+function toolCallJson(call: { readonly id: string; readonly name: string; readonly arguments: string }): string {
+  return `          {\n            "id": ${str(call.id)},\n            "type": "function",\n            "function": {\n              "name": ${str(call.name)},\n              "arguments": ${str(call.arguments)}\n            }\n          }`;
+}
+
 function choiceJson(choice: ChatChoice, index: number, logprobs: boolean): string {
   const message =
     'content' in choice
       ? `"role": "assistant",\n        "content": ${str(choice.content)},`
-      : `"role": "assistant",\n        "content": null,\n        "tool_calls": [\n          {\n            "id": ${str(choice.toolCall.id)},\n            "type": "function",\n            "function": {\n              "name": ${str(choice.toolCall.name)},\n              "arguments": ${str(choice.toolCall.arguments)}\n            }\n          }\n        ],`;
+      : `"role": "assistant",\n        "content": null,\n        "tool_calls": [\n${choice.toolCalls.map(toolCallJson).join(',\n')}\n        ],`;
   return `{\n      "index": ${num(index)},\n      "message": {\n        ${message}\n        "refusal": null,\n        "annotations": []\n      },${logprobs ? '\n      "logprobs": null,' : ''}\n      "finish_reason": ${str(choice.finish ?? ('content' in choice ? 'stop' : 'tool_calls'))}\n    }`;
 }
 
