@@ -25,6 +25,34 @@ function encryptedReasoning(reasoningTokens: number): string {
 }
 
 const REASONING = /^(o\d|gpt-5)/;
+
+/**
+ * Models with extended (24 h) prompt caching: gpt-4.1 (not mini/nano), gpt-5 and gpt-5-codex, the
+ * gpt-5.x line; gpt-5.5 and later have only `24h`. For these an account without zero data retention
+ * (every lure persona) defaults to `24h`, for any other model the retention is `in_memory`
+ * [REC oa-responses-parse-gz-2026-05: gpt-4.1-nano `in_memory`; SDK 6.49 `prompt_cache_retention` doc].
+ */
+const EXTENDED_CACHE = /^(gpt-4\.1(-2025-04-14)?$|gpt-5(-codex|-2025-08-07)?$|gpt-5\.\d)/;
+
+/** `prompt_cache_retention` as applied: the request's value, else the model's default for the account. */
+function cacheRetention(model: string, requested: unknown): string {
+  if (requested === 'in_memory' || requested === '24h') return requested;
+  return EXTENDED_CACHE.test(model) ? '24h' : 'in_memory';
+}
+
+/** gpt-5.6 and later render reasoning of all turns by default, earlier reasoning models the current turn. */
+const ALL_TURNS = /^gpt-5\.([6-9]|\d\d)/;
+
+/**
+ * `reasoning` as applied: `context` is the effective reasoning context mode (null for a model
+ * without reasoning), then effort and summary, keys in alphabetical order as the API writes them.
+ */
+function echoReasoning(model: string, reasoning: boolean, asked: unknown): Json {
+  if (!reasoning) return { context: null, effort: null, summary: null };
+  const r = isObject(asked) ? asked : {};
+  const context = r['context'] === 'current_turn' || r['context'] === 'all_turns' ? r['context'] : ALL_TURNS.test(model) ? 'all_turns' : 'current_turn';
+  return { context, effort: typeof r['effort'] === 'string' ? r['effort'] : 'medium', summary: null };
+}
 const COMPACT = { indent: 0 } as const;
 
 function num(v: unknown, fallback: number): Float {
@@ -136,15 +164,15 @@ export async function serveResponses(req: DecoyRequest, res: HttpResponse): Prom
     max_output_tokens: typeof body['max_output_tokens'] === 'number' ? body['max_output_tokens'] : null,
     max_tool_calls: typeof body['max_tool_calls'] === 'number' ? body['max_tool_calls'] : null,
     model,
+    // [REC 2026-05] null unless moderated completions were asked for
+    moderation: null,
     output: out,
     parallel_tool_calls: body['parallel_tool_calls'] !== false,
     presence_penalty: num(body['presence_penalty'], 0),
     previous_response_id: typeof body['previous_response_id'] === 'string' ? body['previous_response_id'] : null,
     prompt_cache_key: typeof body['prompt_cache_key'] === 'string' ? body['prompt_cache_key'] : null,
-    prompt_cache_retention: null,
-    reasoning: reasoning
-      ? { effort: isObject(body['reasoning']) && typeof body['reasoning']['effort'] === 'string' ? body['reasoning']['effort'] : 'medium', summary: null }
-      : { effort: null, summary: null },
+    prompt_cache_retention: cacheRetention(model, body['prompt_cache_retention']),
+    reasoning: echoReasoning(model, reasoning, body['reasoning']),
     safety_identifier: typeof body['safety_identifier'] === 'string' ? body['safety_identifier'] : null,
     service_tier: serviceTier,
     store: body['store'] !== false,

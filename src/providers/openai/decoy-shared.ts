@@ -165,7 +165,8 @@ export function writeSseHead(res: HttpResponse, req: DecoyRequest, processingMs:
   writeHeadRaw(
     res,
     200,
-    openaiHeaders({ profile: family.profile, contentType, processingMs, requestId, ...(account ? { account } : {}), ...(model !== null ? { model } : {}), proxyWasm: family.proxyWasm, requestCookie: res.req.headers.cookie }),
+    openaiHeaders({ profile: family.profile, contentType, processingMs, requestId, ...(account ? { account } : {}), ...(model !== null ? { model } : {}), proxyWasm: family.proxyWasm,
+    edge2605: family.edge2605 === true, requestCookie: res.req.headers.cookie }),
   );
   return requestId;
 }

@@ -16,6 +16,10 @@
  * - `unauthorized` (current-layer 401): no org/project/rate-limit/expose headers, `www-authenticate`;
  * - `legacy` (legacy-layer errors: model_not_found, the chat/completions 401): `vary: Origin`, no
  *   org/processing time/rate limits, no `www-authenticate`.
+ * - the Responses API since 2026-05 (`edge2605`, its JSON, stream and error answers) is served like
+ *   the chat zone: `CF-Ray` / `CF-Cache-Status`, CORS exposing `X-Request-ID` and `CF-Ray` (the
+ *   origin's two `access-control-expose-headers` and the edge's own `Access-Control-Expose-Headers:
+ *   CF-Ray`), and `SameSite=None` in the cookie; still no proxy-wasm, rate limits as before.
  * Headers are written as a flat raw array with `res.writeHead`, which keeps order and spelling and
  * stops node:http from adding `Keep-Alive`/`Date` of its own (we set `Connection` and `Date`).
  */
@@ -47,6 +51,11 @@ export interface OpenAIHeaderInput {
   readonly model?: string;
   /** `responses` family: send `x-openai-proxy-wasm` (assistants/threads do, Responses/images do not) */
   readonly proxyWasm?: boolean;
+  /**
+   * `responses` family: the 2026-05 edge of the Responses API (CF-Ray spelling, CORS exposing
+   * X-Request-ID and CF-Ray, `SameSite=None` cookie); images and assistants keep the 2026-03 edge
+   */
+  readonly edge2605?: boolean;
   /** the request's Cookie header: a client that sends `__cf_bm` back is not given a new one */
   readonly requestCookie?: string | undefined;
   readonly now?: number;
@@ -64,11 +73,11 @@ export function openaiRequestId(): string {
  * The 2026 `__cf_bm` cookie: `<43 chars>-<unix seconds with a fraction>-1.0.1.1-<150 chars>` and the
  * attributes in the order the edge writes them, expiring 30 minutes later (IMF-fixdate).
  */
-function cfBmCookie(now: number): string {
+function cfBmCookie(now: number, sameSiteNone: boolean): string {
   const seconds = Math.floor(now / 1000);
   // a 7-digit fraction never ending in 0, as the edge prints a float
   const fraction = `${String(now % 1000).padStart(3, '0')}${String(Math.floor(Math.random() * 1000)).padStart(3, '0')}${1 + Math.floor(Math.random() * 9)}`;
-  return `__cf_bm=${randomChars(COOKIE, 43)}-${seconds}.${fraction}-1.0.1.1-${randomChars(COOKIE, 150)}; HttpOnly; Secure; Path=/; Domain=api.openai.com; Expires=${cookieExpiry(now + 1_800_000)}`;
+  return `__cf_bm=${randomChars(COOKIE, 43)}-${seconds}.${fraction}-1.0.1.1-${randomChars(COOKIE, 150)}; HttpOnly; ${sameSiteNone ? 'SameSite=None; ' : ''}Secure; Path=/; Domain=api.openai.com; Expires=${cookieExpiry(now + 1_800_000)}`;
 }
 
 export function cfRay(colo?: string): string {
@@ -86,6 +95,9 @@ export function openaiHeaders(input: OpenAIHeaderInput): string[] {
   if (profile === 'plain') return h;
   // the newer backend's zone spells Cloudflare's two headers differently (recorded side by side, 2026-03)
   const newer = profile === 'responses';
+  // [REC 2026-05, 2026-08] the Responses API since 2026-05: chat's spelling, CF-Ray exposed to browsers
+  const edge2605 = newer && input.edge2605 === true;
+  const split = newer && !edge2605;
   if (profile === 'unauthorized') {
     h.push(
       'www-authenticate', 'Bearer realm="OpenAI API"',
@@ -101,6 +113,7 @@ export function openaiHeaders(input: OpenAIHeaderInput): string[] {
     if (engine) h.push('Access-Control-Allow-Origin', '*');
     if (profile === 'completions') h.push('Cache-Control', 'no-cache, must-revalidate');
     if (!newer) h.push('access-control-expose-headers', 'X-Request-ID');
+    else if (edge2605) h.push('access-control-expose-headers', 'X-Request-ID', 'access-control-expose-headers', 'CF-Ray');
     if (engine && input.model !== undefined) h.push('openai-model', input.model);
     if (account) h.push('openai-organization', account.organization);
     h.push('openai-processing-ms', String(input.processingMs));
@@ -112,14 +125,18 @@ export function openaiHeaders(input: OpenAIHeaderInput): string[] {
     h.push('x-request-id', input.requestId);
     if (!newer || input.proxyWasm === true) h.push('x-openai-proxy-wasm', 'v0.1');
   }
-  h.push(newer ? 'cf-cache-status' : 'CF-Cache-Status', 'DYNAMIC');
+  h.push(split ? 'cf-cache-status' : 'CF-Cache-Status', 'DYNAMIC');
   // [REC 2026-03] the second request of a session (the cookie sent back) gets no new cookie
-  if (input.requestCookie === undefined || !input.requestCookie.includes('__cf_bm=')) h.push('set-cookie', cfBmCookie(now));
+  if (input.requestCookie === undefined || !input.requestCookie.includes('__cf_bm=')) h.push('set-cookie', cfBmCookie(now, edge2605));
   h.push(
     'Strict-Transport-Security', 'max-age=31536000; includeSubDomains; preload',
     'X-Content-Type-Options', 'nosniff',
     'Server', 'cloudflare',
-    newer ? 'CF-RAY' : 'CF-Ray', cfRay(account?.colo),
+  );
+  // [INF] where the edge's own expose header sits: the order was not recorded (2026-05 sorted, 2026-08 lower-cased)
+  if (edge2605) h.push('Access-Control-Expose-Headers', 'CF-Ray');
+  h.push(
+    split ? 'CF-RAY' : 'CF-Ray', cfRay(account?.colo),
     'alt-svc', 'h3=":443"; ma=86400',
   );
   return h;
@@ -131,12 +148,14 @@ export interface EdgeFamily {
   /** `x-ratelimit-*` on its answers */
   readonly rateLimits: boolean;
   readonly proxyWasm: boolean;
+  /** the Responses API's 2026-05 edge (see `OpenAIHeaderInput.edge2605`) */
+  readonly edge2605?: boolean;
 }
 
 const CHAT_FAMILY: EdgeFamily = { profile: 'chat', rateLimits: true, proxyWasm: true };
 const EMBEDDINGS_FAMILY: EdgeFamily = { profile: 'embeddings', rateLimits: true, proxyWasm: true };
 const COMPLETIONS_FAMILY: EdgeFamily = { profile: 'completions', rateLimits: true, proxyWasm: true };
-const RESPONSES_FAMILY: EdgeFamily = { profile: 'responses', rateLimits: true, proxyWasm: false };
+const RESPONSES_FAMILY: EdgeFamily = { profile: 'responses', rateLimits: true, proxyWasm: false, edge2605: true };
 const IMAGES_FAMILY: EdgeFamily = { profile: 'responses', rateLimits: false, proxyWasm: false };
 const ASSISTANTS_FAMILY: EdgeFamily = { profile: 'responses', rateLimits: false, proxyWasm: true };
 

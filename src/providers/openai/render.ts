@@ -50,6 +50,7 @@ export function writeOpenAIErrorBody(
     requestId: options.requestId ?? openaiRequestId(),
     ...(account ? { account } : {}),
     proxyWasm: family.proxyWasm,
+    edge2605: family.edge2605 === true,
     requestCookie: res.req.headers.cookie,
   });
   if (options.extraHeaders) headers.push(...options.extraHeaders);
@@ -88,6 +89,7 @@ export function writeOpenAIJson(
     ...(account ? { account } : {}),
     ...(options.model !== undefined ? { model: options.model } : {}),
     proxyWasm: family.proxyWasm,
+    edge2605: family.edge2605 === true,
     requestCookie: res.req.headers.cookie,
   });
   if (options.extraHeaders) headers.push(...options.extraHeaders);
@@ -116,6 +118,7 @@ export function writeOpenAIAnswer(
     requestId: options.requestId ?? openaiRequestId(),
     ...(account ? { account } : {}),
     proxyWasm: family.proxyWasm,
+    edge2605: family.edge2605 === true,
     requestCookie: res.req.headers.cookie,
   });
   return endBody(res, status, headers, text, options.head === true);
