@@ -4,7 +4,7 @@
  * never signed with a valid user's credentials.
  */
 import type { ConfigIssue } from '../../config/issues.js';
-import { defaultLureUpstream, defaultValidUpstream, keyHash, speaks } from '../../config/rules.js';
+import { defaultLureUpstream, defaultValidUpstream, duplicateIssues, duplicateKeyIssues, speaks } from '../../config/rules.js';
 import type { Config } from '../../config/schema.js';
 
 const LURE_ONLY = ['prompt', 'reply', 'max_requests', 'block_duration', 'response_delay', 'realistic_timing', 'campaign', 'placement'] as const;
@@ -16,27 +16,21 @@ const LURE_ONLY = ['prompt', 'reply', 'max_requests', 'block_duration', 'respons
  * a pair that valid keys are forwarded with).
  */
 export function checkAwsRules(config: Config): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  const ids = new Map<string, number>();
+  const issues: ConfigIssue[] = [
+    ...duplicateIssues('aws_keys', 'access_key_id', config.aws_keys, (k) => k.access_key_id, 'access key id'),
+    ...duplicateKeyIssues('bedrock_api_keys', config.bedrock_api_keys),
+  ];
   const validIds = new Set<string>();
   /** upstream name → the first valid key path forwarded to it */
   const validUpstreams = new Map<string, string>();
   config.aws_keys.forEach((k, i) => {
-    const before = ids.get(k.access_key_id);
-    if (before !== undefined) issues.push({ level: 'error', path: `aws_keys.${i}.access_key_id`, message: `the same access key id as aws_keys.${before}` });
-    else ids.set(k.access_key_id, i);
     if (k.class === 'valid') {
       validIds.add(k.access_key_id);
       const up = k.upstream ?? defaultValidUpstream(config, 'bedrock');
       if (!validUpstreams.has(up)) validUpstreams.set(up, `aws_keys.${i}`);
     }
   });
-  const hashes = new Map<string, number>();
   config.bedrock_api_keys.forEach((k, i) => {
-    const hash = keyHash(k.key);
-    const before = hashes.get(hash);
-    if (before !== undefined) issues.push({ level: 'error', path: `bedrock_api_keys.${i}.key`, message: `the same key as bedrock_api_keys.${before}` });
-    else hashes.set(hash, i);
     if (k.class === 'valid') {
       const up = k.upstream ?? defaultValidUpstream(config, 'bedrock');
       if (!validUpstreams.has(up)) validUpstreams.set(up, `bedrock_api_keys.${i}`);

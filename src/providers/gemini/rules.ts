@@ -5,6 +5,7 @@
  * client's key nor the key of an upstream valid keys are forwarded to (the company's key).
  */
 import type { ConfigIssue } from '../../config/issues.js';
+import { duplicateKeyIssues, keyHash } from '../../config/rules.js';
 import { sha256Hex } from '../../util/hash.js';
 import type { GeminiKeyConfig } from './config.js';
 
@@ -28,10 +29,6 @@ function kind(type: string): string {
   return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
 }
 
-function hashOf(key: string): string {
-  return key.startsWith('sha256:') ? key.slice(7) : sha256Hex(key);
-}
-
 /** Where a valid Gemini key without an `upstream` goes: the first `gemini` upstream, else the decoy. */
 export function defaultGeminiValidUpstream(upstreams: Readonly<Record<string, UpstreamLike>>): string {
   return Object.entries(upstreams).find(([, u]) => u.type === 'gemini')?.[0] ?? 'decoy';
@@ -44,25 +41,13 @@ export function defaultGeminiLureUpstream(upstreams: Readonly<Record<string, Ups
 }
 
 export function checkGeminiRules(config: GeminiRulesInput): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  const openaiHashes = new Map<string, number>();
+  const issues: ConfigIssue[] = duplicateKeyIssues('gemini_keys', config.gemini_keys, [['keys', config.keys]]);
   const validHashes = new Set<string>();
-  config.keys.forEach((k, i) => {
-    const h = hashOf(k.key);
-    if (!openaiHashes.has(h)) openaiHashes.set(h, i);
-    if (k.class === 'valid') validHashes.add(h);
-  });
-  const seen = new Map<string, number>();
+  for (const k of config.keys) if (k.class === 'valid') validHashes.add(keyHash(k.key));
   const validUpstreams = new Map<string, string>();
   config.gemini_keys.forEach((k, i) => {
-    const h = hashOf(k.key);
-    const before = seen.get(h);
-    if (before !== undefined) issues.push({ level: 'error', path: `gemini_keys.${i}.key`, message: `the same key as gemini_keys.${before}` });
-    else seen.set(h, i);
-    const inKeys = openaiHashes.get(h);
-    if (inKeys !== undefined) issues.push({ level: 'error', path: `gemini_keys.${i}.key`, message: `the same key as keys.${inKeys}` });
     if (k.class === 'valid') {
-      validHashes.add(h);
+      validHashes.add(keyHash(k.key));
       const up = k.upstream ?? defaultGeminiValidUpstream(config.upstreams);
       if (!validUpstreams.has(up)) validUpstreams.set(up, `gemini_keys.${i}`);
     }
