@@ -93,6 +93,7 @@ const LEADING = /^(?:(?:in|for|of|at|from|about|on|to|near|with)\s+)?(?:(?:the|a
 /** An item with a pronoun is a clause ("test it"), not a thing. */
 const PRONOUN = /\b(?:it|them|me|us|him|her|this|that|these|those|my|your|our|their)\b/i;
 const CAPITALIZED = /^\p{Lu}/u;
+const SPACES = /\s+/;
 /** Words that end an item ("Boston today"), and words no item starts with (a new clause). */
 const TRAILING = /\s+(?:today|tomorrow|tonight|now|right now|please|currently|this week|this weekend|as well|too|respectively)$/i;
 const CLAUSE_START = /^(?:tell|give|show|then|also|me|i|you|we|it|they|what|how|why|when|where|which|who|is|are|can|could|would|should|will|do|does|please|let|make|send|write|explain|compare|summarize|find|get|check|look|see|use)\b/i;
@@ -102,7 +103,7 @@ function cleanItem(raw: string): string | undefined {
   for (let i = 0; i < 3 && TRAILING.test(s); i++) s = s.replace(TRAILING, '');
   s = s.trim();
   if (s === '' || s.length > MAX_ITEM_CHARS || CLAUSE_START.test(s) || PRONOUN.test(s)) return undefined;
-  if (s.split(/\s+/).length > MAX_ITEM_WORDS) return undefined;
+  if (s.split(SPACES).length > MAX_ITEM_WORDS) return undefined;
   return s;
 }
 
@@ -162,6 +163,7 @@ function itemParameter(schema: unknown): { readonly name: string; readonly array
 
 const WORD = /[\p{L}\p{N}]+/gu;
 const CAMEL = /([a-z0-9])([A-Z])/g;
+const DIGITS = /^\d+$/;
 /** Name words that say how, not what: they never tell two tools' purposes apart. */
 const GENERIC = new Set(['get', 'set', 'fetch', 'find', 'search', 'lookup', 'look', 'up', 'list', 'create', 'make', 'run', 'call', 'do', 'tool', 'api', 'query', 'current', 'info', 'data', 'by', 'for', 'the', 'a', 'of', 'to', 'and', 'new', 'check', 'read', 'write', 'update', 'delete', 'send', 'retrieve', 'generator', 'generate', 'function', 'fn', 'func', 'v1', 'v2']);
 const COUNT = /\b(two|three|four|couple of|pair of|[2-4])\s+(?:more\s+|different\s+|other\s+|new\s+|random\s+|short\s+|good\s+|cute\s+|funny\s+)?([a-z]{3,})\b/i;
@@ -188,7 +190,7 @@ function purposeWords(name: string): string[] {
   WORD.lastIndex = 0;
   for (let m = WORD.exec(spaced); m !== null && out.length < 8; m = WORD.exec(spaced)) {
     const w = stem(m[0]);
-    if (w.length >= 3 && !GENERIC.has(w) && !/^\d+$/.test(w)) out.push(w);
+    if (w.length >= 3 && !GENERIC.has(w) && !DIGITS.test(w)) out.push(w);
   }
   return out;
 }
