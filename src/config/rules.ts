@@ -6,7 +6,7 @@
  * keys (config/part.ts `rules`), after these, in registry order.
  */
 import { sha256Hex } from '../util/hash.js';
-import type { ConfigIssue } from './issues.js';
+import { aType, type ConfigIssue } from './issues.js';
 import type { ProviderConfigPart } from './part.js';
 import type { Config } from './schema.js';
 
@@ -126,7 +126,7 @@ export function checkRules(config: Config, parts: readonly ProviderConfigPart[])
     if (k.upstream !== undefined && !(k.upstream in config.upstreams)) {
       issues.push({ level: 'error', path: `keys.${i}.upstream`, message: `no upstream named "${k.upstream}"` });
     } else if (k.upstream !== undefined && !speaks(config, k.upstream, 'openai')) {
-      issues.push({ level: 'error', path: `keys.${i}.upstream`, message: `"${k.upstream}" is ${/^[aeiou]/.test(config.upstreams[k.upstream]?.type ?? '') ? 'an' : 'a'} ${config.upstreams[k.upstream]?.type ?? ''} upstream: OpenAI keys need an openai upstream (or "decoy")` });
+      issues.push({ level: 'error', path: `keys.${i}.upstream`, message: `"${k.upstream}" is ${aType(config.upstreams[k.upstream]?.type ?? '')} upstream: OpenAI keys need an openai upstream (or "decoy")` });
     } else if (k.class === 'lure') {
       checkLureUpstream(k.upstream ?? config.lure_defaults.upstream, k.upstream !== undefined ? `keys.${i}.upstream` : 'lure_defaults.upstream');
     }

@@ -5,7 +5,7 @@
  * contains a phrase key checkers flag as an injected prompt. Also which keys are Anthropic's and
  * where a key without `upstream` goes.
  */
-import type { ConfigIssue } from '../../config/issues.js';
+import { aType, type ConfigIssue } from '../../config/issues.js';
 import { duplicateKeyIssues, keyHash } from '../../config/rules.js';
 import type { Config } from '../../config/schema.js';
 import { sha256Hex } from '../../util/hash.js';
@@ -56,7 +56,7 @@ export function checkAnthropicRules(config: Config): ConfigIssue[] {
       continue;
     }
     if (up.type !== 'anthropic' && up.type !== 'decoy') {
-      issues.push({ level: 'error', path: `${path}.upstream`, message: `"${name}" is ${/^[aeiou]/.test(up.type) ? 'an' : 'a'} ${up.type} upstream: Anthropic keys need an anthropic upstream (or "decoy")` });
+      issues.push({ level: 'error', path: `${path}.upstream`, message: `"${name}" is ${aType(up.type)} upstream: Anthropic keys need an anthropic upstream (or "decoy")` });
       continue;
     }
     if (k.class !== 'lure') continue;

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { duration as durationMs } from '../../config/primitives.js';
-import type { ConfigIssue } from '../../config/issues.js';
+import { uniqueIssues, type ConfigIssue } from '../../config/issues.js';
 import { duplicateKeyIssues, keyHash } from '../../config/rules.js';
 import { sha256Hex } from '../../util/hash.js';
 import { AZURE_REGIONS } from '../../deception/azure-keys.js';
@@ -162,11 +162,5 @@ export function checkAzureRules(config: AzureRulesInput): ConfigIssue[] {
       checkLure(k.upstream ?? defaultAzureLureUpstream(config), k.upstream !== undefined ? path : 'lure_defaults.upstream');
     }
   });
-  const seenIssue = new Set<string>();
-  return issues.filter((i) => {
-    const id = `${i.level}|${i.path}|${i.message}`;
-    if (seenIssue.has(id)) return false;
-    seenIssue.add(id);
-    return true;
-  });
+  return uniqueIssues(issues);
 }

@@ -3,7 +3,7 @@
  * Bedrock API keys — one class per key, upstreams that exist and speak Bedrock, and lure traffic
  * never signed with a valid user's credentials.
  */
-import type { ConfigIssue } from '../../config/issues.js';
+import { aType, uniqueIssues, type ConfigIssue } from '../../config/issues.js';
 import { defaultLureUpstream, defaultValidUpstream, duplicateIssues, duplicateKeyIssues, speaks } from '../../config/rules.js';
 import type { Config } from '../../config/schema.js';
 
@@ -49,7 +49,7 @@ export function checkAwsRules(config: Config): ConfigIssue[] {
       return;
     }
     if (up.type === 'openai' || up.type === 'azure' || up.type === 'gemini') {
-      issues.push({ level: 'error', path, message: `"${name}" is ${/^[aeiou]/.test(up.type) ? 'an' : 'a'} ${up.type} upstream: it cannot answer Bedrock requests (use a bedrock upstream with burner credentials, or "decoy")` });
+      issues.push({ level: 'error', path, message: `"${name}" is ${aType(up.type)} upstream: it cannot answer Bedrock requests (use a bedrock upstream with burner credentials, or "decoy")` });
       return;
     }
     if (up.type !== 'bedrock') return;
@@ -72,7 +72,7 @@ export function checkAwsRules(config: Config): ConfigIssue[] {
       issues.push({ level: 'error', path, message: `no upstream named "${k.upstream}"` });
     } else if (k.class === 'valid') {
       const name = k.upstream ?? defaultValidUpstream(config, 'bedrock');
-      if (!speaks(config, name, 'bedrock')) issues.push({ level: 'error', path, message: `"${name}" is ${/^[aeiou]/.test(config.upstreams[name]?.type ?? '') ? 'an' : 'a'} ${config.upstreams[name]?.type ?? ''} upstream: AWS keys need a bedrock upstream (or "decoy")` });
+      if (!speaks(config, name, 'bedrock')) issues.push({ level: 'error', path, message: `"${name}" is ${aType(config.upstreams[name]?.type ?? '')} upstream: AWS keys need a bedrock upstream (or "decoy")` });
       for (const field of LURE_ONLY) {
         if (k[field] !== undefined) issues.push({ level: 'warning', path: `${list}.${i}.${field}`, message: 'ignored on a valid key (lure keys only)' });
       }
@@ -82,16 +82,5 @@ export function checkAwsRules(config: Config): ConfigIssue[] {
   };
   config.aws_keys.forEach((k, i) => check('aws_keys', k, i));
   config.bedrock_api_keys.forEach((k, i) => check('bedrock_api_keys', k, i));
-  return dedupe(issues);
-}
-
-/** A problem found once per key (lure_defaults.upstream) is reported once. */
-function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
-  const seen = new Set<string>();
-  return issues.filter((i) => {
-    const id = `${i.level}|${i.path}|${i.message}`;
-    if (seen.has(id)) return false;
-    seen.add(id);
-    return true;
-  });
+  return uniqueIssues(issues);
 }

@@ -4,7 +4,7 @@
  * a lure key's `gemini` upstream must hold its own burner `api_key`, which must be neither a valid
  * client's key nor the key of an upstream valid keys are forwarded to (the company's key).
  */
-import type { ConfigIssue } from '../../config/issues.js';
+import { aType, uniqueIssues, type ConfigIssue } from '../../config/issues.js';
 import { duplicateKeyIssues, keyHash } from '../../config/rules.js';
 import { sha256Hex } from '../../util/hash.js';
 import type { GeminiKeyConfig } from './config.js';
@@ -22,11 +22,6 @@ export interface GeminiRulesInput {
   readonly keys: readonly { readonly key: string; readonly class: 'valid' | 'lure' }[];
   readonly upstreams: Readonly<Record<string, UpstreamLike>>;
   readonly lure_defaults: { readonly upstream: string };
-}
-
-/** "an openai upstream", "a bedrock upstream" */
-function kind(type: string): string {
-  return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
 }
 
 /** Where a valid Gemini key without an `upstream` goes: the first `gemini` upstream, else the decoy. */
@@ -67,7 +62,7 @@ export function checkGeminiRules(config: GeminiRulesInput): ConfigIssue[] {
     if (k.class === 'valid') {
       const name = k.upstream ?? defaultGeminiValidUpstream(config.upstreams);
       const up = config.upstreams[name];
-      if (up !== undefined && up.type !== 'gemini' && up.type !== 'decoy') issues.push({ level: 'error', path, message: `"${name}" is ${kind(up.type)} upstream: Gemini keys need a gemini upstream (or "decoy")` });
+      if (up !== undefined && up.type !== 'gemini' && up.type !== 'decoy') issues.push({ level: 'error', path, message: `"${name}" is ${aType(up.type)} upstream: Gemini keys need a gemini upstream (or "decoy")` });
       for (const field of LURE_ONLY) {
         if (k[field] !== undefined) issues.push({ level: 'warning', path: `gemini_keys.${i}.${field}`, message: 'ignored on a valid key (lure keys only)' });
       }
@@ -78,7 +73,7 @@ export function checkGeminiRules(config: GeminiRulesInput): ConfigIssue[] {
     const up = config.upstreams[name];
     if (up === undefined || up.type === 'decoy') return;
     if (up.type !== 'gemini') {
-      issues.push({ level: 'error', path: where, message: `"${name}" is ${kind(up.type)} upstream: it cannot answer Gemini requests (use a gemini upstream with its own burner api_key, or "decoy")` });
+      issues.push({ level: 'error', path: where, message: `"${name}" is ${aType(up.type)} upstream: it cannot answer Gemini requests (use a gemini upstream with its own burner api_key, or "decoy")` });
       return;
     }
     const shared = validUpstreams.get(name);
@@ -90,11 +85,5 @@ export function checkGeminiRules(config: GeminiRulesInput): ConfigIssue[] {
       issues.push({ level: 'error', path: where, message: `upstream "${name}" holds a valid key (a client's or the company's): lure traffic must never spend it` });
     }
   });
-  const ids = new Set<string>();
-  return issues.filter((x) => {
-    const id = `${x.level}|${x.path}|${x.message}`;
-    if (ids.has(id)) return false;
-    ids.add(id);
-    return true;
-  });
+  return uniqueIssues(issues);
 }
