@@ -1,7 +1,7 @@
 /**
  * The decoy's chat completion template (chatCompletionJson, src/deception/decoy/openai.ts) writes
  * byte for byte what the generic writer writes for the same object (openaiJson: 2-space indent,
- * OpenAI's key order), for text and tool-call choices, any n, any string content.
+ * OpenAI's key order), for text, refusal and tool-call choices, any n, any string content.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -20,9 +20,11 @@ function asObject(f: ChatCompletionFields): unknown {
       message:
         'content' in c
           ? { role: 'assistant', content: c.content, refusal: null, annotations: [] }
-          : { role: 'assistant', content: null, tool_calls: c.toolCalls.map((t) => ({ id: t.id, type: 'function', function: { name: t.name, arguments: t.arguments } })), refusal: null, annotations: [] },
+          : 'refusal' in c
+            ? { role: 'assistant', content: null, refusal: c.refusal, annotations: [] }
+            : { role: 'assistant', content: null, tool_calls: c.toolCalls.map((t) => ({ id: t.id, type: 'function', function: { name: t.name, arguments: t.arguments } })), refusal: null, annotations: [] },
       logprobs: null,
-      finish_reason: 'content' in c ? 'stop' : 'tool_calls',
+      finish_reason: 'toolCalls' in c ? 'tool_calls' : 'stop',
     })),
     usage: {
       prompt_tokens: f.promptTokens,
@@ -39,6 +41,7 @@ function asObject(f: ChatCompletionFields): unknown {
 const text = fc.string({ unit: 'binary', maxLength: 80 });
 const choice: fc.Arbitrary<ChatChoice> = fc.oneof(
   text.map((content) => ({ content })),
+  text.map((refusal) => ({ refusal })),
   fc.array(fc.record({ id: text, name: text, arguments: text }), { minLength: 1, maxLength: 4 }).map((toolCalls) => ({ toolCalls })),
 );
 const fields: fc.Arbitrary<ChatCompletionFields> = fc.record({

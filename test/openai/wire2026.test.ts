@@ -90,12 +90,36 @@ describe('the OpenAI edge of 2026', () => {
     expect((JSON.parse(raw.body.toString('utf8')) as { object: string }).object).toBe('chat.completion');
   });
 
-  it('the Responses API answers in the newer backend\'s family (CF-RAY, cf-cache-status, no expose-headers)', async () => {
-    const raw = await rawRequest(gw.url, post('/v1/responses', JSON.stringify({ model: 'gpt-4o-mini', input: 'hi' })));
+  it('the Responses API answers on its 2026-05 edge: CF-Ray spelling, CF-Ray exposed, SameSite=None cookie (JSON, stream, errors)', async () => {
+    const json = await rawRequest(gw.url, post('/v1/responses', JSON.stringify({ model: 'gpt-4o-mini', input: 'hi' })));
+    const stream = await rawRequest(gw.url, post('/v1/responses', JSON.stringify({ model: 'gpt-4o-mini', input: 'hi', stream: true })));
+    const error = await rawRequest(gw.url, post('/v1/responses', JSON.stringify({ model: 'gpt-5.2-proo', input: 'hi' })));
+    expect(error).toMatch(/^HTTP\/1\.1 400 /);
+    for (const raw of [json, stream, error]) {
+      const head = raw.slice(0, raw.indexOf('\r\n\r\n'));
+      expect(head).toMatch(/\r\nCF-Ray: [0-9a-f]{16}-[A-Z]{3}\r\n/);
+      expect(head).toMatch(/\r\nCF-Cache-Status: DYNAMIC\r\n/);
+      expect(head).not.toMatch(/\r\n(CF-RAY|cf-cache-status):/);
+      expect(head.match(/\r\naccess-control-expose-headers: [^\r]*/gi)).toEqual(['\r\naccess-control-expose-headers: X-Request-ID', '\r\naccess-control-expose-headers: CF-Ray', '\r\nAccess-Control-Expose-Headers: CF-Ray']);
+      expect(head).toMatch(/\r\nset-cookie: __cf_bm=[^;]+; HttpOnly; SameSite=None; Secure; Path=\/; Domain=api\.openai\.com; Expires=/);
+      expect(head).not.toMatch(/x-openai-proxy-wasm/i);
+    }
+    expect(json).toMatch(/\r\nx-ratelimit-limit-requests: \d+\r\n/);
+    expect(stream).not.toMatch(/\r\nx-ratelimit-/);
+  });
+
+  it('images and the assistants family keep the 2026-03 edge (CF-RAY, cf-cache-status, no expose-headers, no SameSite)', async () => {
+    const raw = await rawRequest(gw.url, post('/v1/images/generations', JSON.stringify({ model: 'dall-e-3', prompt: 'a cat' })));
+    expect(raw).toMatch(/^HTTP\/1\.1 200 /);
     expect(raw).toMatch(/\r\nCF-RAY: /);
     expect(raw).toMatch(/\r\ncf-cache-status: DYNAMIC\r\n/);
     expect(raw).not.toMatch(/access-control-expose-headers/i);
-    expect(raw).toMatch(/\r\nx-ratelimit-limit-requests: \d+\r\n/);
+    expect(raw).not.toMatch(/SameSite/);
+  });
+
+  it('chat keeps its 2026-03 cookie without SameSite', async () => {
+    const raw = await rawRequest(gw.url, post('/v1/chat/completions', CHAT));
+    expect(raw).toMatch(/\r\nset-cookie: __cf_bm=[^;]+; HttpOnly; Secure; Path=\//);
   });
 });
 
@@ -122,6 +146,21 @@ describe('answers that behave like the model (official client)', () => {
     expect(Number.isInteger(person.age)).toBe(true);
     expect(person.email).toMatch(/^[a-z.]+@example\.com$/);
     expect(typeof person.name).toBe('string');
+  });
+
+  it('the response object carries moderation, reasoning.context and the applied prompt_cache_retention (2026-05)', async () => {
+    const plain = await sdk().responses.create({ model: 'gpt-4.1-nano', input: 'hi' });
+    expect(plain.moderation).toBeNull();
+    expect(plain.reasoning).toEqual({ context: null, effort: null, summary: null });
+    expect(plain.prompt_cache_retention).toBe('in_memory');
+    const extended = await sdk().responses.create({ model: 'gpt-4.1', input: 'hi' });
+    expect(extended.prompt_cache_retention).toBe('24h');
+    const asked = await sdk().responses.create({ model: 'gpt-4.1', input: 'hi', prompt_cache_retention: 'in_memory' });
+    expect(asked.prompt_cache_retention).toBe('in_memory');
+    const thinking = await sdk().responses.create({ model: 'o4-mini', input: 'hi', reasoning: { effort: 'low' } });
+    expect(thinking.reasoning).toEqual({ context: 'current_turn', effort: 'low', summary: null });
+    const keys = Object.keys(plain);
+    expect(keys.indexOf('moderation')).toBe(keys.indexOf('model') + 1);
   });
 
   it('a reasoning model reports reasoning tokens within the budget and returns encrypted reasoning when asked', async () => {

@@ -9,7 +9,7 @@ import type { HttpResponse } from '../../core/http.js';
 import { writeOpenAIErrorBody, writeOpenAIJson } from './render.js';
 import { Float, toJson } from '../../util/json.js';
 import { ALNUM, randomChars, randomHex } from '../../util/random.js';
-import { chooseCalls, fitCalls, isObject, obfuscation, replyText, unixNow, writeSseHead, type DecoyRequest, type DecoyResult, type Json, type WrittenCall } from './decoy-shared.js';
+import { chooseCalls, fitCalls, isJsonSchema, isObject, obfuscation, REFUSAL_TOKEN, refusalFor, replyText, unixNow, writeSseHead, type DecoyRequest, type DecoyResult, type Json, type WrittenCall } from './decoy-shared.js';
 import { firstTokenMs, paceJson, paceStream } from '../../deception/decoy/pacing.js';
 import { anyTextTokens, streamPieces, tokenCount, truncateTokens } from '../../deception/decoy/tokens.js';
 import { reasoningTokensFor } from '../../deception/models.js';
@@ -105,9 +105,13 @@ export async function serveResponses(req: DecoyRequest, res: HttpResponse): Prom
   const input = body['input'];
   const lastInput = Array.isArray(input) ? input[input.length - 1] : undefined;
   const lastRole = isObject(lastInput) ? (lastInput['type'] === 'function_call_output' ? 'function_call_output' : lastInput['role']) : 'user';
-  const planned = chooseCalls(body, input, lastRole, req.reply);
+  const format = isObject(body['text']) ? body['text']['format'] : undefined;
+  // a clearly harmful ask is refused, not turned into a call; under a JSON schema as a `refusal` content part of the message
+  const refusal = refusalFor(input, body['tool_choice']);
+  const planned = refusal === null ? chooseCalls(body, input, lastRole, req.reply) : [];
+  const refusalPart = refusal !== null && isJsonSchema(format);
   const reasoning = REASONING.test(model);
-  const text = replyText(req.reply, isObject(body['text']) ? body['text']['format'] : undefined);
+  const text = refusal ?? replyText(req.reply, format);
   const inputTokens = anyTextTokens(input) + (typeof body['instructions'] === 'string' ? tokenCount(body['instructions']) : 0) + 7;
   const effort = isObject(body['reasoning']) ? body['reasoning']['effort'] : undefined;
   // max_output_tokens counts reasoning tokens too: a cut answer is "incomplete" (reason max_output_tokens)
@@ -120,12 +124,12 @@ export async function serveResponses(req: DecoyRequest, res: HttpResponse): Prom
   const said = tool ? { text: '', tokens: 0, cut: fitted.cut } : truncateTokens(text, budget);
   const incomplete = said.cut;
   const shown = said.text;
-  // each call item bills its framing too, unless the answer was cut at the limit
-  const outputTokens = tool ? fitted.calls.reduce((sum, c) => sum + c.tokens + (fitted.cut ? 0 : 5), 0) : said.tokens;
+  // each call item bills its framing too, unless the answer was cut at the limit; a refusal part bills its refusal token
+  const outputTokens = tool ? fitted.calls.reduce((sum, c) => sum + c.tokens + (fitted.cut ? 0 : 5), 0) : said.tokens + (refusalPart && !said.cut ? REFUSAL_TOKEN : 0);
   const responseId = `resp_${prefix}${randomHex(24)}`;
   const msgId = itemId('msg');
   const itemStatus = incomplete ? 'incomplete' : 'completed';
-  const textPart = (t: string): Json => ({ type: 'output_text', annotations: [], logprobs: [], text: t });
+  const textPart = (t: string): Json => (refusalPart ? { type: 'refusal', refusal: t } : { type: 'output_text', annotations: [], logprobs: [], text: t });
   const message = (status: string, content: unknown[]): Json => ({ id: msgId, type: 'message', status, content, role: 'assistant' });
   const fnCall = (status: string, call: WrittenCall): Json => ({ id: itemId('fc'), type: 'function_call', status, arguments: call.arguments, call_id: `call_${randomChars(ALNUM, 24)}`, name: call.name });
   // include: ["reasoning.encrypted_content"] returns the reasoning state, opaque, for stateless turns
@@ -222,10 +226,15 @@ export async function serveResponses(req: DecoyRequest, res: HttpResponse): Prom
     } else {
       emit('response.output_item.added', { item: message('in_progress', []), output_index: index });
       emit('response.content_part.added', { content_index: 0, item_id: msgId, output_index: index, part: textPart('') });
-      for (const piece of streamPieces(shown)) {
-        emit('response.output_text.delta', { content_index: 0, delta: piece, item_id: msgId, logprobs: [], obfuscation: obfuscation(), output_index: index });
+      if (refusalPart) {
+        for (const piece of streamPieces(shown)) emit('response.refusal.delta', { content_index: 0, delta: piece, item_id: msgId, obfuscation: obfuscation(), output_index: index });
+        emit('response.refusal.done', { content_index: 0, item_id: msgId, output_index: index, refusal: shown });
+      } else {
+        for (const piece of streamPieces(shown)) {
+          emit('response.output_text.delta', { content_index: 0, delta: piece, item_id: msgId, logprobs: [], obfuscation: obfuscation(), output_index: index });
+        }
+        emit('response.output_text.done', { content_index: 0, item_id: msgId, logprobs: [], output_index: index, text: shown });
       }
-      emit('response.output_text.done', { content_index: 0, item_id: msgId, logprobs: [], output_index: index, text: shown });
       emit('response.content_part.done', { content_index: 0, item_id: msgId, output_index: index, part: textPart(shown) });
       emit('response.output_item.done', { item: finalItems[0], output_index: index });
     }

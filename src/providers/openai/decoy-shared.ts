@@ -5,6 +5,7 @@
  */
 import type { HttpResponse } from '../../core/http.js';
 import { fillSchema } from '../../deception/decoy/schema-fill.js';
+import { shouldRefuse } from '../../deception/decoy/refusal.js';
 import { tokenCount, truncateTokens } from '../../deception/decoy/tokens.js';
 import { planToolCalls, type PlannedCall, type ToolDef, type ToolMode } from '../../deception/decoy/tool-calls.js';
 import { ALNUM, randomChars } from '../../util/random.js';
@@ -90,8 +91,11 @@ export interface WrittenCall {
   readonly tokens: number;
 }
 
-/** The text of the last user turn (chat `messages` or Responses `input`), bounded. */
-function lastUserText(input: unknown): string {
+/**
+ * The text of the user's own last turn (chat `messages` or Responses `input`: a string, or items whose
+ * content is a string or parts with `text`), bounded. System prompts and tool results are not the ask.
+ */
+export function lastUserText(input: unknown): string {
   if (typeof input === 'string') return input.slice(0, 4000);
   if (!Array.isArray(input)) return '';
   for (let i = input.length - 1; i >= Math.max(0, input.length - 64); i--) {
@@ -172,3 +176,25 @@ export function writeSseHead(res: HttpResponse, req: DecoyRequest, processingMs:
 }
 
 const NO_RATE_LIMITS: EdgeFamily = { profile: 'responses', rateLimits: false, proxyWasm: false };
+
+// [REC oa-chat-refusal-gz-2026-03] and the phrasings GPT-4o-class models use
+const REFUSALS = ["I'm very sorry, but I can't assist with that request.", "I'm sorry, but I can't assist with that.", "I'm sorry, I can't assist with that."] as const;
+
+/**
+ * What a real model says instead of answering a clearly harmful ask (deception/decoy/refusal.ts
+ * decides), or null. A forced tool call (`tool_choice` "required" or a named function) is made
+ * whatever the prompt, as the API forces it.
+ */
+export function refusalFor(turns: unknown, toolChoice: unknown): string | null {
+  if (toolChoice === 'required' || isObject(toolChoice)) return null;
+  if (!shouldRefuse(lastUserText(turns))) return null;
+  return REFUSALS[Math.floor(Math.random() * REFUSALS.length)] ?? REFUSALS[0];
+}
+
+/** A structured-output request (a JSON schema): the refusal goes in its own field, not the content. */
+export function isJsonSchema(format: unknown): boolean {
+  return isObject(format) && format['type'] === 'json_schema';
+}
+
+/** A structured refusal costs one token more than its text (a refusal token) [REC oa-chat-refusal-gz-2026-03: 13 for a 12-token text]. */
+export const REFUSAL_TOKEN = 1;
