@@ -18,9 +18,10 @@
  *    call of each, in the order offered;
  * 3. a count ("two", "3") before a plural noun with a tool that takes no arguments: that many calls.
  * Otherwise, or when parallel calls are off, one call. Other fields come from the schema filler.
- * Bounded: the text read, the tools and properties scanned and the calls made are capped; every
+ * Bounded: the text read (the first 1,500 characters), the tools and properties scanned and the calls made are capped; every
  * pattern is compiled once, here.
  */
+import { FifoCache } from '../../util/fifo-cache.js';
 import { fillSchema } from './schema-fill.js';
 
 export interface ToolDef {
@@ -53,7 +54,8 @@ export interface PlannedCall {
 }
 
 export const MAX_CALLS = 4;
-const MAX_TEXT = 4000;
+/** the part of the user text read: a request for several things is stated up front */
+const MAX_TEXT = 1500;
 const MAX_TOOLS = 128;
 const MAX_PROPS = 64;
 const MAX_ITEM_WORDS = 4;
@@ -86,6 +88,8 @@ function firstTool(input: ToolPlanInput, tools: readonly ToolDef[]): ToolDef | u
 const AFTER_PREPOSITION = /\b(?:in|for|of|at|from|about|on|to|between|near|with)\s+((?:[^\s,;:.?!()]+(?:\s+|\s*,\s*)){1,16}?(?:and|&)\s+[^,;:.?!()\n]{1,64})/gi;
 /** Proper names joined: "San Francisco and Boston", "Paris, Rome and Oslo". */
 const PROPER_LIST = /((?:[A-Z][\p{L}'.-]*(?:\s+[A-Z][\p{L}'.-]*){0,3})(?:\s*,\s*[A-Z][\p{L}'.-]*(?:\s+[A-Z][\p{L}'.-]*){0,3}){0,6}\s*,?\s+(?:and|&)\s+[A-Z][\p{L}'.-]*(?:\s+[A-Z][\p{L}'.-]*){0,3})/gu;
+/** Any sign of a list at all (most prompts have none: no further pattern runs). */
+const LIST_HINT = /\band\b|&|^\s*(?:[-*•]|\d{1,2}[.)])\s/im;
 /** Bulleted or numbered lines. */
 const BULLET = /^\s*(?:[-*•]|\d{1,2}[.)])\s+(.{1,48}?)\s*$/gm;
 const SEPARATOR = /\s*,\s*(?:and\s+|&\s+)?|\s+(?:and|&)\s+/i;
@@ -124,9 +128,10 @@ function splitItems(list: string): string[] | undefined {
 /** The items of the first enumeration in the text (at most MAX_CALLS), or undefined. */
 export function enumeration(text: string): string[] | undefined {
   const t = text.slice(0, MAX_TEXT);
+  if (!LIST_HINT.test(t)) return undefined;
   for (const re of [AFTER_PREPOSITION, PROPER_LIST]) {
     re.lastIndex = 0;
-    for (let m = re.exec(t), n = 0; m !== null && n < 32; n++) {
+    for (let m = re.exec(t), n = 0; m !== null && n < 8; n++) {
       const items = splitItems(m[1] ?? '');
       if (items !== undefined) return items.slice(0, MAX_CALLS);
       // a failed candidate may hide a list that starts one word later ("Compare Paris and Rome")
@@ -136,7 +141,7 @@ export function enumeration(text: string): string[] | undefined {
   }
   BULLET.lastIndex = 0;
   const bullets: string[] = [];
-  for (let m = BULLET.exec(t); m !== null && bullets.length < MAX_CALLS; m = BULLET.exec(t)) {
+  for (let m = BULLET.exec(t), n = 0; m !== null && bullets.length < MAX_CALLS && n < 16; m = BULLET.exec(t), n++) {
     const item = cleanItem(m[1] ?? '');
     if (item !== undefined) bullets.push(item);
   }
@@ -161,7 +166,7 @@ function itemParameter(schema: unknown): { readonly name: string; readonly array
 // ------------------------------------------------------------------------------------------------
 // purposes and counts
 
-const WORD = /[\p{L}\p{N}]+/gu;
+const NON_WORD = /[^A-Za-z0-9]+/;
 const CAMEL = /([a-z0-9])([A-Z])/g;
 const DIGITS = /^\d+$/;
 /** Name words that say how, not what: they never tell two tools' purposes apart. */
@@ -176,22 +181,28 @@ function stem(w: string): string {
   return l.length > 3 && l.endsWith('s') && !l.endsWith('ss') ? l.slice(0, -1) : l;
 }
 
+/** The words of a prompt, stemmed (ASCII words: tool names are ASCII, so only those can match). */
 function promptWords(text: string): Set<string> {
   const out = new Set<string>();
-  WORD.lastIndex = 0;
-  for (let m = WORD.exec(text), n = 0; m !== null && n < 2000; m = WORD.exec(text), n++) out.add(stem(m[0]));
+  for (const w of text.toLowerCase().split(NON_WORD, 512)) if (w.length >= 3) out.add(stem(w));
   return out;
 }
 
 /** The distinctive words of a tool's name (`get_weather` → weather, `searchFlights` → flight). */
-function purposeWords(name: string): string[] {
+/** Tool sets repeat from request to request: each name is split once (bounded). */
+const purposeCache = new FifoCache<string, readonly string[]>(2048);
+
+function purposeWords(name: string): readonly string[] {
+  const held = purposeCache.get(name);
+  if (held !== undefined) return held;
   const out: string[] = [];
-  const spaced = name.slice(0, 128).replace(CAMEL, '$1 $2');
-  WORD.lastIndex = 0;
-  for (let m = WORD.exec(spaced); m !== null && out.length < 8; m = WORD.exec(spaced)) {
-    const w = stem(m[0]);
-    if (w.length >= 3 && !GENERIC.has(w) && !DIGITS.test(w)) out.push(w);
+  // tool names are ASCII identifiers on every provider (`^[a-zA-Z0-9_-]{1,64}$`)
+  for (const part of name.slice(0, 128).replace(CAMEL, '$1 $2').split(NON_WORD)) {
+    const w = stem(part);
+    if (w.length >= 3 && !GENERIC.has(w) && !DIGITS.test(w) && !out.includes(w)) out.push(w);
+    if (out.length >= 8) break;
   }
+  if (name.length <= 128) purposeCache.set(name, Object.freeze(out));
   return out;
 }
 
@@ -243,8 +254,8 @@ export function planToolCalls(input: ToolPlanInput): PlannedCall[] {
     // a purpose word shared by several tools (read_file, write_file) names none of them
     const purposes = tools.map((t) => purposeWords(t.name));
     const owners = new Map<string, number>();
-    for (const ws of purposes) for (const w of new Set(ws)) owners.set(w, (owners.get(w) ?? 0) + 1);
-    const named = tools.filter((_, i) => (purposes[i] ?? []).some((w) => owners.get(w) === 1 && words.has(w))).slice(0, MAX_CALLS);
+    for (const ws of purposes) for (const w of ws) if (words.has(w)) owners.set(w, (owners.get(w) ?? 0) + 1);
+    const named = owners.size === 0 ? [] : tools.filter((_, i) => (purposes[i] ?? []).some((w) => owners.get(w) === 1)).slice(0, MAX_CALLS);
     if (named.length >= 2) return named.map((t) => ({ name: t.name, input: argsFor(t, input.seed) }));
   }
 
