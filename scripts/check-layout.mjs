@@ -24,9 +24,12 @@ walk(root);
 /** module (path relative to root) → the modules it imports */
 const graph = new Map();
 const IMPORT = /^\s*(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\s+from\s+)?'(\.[^']+)'/gm;
+// a dynamic import of a relative module (`await import('../x.js')`) is an edge like a static one
+const DYNAMIC = /\bimport\(\s*'(\.[^']+)'\s*\)/g;
 for (const f of files) {
   const deps = new Set();
-  for (const m of readFileSync(f, 'utf8').matchAll(IMPORT)) deps.add(rel(resolve(dirname(f), m[1].replace(/\.js$/, '.ts'))));
+  const text = readFileSync(f, 'utf8');
+  for (const m of [...text.matchAll(IMPORT), ...text.matchAll(DYNAMIC)]) deps.add(rel(resolve(dirname(f), m[1].replace(/\.js$/, '.ts'))));
   graph.set(rel(f), [...deps]);
 }
 

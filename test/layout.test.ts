@@ -61,4 +61,22 @@ describe('layout', () => {
     expect(out).toContain('core reaches, through its imports: providers/toy/p.ts');
     expect(out).toContain('layout: 8 modules, 4 problem(s)');
   });
+
+  it('counts a dynamic import like a static one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hg-layout-'));
+    dirs.push(dir);
+    const files: Record<string, string> = {
+      'core/a.ts': "export async function a(): Promise<number> {\n  const { p } = await import( '../providers/toy/p.js' );\n  return p;\n}\n",
+      'admin/b.ts': "export const b = async (): Promise<unknown> => (await import('../providers/toy/p.js')).p;\n",
+      'providers/toy/p.ts': 'export const p = 1;\n',
+    };
+    for (const [name, text] of Object.entries(files)) {
+      await mkdir(dirname(join(dir, name)), { recursive: true });
+      await writeFile(join(dir, name), text);
+    }
+    const { code, out } = await check(dir);
+    expect(code).toBe(1);
+    expect(out).toContain('provider folder imported outside the registry: admin/b.ts → providers/toy/p.ts');
+    expect(out).toContain('core imports above it: core/a.ts → providers/toy/p.ts');
+  });
 });

@@ -23,11 +23,7 @@ import { ConfigError, formatIssue } from '../config/issues.js';
 import { printable } from '../events/describe.js';
 import type { GatewayEvent, KeyClass, VerdictAction } from '../events/model.js';
 import { MAX_LIMIT, openEventStore, type EventFilter, type EventStore, type OpenStoreOptions } from '../events/store/index.js';
-import type { CliIO } from './io.js';
-
-const EXIT_OK = 0;
-const EXIT_FAILURE = 1;
-const EXIT_USAGE = 2;
+import { commandFailed, EXIT_OK, UsageError, type CliIO } from './io.js';
 
 const EVENTS_USAGE = `usage:
   honeygate events [SOURCE] [FILTERS] [--limit N] [--order asc|desc] [--json]
@@ -53,8 +49,6 @@ const KEY_CLASSES: readonly KeyClass[] = ['valid', 'lure', 'invalid', 'missing']
 const VERDICTS: readonly VerdictAction[] = ['forward', 'deceive', 'reject', 'block'];
 const DATASETS = ['request', 'canary', 'system'] as const;
 const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
-
-export class UsageError extends Error {}
 
 /** Injected by tests: the time "now" for --since 1h. */
 export interface EventsCliOptions {
@@ -116,6 +110,14 @@ function eventRow(e: GatewayEvent): string[] {
     cell(e.url?.path ?? h.system?.detail, 40),
   ];
 }
+
+/** The options that name an event store (resolveSource reads them): --db, --postgres with --schema, --config. */
+export const SOURCE_OPTIONS = {
+  db: { type: 'string' },
+  postgres: { type: 'string' },
+  schema: { type: 'string' },
+  config: { type: 'string' },
+} as const;
 
 export async function resolveSource(values: Record<string, string | boolean | undefined>, io: CliIO): Promise<OpenStoreOptions> {
   const given = (['db', 'postgres', 'config'] as const).filter((k) => values[k] !== undefined);
@@ -180,10 +182,7 @@ function buildFilter(values: Record<string, string | boolean | undefined>, now: 
 }
 
 const OPTIONS = {
-  db: { type: 'string' },
-  postgres: { type: 'string' },
-  schema: { type: 'string' },
-  config: { type: 'string' },
+  ...SOURCE_OPTIONS,
   since: { type: 'string' },
   until: { type: 'string' },
   class: { type: 'string' },
@@ -208,8 +207,7 @@ export async function runEvents(io: CliIO, options: EventsCliOptions = {}): Prom
   try {
     parsed = parseArgs({ args: io.argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e: unknown) {
-    io.stderr.write(`honeygate events: ${e instanceof Error ? e.message : String(e)}\n\n${EVENTS_USAGE}`);
-    return EXIT_USAGE;
+    return commandFailed(io, 'events', EVENTS_USAGE, new UsageError(e instanceof Error ? e.message : String(e)));
   }
   const { values, positionals } = parsed;
   if (values.help === true) {
@@ -236,12 +234,7 @@ export async function runEvents(io: CliIO, options: EventsCliOptions = {}): Prom
       bucket = Math.round(ms / 1000) * 1000;
     }
     const source = await resolveSource(values, io);
-    try {
-      store = await openEventStore(source);
-    } catch (e: unknown) {
-      io.stderr.write(`honeygate events: ${e instanceof Error ? e.message : String(e)}\n`);
-      return EXIT_FAILURE;
-    }
+    store = await openEventStore(source);
     const json = values.json === true;
     const out = (text: string): void => void io.stdout.write(text);
     const jsonLines = (rows: readonly unknown[]): void => out(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
@@ -326,12 +319,7 @@ export async function runEvents(io: CliIO, options: EventsCliOptions = {}): Prom
     }
     return EXIT_OK;
   } catch (e: unknown) {
-    if (e instanceof UsageError) {
-      io.stderr.write(`honeygate events: ${e.message}\n\n${EVENTS_USAGE}`);
-      return EXIT_USAGE;
-    }
-    io.stderr.write(`honeygate events: ${e instanceof Error ? e.message : String(e)}\n`);
-    return EXIT_FAILURE;
+    return commandFailed(io, 'events', EVENTS_USAGE, e);
   } finally {
     await store?.close().catch(() => undefined);
   }

@@ -13,8 +13,8 @@ import { mispEvent } from '../events/export/misp.js';
 import { stixBundle, type Tlp } from '../events/export/stix.js';
 import { openEventStore, type EventFilter, type EventStore } from '../events/store/index.js';
 import type { BlockRecord } from '../store/types.js';
-import { resolveSource, UsageError } from './events.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIO } from './io.js';
+import { resolveSource, SOURCE_OPTIONS } from './events.js';
+import { commandFailed, EXIT_OK, UsageError, type CliIO } from './io.js';
 
 const EXPORT_USAGE = `usage:
   honeygate export stix [SOURCE] [--since 7d] [--until ISO] [--campaign X] [--identity NAME] [--tlp amber] [--out FILE]
@@ -40,10 +40,7 @@ options:
 `;
 
 const OPTIONS = {
-  db: { type: 'string' },
-  postgres: { type: 'string' },
-  schema: { type: 'string' },
-  config: { type: 'string' },
+  ...SOURCE_OPTIONS,
   since: { type: 'string' },
   until: { type: 'string' },
   campaign: { type: 'string' },
@@ -86,8 +83,7 @@ export async function runExport(io: CliIO, options: { now?: () => number } = {})
   try {
     ({ values, positionals } = parseArgs({ args: io.argv, options: OPTIONS, allowPositionals: true, strict: true }));
   } catch (e: unknown) {
-    io.stderr.write(`honeygate export: ${e instanceof Error ? e.message : String(e)}\n\n${EXPORT_USAGE}`);
-    return EXIT_USAGE;
+    return commandFailed(io, 'export', EXPORT_USAGE, new UsageError(e instanceof Error ? e.message : String(e)));
   }
   if (values.help === true) {
     io.stdout.write(EXPORT_USAGE);
@@ -110,12 +106,7 @@ export async function runExport(io: CliIO, options: { now?: () => number } = {})
     if (filter.since !== undefined && filter.until !== undefined && filter.since >= filter.until) throw new UsageError('--since must be before --until');
     const source = await resolveSource(values, io);
     const blocks = values.config !== undefined ? await configBlocks(values.config, io) : [];
-    try {
-      store = await openEventStore(source);
-    } catch (e: unknown) {
-      io.stderr.write(`honeygate export: ${e instanceof Error ? e.message : String(e)}\n`);
-      return EXIT_FAILURE;
-    }
+    store = await openEventStore(source);
     const intel = await collectIntel({ store, blocks, filter, now });
     let body: unknown;
     let what: string;
@@ -136,12 +127,7 @@ export async function runExport(io: CliIO, options: { now?: () => number } = {})
     if (intel.truncated) io.stderr.write('honeygate export: the scan limit was reached: narrow the range with --since/--until\n');
     return EXIT_OK;
   } catch (e: unknown) {
-    if (e instanceof UsageError) {
-      io.stderr.write(`honeygate export: ${e.message}\n\n${EXPORT_USAGE}`);
-      return EXIT_USAGE;
-    }
-    io.stderr.write(`honeygate export: ${e instanceof Error ? e.message : String(e)}\n`);
-    return EXIT_FAILURE;
+    return commandFailed(io, 'export', EXPORT_USAGE, e);
   } finally {
     await store?.close().catch(() => undefined);
   }

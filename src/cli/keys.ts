@@ -30,6 +30,7 @@ import { geminiKeySchema } from '../providers/gemini/config.js';
 import { DeceptionError } from '../deception/errors.js';
 import { KEY_FORMATS, mintKey, type KeyFormat } from '../deception/keygen.js';
 import { maskKey } from '../util/mask.js';
+import { fillTemplate } from '../util/template.js';
 import { awsPersona } from '../deception/persona.js';
 import { azureKeySchema } from '../providers/azure/config.js';
 import { maskAzureKey } from '../deception/azure-keys.js';
@@ -76,7 +77,7 @@ class KeysError extends Error {
   readonly code: KeysErrorCode;
   readonly exit: number;
   constructor(code: KeysErrorCode, ...args: string[]) {
-    super(KEYS_ERRORS[code].message.replace(/\{(\d)\}/g, (_m, i: string) => args[Number(i)] ?? ''));
+    super(fillTemplate(KEYS_ERRORS[code].message, args));
     this.name = code;
     this.code = code;
     this.exit = KEYS_ERRORS[code].exit;

@@ -6,12 +6,63 @@
  * keys (config/part.ts `rules`), after these, in registry order.
  */
 import { sha256Hex } from '../util/hash.js';
-import type { ConfigIssue } from './issues.js';
+import { aType, type ConfigIssue } from './issues.js';
 import type { ProviderConfigPart } from './part.js';
 import type { Config } from './schema.js';
 
 export function keyHash(key: string): string {
   return key.startsWith('sha256:') ? key.slice(7) : sha256Hex(key);
+}
+
+/**
+ * The entries of a key list that repeat a key: for each entry, in order, an error at `<list>.<i>.key`
+ * if an earlier entry of the same list holds the same key, then one for each list of `against` (in
+ * its order) that holds it, naming the first entry that does. Keys compare by hash (keyHash), so a
+ * raw key and its `sha256:` reference are the same key.
+ */
+export function duplicateKeyIssues(
+  list: string,
+  entries: readonly { readonly key: string }[],
+  against: readonly (readonly [list: string, entries: readonly { readonly key: string }[]])[] = [],
+): ConfigIssue[] {
+  return duplicateIssues(list, 'key', entries, (k) => keyHash(k.key), 'key', against);
+}
+
+/**
+ * The general scan behind duplicateKeyIssues: `id` is what makes two entries the same, `field` the
+ * entry's field the error points at, `what` the word in the message ("the same access key id as …").
+ */
+export function duplicateIssues<T>(
+  list: string,
+  field: string,
+  entries: readonly T[],
+  id: (entry: T) => string,
+  what: string,
+  against: readonly (readonly [list: string, entries: readonly T[]])[] = [],
+): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const firstOf = (xs: readonly T[]): Map<string, number> => {
+    const first = new Map<string, number>();
+    xs.forEach((x, i) => {
+      const h = id(x);
+      if (!first.has(h)) first.set(h, i);
+    });
+    return first;
+  };
+  const others = against.map(([name, xs]) => [name, firstOf(xs)] as const);
+  const seen = new Map<string, number>();
+  entries.forEach((e, i) => {
+    const h = id(e);
+    const path = `${list}.${i}.${field}`;
+    const before = seen.get(h);
+    if (before !== undefined) issues.push({ level: 'error', path, message: `the same ${what} as ${list}.${before}` });
+    else seen.set(h, i);
+    for (const [name, first] of others) {
+      const at = first.get(h);
+      if (at !== undefined) issues.push({ level: 'error', path, message: `the same ${what} as ${name}.${at}` });
+    }
+  });
+  return issues;
 }
 
 /** The protocol a key speaks: the upstream `type` that answers it (the decoy answers all). */
@@ -43,16 +94,9 @@ export function defaultLureUpstream(config: Config, protocol: KeyProtocol): stri
 }
 
 export function checkRules(config: Config, parts: readonly ProviderConfigPart[]): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  const seen = new Map<string, number>();
+  const issues: ConfigIssue[] = duplicateKeyIssues('keys', config.keys);
   const validHashes = new Set<string>();
-  config.keys.forEach((k, i) => {
-    const hash = keyHash(k.key);
-    const before = seen.get(hash);
-    if (before !== undefined) issues.push({ level: 'error', path: `keys.${i}.key`, message: `the same key as keys.${before}` });
-    else seen.set(hash, i);
-    if (k.class === 'valid') validHashes.add(hash);
-  });
+  for (const k of config.keys) if (k.class === 'valid') validHashes.add(keyHash(k.key));
   const validUpstreams = new Set<string>();
   for (const k of config.keys) if (k.class === 'valid') validUpstreams.add(k.upstream ?? defaultValidUpstream(config, 'openai'));
   const checkLureUpstream = (name: string, path: string): void => {
@@ -82,7 +126,7 @@ export function checkRules(config: Config, parts: readonly ProviderConfigPart[])
     if (k.upstream !== undefined && !(k.upstream in config.upstreams)) {
       issues.push({ level: 'error', path: `keys.${i}.upstream`, message: `no upstream named "${k.upstream}"` });
     } else if (k.upstream !== undefined && !speaks(config, k.upstream, 'openai')) {
-      issues.push({ level: 'error', path: `keys.${i}.upstream`, message: `"${k.upstream}" is ${/^[aeiou]/.test(config.upstreams[k.upstream]?.type ?? '') ? 'an' : 'a'} ${config.upstreams[k.upstream]?.type ?? ''} upstream: OpenAI keys need an openai upstream (or "decoy")` });
+      issues.push({ level: 'error', path: `keys.${i}.upstream`, message: `"${k.upstream}" is ${aType(config.upstreams[k.upstream]?.type ?? '')} upstream: OpenAI keys need an openai upstream (or "decoy")` });
     } else if (k.class === 'lure') {
       checkLureUpstream(k.upstream ?? config.lure_defaults.upstream, k.upstream !== undefined ? `keys.${i}.upstream` : 'lure_defaults.upstream');
     }

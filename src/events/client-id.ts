@@ -64,9 +64,33 @@ export function headerNames(rawHeaders: readonly string[], httpMajor: number): s
   return out;
 }
 
+/**
+ * Ids of recent traits. A client program sends the same header names, User-Agent and SDK headers
+ * at every request, so the id of the previous request is the next one's: the events worker hashed
+ * each event anew, ~4 % of its CPU (bench/README.md, "Events worker cost per event"). Bounded:
+ * cleared when full, so traits that change at every request (a client randomizing its headers)
+ * cost a hash each, as before, and never grow memory.
+ */
+const memo = new Map<string, string>();
+const MEMO_MAX = 1024;
+/** longer traits are hashed without being kept: the memo holds at most ~1 MB of keys */
+const MEMO_KEY_MAX = 512;
+
 /** The client id of a request's traits; undefined when there is nothing to tell clients apart. */
 export function clientId(names: string | undefined, ua: string | undefined, fp: ClientFingerprint): string | undefined {
   if (names === undefined) return undefined;
+  // every input of the id, NUL-separated (NUL is in no header name, and the fingerprint's fields come from headers)
+  const key = `${names}\u0000${ua ?? ''}\u0000${fp.name}\u0000${fp.version ?? ''}\u0000${fp.runtime ?? ''}\u0000${fp.os ?? ''}\u0000${fp.arch ?? ''}`;
+  if (key.length > MEMO_KEY_MAX) return hashTraits(names, ua, fp);
+  const known = memo.get(key);
+  if (known !== undefined) return known;
+  const id = hashTraits(names, ua, fp);
+  if (memo.size >= MEMO_MAX) memo.clear();
+  memo.set(key, id);
+  return id;
+}
+
+function hashTraits(names: string, ua: string | undefined, fp: ClientFingerprint): string {
   const kept: string[] = [];
   for (const name of names.split('\n')) if (!VOLATILE.has(name.toLowerCase())) kept.push(name);
   const traits = [kept.join(','), ua ?? '', fp.name, fp.version ?? '', fp.runtime ?? '', fp.os ?? '', fp.arch ?? ''].join('\u0000');

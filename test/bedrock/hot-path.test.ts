@@ -256,8 +256,8 @@ describe('Converse answer written in sorted order (converseJson)', () => {
   /** the object the decoy used to sort at render time */
   function sortedForm(gen: Generation): string {
     const content: Record<string, unknown>[] = [];
-    if (gen.text !== '' || !gen.tool) content.push({ text: gen.text });
-    if (gen.tool) content.push({ toolUse: { input: gen.tool.input, name: gen.tool.name, toolUseId: gen.tool.id, type: 'tool_use' } });
+    if (gen.text !== '' || !gen.tools) content.push({ text: gen.text });
+    for (const t of gen.tools ?? []) content.push({ toolUse: { input: t.input, name: t.name, toolUseId: t.id, type: 'tool_use' } });
     const usage = {
       totalTokens: gen.inputTokens + gen.outputTokens,
       serverToolUsage: {},
@@ -302,10 +302,10 @@ describe('Converse answer written in sorted order (converseJson)', () => {
     );
   });
 
-  it('property: any tool input gives sortedJson’s bytes', () => {
+  it('property: any tool inputs (one or several calls) give sortedJson’s bytes', () => {
     fc.assert(
-      fc.property(fc.jsonValue(), fc.string(), (input, text) => {
-        const gen: Generation = { ...base, text, stop: 'tool', tool: { name: 'n', id: 'i', input } };
+      fc.property(fc.array(fc.jsonValue(), { minLength: 1, maxLength: 4 }), fc.string(), (inputs, text) => {
+        const gen: Generation = { ...base, text, stop: 'tool', tools: inputs.map((input, i) => ({ name: 'n', id: `i${i}`, input })) };
         expect(converseJson(gen)).toBe(sortedForm(gen));
       }),
       { numRuns: 200 },

@@ -22,9 +22,9 @@ function asObject(f: ChatCompletionFields): unknown {
           ? { role: 'assistant', content: c.content, refusal: null, annotations: [] }
           : 'refusal' in c
             ? { role: 'assistant', content: null, refusal: c.refusal, annotations: [] }
-            : { role: 'assistant', content: null, tool_calls: [{ id: c.toolCall.id, type: 'function', function: { name: c.toolCall.name, arguments: c.toolCall.arguments } }], refusal: null, annotations: [] },
+            : { role: 'assistant', content: null, tool_calls: c.toolCalls.map((t) => ({ id: t.id, type: 'function', function: { name: t.name, arguments: t.arguments } })), refusal: null, annotations: [] },
       logprobs: null,
-      finish_reason: 'toolCall' in c ? 'tool_calls' : 'stop',
+      finish_reason: 'toolCalls' in c ? 'tool_calls' : 'stop',
     })),
     usage: {
       prompt_tokens: f.promptTokens,
@@ -42,7 +42,7 @@ const text = fc.string({ unit: 'binary', maxLength: 80 });
 const choice: fc.Arbitrary<ChatChoice> = fc.oneof(
   text.map((content) => ({ content })),
   text.map((refusal) => ({ refusal })),
-  fc.record({ id: text, name: text, arguments: text }).map((toolCall) => ({ toolCall })),
+  fc.array(fc.record({ id: text, name: text, arguments: text }), { minLength: 1, maxLength: 4 }).map((toolCalls) => ({ toolCalls })),
 );
 const fields: fc.Arbitrary<ChatCompletionFields> = fc.record({
   id: text,
@@ -69,7 +69,7 @@ describe('chatCompletionJson', () => {
       id: 'chatcmpl-AbCdEfGhIjKlMnOpQrStUvWxYz012',
       created: 1_735_689_600,
       model: 'gpt-4o-mini-2024-07-18',
-      choices: [{ content: 'line 1\nline "2" \\ \u2028 \ud800 😀' }, { toolCall: { id: 'call_x', name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+      choices: [{ content: 'line 1\nline "2" \\ \u2028 \ud800 😀' }, { toolCalls: [{ id: 'call_x', name: 'get_weather', arguments: '{"city":"Paris"}' }, { id: 'call_y', name: 'get_weather', arguments: '{"city":"Oslo"}' }] }],
       promptTokens: 31,
       completionTokens: 22,
       fingerprint: 'fp_0123456789',

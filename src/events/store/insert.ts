@@ -42,33 +42,49 @@ const COLUMNS = [
 
 type Value = string | number | null;
 
-function values(row: EventRow): Value[] {
-  const out: Value[] = new Array<Value>(COLUMNS.length);
+/** the row's values in column order, written into `out` from `at` */
+function valuesInto(row: EventRow, out: Value[], at: number): void {
   for (let i = 0; i < COLUMNS.length; i++) {
     const v = row[(COLUMNS[i] as (typeof COLUMNS)[number])[0]];
-    out[i] = v === undefined ? null : v;
+    out[at + i] = v === undefined ? null : v;
   }
-  return out;
 }
+
+/** rows per SQLite INSERT statement: 32 × 20 = 640 parameters (SQLite allows 32 766 since 3.32) */
+export const SQLITE_ROWS_PER_STATEMENT = 32;
 
 export function sqliteInsert(connection: SqliteConnection): RowInserter {
   const db = connection.database;
   const names = COLUMNS.map(([c]) => `"${c}"`).join(', ');
-  const marks = COLUMNS.map(() => '?').join(', ');
-  let insert: ReturnType<typeof db.prepare> | undefined;
-  let begin: ReturnType<typeof db.prepare> | undefined;
-  let commit: ReturnType<typeof db.prepare> | undefined;
-  let rollback: ReturnType<typeof db.prepare> | undefined;
+  const tuple = `(${COLUMNS.map(() => '?').join(', ')})`;
+  type Statement = ReturnType<typeof db.prepare>;
+  // one prepared statement per row count 1 … SQLITE_ROWS_PER_STATEMENT, made when first needed
+  const inserts: (Statement | undefined)[] = [];
+  const insertOf = (n: number): Statement => {
+    let st = inserts[n];
+    if (st === undefined) {
+      st = db.prepare(`insert into "${EVENTS_TABLE}" (${names}) values ${new Array<string>(n).fill(tuple).join(', ')} on conflict ("id") do nothing`);
+      inserts[n] = st;
+    }
+    return st;
+  };
+  let begin: Statement | undefined;
+  let commit: Statement | undefined;
+  let rollback: Statement | undefined;
   return (rows) => {
     // prepared at the first batch (the table exists once migrations have run)
-    insert ??= db.prepare(`insert into "${EVENTS_TABLE}" (${names}) values (${marks}) on conflict ("id") do nothing`);
     begin ??= db.prepare('begin');
     commit ??= db.prepare('commit');
     rollback ??= db.prepare('rollback');
     let inserted = 0;
     begin.run([]);
     try {
-      for (const row of rows) inserted += Number(insert.run(values(row)).changes);
+      for (let at = 0; at < rows.length; at += SQLITE_ROWS_PER_STATEMENT) {
+        const n = Math.min(SQLITE_ROWS_PER_STATEMENT, rows.length - at);
+        const params: Value[] = new Array<Value>(n * COLUMNS.length);
+        for (let r = 0; r < n; r++) valuesInto(rows[at + r] as EventRow, params, r * COLUMNS.length);
+        inserted += Number(insertOf(n).run(params).changes);
+      }
       commit.run([]);
     } catch (e: unknown) {
       try {
@@ -87,8 +103,9 @@ export function postgresInsert(db: Kysely<EventsDatabase>, schema: string | unde
   const names = sql.join(COLUMNS.map(([c]) => sql.id(c)));
   return async (rows) => {
     const columns: Value[][] = COLUMNS.map(() => new Array<Value>(rows.length));
+    const v = new Array<Value>(COLUMNS.length);
     rows.forEach((row, r) => {
-      const v = values(row);
+      valuesInto(row, v, 0);
       for (let c = 0; c < COLUMNS.length; c++) (columns[c] as Value[])[r] = v[c] as Value;
     });
     const arrays = sql.join(COLUMNS.map(([, type], c) => sql`${columns[c]}::${sql.raw(type)}[]`));

@@ -4,7 +4,8 @@
  * - content: a thinking block when thinking is enabled or adaptive (with a signature), then the
  *   lure's reply as text — or JSON filled from the schema when structured output is asked, or
  *   `tool_use` blocks with schema-valid input when the client offered custom tools and the turn
- *   calls for one (`tool_choice` any/tool, or auto on a fresh user turn); a web search or web
+ *   calls for them (`tool_choice` any/tool, or auto on a fresh user turn), several in parallel
+ *   when the prompt asks for several things (deception/decoy/tool-calls.ts); a web search or web
  *   fetch turn when the client offers those server tools (server-tools.ts); the request's betas
  *   (betas.ts) where they change the answer;
  * - `stop_reason`: `end_turn`, `tool_use`, `stop_sequence` (with the sequence), or `max_tokens`
@@ -21,6 +22,7 @@ import { decode, encode } from 'gpt-tokenizer';
 import { firstTokenMs } from '../../deception/decoy/pacing.js';
 import { fillSchema } from '../../deception/decoy/schema-fill.js';
 import { tokenCount } from '../../deception/decoy/tokens.js';
+import { planToolCalls, type PlannedCall, type ToolMode } from '../../deception/decoy/tool-calls.js';
 import type { HttpResponse } from '../../core/http.js';
 import type { AnthropicAccount } from './headers.js';
 import { anthropicRequestId, messageId, toolUseId } from './headers.js';
@@ -127,21 +129,35 @@ function customTools(body: Json): Json[] {
   return tools.slice(0, 256).filter((t): t is Json => isObject(t) && (t['type'] === undefined || t['type'] === 'custom') && typeof t['name'] === 'string');
 }
 
-/** Which tool the turn calls, or undefined for a text answer. */
-function chooseTool(body: Json): Json | undefined {
-  const tools = customTools(body);
-  if (tools.length === 0) return undefined;
-  const choice = body['tool_choice'];
+function toolMode(choice: unknown): ToolMode {
   const type = isObject(choice) ? choice['type'] : 'auto';
-  if (type === 'none') return undefined;
-  if (type === 'tool' && isObject(choice)) return tools.find((t) => t['name'] === choice['name']) ?? tools[0];
-  if (type === 'any') return tools[0];
-  if (lastMessage(body)?.['role'] === 'assistant') return undefined;
-  // auto: call a tool on a fresh user turn; after a tool's result, the next tool not called yet in
-  // this conversation (an agent working through its tools), else the answer in text
-  if (!endsWithToolResult(body)) return tools[0];
-  const called = calledTools(body);
-  return tools.find((t) => !called.has(String(t['name'])));
+  if (type === 'none') return { mode: 'none' };
+  if (type === 'any') return { mode: 'any' };
+  if (type === 'tool' && isObject(choice)) return { mode: 'tool', name: String(choice['name']) };
+  return { mode: 'auto' };
+}
+
+/**
+ * The custom tools the turn calls (deception/decoy/tool-calls.ts), none for a text answer. With
+ * `auto`: a fresh user turn calls; after a tool's result, the next tool not called yet in this
+ * conversation (an agent working through its tools), else the answer is text; after an assistant
+ * prefill, text. Several in parallel unless `tool_choice.disable_parallel_tool_use`.
+ */
+function chooseCalls(body: Json, question: string): PlannedCall[] {
+  const tools = customTools(body);
+  if (tools.length === 0) return [];
+  const choice = body['tool_choice'];
+  const last = lastMessage(body);
+  const turn = last?.['role'] === 'assistant' ? 'assistant' : endsWithToolResult(body) ? 'tool_result' : 'user';
+  return planToolCalls({
+    tools: tools.map((t) => ({ name: String(t['name']), schema: t['input_schema'] })),
+    text: question,
+    choice: toolMode(choice),
+    parallel: !(isObject(choice) && choice['disable_parallel_tool_use'] === true),
+    turn,
+    ...(turn === 'tool_result' ? { called: calledTools(body) } : {}),
+    seed: question.slice(0, 60) || 'example',
+  });
 }
 
 function calledTools(body: Json): Set<string> {
@@ -267,22 +283,25 @@ export function compose(body: Json, model: ClaudeModel, reply: string, betas: Re
     blocks.push({ type: 'thinking', thinking: t, signature: signature(t) });
     if (t !== full) return { blocks, stopReason: 'max_tokens', stopSequence: null, outputTokens: maxTokens };
   }
-  const tool = chooseTool(body);
+  const calls = chooseCalls(body, question);
   const offersServerTools = serverTools(body).size > 0;
   const last = lastMessage(body);
   const fresh = last?.['role'] === 'user' && !endsWithToolResult(body);
-  const server = tool ? undefined : chooseServerTool(body, question, customTools(body).length > 0, fresh);
+  const server = calls.length > 0 ? undefined : chooseServerTool(body, question, customTools(body).length > 0, fresh);
   if (server !== undefined) return serverTurn(body, server, question, reply, blocks, budget, maxTokens);
   const noServerUse = offersServerTools ? { serverUse: { web_search_requests: 0, web_fetch_requests: 0 } } : {};
-  if (tool) {
-    const input = fillSchema(tool['input_schema'], question.slice(0, 60) || 'example');
-    const obj = isObject(input) ? input : {};
+  if (calls.length > 0) {
     // token-efficient tool use (a Sonnet 3.7 beta; later models write tool calls that way anyway): ~30% fewer tokens
     const efficient = betas.has('token-efficient-tools-2025-02-19') && model.id === 'claude-3-7-sonnet-20250219';
-    const cost = Math.ceil((10 + tokenCount(JSON.stringify(obj))) * (efficient ? 0.7 : 1));
-    if (cost > budget) return { blocks, stopReason: 'max_tokens', stopSequence: null, outputTokens: maxTokens };
-    blocks.push({ type: 'tool_use', id: toolUseId(), name: String(tool['name']), input: obj });
-    // the tool call's framing tokens are billed too, never beyond max_tokens
+    let cost = 0;
+    for (const call of calls) {
+      // parallel calls are one tool_use block each; a call that does not fit ends the turn at max_tokens
+      const next = Math.ceil((10 + tokenCount(JSON.stringify(call.input))) * (efficient ? 0.7 : 1));
+      if (cost + next > budget) return { blocks, stopReason: 'max_tokens', stopSequence: null, outputTokens: maxTokens };
+      cost += next;
+      blocks.push({ type: 'tool_use', id: toolUseId(), name: call.name, input: call.input });
+    }
+    // the tool calls' framing tokens are billed too, never beyond max_tokens
     return { blocks, stopReason: 'tool_use', stopSequence: null, outputTokens: Math.min(maxTokens, maxTokens - budget + cost + 20), ...noServerUse };
   }
   const schema = outputSchema(body);

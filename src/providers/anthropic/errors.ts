@@ -8,6 +8,7 @@
  * Sources in docs/anthropic.md: [REC] recorded answers in the fidelity corpus, [OBS] texts quoted
  * in public issue threads, [DOC] the API's error page, [INF] inferred.
  */
+import { fillTemplate } from '../../util/template.js';
 
 export interface AnthropicErrorSpec {
   readonly status: number;
@@ -75,7 +76,7 @@ export interface AnthropicErrorBody {
 
 export function anthropicError(code: AnthropicErrorCode, args: readonly string[] = []): AnthropicErrorBody {
   const spec: AnthropicErrorSpec = ANTHROPIC_ERRORS[code];
-  const message = args.length === 0 ? spec.message : spec.message.replace(/\{(\d)\}/g, (_m, i: string) => args[Number(i)] ?? '');
+  const message = args.length === 0 ? spec.message : fillTemplate(spec.message, args);
   return { type: spec.type, message };
 }
 

@@ -5,7 +5,8 @@
  * contains a phrase key checkers flag as an injected prompt. Also which keys are Anthropic's and
  * where a key without `upstream` goes.
  */
-import type { ConfigIssue } from '../../config/issues.js';
+import { aType, type ConfigIssue } from '../../config/issues.js';
+import { duplicateKeyIssues, keyHash } from '../../config/rules.js';
 import type { Config } from '../../config/schema.js';
 import { sha256Hex } from '../../util/hash.js';
 import { isAnthropicKeyConfig, type AnthropicKeyConfig } from './config.js';
@@ -20,10 +21,6 @@ export function anthropicKeysOf(config: Config): { readonly k: AnthropicKeyConfi
   return out;
 }
 
-function keyHash(key: string): string {
-  return key.startsWith('sha256:') ? key.slice(7) : sha256Hex(key);
-}
-
 /** Where an Anthropic key without `upstream` goes: valid → the first `anthropic` upstream (else the decoy); lure → the decoy unless lure_defaults names an anthropic upstream. */
 export function defaultAnthropicUpstream(config: Config, cls: 'valid' | 'lure'): string {
   if (cls === 'valid') return Object.entries(config.upstreams).find(([, u]) => u.type === 'anthropic')?.[0] ?? 'decoy';
@@ -32,18 +29,14 @@ export function defaultAnthropicUpstream(config: Config, cls: 'valid' | 'lure'):
 }
 
 export function checkAnthropicRules(config: Config): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
+  // a key repeated in `keys` is reported by the common rules (config/rules.ts)
+  const issues: ConfigIssue[] = duplicateKeyIssues('anthropic_keys', config.anthropic_keys);
   const keys = anthropicKeysOf(config);
-  const seen = new Map<string, string>();
   const validHashes = new Set<string>();
   const validUpstreams = new Set<string>();
-  for (const { k, path } of keys) {
-    const hash = keyHash(k.key);
-    const before = seen.get(hash);
-    if (before !== undefined && path.startsWith('anthropic_keys')) issues.push({ level: 'error', path: `${path}.key`, message: `the same key as ${before}` });
-    else seen.set(hash, path);
+  for (const { k } of keys) {
     if (k.class === 'valid') {
-      validHashes.add(hash);
+      validHashes.add(keyHash(k.key));
       validUpstreams.add(k.upstream ?? defaultAnthropicUpstream(config, 'valid'));
     }
   }
@@ -63,7 +56,7 @@ export function checkAnthropicRules(config: Config): ConfigIssue[] {
       continue;
     }
     if (up.type !== 'anthropic' && up.type !== 'decoy') {
-      issues.push({ level: 'error', path: `${path}.upstream`, message: `"${name}" is ${/^[aeiou]/.test(up.type) ? 'an' : 'a'} ${up.type} upstream: Anthropic keys need an anthropic upstream (or "decoy")` });
+      issues.push({ level: 'error', path: `${path}.upstream`, message: `"${name}" is ${aType(up.type)} upstream: Anthropic keys need an anthropic upstream (or "decoy")` });
       continue;
     }
     if (k.class !== 'lure') continue;

@@ -9,7 +9,8 @@
  */
 import { z } from 'zod';
 import { duration as durationMs } from '../../config/primitives.js';
-import type { ConfigIssue } from '../../config/issues.js';
+import { uniqueIssues, type ConfigIssue } from '../../config/issues.js';
+import { duplicateKeyIssues, keyHash } from '../../config/rules.js';
 import { sha256Hex } from '../../util/hash.js';
 import { AZURE_REGIONS } from '../../deception/azure-keys.js';
 
@@ -80,10 +81,6 @@ export type AzureUpstreamConfig = z.output<typeof azureUpstreamSchema>;
 
 const LURE_ONLY = ['prompt', 'reply', 'max_requests', 'block_duration', 'response_delay', 'realistic_timing', 'campaign', 'placement', 'resource', 'region', 'deployments'] as const;
 
-function hashOf(key: string): string {
-  return key.startsWith('sha256:') ? key.slice(7) : sha256Hex(key);
-}
-
 /** The parts of the config the Azure rules read (keeps this module free of config/schema.ts). */
 export interface AzureRulesInput {
   readonly upstreams: Readonly<Record<string, { readonly type: string; readonly api_key?: string | undefined }>>;
@@ -112,18 +109,13 @@ export function defaultAzureLureUpstream(config: Pick<AzureRulesInput, 'upstream
  * this config, never an upstream that valid keys are forwarded to.
  */
 export function checkAzureRules(config: AzureRulesInput): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  const seen = new Map<string, number>();
+  const issues: ConfigIssue[] = duplicateKeyIssues('azure_keys', config.azure_keys);
   const validHashes = new Set<string>();
-  for (const k of config.keys) if (k.class === 'valid') validHashes.add(hashOf(k.key));
+  for (const k of config.keys) if (k.class === 'valid') validHashes.add(keyHash(k.key));
   const validUpstreams = new Map<string, string>();
   config.azure_keys.forEach((k, i) => {
-    const hash = hashOf(k.key);
-    const before = seen.get(hash);
-    if (before !== undefined) issues.push({ level: 'error', path: `azure_keys.${i}.key`, message: `the same key as azure_keys.${before}` });
-    else seen.set(hash, i);
     if (k.class === 'valid') {
-      validHashes.add(hash);
+      validHashes.add(keyHash(k.key));
       const up = k.upstream ?? defaultAzureValidUpstream(config);
       if (!validUpstreams.has(up)) validUpstreams.set(up, `azure_keys.${i}`);
     }
@@ -170,11 +162,5 @@ export function checkAzureRules(config: AzureRulesInput): ConfigIssue[] {
       checkLure(k.upstream ?? defaultAzureLureUpstream(config), k.upstream !== undefined ? path : 'lure_defaults.upstream');
     }
   });
-  const seenIssue = new Set<string>();
-  return issues.filter((i) => {
-    const id = `${i.level}|${i.path}|${i.message}`;
-    if (seenIssue.has(id)) return false;
-    seenIssue.add(id);
-    return true;
-  });
+  return uniqueIssues(issues);
 }

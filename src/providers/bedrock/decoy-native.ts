@@ -26,7 +26,8 @@ export interface Generation {
   readonly outputTokens: number;
   /** `length` when the output was cut at the requested token budget */
   readonly stop: 'end' | 'length' | 'tool';
-  readonly tool?: ToolCall;
+  /** the tool calls (several in parallel), absent for a text answer */
+  readonly tools?: readonly ToolCall[];
   readonly latencyMs: number;
   readonly firstByteMs: number;
 }
@@ -103,7 +104,7 @@ export function invokeBody(family: ModelFamily, model: CatalogModel, body: Json,
     case 'anthropic': {
       const content: Json[] = [];
       if (gen.text !== '') content.push({ type: 'text', text: gen.text });
-      if (gen.tool) content.push({ type: 'tool_use', id: gen.tool.id, name: gen.tool.name, input: gen.tool.input });
+      for (const t of gen.tools ?? []) content.push({ type: 'tool_use', id: t.id, name: t.name, input: t.input });
       // the cache counts appear only on models with prompt caching (recorded: claude-3-haiku has none)
       const usage: Json = promptCaching(model)
         ? { input_tokens: gen.inputTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 }
@@ -150,7 +151,7 @@ export function invokeBody(family: ModelFamily, model: CatalogModel, body: Json,
       const content: Json[] = [];
       if (gen.text !== '') content.push({ text: gen.text });
       // [REC 2026-05] InvokeModel's Nova toolUse is name, toolUseId, input (Converse sorts its keys)
-      if (gen.tool) content.push({ toolUse: { name: gen.tool.name, toolUseId: gen.tool.id, input: gen.tool.input } });
+      for (const t of gen.tools ?? []) content.push({ toolUse: { name: t.name, toolUseId: t.id, input: t.input } });
       return JSON.stringify({
         output: { message: { content, role: 'assistant' } },
         stopReason: finish(gen, { end: 'end_turn', length: 'max_tokens', tool: 'tool_use' }),
@@ -230,16 +231,17 @@ export function invokeStreamEvents(family: ModelFamily, model: CatalogModel, bod
         },
       ];
       let index = 0;
-      if (gen.text !== '' || !gen.tool) {
+      if (gen.text !== '' || !gen.tools) {
         events.push({ type: 'content_block_start', index, content_block: { type: 'text', text: '' } });
         for (const c of chunks) events.push({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: c } });
         events.push({ type: 'content_block_stop', index });
         index++;
       }
-      if (gen.tool) {
-        events.push({ type: 'content_block_start', index, content_block: { type: 'tool_use', id: gen.tool.id, name: gen.tool.name, input: {} } });
-        for (const part of jsonPieces(JSON.stringify(gen.tool.input))) events.push({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: part } });
+      for (const t of gen.tools ?? []) {
+        events.push({ type: 'content_block_start', index, content_block: { type: 'tool_use', id: t.id, name: t.name, input: {} } });
+        for (const part of jsonPieces(JSON.stringify(t.input))) events.push({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: part } });
         events.push({ type: 'content_block_stop', index });
+        index++;
       }
       events.push({ type: 'message_delta', delta: { stop_reason: finish(gen, { end: 'end_turn', length: 'max_tokens', tool: 'tool_use' }), stop_sequence: null }, usage: { output_tokens: gen.outputTokens } });
       events.push({ type: 'message_stop' });
@@ -263,13 +265,11 @@ export function invokeStreamEvents(family: ModelFamily, model: CatalogModel, bod
         { messageStart: { role: 'assistant' } },
         ...chunks.map((c) => ({ contentBlockDelta: { delta: { text: c }, contentBlockIndex: 0 } })),
         { contentBlockStop: { contentBlockIndex: 0 } },
-        ...(gen.tool
-          ? [
-              { contentBlockStart: { start: { toolUse: { toolUseId: gen.tool.id, name: gen.tool.name } }, contentBlockIndex: 1 } },
-              { contentBlockDelta: { delta: { toolUse: { input: JSON.stringify(gen.tool.input) } }, contentBlockIndex: 1 } },
-              { contentBlockStop: { contentBlockIndex: 1 } },
-            ]
-          : []),
+        ...(gen.tools ?? []).flatMap((t, i) => [
+          { contentBlockStart: { start: { toolUse: { toolUseId: t.id, name: t.name } }, contentBlockIndex: 1 + i } },
+          { contentBlockDelta: { delta: { toolUse: { input: JSON.stringify(t.input) } }, contentBlockIndex: 1 + i } },
+          { contentBlockStop: { contentBlockIndex: 1 + i } },
+        ]),
         { messageStop: { stopReason: finish(gen, { end: 'end_turn', length: 'max_tokens', tool: 'tool_use' }) } },
         // [REC 2026-04] the cache counts are in the stream's usage too
         { metadata: { usage: { inputTokens: gen.inputTokens, outputTokens: gen.outputTokens, cacheReadInputTokenCount: 0, cacheWriteInputTokenCount: 0 }, metrics: {}, trace: {} } },

@@ -26,8 +26,8 @@ import { encodeEvent, sortedJson, sortKeys } from './eventstream.js';
 import type { CatalogModel, ModelFamily } from './models.js';
 import { type BedrockOperation, resolveModel } from './route.js';
 import type { RandomFn } from '../../deception/random.js';
-import { fillSchema } from '../../deception/decoy/schema-fill.js';
 import { streamPieces, tokenCount } from '../../deception/decoy/tokens.js';
+import { planToolCalls, type PlannedCall, type ToolDef, type ToolMode } from '../../deception/decoy/tool-calls.js';
 import { type Generation, ids, invokeBody, invokeStreamEvents, promptCaching, type ToolCall } from './decoy-native.js';
 import { requestedMaxTokens, validateConverse, validateInvoke } from './decoy-validate.js';
 import { FifoCache } from '../../util/fifo-cache.js';
@@ -293,9 +293,8 @@ function chunkPieces(pieces: readonly string[], rand: RandomFn): string[] {
 }
 
 interface ToolRequest {
-  readonly name: string;
-  readonly schema: unknown;
-  /** `any`/`tool` choices force a call with no text; `auto` lets the model talk first */
+  readonly calls: readonly PlannedCall[];
+  /** `any`/`tool` choices force calls with no text; `auto` lets the model talk first */
   readonly forced: boolean;
 }
 
@@ -309,34 +308,51 @@ function lastTurnIsUserAsk(messages: unknown): boolean {
   return !content.some((b) => isObject(b) && ('toolResult' in b || b['type'] === 'tool_result'));
 }
 
+/** The last message's text (Converse `[{text}]`, Anthropic `[{type: 'text', text}]` or a string), bounded. */
+function lastText(messages: unknown): string {
+  if (!Array.isArray(messages) || messages.length === 0) return '';
+  const last: unknown = messages[messages.length - 1];
+  const content = isObject(last) ? last['content'] : undefined;
+  if (typeof content === 'string') return content.slice(0, 4000);
+  if (!Array.isArray(content)) return '';
+  return content.slice(0, 64).map((b) => (isObject(b) && typeof b['text'] === 'string' ? b['text'].slice(0, 4000) : '')).join('\n').slice(0, 4000);
+}
+
 /**
- * The tool the decoy calls, as an agentic model would: the one a `tool` choice names, the first
- * one for `any`, and — with `auto` (or no choice) — the first tool when the user just asked
- * something, after a short text; once tool results come back it answers in text.
+ * The tools the decoy calls, as an agentic model would (deception/decoy/tool-calls.ts): the one a
+ * `tool` choice names, any for `any`, and — with `auto` (or no choice) — when the user just asked
+ * something, after a short text; several in parallel when the prompt asks for several things
+ * (Anthropic bodies: unless `tool_choice.disable_parallel_tool_use`); once tool results come back
+ * it answers in text.
  */
-function chooseTool(operation: BedrockOperation, family: ModelFamily, body: Json): ToolRequest | null {
+function chooseTool(operation: BedrockOperation, family: ModelFamily, body: Json, seed: string): ToolRequest | null {
+  const turn = lastTurnIsUserAsk(body['messages']) ? 'user' : 'tool_result';
+  const text = turn === 'user' ? lastText(body['messages']) : '';
   // Nova's native body (messages-v1) carries Converse's toolConfig (recorded 2026-05)
   if (operation === 'Converse' || operation === 'ConverseStream' || family === 'nova') {
     const cfg = body['toolConfig'];
     if (!isObject(cfg) || !Array.isArray(cfg['tools'])) return null;
-    const specs = cfg['tools'].map((t) => (isObject(t) && isObject(t['toolSpec']) ? t['toolSpec'] : null)).filter((t): t is Json => t !== null);
+    const tools: ToolDef[] = [];
+    for (const t of cfg['tools'].slice(0, 256)) {
+      const spec = isObject(t) && isObject(t['toolSpec']) ? t['toolSpec'] : null;
+      if (spec !== null && typeof spec['name'] === 'string') tools.push({ name: spec['name'], schema: isObject(spec['inputSchema']) ? spec['inputSchema']['json'] : {} });
+    }
     const choice = isObject(cfg['toolChoice']) ? cfg['toolChoice'] : { auto: {} };
     const wanted = isObject(choice['tool']) && typeof choice['tool']['name'] === 'string' ? choice['tool']['name'] : null;
-    const forced = wanted !== null || isObject(choice['any']);
-    if (!forced && !lastTurnIsUserAsk(body['messages'])) return null;
-    const spec = wanted === null ? specs[0] : specs.find((s) => s['name'] === wanted);
-    if (!spec || typeof spec['name'] !== 'string') return null;
-    return { name: spec['name'], schema: isObject(spec['inputSchema']) ? spec['inputSchema']['json'] : {}, forced };
+    // a named tool the request does not offer: no call (the request is refused before this)
+    if (wanted !== null && !tools.some((t) => t.name === wanted)) return null;
+    const mode: ToolMode = wanted !== null ? { mode: 'tool', name: wanted } : isObject(choice['any']) ? { mode: 'any' } : { mode: 'auto' };
+    const calls = planToolCalls({ tools, text, choice: mode, parallel: true, turn, seed });
+    return calls.length > 0 ? { calls, forced: mode.mode !== 'auto' } : null;
   }
   if (family === 'anthropic' && Array.isArray(body['tools'])) {
     const choice = isObject(body['tool_choice']) ? body['tool_choice'] : { type: 'auto' };
-    if (choice['type'] === 'none') return null;
-    const forced = choice['type'] === 'any' || choice['type'] === 'tool';
-    if (!forced && !lastTurnIsUserAsk(body['messages'])) return null;
-    const tools = body['tools'].filter((t): t is Json => isObject(t) && typeof t['name'] === 'string');
-    const tool = choice['type'] === 'tool' ? tools.find((t) => t['name'] === choice['name']) : tools[0];
-    if (!tool) return null;
-    return { name: tool['name'] as string, schema: tool['input_schema'], forced };
+    const tools: ToolDef[] = [];
+    for (const t of body['tools'].slice(0, 256)) if (isObject(t) && typeof t['name'] === 'string') tools.push({ name: t['name'], schema: t['input_schema'] });
+    if (choice['type'] === 'tool' && !tools.some((t) => t.name === choice['name'])) return null;
+    const mode: ToolMode = choice['type'] === 'none' ? { mode: 'none' } : choice['type'] === 'any' ? { mode: 'any' } : choice['type'] === 'tool' ? { mode: 'tool', name: String(choice['name']) } : { mode: 'auto' };
+    const calls = planToolCalls({ tools, text, choice: mode, parallel: choice['disable_parallel_tool_use'] !== true, turn, seed });
+    return calls.length > 0 ? { calls, forced: mode.mode === 'any' || mode.mode === 'tool' } : null;
   }
   return null;
 }
@@ -353,8 +369,8 @@ function generate(operation: BedrockOperation, family: ModelFamily, model: Catal
   const max = converse
     ? typeof cfg['maxTokens'] === 'number' ? cfg['maxTokens'] : model.maxOutputTokens
     : requestedMaxTokens(family, body) ?? DEFAULT_MAX[family] ?? model.maxOutputTokens;
-  const chosen = chooseTool(operation, family, body);
-  let tool: ToolCall | undefined;
+  const chosen = chooseTool(operation, family, body, lureText);
+  let tools: ToolCall[] | undefined;
   let text = lureText;
   let stop: Generation['stop'] = 'end';
   if (chosen?.forced === true) text = '';
@@ -367,11 +383,12 @@ function generate(operation: BedrockOperation, family: ModelFamily, model: Catal
     textTokens = tokenCount(text);
     stop = 'length';
   } else if (chosen) {
-    const id = converse || family === 'nova' ? ids.converseTool(rand) : ids.anthropicTool(rand);
-    tool = { name: chosen.name, id, input: fillSchema(chosen.schema, lureText) ?? {} };
+    const converseIds = converse || family === 'nova';
+    tools = chosen.calls.map((c) => ({ name: c.name, id: converseIds ? ids.converseTool(rand) : ids.anthropicTool(rand), input: c.input }));
     stop = 'tool';
   }
-  const outputTokens = Math.max(1, textTokens + (tool ? tokenCount(JSON.stringify(tool.input)) + 12 : 0));
+  // each call bills its input and framing
+  const outputTokens = Math.max(1, textTokens + (tools ?? []).reduce((sum, t) => sum + tokenCount(JSON.stringify(t.input)) + 12, 0));
   const perToken = 8 + Math.floor(rand() * 18);
   return {
     text,
@@ -380,7 +397,7 @@ function generate(operation: BedrockOperation, family: ModelFamily, model: Catal
     inputTokens,
     outputTokens,
     stop,
-    ...(tool ? { tool } : {}),
+    ...(tools ? { tools } : {}),
     latencyMs: firstByteMs + outputTokens * perToken,
     firstByteMs,
   };
@@ -498,35 +515,36 @@ function converseStop(gen: Generation): string {
 export function converseJson(gen: Generation, family: ModelFamily = 'anthropic', trace?: Json): string {
   if (trace !== undefined) {
     const content: Json[] = [];
-    if (gen.text !== '' || !gen.tool) content.push({ text: gen.text });
-    if (gen.tool) content.push({ toolUse: { input: gen.tool.input, name: gen.tool.name, toolUseId: gen.tool.id, type: 'tool_use' } });
+    if (gen.text !== '' || !gen.tools) content.push({ text: gen.text });
+    for (const t of gen.tools ?? []) content.push({ toolUse: { input: t.input, name: t.name, toolUseId: t.id, type: 'tool_use' } });
     return sortedJson({ metrics: { latencyMs: gen.latencyMs }, output: { message: { content, role: 'assistant' } }, stopReason: converseStop(gen), trace, usage: converseUsage(gen, family) });
   }
-  if (!gen.tool) {
+  if (!gen.tools) {
     // the usual answer, text only: a template (JSON.stringify of the object was ~1.3 µs of ~6)
     const counts = `"inputTokens":${jsonNumber(gen.inputTokens)},"outputTokens":${jsonNumber(gen.outputTokens)},"serverToolUsage":{},"totalTokens":${jsonNumber(gen.inputTokens + gen.outputTokens)}`;
     const cache = family === 'anthropic' ? '"cacheReadInputTokenCount":0,"cacheReadInputTokens":0,"cacheWriteInputTokenCount":0,"cacheWriteInputTokens":0,' : '';
     return `{"metrics":{"latencyMs":${jsonNumber(gen.latencyMs)}},"output":{"message":{"content":[{"text":${JSON.stringify(gen.text)}}],"role":"assistant"}},"stopReason":"${converseStop(gen)}","usage":{${cache}${counts}}}`;
   }
   const content: Json[] = [];
-  if (gen.text !== '' || !gen.tool) content.push({ text: gen.text });
-  if (gen.tool) content.push({ toolUse: { input: sortKeys(gen.tool.input), name: gen.tool.name, toolUseId: gen.tool.id, type: 'tool_use' } });
+  if (gen.text !== '') content.push({ text: gen.text });
+  for (const t of gen.tools) content.push({ toolUse: { input: sortKeys(t.input), name: t.name, toolUseId: t.id, type: 'tool_use' } });
   return JSON.stringify({ metrics: { latencyMs: gen.latencyMs }, output: { message: { content, role: 'assistant' } }, stopReason: converseStop(gen), usage: converseUsage(gen, family) });
 }
 
 function* converseFrames(gen: Generation, rand: RandomFn, trace?: Json): Generator<Buffer> {
   yield encodeEvent('messageStart', { role: 'assistant' }, rand);
   let index = 0;
-  if (gen.text !== '' || !gen.tool) {
+  if (gen.text !== '' || !gen.tools) {
     for (const c of gen.chunks) yield encodeEvent('contentBlockDelta', { contentBlockIndex: index, delta: { text: c } }, rand);
     yield encodeEvent('contentBlockStop', { contentBlockIndex: index }, rand);
     index++;
   }
-  if (gen.tool) {
-    yield encodeEvent('contentBlockStart', { contentBlockIndex: index, start: { toolUse: { name: gen.tool.name, toolUseId: gen.tool.id } } }, rand);
-    const json = JSON.stringify(gen.tool.input);
+  for (const t of gen.tools ?? []) {
+    yield encodeEvent('contentBlockStart', { contentBlockIndex: index, start: { toolUse: { name: t.name, toolUseId: t.id } } }, rand);
+    const json = JSON.stringify(t.input);
     for (let i = 0; i < json.length; i += 24) yield encodeEvent('contentBlockDelta', { contentBlockIndex: index, delta: { toolUse: { input: json.slice(i, i + 24) } } }, rand);
     yield encodeEvent('contentBlockStop', { contentBlockIndex: index }, rand);
+    index++;
   }
   yield encodeEvent('messageStop', { stopReason: converseStop(gen) }, rand);
   const usage = { inputTokens: gen.inputTokens, outputTokens: gen.outputTokens, serverToolUsage: {}, totalTokens: gen.inputTokens + gen.outputTokens };

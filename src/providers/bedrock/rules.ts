@@ -3,8 +3,8 @@
  * Bedrock API keys — one class per key, upstreams that exist and speak Bedrock, and lure traffic
  * never signed with a valid user's credentials.
  */
-import type { ConfigIssue } from '../../config/issues.js';
-import { defaultLureUpstream, defaultValidUpstream, keyHash, speaks } from '../../config/rules.js';
+import { aType, uniqueIssues, type ConfigIssue } from '../../config/issues.js';
+import { defaultLureUpstream, defaultValidUpstream, duplicateIssues, duplicateKeyIssues, speaks } from '../../config/rules.js';
 import type { Config } from '../../config/schema.js';
 
 const LURE_ONLY = ['prompt', 'reply', 'max_requests', 'block_duration', 'response_delay', 'realistic_timing', 'campaign', 'placement'] as const;
@@ -16,27 +16,21 @@ const LURE_ONLY = ['prompt', 'reply', 'max_requests', 'block_duration', 'respons
  * a pair that valid keys are forwarded with).
  */
 export function checkAwsRules(config: Config): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  const ids = new Map<string, number>();
+  const issues: ConfigIssue[] = [
+    ...duplicateIssues('aws_keys', 'access_key_id', config.aws_keys, (k) => k.access_key_id, 'access key id'),
+    ...duplicateKeyIssues('bedrock_api_keys', config.bedrock_api_keys),
+  ];
   const validIds = new Set<string>();
   /** upstream name → the first valid key path forwarded to it */
   const validUpstreams = new Map<string, string>();
   config.aws_keys.forEach((k, i) => {
-    const before = ids.get(k.access_key_id);
-    if (before !== undefined) issues.push({ level: 'error', path: `aws_keys.${i}.access_key_id`, message: `the same access key id as aws_keys.${before}` });
-    else ids.set(k.access_key_id, i);
     if (k.class === 'valid') {
       validIds.add(k.access_key_id);
       const up = k.upstream ?? defaultValidUpstream(config, 'bedrock');
       if (!validUpstreams.has(up)) validUpstreams.set(up, `aws_keys.${i}`);
     }
   });
-  const hashes = new Map<string, number>();
   config.bedrock_api_keys.forEach((k, i) => {
-    const hash = keyHash(k.key);
-    const before = hashes.get(hash);
-    if (before !== undefined) issues.push({ level: 'error', path: `bedrock_api_keys.${i}.key`, message: `the same key as bedrock_api_keys.${before}` });
-    else hashes.set(hash, i);
     if (k.class === 'valid') {
       const up = k.upstream ?? defaultValidUpstream(config, 'bedrock');
       if (!validUpstreams.has(up)) validUpstreams.set(up, `bedrock_api_keys.${i}`);
@@ -55,7 +49,7 @@ export function checkAwsRules(config: Config): ConfigIssue[] {
       return;
     }
     if (up.type === 'openai' || up.type === 'azure' || up.type === 'gemini') {
-      issues.push({ level: 'error', path, message: `"${name}" is ${/^[aeiou]/.test(up.type) ? 'an' : 'a'} ${up.type} upstream: it cannot answer Bedrock requests (use a bedrock upstream with burner credentials, or "decoy")` });
+      issues.push({ level: 'error', path, message: `"${name}" is ${aType(up.type)} upstream: it cannot answer Bedrock requests (use a bedrock upstream with burner credentials, or "decoy")` });
       return;
     }
     if (up.type !== 'bedrock') return;
@@ -78,7 +72,7 @@ export function checkAwsRules(config: Config): ConfigIssue[] {
       issues.push({ level: 'error', path, message: `no upstream named "${k.upstream}"` });
     } else if (k.class === 'valid') {
       const name = k.upstream ?? defaultValidUpstream(config, 'bedrock');
-      if (!speaks(config, name, 'bedrock')) issues.push({ level: 'error', path, message: `"${name}" is ${/^[aeiou]/.test(config.upstreams[name]?.type ?? '') ? 'an' : 'a'} ${config.upstreams[name]?.type ?? ''} upstream: AWS keys need a bedrock upstream (or "decoy")` });
+      if (!speaks(config, name, 'bedrock')) issues.push({ level: 'error', path, message: `"${name}" is ${aType(config.upstreams[name]?.type ?? '')} upstream: AWS keys need a bedrock upstream (or "decoy")` });
       for (const field of LURE_ONLY) {
         if (k[field] !== undefined) issues.push({ level: 'warning', path: `${list}.${i}.${field}`, message: 'ignored on a valid key (lure keys only)' });
       }
@@ -88,16 +82,5 @@ export function checkAwsRules(config: Config): ConfigIssue[] {
   };
   config.aws_keys.forEach((k, i) => check('aws_keys', k, i));
   config.bedrock_api_keys.forEach((k, i) => check('bedrock_api_keys', k, i));
-  return dedupe(issues);
-}
-
-/** A problem found once per key (lure_defaults.upstream) is reported once. */
-function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
-  const seen = new Set<string>();
-  return issues.filter((i) => {
-    const id = `${i.level}|${i.path}|${i.message}`;
-    if (seen.has(id)) return false;
-    seen.add(id);
-    return true;
-  });
+  return uniqueIssues(issues);
 }

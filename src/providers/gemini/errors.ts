@@ -6,6 +6,7 @@
  * filled from the arguments. Evidence: [REC] recorded answers, [OBS] texts observed in public
  * reports, [INF] inferred from Google's error model.
  */
+import { fillTemplate } from '../../util/template.js';
 
 export type GeminiStatus =
   | 'INVALID_ARGUMENT'
@@ -155,9 +156,6 @@ export interface ErrorContext {
   readonly field?: string;
 }
 
-export function fillTemplate(template: string, args: readonly string[]): string {
-  return template.replace(/\{(\d)\}/g, (_m, i: string) => args[Number(i)] ?? '');
-}
 
 /** The `error` object: code, message, status and details in Google's order. */
 export function geminiErrorObject(code: GeminiErrorCode, args: readonly string[] = [], ctx: ErrorContext = {}): Record<string, unknown> {

@@ -4,7 +4,8 @@
  * a lure key's `gemini` upstream must hold its own burner `api_key`, which must be neither a valid
  * client's key nor the key of an upstream valid keys are forwarded to (the company's key).
  */
-import type { ConfigIssue } from '../../config/issues.js';
+import { aType, uniqueIssues, type ConfigIssue } from '../../config/issues.js';
+import { duplicateKeyIssues, keyHash } from '../../config/rules.js';
 import { sha256Hex } from '../../util/hash.js';
 import type { GeminiKeyConfig } from './config.js';
 
@@ -23,15 +24,6 @@ export interface GeminiRulesInput {
   readonly lure_defaults: { readonly upstream: string };
 }
 
-/** "an openai upstream", "a bedrock upstream" */
-function kind(type: string): string {
-  return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
-}
-
-function hashOf(key: string): string {
-  return key.startsWith('sha256:') ? key.slice(7) : sha256Hex(key);
-}
-
 /** Where a valid Gemini key without an `upstream` goes: the first `gemini` upstream, else the decoy. */
 export function defaultGeminiValidUpstream(upstreams: Readonly<Record<string, UpstreamLike>>): string {
   return Object.entries(upstreams).find(([, u]) => u.type === 'gemini')?.[0] ?? 'decoy';
@@ -44,25 +36,13 @@ export function defaultGeminiLureUpstream(upstreams: Readonly<Record<string, Ups
 }
 
 export function checkGeminiRules(config: GeminiRulesInput): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  const openaiHashes = new Map<string, number>();
+  const issues: ConfigIssue[] = duplicateKeyIssues('gemini_keys', config.gemini_keys, [['keys', config.keys]]);
   const validHashes = new Set<string>();
-  config.keys.forEach((k, i) => {
-    const h = hashOf(k.key);
-    if (!openaiHashes.has(h)) openaiHashes.set(h, i);
-    if (k.class === 'valid') validHashes.add(h);
-  });
-  const seen = new Map<string, number>();
+  for (const k of config.keys) if (k.class === 'valid') validHashes.add(keyHash(k.key));
   const validUpstreams = new Map<string, string>();
   config.gemini_keys.forEach((k, i) => {
-    const h = hashOf(k.key);
-    const before = seen.get(h);
-    if (before !== undefined) issues.push({ level: 'error', path: `gemini_keys.${i}.key`, message: `the same key as gemini_keys.${before}` });
-    else seen.set(h, i);
-    const inKeys = openaiHashes.get(h);
-    if (inKeys !== undefined) issues.push({ level: 'error', path: `gemini_keys.${i}.key`, message: `the same key as keys.${inKeys}` });
     if (k.class === 'valid') {
-      validHashes.add(h);
+      validHashes.add(keyHash(k.key));
       const up = k.upstream ?? defaultGeminiValidUpstream(config.upstreams);
       if (!validUpstreams.has(up)) validUpstreams.set(up, `gemini_keys.${i}`);
     }
@@ -82,7 +62,7 @@ export function checkGeminiRules(config: GeminiRulesInput): ConfigIssue[] {
     if (k.class === 'valid') {
       const name = k.upstream ?? defaultGeminiValidUpstream(config.upstreams);
       const up = config.upstreams[name];
-      if (up !== undefined && up.type !== 'gemini' && up.type !== 'decoy') issues.push({ level: 'error', path, message: `"${name}" is ${kind(up.type)} upstream: Gemini keys need a gemini upstream (or "decoy")` });
+      if (up !== undefined && up.type !== 'gemini' && up.type !== 'decoy') issues.push({ level: 'error', path, message: `"${name}" is ${aType(up.type)} upstream: Gemini keys need a gemini upstream (or "decoy")` });
       for (const field of LURE_ONLY) {
         if (k[field] !== undefined) issues.push({ level: 'warning', path: `gemini_keys.${i}.${field}`, message: 'ignored on a valid key (lure keys only)' });
       }
@@ -93,7 +73,7 @@ export function checkGeminiRules(config: GeminiRulesInput): ConfigIssue[] {
     const up = config.upstreams[name];
     if (up === undefined || up.type === 'decoy') return;
     if (up.type !== 'gemini') {
-      issues.push({ level: 'error', path: where, message: `"${name}" is ${kind(up.type)} upstream: it cannot answer Gemini requests (use a gemini upstream with its own burner api_key, or "decoy")` });
+      issues.push({ level: 'error', path: where, message: `"${name}" is ${aType(up.type)} upstream: it cannot answer Gemini requests (use a gemini upstream with its own burner api_key, or "decoy")` });
       return;
     }
     const shared = validUpstreams.get(name);
@@ -105,11 +85,5 @@ export function checkGeminiRules(config: GeminiRulesInput): ConfigIssue[] {
       issues.push({ level: 'error', path: where, message: `upstream "${name}" holds a valid key (a client's or the company's): lure traffic must never spend it` });
     }
   });
-  const ids = new Set<string>();
-  return issues.filter((x) => {
-    const id = `${x.level}|${x.path}|${x.message}`;
-    if (ids.has(id)) return false;
-    ids.add(id);
-    return true;
-  });
+  return uniqueIssues(issues);
 }

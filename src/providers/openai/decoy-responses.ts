@@ -1,7 +1,7 @@
 /**
  * The Responses API decoy (`POST /v1/responses`): the response object in the exact
  * key order with `1.0`-style floats, echoing the request's settings as the API does (instructions,
- * tools, text format, sampling), a message or function_call output, reasoning items for reasoning
+ * tools, text format, sampling), a message or function_call outputs (several in parallel), reasoning items for reasoning
  * models; streaming as `event:`/`data:` pairs with `sequence_number`, no `[DONE]`.
  * Item ids share a 16-hex prefix per response, then `00`, the creation time in hex and 24 hex.
  */
@@ -9,8 +9,7 @@ import type { HttpResponse } from '../../core/http.js';
 import { writeOpenAIErrorBody, writeOpenAIJson } from './render.js';
 import { Float, toJson } from '../../util/json.js';
 import { ALNUM, randomChars, randomHex } from '../../util/random.js';
-import { chooseTool, isJsonSchema, isObject, obfuscation, REFUSAL_TOKEN, refusalFor, replyText, unixNow, writeSseHead, type DecoyRequest, type DecoyResult, type Json } from './decoy-shared.js';
-import { fillSchema } from '../../deception/decoy/schema-fill.js';
+import { chooseCalls, fitCalls, isJsonSchema, isObject, obfuscation, REFUSAL_TOKEN, refusalFor, replyText, unixNow, writeSseHead, type DecoyRequest, type DecoyResult, type Json, type WrittenCall } from './decoy-shared.js';
 import { firstTokenMs, paceJson, paceStream } from '../../deception/decoy/pacing.js';
 import { anyTextTokens, streamPieces, tokenCount, truncateTokens } from '../../deception/decoy/tokens.js';
 import { reasoningTokensFor } from '../../deception/models.js';
@@ -107,13 +106,12 @@ export async function serveResponses(req: DecoyRequest, res: HttpResponse): Prom
   const lastInput = Array.isArray(input) ? input[input.length - 1] : undefined;
   const lastRole = isObject(lastInput) ? (lastInput['type'] === 'function_call_output' ? 'function_call_output' : lastInput['role']) : 'user';
   const format = isObject(body['text']) ? body['text']['format'] : undefined;
-  // a clearly harmful ask is refused; under a JSON schema as a `refusal` content part of the message
+  // a clearly harmful ask is refused, not turned into a call; under a JSON schema as a `refusal` content part of the message
   const refusal = refusalFor(input, body['tool_choice']);
-  const tool = refusal === null ? chooseTool(body['tools'], body['tool_choice'], lastRole) : null;
+  const planned = refusal === null ? chooseCalls(body, input, lastRole, req.reply) : [];
   const refusalPart = refusal !== null && isJsonSchema(format);
   const reasoning = REASONING.test(model);
   const text = refusal ?? replyText(req.reply, format);
-  const fullArgs = tool ? JSON.stringify(fillSchema(tool.parameters, req.reply)) : '';
   const inputTokens = anyTextTokens(input) + (typeof body['instructions'] === 'string' ? tokenCount(body['instructions']) : 0) + 7;
   const effort = isObject(body['reasoning']) ? body['reasoning']['effort'] : undefined;
   // max_output_tokens counts reasoning tokens too: a cut answer is "incomplete" (reason max_output_tokens)
@@ -121,17 +119,19 @@ export async function serveResponses(req: DecoyRequest, res: HttpResponse): Prom
   const thought = reasoning ? reasoningTokensFor(effort, inputTokens) : 0;
   const reasoningTokens = limit !== undefined ? Math.min(thought, limit) : thought;
   const budget = limit !== undefined ? limit - reasoningTokens : Number.POSITIVE_INFINITY;
-  const said = truncateTokens(tool ? fullArgs : text, budget);
+  const tool = planned.length > 0;
+  const fitted = tool ? fitCalls(planned, budget) : { calls: [], cut: false };
+  const said = tool ? { text: '', tokens: 0, cut: fitted.cut } : truncateTokens(text, budget);
   const incomplete = said.cut;
-  const args = tool ? said.text : '';
-  const shown = tool ? '' : said.text;
-  const outputTokens = (tool && !said.cut ? said.tokens + 5 : said.tokens) + (refusalPart && !said.cut ? REFUSAL_TOKEN : 0);
+  const shown = said.text;
+  // each call item bills its framing too, unless the answer was cut at the limit; a refusal part bills its refusal token
+  const outputTokens = tool ? fitted.calls.reduce((sum, c) => sum + c.tokens + (fitted.cut ? 0 : 5), 0) : said.tokens + (refusalPart && !said.cut ? REFUSAL_TOKEN : 0);
   const responseId = `resp_${prefix}${randomHex(24)}`;
   const msgId = itemId('msg');
   const itemStatus = incomplete ? 'incomplete' : 'completed';
   const textPart = (t: string): Json => (refusalPart ? { type: 'refusal', refusal: t } : { type: 'output_text', annotations: [], logprobs: [], text: t });
   const message = (status: string, content: unknown[]): Json => ({ id: msgId, type: 'message', status, content, role: 'assistant' });
-  const fnCall = (status: string, a: string): Json => ({ id: itemId('fc'), type: 'function_call', status, arguments: a, call_id: `call_${randomChars(ALNUM, 24)}`, name: tool?.name });
+  const fnCall = (status: string, call: WrittenCall): Json => ({ id: itemId('fc'), type: 'function_call', status, arguments: call.arguments, call_id: `call_${randomChars(ALNUM, 24)}`, name: call.name });
   // include: ["reasoning.encrypted_content"] returns the reasoning state, opaque, for stateless turns
   const wantsEncrypted = Array.isArray(body['include']) && body['include'].includes('reasoning.encrypted_content');
   const reasoningItem: Json | null = reasoning
@@ -141,8 +141,9 @@ export async function serveResponses(req: DecoyRequest, res: HttpResponse): Prom
     : null;
   // with the whole budget spent on reasoning there is no message at all
   const spent = limit !== undefined && thought > 0 && reasoningTokens >= limit;
-  const finalItem = tool ? fnCall(itemStatus, args) : message(itemStatus, [textPart(shown)]);
-  const output = spent && reasoningItem ? [reasoningItem] : reasoningItem ? [reasoningItem, finalItem] : [finalItem];
+  // several calls are several function_call items; only the last can be the one cut at the limit
+  const finalItems = tool ? fitted.calls.map((c, i) => fnCall(i === fitted.calls.length - 1 ? itemStatus : 'completed', c)) : [message(itemStatus, [textPart(shown)])];
+  const output = spent && reasoningItem ? [reasoningItem] : reasoningItem ? [reasoningItem, ...finalItems] : finalItems;
   const usage = {
     input_tokens: inputTokens,
     input_tokens_details: { cached_tokens: 0 },
@@ -214,11 +215,14 @@ export async function serveResponses(req: DecoyRequest, res: HttpResponse): Prom
     if (spent) {
       // nothing but reasoning fitted in the budget
     } else if (tool) {
-      const item = finalItem;
-      emit('response.output_item.added', { item: { ...item, status: 'in_progress', arguments: '' }, output_index: index });
-      for (const piece of streamPieces(args)) emit('response.function_call_arguments.delta', { delta: piece, item_id: item['id'], obfuscation: obfuscation(), output_index: index });
-      emit('response.function_call_arguments.done', { arguments: args, item_id: item['id'], output_index: index });
-      emit('response.output_item.done', { item, output_index: index });
+      for (const item of finalItems) {
+        const args = String(item['arguments']);
+        emit('response.output_item.added', { item: { ...item, status: 'in_progress', arguments: '' }, output_index: index });
+        for (const piece of streamPieces(args)) emit('response.function_call_arguments.delta', { delta: piece, item_id: item['id'], obfuscation: obfuscation(), output_index: index });
+        emit('response.function_call_arguments.done', { arguments: args, item_id: item['id'], output_index: index });
+        emit('response.output_item.done', { item, output_index: index });
+        index++;
+      }
     } else {
       emit('response.output_item.added', { item: message('in_progress', []), output_index: index });
       emit('response.content_part.added', { content_index: 0, item_id: msgId, output_index: index, part: textPart('') });
@@ -232,7 +236,7 @@ export async function serveResponses(req: DecoyRequest, res: HttpResponse): Prom
         emit('response.output_text.done', { content_index: 0, item_id: msgId, logprobs: [], output_index: index, text: shown });
       }
       emit('response.content_part.done', { content_index: 0, item_id: msgId, output_index: index, part: textPart(shown) });
-      emit('response.output_item.done', { item: finalItem, output_index: index });
+      emit('response.output_item.done', { item: finalItems[0], output_index: index });
     }
     emit(finalStatus === 'incomplete' ? 'response.incomplete' : 'response.completed', { response: responseObject(finalStatus, output, usage, 'default', unixNow(), true) });
     await paceStream(res, req.pace, processingMs, () => writeSseHead(res, req, firstTokenMs(processingMs)), out, req.head);

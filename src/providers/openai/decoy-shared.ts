@@ -1,11 +1,13 @@
 /**
  * What the OpenAI decoy's modules share (decoy.ts: chat, completions, embeddings, models;
- * decoy-responses.ts: the Responses API): the request and result types, the reply text, the tool a
- * model would call, and the SSE response head.
+ * decoy-responses.ts: the Responses API): the request and result types, the reply text, the tool calls a
+ * model would make, and the SSE response head.
  */
 import type { HttpResponse } from '../../core/http.js';
 import { fillSchema } from '../../deception/decoy/schema-fill.js';
 import { shouldRefuse } from '../../deception/decoy/refusal.js';
+import { tokenCount, truncateTokens } from '../../deception/decoy/tokens.js';
+import { planToolCalls, type PlannedCall, type ToolDef, type ToolMode } from '../../deception/decoy/tool-calls.js';
 import { ALNUM, randomChars } from '../../util/random.js';
 import { writeHeadRaw } from '../../util/write-head.js';
 import { accountFor, edgeFamily, openaiHeaders, openaiRequestId, type AccountHeaders, type EdgeFamily } from './headers.js';
@@ -81,26 +83,75 @@ export function replyText(reply: string, format: unknown): string {
   return reply;
 }
 
-interface ToolChoice {
+/** One tool call as written on the wire: its arguments as the JSON text the model wrote (maybe cut). */
+export interface WrittenCall {
   readonly name: string;
-  readonly parameters: unknown;
+  readonly arguments: string;
+  /** tokens of the arguments text */
+  readonly tokens: number;
 }
 
-/** Would a model call a tool here? Yes when told to, or when tools are offered and no tool result came back yet. */
-export function chooseTool(tools: unknown, toolChoice: unknown, lastRole: unknown): ToolChoice | null {
-  if (!Array.isArray(tools) || tools.length === 0 || toolChoice === 'none') return null;
-  const fns = tools
-    .map((t) => (isObject(t) ? (isObject(t['function']) ? t['function'] : t) : null))
-    .filter((f): f is Json => f !== null && typeof f['name'] === 'string');
-  if (fns.length === 0) return null;
-  let pick = fns[0] as Json;
+/**
+ * The text of the user's own last turn (chat `messages` or Responses `input`: a string, or items whose
+ * content is a string or parts with `text`), bounded. System prompts and tool results are not the ask.
+ */
+export function lastUserText(input: unknown): string {
+  if (typeof input === 'string') return input.slice(0, 4000);
+  if (!Array.isArray(input)) return '';
+  for (let i = input.length - 1; i >= Math.max(0, input.length - 64); i--) {
+    const m: unknown = input[i];
+    if (!isObject(m) || m['role'] !== 'user') continue;
+    const c = m['content'];
+    if (typeof c === 'string') return c.slice(0, 4000);
+    if (Array.isArray(c)) return c.slice(0, 64).map((p) => (isObject(p) && typeof p['text'] === 'string' ? p['text'].slice(0, 4000) : '')).join('\n').slice(0, 4000);
+    return '';
+  }
+  return '';
+}
+
+function toolMode(toolChoice: unknown): ToolMode {
+  if (toolChoice === 'none') return { mode: 'none' };
+  if (toolChoice === 'required') return { mode: 'any' };
   if (isObject(toolChoice)) {
     const wanted = isObject(toolChoice['function']) ? toolChoice['function']['name'] : toolChoice['name'];
-    pick = fns.find((f) => f['name'] === wanted) ?? pick;
-  } else if (toolChoice !== 'required' && (lastRole === 'tool' || lastRole === 'function' || lastRole === 'function_call_output')) {
-    return null;
+    return typeof wanted === 'string' ? { mode: 'tool', name: wanted } : { mode: 'any' };
   }
-  return { name: pick['name'] as string, parameters: pick['parameters'] };
+  return { mode: 'auto' };
+}
+
+/**
+ * The calls a model makes (deception/decoy/tool-calls.ts): when told to, or when tools are offered
+ * and no tool result came back yet; several in parallel unless `parallel_tool_calls: false`. Chat
+ * tools nest the function (`{type, function: {name, parameters}}`), Responses tools do not.
+ */
+export function chooseCalls(body: Json, input: unknown, lastRole: unknown, seed: string): PlannedCall[] {
+  const tools = body['tools'];
+  if (!Array.isArray(tools) || tools.length === 0) return [];
+  const defs: ToolDef[] = [];
+  for (const t of tools.slice(0, 256)) {
+    const f = isObject(t) ? (isObject(t['function']) ? t['function'] : t) : null;
+    if (f !== null && typeof f['name'] === 'string') defs.push({ name: f['name'], schema: f['parameters'] });
+  }
+  const afterResult = lastRole === 'tool' || lastRole === 'function' || lastRole === 'function_call_output';
+  return planToolCalls({ tools: defs, text: lastUserText(input), choice: toolMode(body['tool_choice']), parallel: body['parallel_tool_calls'] !== false, turn: afterResult ? 'tool_result' : 'user', seed });
+}
+
+/**
+ * The calls' arguments within a token budget, in order: a call that does not fit is cut there and
+ * the calls after it are not written (the answer stops at the limit).
+ */
+export function fitCalls(calls: readonly PlannedCall[], budget: number): { readonly calls: WrittenCall[]; readonly cut: boolean } {
+  const out: WrittenCall[] = [];
+  let left = budget;
+  for (const c of calls) {
+    if (left <= 0) return { calls: out, cut: true };
+    const json = JSON.stringify(c.input);
+    const said = Number.isFinite(left) ? truncateTokens(json, left) : { text: json, tokens: tokenCount(json), cut: false };
+    out.push({ name: c.name, arguments: said.text, tokens: said.tokens });
+    left -= said.tokens;
+    if (said.cut) return { calls: out, cut: true };
+  }
+  return { calls: out, cut: false };
 }
 
 /**
@@ -125,26 +176,6 @@ export function writeSseHead(res: HttpResponse, req: DecoyRequest, processingMs:
 }
 
 const NO_RATE_LIMITS: EdgeFamily = { profile: 'responses', rateLimits: false, proxyWasm: false };
-
-/**
- * The text of the user's own last turn: chat `messages` or Responses `input` (a string, or items
- * whose content is a string or parts with `text`). System prompts and tool results are not the ask.
- */
-export function lastUserText(turns: unknown): string {
-  if (typeof turns === 'string') return turns;
-  if (!Array.isArray(turns)) return '';
-  for (let i = turns.length - 1; i >= 0; i--) {
-    const turn: unknown = turns[i];
-    if (!isObject(turn) || turn['role'] !== 'user') continue;
-    const content = turn['content'];
-    if (typeof content === 'string') return content;
-    if (!Array.isArray(content)) return '';
-    let text = '';
-    for (const part of content) if (isObject(part) && typeof part['text'] === 'string') text += (text === '' ? '' : '\n') + part['text'];
-    return text;
-  }
-  return '';
-}
 
 // [REC oa-chat-refusal-gz-2026-03] and the phrasings GPT-4o-class models use
 const REFUSALS = ["I'm very sorry, but I can't assist with that request.", "I'm sorry, but I can't assist with that.", "I'm sorry, I can't assist with that."] as const;
