@@ -10,7 +10,8 @@
 // COST_RECORD=reject|lure|mixed (default reject: the record of bench/clients/events-worker.mjs).
 // One row per sink set: worker-thread instructions per event, whole-process instructions per event,
 // and the worker's top functions (inclusive share of its per-event instructions, from the N2 run).
-// Without valgrind on the PATH it runs once, uninstrumented, and prints events/s.
+// Without valgrind on the PATH (or with COST_PLAIN=1) it runs uninstrumented, N2 records, and prints
+// events/s at that pace and the process's CPU µs per event (both threads; no drop allowed).
 //
 // Drive mode (what callgrind runs): node bench/events-cost.mjs --drive '{"sinks":…,"n":…,"dir":…}'
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -80,6 +81,7 @@ async function drive(spec) {
     process.stdin.pause();
   }
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   // turns of 64 records (a busy server's turn), a flush every 2048: a pace the worker sustains
   const end = i0 + spec.n;
   for (let i = i0; i < end; ) {
@@ -89,6 +91,7 @@ async function drive(spec) {
   }
   await worker.flush();
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const stats = worker.stats();
   await worker.close();
   if (store.driver === 'postgres') {
@@ -101,7 +104,7 @@ async function drive(spec) {
   const sinks = stats.filter((s) => s.name !== 'events-worker');
   const written = sinks.length > 0 ? Math.min(...sinks.map((s) => s.written)) : end;
   const dropped = stats.reduce((a, s) => a + s.dropped, 0);
-  process.stdout.write(JSON.stringify({ sinks: spec.sinks, n: spec.n, written, dropped, events_per_s: Math.round(spec.n / seconds) }) + '\n');
+  process.stdout.write(JSON.stringify({ sinks: spec.sinks, n: spec.n, written, dropped, events_per_s: Math.round(spec.n / seconds), cpu_us_per_event: Math.round(((cpu.user + cpu.system) / spec.n) * 10) / 10 }) + '\n');
   if (written !== end || dropped !== 0) process.exit(2);
 }
 
@@ -172,7 +175,7 @@ async function main() {
   const n1 = Number(process.env.COST_N1 ?? 1000);
   const n2 = Number(process.env.COST_N2 ?? 5000);
   const record = process.env.COST_RECORD ?? 'reject';
-  if (!hasValgrind()) {
+  if (process.env.COST_PLAIN === '1' || !hasValgrind()) {
     for (const sinks of sets) {
       const dir = mkdtempSync(join(tmpdir(), 'hg-cost-'));
       try {

@@ -2,6 +2,7 @@
  * The event store's indexes after migration 0003 (partial indexes on the sparse columns), SQLite
  * and PostgreSQL:
  * - a 0002 store upgrades: its sparse indexes become partial, every row stays and is found;
+ * - batched inserts of any size: multi-row statements, duplicates ignored, all or nothing;
  * - every query the store runs (queries.ts: the admin API, the `events` command and the exports all
  *   go through them) still uses an index for every filter: each SELECT is captured from kysely's
  *   log and planned with EXPLAIN (QUERY PLAN); a filter on a sparse column uses that column's index;
@@ -12,9 +13,9 @@ import { join } from 'node:path';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, WithSchemaPlugin, type CompiledQuery, type Migration } from 'kysely';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openEventStore, type EventFilter, type EventStore } from '../../src/events/store/index.js';
+import { eventRow, insertRowsOf, openEventStore, type EventFilter, type EventStore } from '../../src/events/store/index.js';
 import { KyselyEventStore } from '../../src/events/store/queries.js';
-import { EVENTS_TABLE, MIGRATION_LOCK_TABLE, MIGRATION_TABLE, MIGRATIONS, SPARSE_INDEXED_COLUMNS, type EventsDatabase } from '../../src/events/store/schema.js';
+import { EVENTS_TABLE, MIGRATION_LOCK_TABLE, MIGRATION_TABLE, MIGRATIONS, SPARSE_INDEXED_COLUMNS, type EventRow, type EventsDatabase } from '../../src/events/store/schema.js';
 import { openSqlite } from '../../src/events/store/sqlite.js';
 import { makeEvent } from './fixtures.js';
 import { dropSchema, PG_URL, uniqueSchema } from './pg.js';
@@ -282,6 +283,48 @@ describe('postgres', () => {
     } finally {
       await client.end();
       await db.destroy();
+    }
+  });
+});
+
+describe.each([
+  ['sqlite', async (): Promise<EventStore> => {
+    const dir = await mkdtemp(join(tmpdir(), 'hg-ins-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    return openEventStore({ driver: 'sqlite', path: join(dir, 'events.db') });
+  }],
+  ['postgres', async (): Promise<EventStore> => {
+    const schema = uniqueSchema('hg_ins');
+    cleanups.push(() => dropSchema(schema));
+    return openEventStore({ driver: 'postgres', url: PG_URL, schema });
+  }],
+] as const)('batched inserts, %s', (_name, open) => {
+  it('a batch of any size: all rows in (multi-row statements), duplicates ignored, a failing batch leaves nothing', async () => {
+    const store = await open();
+    try {
+      const insertRows = insertRowsOf(store);
+      if (insertRows === undefined) throw new Error('no row inserter');
+      const rows = Array.from({ length: 2501 }, (_, i) => {
+        const e = makeEvent({ id: `b${i}`, time: T0 + i, ip: `198.51.100.${i % 250}` });
+        return eventRow(e, JSON.stringify(e));
+      });
+      // 2501: SQLite 78 statements of 32 and one of 5; PostgreSQL 3 statements in one transaction
+      expect(await insertRows(rows)).toBe(2501);
+      expect((await store.stats({})).total).toBe(2501);
+      expect((await store.queryEvents({ sourceIp: '198.51.100.7' }, { limit: 100 })).length).toBe(10);
+      // the same rows again, and one new: only the new one is inserted
+      const extra = makeEvent({ id: 'new', time: T0 });
+      expect(await insertRows([...rows.slice(0, 40), eventRow(extra, JSON.stringify(extra))])).toBe(1);
+      // a row the database refuses (doc is NOT NULL) late in a large batch: nothing of the batch stays
+      const bad = Array.from({ length: 1500 }, (_, i) => {
+        const e = makeEvent({ id: `c${i}`, time: T0 + i });
+        return eventRow(e, JSON.stringify(e));
+      });
+      bad[1400] = { ...(bad[1400] as EventRow), doc: null as unknown as string };
+      await expect(insertRows(bad)).rejects.toThrow(/null|NOT NULL/i);
+      expect((await store.stats({})).total).toBe(2502);
+    } finally {
+      await store.close();
     }
   });
 });
