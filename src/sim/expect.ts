@@ -7,7 +7,7 @@
 import type { Flow } from './flows.js';
 import { decodeEventStream, EventStreamError } from './eventstream.js';
 import { getPath } from './json.js';
-import { decodedBody, headerValue, type ParsedResponse } from './wire.js';
+import { decodedBody, headerValue, type ParsedResponse } from './response.js';
 
 export interface SseEvent {
   readonly event: string;

@@ -5,7 +5,7 @@
  * SigV4 Authorization stays (a signature and an access key id are not secrets).
  */
 import type { ServerExchange } from './emulator.js';
-import { decodedBody, headerValue } from './wire.js';
+import { decodedBody, headerValue } from './response.js';
 import type { HeaderPair } from './request.js';
 import { redactedToken, scrub, secretValues } from './report.js';
 import type { FlowResult } from './runner.js';

@@ -13,7 +13,7 @@
 import type { CheckerVerdict, VerdictRule } from './flows.js';
 import { getPath } from './json.js';
 import type { Surface } from './profiles.js';
-import { decodedBody, headerValue, type ParsedResponse } from './wire.js';
+import { decodedBody, headerValue, type ParsedResponse } from './response.js';
 
 /** Who refused a request. */
 export type Refuser = 'network' | 'edge-proxy' | 'gateway-policy' | 'provider' | 'simulator';

@@ -11,7 +11,11 @@
  * - InvokeModelWithResponseStream: `chunk` frames carrying base64 native events, the last with
  *   `amazon-bedrock-invocationMetrics` (B3.2), and `X-Amzn-Bedrock-Content-Type`.
  * - Refusals in the service's words and order: unknown model id, on-demand not supported, model
- *   unsupported for streaming (AI21 J2), then body validation (bedrock-validate.ts).
+ *   unsupported for streaming (AI21 J2), then body validation (decoy-validate.ts).
+ *
+ * This file generates the answer and serves each operation; beside it: decoy-validate.ts (the
+ * refusals of bodies), decoy-native.ts (InvokeModel native bodies and events), decoy-guardrail.ts
+ * (guardrails and their traces), decoy-tokens.ts (token accounting), decoy-write.ts (heads, paced frames).
  *
  * Token counts use gpt-tokenizer as a stand-in tokenizer (the real models' tokenizers are not
  * public for all families); numbers land in the right range and are internally consistent.
@@ -19,18 +23,22 @@
 import { parseJsonText } from '../../util/depth.js';
 import type { HttpResponse } from '../../core/http.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { httpDate } from '../../util/http-date.js';
 import { uuid4 } from '../../util/random.js';
-import { BedrockError, type BedrockErrorCode, renderAwsError, writeAwsHead } from './errors.js';
+import { BedrockError, type BedrockErrorCode, renderAwsError } from './errors.js';
 import { encodeEvent, sortedJson, sortKeys } from './eventstream.js';
 import type { CatalogModel, ModelFamily } from './models.js';
 import { type BedrockOperation, resolveModel } from './route.js';
 import type { RandomFn } from '../../deception/random.js';
-import { streamPieces, tokenCount } from '../../deception/decoy/tokens.js';
+import { tokenCount } from '../../deception/decoy/tokens.js';
 import { planToolCalls, type PlannedCall, type ToolDef, type ToolMode } from '../../deception/decoy/tool-calls.js';
 import { type Generation, ids, invokeBody, invokeStreamEvents, promptCaching, type ToolCall } from './decoy-native.js';
 import { requestedMaxTokens, validateConverse, validateInvoke } from './decoy-validate.js';
-import { FifoCache } from '../../util/fifo-cache.js';
+import { carriesText, converseGuardrail, converseTrace, type GuardrailUse, invokeTrace } from './decoy-guardrail.js';
+import { chunkPieces, inputTokensOf, replyTokens } from './decoy-tokens.js';
+import { jsonHeaders, sendJson, streamHeaders, writeStream } from './decoy-write.js';
+
+export { converseGuardrail, type GuardrailUse, invokeGuardrail } from './decoy-guardrail.js';
+export { REPLY_TOKENS_MAX, replyTokens, replyTokensCacheSize } from './decoy-tokens.js';
 
 export interface BedrockDecoyRequest {
   readonly operation: BedrockOperation;
@@ -63,100 +71,6 @@ export interface BedrockDecoyRequest {
   readonly guardrail?: GuardrailUse;
 }
 
-/**
- * A guardrail the request applies (docs/deception.md "Bedrock guardrails"): any identifier is the
- * persona's own guardrail, and it lets the answer through (action NONE); `trace` asks for its assessments.
- */
-export interface GuardrailUse {
-  readonly id: string;
-  readonly trace: boolean;
-}
-
-/** The guardrail of an InvokeModel request's headers (identifier, and X-Amzn-Bedrock-Trace ENABLED / ENABLED_FULL). */
-export function invokeGuardrail(id: string | undefined, trace: string | undefined): GuardrailUse | undefined {
-  if (id === undefined || id === '') return undefined;
-  return { id, trace: trace === 'ENABLED' || trace === 'ENABLED_FULL' };
-}
-
-/** The guardrail of a Converse body's `guardrailConfig` (`trace`: enabled / enabled_full). */
-export function converseGuardrail(body: Readonly<Record<string, unknown>>): GuardrailUse | undefined {
-  const g = body['guardrailConfig'];
-  if (typeof g !== 'object' || g === null || Array.isArray(g)) return undefined;
-  const cfg = g as Record<string, unknown>;
-  const id = cfg['guardrailIdentifier'];
-  if (typeof id !== 'string' || id === '') return undefined;
-  return { id, trace: cfg['trace'] === 'enabled' || cfg['trace'] === 'enabled_full' };
-}
-
-/** One guardrail assessment with nothing detected: its metrics (coverage of the text, latency, policy units). */
-function guardrailAssessment(chars: number, rand: RandomFn): Json {
-  return {
-    invocationMetrics: {
-      guardrailCoverage: { textCharacters: { guarded: chars, total: chars } },
-      guardrailProcessingLatency: 200 + Math.floor(rand() * 120),
-      usage: {
-        automatedReasoningPolicies: 0,
-        automatedReasoningPolicyUnits: 0,
-        contentPolicyImageUnits: 0,
-        contentPolicyUnits: 1,
-        contextualGroundingPolicyUnits: 0,
-        sensitiveInformationPolicyFreeUnits: 0,
-        sensitiveInformationPolicyUnits: 1,
-        topicPolicyUnits: 1,
-        wordPolicyUnits: 1,
-      },
-    },
-  };
-}
-
-/** Characters of the request's text the guardrail looked at (the user and system text, as JSON). */
-function guardedChars(body: Json): number {
-  const m = body['messages'] ?? body['inputText'] ?? body['prompt'];
-  const text = typeof m === 'string' ? m : JSON.stringify(m ?? '');
-  return Math.max(1, Math.min(text.length, 100_000));
-}
-
-/** Converse `trace` [REC 2025-08]: `guardrail` with the action reason and the input/output assessments by guardrail id. */
-function converseTrace(g: GuardrailUse, body: Json, gen: Generation, rand: RandomFn): Json {
-  return {
-    guardrail: {
-      actionReason: 'No action.',
-      inputAssessment: { [g.id]: guardrailAssessment(guardedChars(body), rand) },
-      outputAssessments: { [g.id]: [guardrailAssessment(Math.max(1, gen.text.length), rand)] },
-    },
-  };
-}
-
-/**
- * InvokeModel `amazon-bedrock-trace` [REC 2025-02, 2025-08]: `guardrail.input` by id and `guardrail.outputs`,
- * in the native (unsorted) order of the 2025-08 recording: latency, usage (that order), coverage.
- */
-function invokeTrace(g: GuardrailUse, body: Json, gen: Generation, rand: RandomFn): Json {
-  const assess = (chars: number): Json => ({
-    invocationMetrics: {
-      guardrailProcessingLatency: 200 + Math.floor(rand() * 120),
-      usage: {
-        topicPolicyUnits: 1,
-        contentPolicyUnits: 1,
-        wordPolicyUnits: 1,
-        automatedReasoningPolicyUnits: 0,
-        automatedReasoningPolicies: 0,
-        sensitiveInformationPolicyUnits: 1,
-        sensitiveInformationPolicyFreeUnits: 0,
-        contextualGroundingPolicyUnits: 0,
-        contentPolicyImageUnits: 0,
-      },
-      guardrailCoverage: { textCharacters: { guarded: chars, total: chars } },
-    },
-  });
-  return { guardrail: { input: { [g.id]: assess(guardedChars(body)) }, outputs: [{ [g.id]: assess(Math.max(1, gen.text.length)) }] } };
-}
-
-/** Does this native stream event carry generated text (it then carries the guardrail's action too)? */
-function carriesText(e: Json): boolean {
-  return 'contentBlockDelta' in e || e['type'] === 'content_block_delta' || 'outputText' in e || 'generation' in e || 'outputs' in e || 'choices' in e || 'text' in e;
-}
-
 export interface BedrockDecoyResult {
   readonly status: number;
   /** body bytes written */
@@ -181,116 +95,6 @@ const DEFAULT_MAX: Readonly<Partial<Record<ModelFamily, number>>> = {
   'cohere-command': 20,
   'ai21-j2': 16,
 };
-
-// ------------------------------------------------------------------------------------------------
-// prompt text and token accounting
-
-function blockText(block: unknown): string {
-  if (!isObject(block)) return typeof block === 'string' ? block : '';
-  if (typeof block['text'] === 'string') return block['text'];
-  if (isObject(block['toolUse'])) return JSON.stringify(block['toolUse']['input'] ?? {});
-  if (isObject(block['toolResult']) && Array.isArray(block['toolResult']['content'])) {
-    return block['toolResult']['content'].slice(0, 256).map((c) => (isObject(c) && 'json' in c ? JSON.stringify(c['json']) : blockText(c))).join('\n');
-  }
-  if (typeof block['content'] === 'string') return block['content'];
-  if (Array.isArray(block['content'])) return block['content'].slice(0, 256).map(blockText).join('\n');
-  if (block['type'] === 'tool_use') return JSON.stringify(block['input'] ?? {});
-  return '';
-}
-
-function listText(list: unknown): { text: string; count: number } {
-  if (typeof list === 'string') return { text: list, count: 1 };
-  if (!Array.isArray(list)) return { text: '', count: 0 };
-  const parts = list.slice(0, 4096).map((m) => (isObject(m) && 'content' in m ? blockText({ content: m['content'] }) : isObject(m) && typeof m['message'] === 'string' ? m['message'] : blockText(m)));
-  return { text: parts.join('\n'), count: parts.length };
-}
-
-/** Input tokens: the prompt text counted, plus a few tokens per turn for the chat template. */
-function inputTokensOf(operation: BedrockOperation, family: ModelFamily, body: Json): number {
-  const parts: string[] = [];
-  let turns = 0;
-  const add = (v: unknown): void => {
-    const r = listText(v);
-    if (r.text !== '') parts.push(r.text);
-    turns += r.count;
-  };
-  if (operation === 'Converse' || operation === 'ConverseStream') {
-    add(body['system']);
-    add(body['messages']);
-    if (isObject(body['toolConfig'])) parts.push(JSON.stringify(body['toolConfig']['tools'] ?? []));
-  } else {
-    switch (family) {
-      case 'anthropic':
-      case 'nova':
-        add(body['system']);
-        add(body['messages']);
-        if (Array.isArray(body['tools'])) parts.push(JSON.stringify(body['tools']));
-        break;
-      case 'titan-text':
-      case 'titan-embed':
-        add(body['inputText']);
-        break;
-      case 'cohere-command-r':
-        add(body['preamble']);
-        add(body['chat_history']);
-        add(body['message']);
-        break;
-      case 'cohere-embed':
-        add(body['texts']);
-        break;
-      case 'mistral-chat':
-      case 'ai21-jamba':
-        add(body['messages']);
-        break;
-      default:
-        if (Array.isArray(body['messages'])) add(body['messages']);
-        else add(body['prompt']);
-    }
-  }
-  const embedding = family === 'titan-embed' || family === 'cohere-embed';
-  return tokenCount(parts.join('\n')) + (embedding ? 0 : 3 * turns + (operation.startsWith('Converse') ? 4 : 0));
-}
-
-/**
- * The answer text's token pieces and count, per text. The text is the lure key's own (its `reply`,
- * else the default) and the same on every request unless a canary is minted into it; tokenizing it
- * again each time (streamPieces, 2.1% of the Bedrock path's CPU profile, issue 11, and a second
- * tokenCount of the same text) bought nothing. Bounded: texts of at most REPLY_TOKENS_MAX_CHARS, at most REPLY_TOKENS_MAX
- * entries, oldest dropped first. The pieces are frozen: a truncated answer slices its own copy.
- */
-interface ReplyTokens {
-  readonly pieces: readonly string[];
-  readonly count: number;
-}
-
-export const REPLY_TOKENS_MAX = 256;
-const REPLY_TOKENS_MAX_CHARS = 16 * 1024;
-const replyTokenCache = new FifoCache<string, ReplyTokens>(REPLY_TOKENS_MAX);
-
-export function replyTokens(text: string): ReplyTokens {
-  const held = replyTokenCache.get(text);
-  if (held !== undefined) return held;
-  const tokens: ReplyTokens = Object.freeze({ pieces: Object.freeze(streamPieces(text)), count: tokenCount(text) });
-  if (text.length <= REPLY_TOKENS_MAX_CHARS) replyTokenCache.set(text, tokens);
-  return tokens;
-}
-
-/** How many answer texts are held (tests). */
-export function replyTokensCacheSize(): number {
-  return replyTokenCache.size;
-}
-
-/** Group single-token pieces into the 1–6 token chunks real streams carry. */
-function chunkPieces(pieces: readonly string[], rand: RandomFn): string[] {
-  const out: string[] = [];
-  let i = 0;
-  while (i < pieces.length) {
-    const n = 1 + Math.floor(rand() * 6);
-    out.push(pieces.slice(i, i + n).join(''));
-    i += n;
-  }
-  return out;
-}
 
 interface ToolRequest {
   readonly calls: readonly PlannedCall[];
@@ -403,73 +207,8 @@ function generate(operation: BedrockOperation, family: ModelFamily, model: Catal
   };
 }
 
-// ------------------------------------------------------------------------------------------------
-// writing
-
-function jsonHeaders(length: number, requestId: string): string[] {
-  return ['Date', httpDate(), 'Content-Type', 'application/json', 'Content-Length', String(length), 'Connection', 'keep-alive', 'x-amzn-RequestId', requestId];
-}
-
-function streamHeaders(requestId: string, bedrockContentType: string | null): string[] {
-  const h = ['Date', httpDate(), 'Content-Type', 'application/vnd.amazon.eventstream', 'Transfer-Encoding', 'chunked', 'Connection', 'keep-alive', 'x-amzn-RequestId', requestId];
-  if (bedrockContentType !== null) h.push('X-Amzn-Bedrock-Content-Type', bedrockContentType);
-  return h;
-}
-
 function cachingModel(model: CatalogModel): boolean {
   return promptCaching(model);
-}
-
-function sendJson(res: HttpResponse, body: Buffer, headers: string[]): number {
-  writeAwsHead(res, 200, headers);
-  res.end(body);
-  return body.length;
-}
-
-/** Below this gap frames are sent together: no timer per frame for fast answers (as pacing.ts). */
-const MIN_GAP_MS = 8;
-
-async function drain(res: HttpResponse): Promise<void> {
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
-}
-
-/**
- * Write frames with backpressure, `gapMs` apart (grouped when the gap is shorter than a timer is
- * worth); stops early if the client went away.
- */
-async function writeFrames(res: HttpResponse, frames: readonly Buffer[], gapMs: number): Promise<number> {
-  let bytes = 0;
-  const per = gapMs <= 0 || gapMs >= MIN_GAP_MS ? 1 : Math.ceil(MIN_GAP_MS / gapMs);
-  for (let i = 0; i < frames.length; i += per) {
-    if (res.destroyed) break;
-    if (gapMs > 0 && i > 0) await sleep(Math.round(gapMs * per));
-    if (res.destroyed) break;
-    let ok = true;
-    for (const frame of frames.slice(i, i + per)) {
-      bytes += frame.length;
-      ok = res.write(frame);
-    }
-    if (!ok) await drain(res);
-  }
-  if (!res.destroyed) res.end();
-  return bytes;
-}
-
-/** Head after the first byte's time, then the frames over the rest of the generation (pace), or `delayMs` apart. */
-async function writeStream(res: HttpResponse, head: string[], frames: readonly Buffer[], gen: Generation, pace: boolean, delayMs: number): Promise<number> {
-  if (pace && gen.firstByteMs > 0) await sleep(gen.firstByteMs);
-  if (res.destroyed) return 0;
-  writeAwsHead(res, 200, head);
-  const spread = pace && frames.length > 1 ? Math.max(0, gen.latencyMs - gen.firstByteMs) / (frames.length - 1) : 0;
-  return writeFrames(res, frames, Math.max(delayMs, spread));
 }
 
 function refuse(res: HttpResponse, code: BedrockErrorCode, message: string | undefined, requestId: string): BedrockDecoyResult {
