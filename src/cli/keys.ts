@@ -13,15 +13,12 @@
  * secret itself (it keys the HMAC chain), so the pair goes to a separate sidecar,
  * `<file>.aws-secrets.yaml`, mode 0600, with the secret raw or as `${VAR}` (--secret-env). Azure
  * keys go to the file's `azure_keys` list (providers/azure/config.ts), with the region they name.
- * Exit codes: 0 ok, 1 file or config problem, 2 usage error. Errors are a coded registry.
+ * Exit codes: 0 ok, 1 file or config problem, 2 usage error. Errors are a coded registry (keys-file.ts).
  */
-import { randomBytes } from 'node:crypto';
-import { chmod, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isMap, isSeq, parseDocument, YAMLMap, YAMLSeq, type Document } from 'yaml';
+import { isMap } from 'yaml';
 import { ConfigError, formatIssue } from '../config/issues.js';
 import { loadConfigFile } from '../config/load.js';
 import { keyHash } from '../config/rules.js';
@@ -30,12 +27,15 @@ import { geminiKeySchema } from '../providers/gemini/config.js';
 import { DeceptionError } from '../deception/errors.js';
 import { KEY_FORMATS, mintKey, type KeyFormat } from '../deception/keygen.js';
 import { maskKey } from '../util/mask.js';
-import { fillTemplate } from '../util/template.js';
 import { awsPersona } from '../deception/persona.js';
 import { azureKeySchema } from '../providers/azure/config.js';
 import { maskAzureKey } from '../deception/azure-keys.js';
 import type { ByteSource } from '../deception/random.js';
 import { fingerprintOfHash, sha256Hex } from '../util/hash.js';
+import { EXIT_OK, EXIT_USAGE } from './io.js';
+import { defaultKeyFile, KeysError, loadList, modeOf, printable, readText, sidecarPath, writeAtomic } from './keys-file.js';
+
+export { KEYS_ERRORS, type KeysErrorCode } from './keys-file.js';
 
 export interface KeysIO {
   readonly argv: string[];
@@ -55,35 +55,6 @@ export interface KeysDeps {
   readonly source?: ByteSource;
 }
 
-const EXIT_OK = 0;
-const EXIT_FAILURE = 1;
-const EXIT_USAGE = 2;
-
-/** Every error `honeygate keys` reports: stable code, exit status, message template. */
-export const KEYS_ERRORS = {
-  HG_KEYS_USAGE: { exit: EXIT_USAGE, message: '{0}' },
-  HG_KEYS_NAME_TAKEN: { exit: EXIT_USAGE, message: 'a key named "{0}" is already in {1}' },
-  HG_KEYS_FILE_UNREADABLE: { exit: EXIT_FAILURE, message: 'cannot read {0} ({1})' },
-  HG_KEYS_FILE_INVALID: { exit: EXIT_FAILURE, message: '{0} is not a key file: {1}' },
-  HG_KEYS_FILE_UNWRITABLE: { exit: EXIT_FAILURE, message: 'cannot write {0} ({1})' },
-  HG_KEYS_CONFIG_INVALID: { exit: EXIT_FAILURE, message: 'config {0} is not valid:\n{1}' },
-  HG_KEYS_NO_SOURCE: { exit: EXIT_FAILURE, message: 'no key file: {0} does not exist (use --file or --config)' },
-} as const satisfies Record<string, { readonly exit: number; readonly message: string }>;
-
-export type KeysErrorCode = keyof typeof KEYS_ERRORS;
-
-class KeysError extends Error {
-  override readonly name: KeysErrorCode;
-  readonly code: KeysErrorCode;
-  readonly exit: number;
-  constructor(code: KeysErrorCode, ...args: string[]) {
-    super(fillTemplate(KEYS_ERRORS[code].message, args));
-    this.name = code;
-    this.code = code;
-    this.exit = KEYS_ERRORS[code].exit;
-  }
-}
-
 const USAGE = `usage:
   honeygate keys new --lure --campaign NAME --placement TEXT [--format F] [--name N] [--file keys.yaml]
                      [--prompt TEXT] [--max-requests N] [--aws-account ID] [--secret-env VAR] [--secrets-file F]
@@ -97,11 +68,6 @@ Without --file the key file is ~/.config/honeygate/keys.yaml ($XDG_CONFIG_HOME, 
 $HONEYGATE_KEYS_FILE): never the current folder, which may be a repository. An AWS pair's secret
 goes to <file>.aws-secrets.yaml beside it (mode 0600), or stays in \${VAR} with --secret-env.
 `;
-
-/** Strip control characters from text shown on a terminal (no escape-sequence injection). */
-function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
-}
 
 function usageError(message: string): KeysError {
   return new KeysError('HG_KEYS_USAGE', message);
@@ -120,72 +86,6 @@ function parse(argv: string[], options: Record<string, { type: 'string' | 'boole
 
 function str(v: string | boolean | undefined): string | undefined {
   return typeof v === 'string' ? v : undefined;
-}
-
-async function readText(file: string): Promise<string | null> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (e: unknown) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    if (code === 'ENOENT') return null;
-    throw new KeysError('HG_KEYS_FILE_UNREADABLE', file, code);
-  }
-}
-
-/** Atomic write (temp file + rename) with the given mode. */
-async function writeAtomic(file: string, text: string, mode: number): Promise<void> {
-  const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, text, { mode, flag: 'wx' });
-    await chmod(tmp, mode);
-    await rename(tmp, file);
-  } catch (e: unknown) {
-    throw new KeysError('HG_KEYS_FILE_UNWRITABLE', file, (e as NodeJS.ErrnoException).code ?? 'error');
-  }
-}
-
-async function modeOf(file: string, fallback: number): Promise<number> {
-  try {
-    return (await stat(file)).mode & 0o777;
-  } catch (e: unknown) {
-    void e;
-    return fallback;
-  }
-}
-
-/** Load a `{<listKey>: [...]}` YAML document, creating an empty one when the file is new. */
-function loadList(text: string | null, file: string, listKey: string): { doc: Document; list: YAMLSeq } {
-  const doc = parseDocument(text ?? '') as unknown as Document;
-  if (doc.errors.length > 0) throw new KeysError('HG_KEYS_FILE_INVALID', file, printable(doc.errors[0]?.message.split('\n')[0] ?? 'YAML error'));
-  if (doc.contents === null || doc.contents === undefined) doc.contents = new YAMLMap();
-  if (!isMap(doc.contents)) throw new KeysError('HG_KEYS_FILE_INVALID', file, `expected a mapping with "${listKey}:"`);
-  let list: unknown = doc.get(listKey, true);
-  if (list === undefined || list === null || (typeof list === 'object' && 'value' in list && (list as { value: unknown }).value === null)) {
-    list = new YAMLSeq();
-    doc.set(listKey, list);
-  }
-  if (!isSeq(list)) throw new KeysError('HG_KEYS_FILE_INVALID', file, `"${listKey}" must be a list`);
-  list.flow = false;
-  return { doc, list };
-}
-
-/**
- * The key file when --file is not given: outside any working tree, in the user's config folder
- * (`$HONEYGATE_KEYS_FILE`, else `$XDG_CONFIG_HOME/honeygate/keys.yaml`, else
- * `~/.config/honeygate/keys.yaml`). A key file in the current folder would be one `git add .` away
- * from a repository — and an AWS pair's sidecar holds the secret itself.
- */
-function defaultKeyFile(env: NodeJS.ProcessEnv): string {
-  const explicit = env['HONEYGATE_KEYS_FILE'];
-  if (explicit !== undefined && explicit !== '') return explicit;
-  const base = env['XDG_CONFIG_HOME'] !== undefined && env['XDG_CONFIG_HOME'] !== '' ? env['XDG_CONFIG_HOME'] : join(env['HOME'] ?? homedir(), '.config');
-  return join(base, 'honeygate', 'keys.yaml');
-}
-
-function sidecarPath(file: string): string {
-  const dir = dirname(file);
-  const base = basename(file).replace(/\.ya?ml$/i, '');
-  return join(dir, `${base}.aws-secrets.yaml`);
 }
 
 async function runNew(io: KeysIO, argv: string[], deps: KeysDeps): Promise<number> {
