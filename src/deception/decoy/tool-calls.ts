@@ -84,15 +84,29 @@ function firstTool(input: ToolPlanInput, tools: readonly ToolDef[]): ToolDef | u
 // ------------------------------------------------------------------------------------------------
 // enumerations
 
-/** A list after a preposition: "in Boston and Tokyo", "for Paris, Rome, and Oslo". */
-const AFTER_PREPOSITION = /\b(?:in|for|of|at|from|about|on|to|between|near|with)\s+((?:[^\s,;:.?!()]+(?:\s+|\s*,\s*)){1,16}?(?:and|&)\s+[^,;:.?!()\n]{1,64})/gi;
-/** Proper names joined: "San Francisco and Boston", "Paris, Rome and Oslo". */
-const PROPER_LIST = /((?:[A-Z][\p{L}'.-]*(?:\s+[A-Z][\p{L}'.-]*){0,3})(?:\s*,\s*[A-Z][\p{L}'.-]*(?:\s+[A-Z][\p{L}'.-]*){0,3}){0,6}\s*,?\s+(?:and|&)\s+[A-Z][\p{L}'.-]*(?:\s+[A-Z][\p{L}'.-]*){0,3})/gu;
+/**
+ * The list patterns, built once at load: "and" lists always; "or" lists only in a comparison
+ * ("which is warmer, Boston or Tokyo?"), where a model needs both; otherwise "X or Y" offers a
+ * choice and the model makes one call, for the first.
+ */
+function listPatterns(conj: string): { readonly afterPreposition: RegExp; readonly proper: RegExp; readonly separator: RegExp } {
+  return {
+    /** A list after a preposition: "in Boston and Tokyo", "for Paris, Rome, and Oslo". */
+    afterPreposition: new RegExp(`\\b(?:in|for|of|at|from|about|on|to|between|near|with)\\s+((?:[^\\s,;:.?!()]+(?:\\s+|\\s*,\\s*)){1,16}?${conj}\\s+[^,;:.?!()\\n]{1,64})`, 'gi'),
+    /** Proper names joined: "San Francisco and Boston", "Paris, Rome and Oslo". */
+    proper: new RegExp(`((?:[A-Z][\\p{L}'.-]*(?:\\s+[A-Z][\\p{L}'.-]*){0,3})(?:\\s*,\\s*[A-Z][\\p{L}'.-]*(?:\\s+[A-Z][\\p{L}'.-]*){0,3}){0,6}\\s*,?\\s+${conj}\\s+[A-Z][\\p{L}'.-]*(?:\\s+[A-Z][\\p{L}'.-]*){0,3})`, 'gu'),
+    separator: new RegExp(`\\s*,\\s*(?:${conj}\\s+)?|\\s+${conj}\\s+`, 'i'),
+  };
+}
+const AND_LIST = listPatterns('(?:and|&)');
+const OR_LIST = listPatterns('(?:and|or|&)');
+/** A question that compares its items: an "or" list is then a list. */
+const COMPARISON = /\b(?:which|whichever|compare|compared|comparing|comparison|versus|vs)\b/i;
 /** Any sign of a list at all (most prompts have none: no further pattern runs). */
 const LIST_HINT = /\band\b|&|^\s*(?:[-*•]|\d{1,2}[.)])\s/im;
+const OR_HINT = /\bor\b/i;
 /** Bulleted or numbered lines. */
 const BULLET = /^\s*(?:[-*•]|\d{1,2}[.)])\s+(.{1,48}?)\s*$/gm;
-const SEPARATOR = /\s*,\s*(?:and\s+|&\s+)?|\s+(?:and|&)\s+/i;
 const LEADING = /^(?:(?:in|for|of|at|from|about|on|to|near|with)\s+)?(?:(?:the|a|an)\s+)?/i;
 /** An item with a pronoun is a clause ("test it"), not a thing. */
 const PRONOUN = /\b(?:it|them|me|us|him|her|this|that|these|those|my|your|our|their)\b/i;
@@ -111,8 +125,8 @@ function cleanItem(raw: string): string | undefined {
   return s;
 }
 
-function splitItems(list: string): string[] | undefined {
-  const parts = list.split(SEPARATOR).slice(0, MAX_CALLS * 4);
+function splitItems(list: string, separator: RegExp): string[] | undefined {
+  const parts = list.split(separator).slice(0, MAX_CALLS * 4);
   const items: string[] = [];
   for (const p of parts) {
     const item = cleanItem(p);
@@ -128,11 +142,13 @@ function splitItems(list: string): string[] | undefined {
 /** The items of the first enumeration in the text (at most MAX_CALLS), or undefined. */
 export function enumeration(text: string): string[] | undefined {
   const t = text.slice(0, MAX_TEXT);
-  if (!LIST_HINT.test(t)) return undefined;
-  for (const re of [AFTER_PREPOSITION, PROPER_LIST]) {
+  const or = OR_HINT.test(t) && COMPARISON.test(t);
+  if (!or && !LIST_HINT.test(t)) return undefined;
+  const list = or ? OR_LIST : AND_LIST;
+  for (const re of [list.afterPreposition, list.proper]) {
     re.lastIndex = 0;
     for (let m = re.exec(t), n = 0; m !== null && n < 8; n++) {
-      const items = splitItems(m[1] ?? '');
+      const items = splitItems(m[1] ?? '', list.separator);
       if (items !== undefined) return items.slice(0, MAX_CALLS);
       // a failed candidate may hide a list that starts one word later ("Compare Paris and Rome")
       re.lastIndex = m.index + 1;
@@ -161,6 +177,50 @@ function itemParameter(schema: unknown): { readonly name: string; readonly array
     fallback ??= { name, array };
   }
   return fallback;
+}
+
+// ------------------------------------------------------------------------------------------------
+// one named item
+
+/** One item after a preposition, cut at the next preposition or conjunction ("in Boston in Celsius"). */
+const ONE_AFTER_PREPOSITION = /\b(?:in|for|of|at|from|about|on|to|near|with)\s+([^\s,;:.?!()]+(?:\s+(?!(?:in|for|of|at|from|about|on|to|near|with|and|or|but|by|than|like|if|so|because)\b)[^\s,;:.?!()]+){0,3})/gi;
+/** A proper name inside a sentence (a capitalized word that does not start it). */
+const ONE_PROPER = /(?<=[^\s.?!]\s)(\p{Lu}[\p{L}'.-]*(?:\s+\p{Lu}[\p{L}'.-]*){0,3})/gu;
+const POSSESSIVE = /['’]s$/;
+/** Phrases after a preposition that say how, not what ("in general", "in 3 days", "in English"). */
+const NOT_ITEM = /^(?:general|detail|details|particular|short|brief|total|advance|fact|case|order|time|summary|english|simple terms|plain english|other words|nutshell|word|sentence|words|sentences|\d+\s+\p{L}+)$/iu;
+const SELF = /\b(?:i|i'm|i've|i'd|you're)\b/i;
+
+/** The words a prompt names a tool by: its purpose words and those of the item parameter's name. */
+function toolWords(tool: ToolDef, param: string): readonly string[] {
+  return [...purposeWords(tool.name), ...purposeWords(param)];
+}
+
+function itemWordsOk(item: string, named: readonly string[]): boolean {
+  if (NOT_ITEM.test(item) || SELF.test(item)) return false;
+  for (const w of item.split(SPACES, MAX_ITEM_WORDS + 1)) if (named.includes(stem(w))) return false;
+  return true;
+}
+
+/**
+ * The one item the prompt names for a tool's item parameter: only when the prompt names the tool
+ * (a purpose word of its name or a word of the parameter's name: "the weather in Boston" for
+ * `get_weather`, not "a function in Python"); then the first item after a preposition, else the
+ * first proper name inside a sentence. Undefined when there is none.
+ */
+export function singleItem(text: string, tool: ToolDef, param: string): string | undefined {
+  const t = text.slice(0, MAX_TEXT);
+  const named = toolWords(tool, param);
+  const words = promptWords(t);
+  if (!named.some((w) => words.has(w))) return undefined;
+  for (const re of [ONE_AFTER_PREPOSITION, ONE_PROPER]) {
+    re.lastIndex = 0;
+    for (let m = re.exec(t), n = 0; m !== null && n < 8; m = re.exec(t), n++) {
+      const item = cleanItem((m[1] ?? '').replace(POSSESSIVE, ''));
+      if (item !== undefined && itemWordsOk(item, named)) return item;
+    }
+  }
+  return undefined;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -228,23 +288,38 @@ function argsFor(tool: ToolDef, seed: string): Json {
   return isObject(v) ? v : {};
 }
 
+/** The tool's arguments, the named item (if any) in its item parameter. */
+function callWith(tool: ToolDef, seed: string, item: string | readonly string[] | undefined): PlannedCall {
+  const base = argsFor(tool, seed);
+  const param = item === undefined ? undefined : itemParameter(tool.schema);
+  if (param === undefined || item === undefined) return { name: tool.name, input: base };
+  const value = typeof item === 'string' ? (param.array ? [item] : item) : param.array ? [...item] : item[0];
+  return { name: tool.name, input: { ...base, [param.name]: value } };
+}
+
+/** One call of a tool, with the item the prompt names for it (the first of a list, or a single one). */
+function oneCall(tool: ToolDef, text: string, seed: string): PlannedCall {
+  const param = itemParameter(tool.schema);
+  if (param === undefined) return callWith(tool, seed, undefined);
+  return callWith(tool, seed, enumeration(text)?.[0] ?? singleItem(text, tool, param.name));
+}
+
 /** The calls of this turn: none (answer in text), one, or up to MAX_CALLS in parallel. */
 export function planToolCalls(input: ToolPlanInput): PlannedCall[] {
   const tools = input.tools.slice(0, MAX_TOOLS);
   const first = firstTool(input, tools);
   if (first === undefined) return [];
-  const one = (): PlannedCall[] => [{ name: first.name, input: argsFor(first, input.seed) }];
-  if (!input.parallel || input.turn !== 'user') return one();
   const text = input.text.slice(0, MAX_TEXT);
+  const one = (): PlannedCall[] => [oneCall(first, text, input.seed)];
+  if (!input.parallel || input.turn !== 'user') return one();
 
   // 1. an enumeration onto the parameter it fills
   const param = itemParameter(first.schema);
   if (param !== undefined) {
     const items = enumeration(text);
     if (items !== undefined) {
-      const base = argsFor(first, input.seed);
-      if (param.array) return [{ name: first.name, input: { ...base, [param.name]: items } }];
-      return items.map((item) => ({ name: first.name, input: { ...base, [param.name]: item } }));
+      if (param.array) return [callWith(first, input.seed, items)];
+      return items.map((item) => callWith(first, input.seed, item));
     }
   }
 
@@ -256,7 +331,7 @@ export function planToolCalls(input: ToolPlanInput): PlannedCall[] {
     const owners = new Map<string, number>();
     for (const ws of purposes) for (const w of ws) if (words.has(w)) owners.set(w, (owners.get(w) ?? 0) + 1);
     const named = owners.size === 0 ? [] : tools.filter((_, i) => (purposes[i] ?? []).some((w) => owners.get(w) === 1)).slice(0, MAX_CALLS);
-    if (named.length >= 2) return named.map((t) => ({ name: t.name, input: argsFor(t, input.seed) }));
+    if (named.length >= 2) return named.map((t) => oneCall(t, text, input.seed));
   }
 
   // 3. a count of things a tool without arguments makes one at a time
