@@ -173,10 +173,11 @@ describe('planned answers', () => {
       { name: 'send_email', description: 'Send an email', parameters: { type: 'OBJECT', properties: { to: { type: 'STRING' } } } },
     ] }];
     const plan = planAnswer({ model: FLASH, body: body('What is the weather in Oslo?', undefined, { tools }), reply: REPLY, baseLatencyMs: 0 });
-    expect(plan.output).toMatchObject({ kind: 'call', call: { name: 'get_weather' } });
-    const args = plan.output?.kind === 'call' ? (plan.output.call.args as Record<string, unknown>) : {};
+    expect(plan.output).toMatchObject({ kind: 'calls', calls: [{ name: 'get_weather' }] });
+    const args = plan.output?.kind === 'calls' ? (plan.output.calls[0]?.args as Record<string, unknown>) : {};
     expect(['c', 'f']).toContain(args['unit']);
-    expect(typeof args['city']).toBe('string');
+    // the one city the prompt names, not the lure's reply
+    expect(args['city']).toBe('Oslo');
     const after = { contents: [
       { role: 'user', parts: [{ text: 'weather?' }] },
       { role: 'model', parts: [{ functionCall: { name: 'get_weather', args: {} } }] },
