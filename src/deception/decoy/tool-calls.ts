@@ -1,7 +1,7 @@
 /**
  * Which tool calls a model makes in one turn, protocol-free (docs/deception.md "Tool calls").
- * Every decoy (OpenAI chat and Responses, Anthropic Messages, Bedrock Converse and InvokeModel)
- * hands over the tools offered, the last user text, the tool choice and whether parallel calls are
+ * Every decoy (OpenAI chat and Responses, Anthropic Messages, Bedrock Converse and InvokeModel,
+ * Gemini generateContent and its OpenAI-compatible chat) hands over the tools offered, the last user text, the tool choice and whether parallel calls are
  * allowed, and gets back the calls: tool name and arguments object.
  *
  * Whether a tool is called at all: never with `none`; always when forced (`required`/`any`, or a
@@ -10,14 +10,17 @@
  *
  * How many calls: models call in parallel when the request asks for several independent things a
  * tool covers. Three signs, tried in order, each capped at MAX_CALLS:
- * 1. an enumeration in the prompt ("X and Y", "X, Y and Z", a bulleted list) of short items, after
- *    a preposition or as proper names: one call of the chosen tool per item, the item in the
+ * 1. an enumeration in the prompt ("X and Y", "X, Y and Z", a bulleted list; "X or Y" only in a
+ *    comparison, else it is a choice: one call, for X) of short items, after a preposition or as
+ *    proper names: one call of the chosen tool per item, the item in the
  *    parameter it fills (the first required plain string; a string-array parameter takes all the
  *    items in one call instead);
  * 2. several tools whose purposes the prompt names (a distinctive word of the tool's name): one
  *    call of each, in the order offered;
  * 3. a count ("two", "3") before a plural noun with a tool that takes no arguments: that many calls.
- * Otherwise, or when parallel calls are off, one call. Other fields come from the schema filler.
+ * Otherwise, or when parallel calls are off, one call. A single call gets the one item the prompt
+ * names for its item parameter (singleItem: only when the prompt names the tool). Other fields
+ * come from the schema filler.
  * Bounded: the text read (the first 1,500 characters), the tools and properties scanned and the calls made are capped; every
  * pattern is compiled once, here.
  */
