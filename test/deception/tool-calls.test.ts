@@ -117,6 +117,18 @@ describe('the one item a prompt names', () => {
     expect(plan('Write a function in Python', { tools: [lookup] })[0]?.input['city']).toBe('seed');
   });
 
+  it('an enum value the prompt names is taken', () => {
+    expect(plan('Weather in Boston in Celsius')[0]?.input).toEqual({ location: 'Boston', unit: 'celsius' });
+    expect(plan('weather in boston and tokyo in fahrenheit please').map((c) => c.input)).toEqual([
+      { location: 'boston', unit: 'fahrenheit' },
+      { location: 'tokyo', unit: 'fahrenheit' },
+    ]);
+    // an enum value inside a longer word is not named
+    const mode: ToolDef = { name: 'set_mode', schema: { type: 'object', properties: { mode: { type: 'string', enum: ['on', 'off', 'auto'] } } } };
+    expect(['on', 'off', 'auto']).toContain(plan('automatic please', { tools: [mode] })[0]?.input['mode']);
+    expect(plan('switch it to auto', { tools: [mode] })[0]?.input['mode']).toBe('auto');
+  });
+
   it('a string-array parameter takes the one item as a list', () => {
     const multi: ToolDef = { name: 'weather_many', schema: { type: 'object', properties: { cities: { type: 'array', items: { type: 'string' } } }, required: ['cities'] } };
     expect(plan('weather in Boston', { tools: [multi] })).toEqual([{ name: 'weather_many', input: { cities: ['Boston'] } }]);

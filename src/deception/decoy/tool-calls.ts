@@ -114,13 +114,15 @@ const LEADING = /^(?:(?:in|for|of|at|from|about|on|to|near|with)\s+)?(?:(?:the|a
 /** An item with a pronoun is a clause ("test it"), not a thing. */
 const PRONOUN = /\b(?:it|them|me|us|him|her|this|that|these|those|my|your|our|their)\b/i;
 const CAPITALIZED = /^\p{Lu}/u;
+/** A phrase after the item says how or where ("Tokyo in Fahrenheit", "Rome for the weekend"): not part of it. */
+const TAIL_PHRASE = /\s+(?:in|for|at|from|on|near|with|by|to|than|like)\s[^]*$/i;
 const SPACES = /\s+/;
 /** Words that end an item ("Boston today"), and words no item starts with (a new clause). */
 const TRAILING = /\s+(?:today|tomorrow|tonight|now|right now|please|currently|this week|this weekend|as well|too|respectively)$/i;
 const CLAUSE_START = /^(?:tell|give|show|then|also|me|i|you|we|it|they|what|how|why|when|where|which|who|is|are|can|could|would|should|will|do|does|please|let|make|send|write|explain|compare|summarize|find|get|check|look|see|use)\b/i;
 
 function cleanItem(raw: string): string | undefined {
-  let s = raw.trim().replace(LEADING, '');
+  let s = raw.trim().replace(LEADING, '').replace(TAIL_PHRASE, '');
   for (let i = 0; i < 3 && TRAILING.test(s); i++) s = s.replace(TRAILING, '');
   s = s.trim();
   if (s === '' || s.length > MAX_ITEM_CHARS || CLAUSE_START.test(s) || PRONOUN.test(s)) return undefined;
@@ -186,7 +188,7 @@ function itemParameter(schema: unknown): { readonly name: string; readonly array
 // one named item
 
 /** One item after a preposition, cut at the next preposition or conjunction ("in Boston in Celsius"). */
-const ONE_AFTER_PREPOSITION = /\b(?:in|for|of|at|from|about|on|to|near|with)\s+([^\s,;:.?!()]+(?:\s+(?!(?:in|for|of|at|from|about|on|to|near|with|and|or|but|by|than|like|if|so|because)\b)[^\s,;:.?!()]+){0,3})/gi;
+const ONE_AFTER_PREPOSITION = /\b(?:in|for|of|at|from|about|on|to|near|with)\s+([^\s,;:.?!()]+(?:\s+(?!(?:in|for|at|from|about|on|to|near|with|and|or|but|by|than|like|if|so|because)\b)[^\s,;:.?!()]+){0,3})/gi;
 /** A proper name inside a sentence (a capitalized word that does not start it). */
 const ONE_PROPER = /(?<=[^\s.?!]\s)(\p{Lu}[\p{L}'.-]*(?:\s+\p{Lu}[\p{L}'.-]*){0,3})/gu;
 const POSSESSIVE = /['’]s$/;
@@ -211,10 +213,9 @@ function itemWordsOk(item: string, named: readonly string[]): boolean {
  * `get_weather`, not "a function in Python"); then the first item after a preposition, else the
  * first proper name inside a sentence. Undefined when there is none.
  */
-export function singleItem(text: string, tool: ToolDef, param: string): string | undefined {
+export function singleItem(text: string, tool: ToolDef, param: string, words: ReadonlySet<string> = promptWords(text.slice(0, MAX_TEXT))): string | undefined {
   const t = text.slice(0, MAX_TEXT);
   const named = toolWords(tool, param);
-  const words = promptWords(t);
   if (!named.some((w) => words.has(w))) return undefined;
   for (const re of [ONE_AFTER_PREPOSITION, ONE_PROPER]) {
     re.lastIndex = 0;
@@ -286,14 +287,24 @@ export function askedCount(text: string): number {
 
 // ------------------------------------------------------------------------------------------------
 
-function argsFor(tool: ToolDef, seed: string): Json {
-  const v = fillSchema(tool.schema, seed);
-  return isObject(v) ? v : {};
-}
+const ENUM_WORD = /^[a-z0-9]{3,32}$/;
+const MAX_ENUM = 32;
 
-/** The tool's arguments, the named item (if any) in its item parameter. */
-function callWith(tool: ToolDef, seed: string, item: string | readonly string[] | undefined): PlannedCall {
-  const base = argsFor(tool, seed);
+/**
+ * The filler's arguments, a top-level `enum` string the prompt names as a word taking that value
+ * ("in Celsius" → `unit: "celsius"`), the named item (if any) in the item parameter.
+ */
+function callWith(tool: ToolDef, seed: string, item: string | readonly string[] | undefined, words: ReadonlySet<string>): PlannedCall {
+  const filled = fillSchema(tool.schema, seed);
+  const base: Json = isObject(filled) ? filled : {};
+  const props = isObject(tool.schema) ? tool.schema['properties'] : undefined;
+  if (isObject(props) && words.size > 0) {
+    for (const [name, sub] of Object.entries(props).slice(0, MAX_PROPS)) {
+      if (!isObject(sub) || !Array.isArray(sub['enum']) || !(name in base)) continue;
+      const named = sub['enum'].slice(0, MAX_ENUM).find((v): v is string => typeof v === 'string' && ENUM_WORD.test(v.toLowerCase()) && words.has(stem(v)));
+      if (named !== undefined) base[name] = named;
+    }
+  }
   const param = item === undefined ? undefined : itemParameter(tool.schema);
   if (param === undefined || item === undefined) return { name: tool.name, input: base };
   const value = typeof item === 'string' ? (param.array ? [item] : item) : param.array ? [...item] : item[0];
@@ -301,10 +312,10 @@ function callWith(tool: ToolDef, seed: string, item: string | readonly string[] 
 }
 
 /** One call of a tool, with the item the prompt names for it (the first of a list, or a single one). */
-function oneCall(tool: ToolDef, text: string, seed: string): PlannedCall {
+function oneCall(tool: ToolDef, text: string, seed: string, words: ReadonlySet<string>): PlannedCall {
   const param = itemParameter(tool.schema);
-  if (param === undefined) return callWith(tool, seed, undefined);
-  return callWith(tool, seed, enumeration(text)?.[0] ?? singleItem(text, tool, param.name));
+  if (param === undefined) return callWith(tool, seed, undefined, words);
+  return callWith(tool, seed, enumeration(text)?.[0] ?? singleItem(text, tool, param.name, words), words);
 }
 
 /** The calls of this turn: none (answer in text), one, or up to MAX_CALLS in parallel. */
@@ -313,7 +324,8 @@ export function planToolCalls(input: ToolPlanInput): PlannedCall[] {
   const first = firstTool(input, tools);
   if (first === undefined) return [];
   const text = input.text.slice(0, MAX_TEXT);
-  const one = (): PlannedCall[] => [oneCall(first, text, input.seed)];
+  const words = promptWords(text);
+  const one = (): PlannedCall[] => [oneCall(first, text, input.seed, words)];
   if (!input.parallel || input.turn !== 'user') return one();
 
   // 1. an enumeration onto the parameter it fills
@@ -321,26 +333,25 @@ export function planToolCalls(input: ToolPlanInput): PlannedCall[] {
   if (param !== undefined) {
     const items = enumeration(text);
     if (items !== undefined) {
-      if (param.array) return [callWith(first, input.seed, items)];
-      return items.map((item) => callWith(first, input.seed, item));
+      if (param.array) return [callWith(first, input.seed, items, words)];
+      return items.map((item) => callWith(first, input.seed, item, words));
     }
   }
 
   // 2. several tools whose purposes the prompt names (not when one tool is forced)
   if (input.choice.mode !== 'tool' && tools.length > 1) {
-    const words = promptWords(text);
     // a purpose word shared by several tools (read_file, write_file) names none of them
     const purposes = tools.map((t) => purposeWords(t.name));
     const owners = new Map<string, number>();
     for (const ws of purposes) for (const w of ws) if (words.has(w)) owners.set(w, (owners.get(w) ?? 0) + 1);
     const named = owners.size === 0 ? [] : tools.filter((_, i) => (purposes[i] ?? []).some((w) => owners.get(w) === 1)).slice(0, MAX_CALLS);
-    if (named.length >= 2) return named.map((t) => oneCall(t, text, input.seed));
+    if (named.length >= 2) return named.map((t) => oneCall(t, text, input.seed, words));
   }
 
   // 3. a count of things a tool without arguments makes one at a time
   if (takesNoArguments(first.schema)) {
     const n = Math.min(askedCount(text), MAX_CALLS);
-    if (n > 1) return Array.from({ length: n }, () => ({ name: first.name, input: argsFor(first, input.seed) }));
+    if (n > 1) return Array.from({ length: n }, () => callWith(first, input.seed, undefined, words));
   }
   return one();
 }
