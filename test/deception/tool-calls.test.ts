@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { askedCount, enumeration, MAX_CALLS, planToolCalls, type ToolDef, type ToolPlanInput } from '../../src/deception/decoy/tool-calls.js';
+import { askedCount, enumeration, MAX_CALLS, planToolCalls, singleItem, type ToolDef, type ToolPlanInput } from '../../src/deception/decoy/tool-calls.js';
 
 const weather: ToolDef = {
   name: 'get_current_weather',
@@ -89,6 +89,74 @@ describe('planToolCalls', () => {
   });
 });
 
+describe('the one item a prompt names', () => {
+  it.each([
+    ["What's the weather in Boston?", 'Boston'],
+    ["What's the weather like in San Francisco today?", 'San Francisco'],
+    ['weather in boston please', 'boston'],
+    ['Tell me about the weather in Boston', 'Boston'],
+    ["What's Boston's weather like?", 'Boston'],
+    ["What's the weather for my trip to Paris?", 'Paris'],
+    ['Weather in Boston in Celsius', 'Boston'],
+    ['Is the weather in Boston or Tokyo nicer?', 'Boston'],
+  ])('%j → %j', (text, item) => {
+    expect(singleItem(text, weather, 'location')).toBe(item);
+    expect(plan(text)).toHaveLength(1);
+    expect(plan(text)[0]?.input['location']).toBe(item);
+  });
+
+  it.each(['Write a function in Python', "What's 2 plus 2", 'hello', '', 'weather in 3 days', 'Explain the weather in general', 'What is the weather where I am?', 'the weather in English please'])('nothing silly from %j', (text) => {
+    expect(singleItem(text, weather, 'location')).toBeUndefined();
+    // the filler's value stays (the seed, here)
+    expect(plan(text, { choice: { mode: 'any' } })[0]?.input['location']).toBe('seed');
+  });
+
+  it('a word of the parameter name also names the tool', () => {
+    const lookup: ToolDef = { name: 'lookup', schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
+    expect(plan('Which city is the capital? Look up the city of Lyon', { tools: [lookup] })[0]?.input['city']).toBe('Lyon');
+    expect(plan('Write a function in Python', { tools: [lookup] })[0]?.input['city']).toBe('seed');
+  });
+
+  it('an enum value the prompt names is taken', () => {
+    expect(plan('Weather in Boston in Celsius')[0]?.input).toEqual({ location: 'Boston', unit: 'celsius' });
+    expect(plan('weather in boston and tokyo in fahrenheit please').map((c) => c.input)).toEqual([
+      { location: 'boston', unit: 'fahrenheit' },
+      { location: 'tokyo', unit: 'fahrenheit' },
+    ]);
+    // an enum value inside a longer word is not named
+    const mode: ToolDef = { name: 'set_mode', schema: { type: 'object', properties: { mode: { type: 'string', enum: ['on', 'off', 'auto'] } } } };
+    expect(['on', 'off', 'auto']).toContain(plan('automatic please', { tools: [mode] })[0]?.input['mode']);
+    expect(plan('switch it to auto', { tools: [mode] })[0]?.input['mode']).toBe('auto');
+  });
+
+  it('a string-array parameter takes the one item as a list', () => {
+    const multi: ToolDef = { name: 'weather_many', schema: { type: 'object', properties: { cities: { type: 'array', items: { type: 'string' } } }, required: ['cities'] } };
+    expect(plan('weather in Boston', { tools: [multi] })).toEqual([{ name: 'weather_many', input: { cities: ['Boston'] } }]);
+  });
+
+  it('parallel off or after a result: one call, the first item of a list', () => {
+    expect(plan('Weather in Boston and Tokyo', { parallel: false })).toEqual([{ name: 'get_current_weather', input: expect.objectContaining({ location: 'Boston' }) as unknown }]);
+  });
+
+  it('several named tools each get the item', () => {
+    const calls = plan("What's the weather and the time in Tokyo?", { tools: [weather, time] });
+    expect(calls.map((c) => Object.values(c.input)[0])).toEqual(['Tokyo', 'Tokyo']);
+  });
+});
+
+describe('"or" lists', () => {
+  it('an alternative is one call, for the first', () => {
+    expect(enumeration('Is it warmer in Boston or Tokyo today?')).toBeUndefined();
+    expect(plan('weather in Boston or Tokyo').map((c) => c.input['location'])).toEqual(['Boston']);
+  });
+
+  it('a comparison needs both: parallel calls', () => {
+    expect(enumeration('Which is warmer right now, Boston or Tokyo?')).toEqual(['Boston', 'Tokyo']);
+    expect(plan('Compare the weather in Boston or Tokyo').map((c) => c.input['location'])).toEqual(['Boston', 'Tokyo']);
+    expect(enumeration('Which is cheaper: flights to Paris or Rome?')).toEqual(['Paris', 'Rome']);
+  });
+});
+
 describe('planToolCalls with hostile input stays bounded', () => {
   it('a huge prompt, 500 tools, odd schemas', () => {
     const tools: ToolDef[] = Array.from({ length: 500 }, (_, i) => ({
@@ -96,6 +164,12 @@ describe('planToolCalls with hostile input stays bounded', () => {
       schema: i % 2 === 0 ? { $ref: '#/definitions/loop', definitions: { loop: { $ref: '#/definitions/loop' } } } : [1, 2, 3],
     }));
     const huge = `${'in and, '.repeat(200_000)} weather in ${'Boston and '.repeat(50_000)}Tokyo\n${'- item\n'.repeat(10_000)}`;
+    const noList = `weather ${'in x '.repeat(100_000)}${'A '.repeat(100_000)}${' '.repeat(100_000)}Boston`;
+    const t0 = performance.now();
+    expect(singleItem(noList, weather, 'location')).toBeDefined();
+    expect(singleItem(`weather ${' '.repeat(200_000)}`, weather, 'location')).toBeUndefined();
+    expect(singleItem(`Weather ${'Xy '.repeat(100_000)}`, weather, 'location')).toBe('Xy Xy Xy Xy');
+    expect(performance.now() - t0).toBeLessThan(100);
     const start = performance.now();
     const calls = planToolCalls({ tools, text: huge, choice: { mode: 'any' }, parallel: true, turn: 'user', seed: huge.slice(0, 100) });
     expect(performance.now() - start).toBeLessThan(500);

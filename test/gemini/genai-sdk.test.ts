@@ -9,7 +9,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { ApiError, GoogleGenAI, Type } from '@google/genai';
+import { ApiError, FunctionCallingConfigMode, GoogleGenAI, Type } from '@google/genai';
 import { encode } from 'gpt-tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
@@ -150,6 +150,67 @@ describe('lure keys: the decoy, as the SDK parses it', () => {
     });
     expect(r.functionCalls?.[0]?.name).toBe('get_weather');
     expect(typeof r.functionCalls?.[0]?.args?.['city']).toBe('string');
+  });
+
+  const weatherTools = [
+    {
+      functionDeclarations: [
+        { name: 'get_weather', description: 'Get the current weather in a given location', parameters: { type: Type.OBJECT, properties: { location: { type: Type.STRING }, unit: { type: Type.STRING, enum: ['celsius', 'fahrenheit'] } }, required: ['location'] } },
+        { name: 'send_email', description: 'Send an email', parameters: { type: Type.OBJECT, properties: { to: { type: Type.STRING } }, required: ['to'] } },
+      ],
+    },
+  ];
+
+  it('parallel function calls: one functionCall part per city, in one content, usage that adds up', async () => {
+    const r = await client(LURE).models.generateContent({ model: 'gemini-2.5-flash', contents: "What's the weather in Boston and Tokyo?", config: { tools: weatherTools } });
+    const calls = r.functionCalls ?? [];
+    expect(calls.map((c) => c.name)).toEqual(['get_weather', 'get_weather']);
+    expect(calls.map((c) => c.args?.['location'])).toEqual(['Boston', 'Tokyo']);
+    const parts = r.candidates?.[0]?.content?.parts ?? [];
+    expect(parts.filter((p) => p.functionCall !== undefined)).toHaveLength(2);
+    // a thinking model signs the first call only
+    expect(parts[0]?.thoughtSignature).toBeTruthy();
+    expect(parts[1]?.thoughtSignature).toBeUndefined();
+    expect(r.candidates?.[0]?.finishReason).toBe('STOP');
+    const u = r.usageMetadata;
+    const billed = calls.reduce((n, c) => n + encode(`${c.name ?? ''}${JSON.stringify(c.args)}`).length + 2, 0);
+    expect(u?.candidatesTokenCount).toBe(billed);
+    expect(u?.totalTokenCount).toBe((u?.promptTokenCount ?? 0) + (u?.candidatesTokenCount ?? 0) + (u?.thoughtsTokenCount ?? 0));
+  });
+
+  it('parallel function calls over SSE (streamGenerateContent)', async () => {
+    const stream = await client(LURE).models.generateContentStream({ model: 'gemini-2.0-flash', contents: 'Weather for Paris, Rome, and Oslo please', config: { tools: weatherTools } });
+    const calls: { name?: string; args?: Record<string, unknown> }[] = [];
+    let finish: string | undefined;
+    for await (const c of stream) {
+      calls.push(...(c.functionCalls ?? []));
+      finish = c.candidates?.[0]?.finishReason ?? finish;
+    }
+    expect(calls.map((c) => c.args?.['location'])).toEqual(['Paris', 'Rome', 'Oslo']);
+    expect(finish).toBe('STOP');
+  });
+
+  it('one city: the city in the parameter, not the lure reply', async () => {
+    const r = await client(LURE).models.generateContent({ model: 'gemini-2.5-flash', contents: "What's the weather in Boston?", config: { tools: weatherTools } });
+    expect(r.functionCalls).toHaveLength(1);
+    expect(r.functionCalls?.[0]?.args?.['location']).toBe('Boston');
+    expect(['celsius', 'fahrenheit']).toContain(r.functionCalls?.[0]?.args?.['unit']);
+  });
+
+  it('mode NONE answers in text; ANY with allowedFunctionNames calls that function', async () => {
+    const none = await client(LURE).models.generateContent({
+      model: 'gemini-2.5-flash',
+      contents: "What's the weather in Boston and Tokyo?",
+      config: { tools: weatherTools, toolConfig: { functionCallingConfig: { mode: FunctionCallingConfigMode.NONE } } },
+    });
+    expect(none.functionCalls).toBeUndefined();
+    expect(none.text).toBe(REPLY);
+    const any = await client(LURE).models.generateContent({
+      model: 'gemini-2.5-flash',
+      contents: "What's the weather in Boston and Tokyo?",
+      config: { tools: weatherTools, toolConfig: { functionCallingConfig: { mode: FunctionCallingConfigMode.ANY, allowedFunctionNames: ['send_email'] } } },
+    });
+    expect(any.functionCalls?.map((c) => c.name)).toEqual(['send_email', 'send_email']);
   });
 
   it('countTokens, embedContent, models list and get', async () => {

@@ -114,6 +114,20 @@ describe('the OpenAI-compatible endpoints with the openai SDK', () => {
     expect(text).toBe('Hello from the decoy.');
   });
 
+  it('tool calls: one per enumerated city, the single city in its parameter, none with tool_choice none', async () => {
+    const tools = [{ type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] } } }];
+    const two = await client(GLURE).chat.completions.create({ model: 'gemini-2.5-flash', tools, messages: [{ role: 'user', content: 'What is the weather in Boston and Tokyo?' }] });
+    expect(two.choices[0]?.finish_reason).toBe('tool_calls');
+    const calls = (two.choices[0]?.message.tool_calls ?? []).map((c) => (c.type === 'function' ? (JSON.parse(c.function.arguments) as Record<string, unknown>)['location'] : undefined));
+    expect(calls).toEqual(['Boston', 'Tokyo']);
+    expect(new Set(two.choices[0]?.message.tool_calls?.map((c) => c.id)).size).toBe(2);
+    const one = await client(GLURE).chat.completions.create({ model: 'gemini-2.5-flash', tools, messages: [{ role: 'user', content: 'What is the weather in Boston?' }] });
+    const call = one.choices[0]?.message.tool_calls?.[0];
+    expect(call?.type === 'function' ? JSON.parse(call.function.arguments) : null).toEqual({ location: 'Boston' });
+    const none = await client(GLURE).chat.completions.create({ model: 'gemini-2.5-flash', tools, tool_choice: 'none', messages: [{ role: 'user', content: 'What is the weather in Boston?' }] });
+    expect(none.choices[0]?.message.content).toBe('Hello from the decoy.');
+  });
+
   it('models and embeddings', async () => {
     const models = await client(GLURE).models.list();
     expect(models.data.map((m) => m.id)).toContain('models/gemini-2.5-pro');

@@ -167,16 +167,34 @@ describe('planned answers', () => {
     expect(typeof value['ok']).toBe('boolean');
   });
 
+  it('parallel calls: one per city; the calls that fit maxOutputTokens are kept, MAX_TOKENS', () => {
+    const tools = [{ functionDeclarations: [{ name: 'get_weather', parameters: { type: 'OBJECT', properties: { city: { type: 'STRING' } }, required: ['city'] } }] }];
+    const model = findGeminiModel('gemini-2.0-flash') as GeminiModel;
+    const full = planAnswer({ model, body: body('Weather in Oslo and Lima', undefined, { tools }), reply: REPLY, baseLatencyMs: 0 });
+    expect(full.output).toEqual({ kind: 'calls', calls: [{ name: 'get_weather', args: { city: 'Oslo' } }, { name: 'get_weather', args: { city: 'Lima' } }] });
+    const one = encode('get_weather{"city":"Oslo"}').length + 2;
+    expect(full.candidatesTokens).toBe(one + encode('get_weather{"city":"Lima"}').length + 2);
+    expect(full.finishReason).toBe('STOP');
+    const cut = planAnswer({ model, body: body('Weather in Oslo and Lima', { maxOutputTokens: one + 1 }, { tools }), reply: REPLY, baseLatencyMs: 0 });
+    expect(cut.output).toEqual({ kind: 'calls', calls: [{ name: 'get_weather', args: { city: 'Oslo' } }] });
+    expect(cut.candidatesTokens).toBe(one);
+    expect(cut.finishReason).toBe('MAX_TOKENS');
+    const none = planAnswer({ model, body: body('Weather in Oslo and Lima', { maxOutputTokens: one - 1 }, { tools }), reply: REPLY, baseLatencyMs: 0 });
+    expect(none.output).toBeNull();
+    expect(none.finishReason).toBe('MAX_TOKENS');
+  });
+
   it('calls a declared function with schema-valid args; answers text after the function response', () => {
     const tools = [{ functionDeclarations: [
       { name: 'get_weather', description: 'Get the weather for a city', parameters: { type: 'OBJECT', properties: { city: { type: 'STRING' }, unit: { type: 'STRING', enum: ['c', 'f'] } }, required: ['city'] } },
       { name: 'send_email', description: 'Send an email', parameters: { type: 'OBJECT', properties: { to: { type: 'STRING' } } } },
     ] }];
     const plan = planAnswer({ model: FLASH, body: body('What is the weather in Oslo?', undefined, { tools }), reply: REPLY, baseLatencyMs: 0 });
-    expect(plan.output).toMatchObject({ kind: 'call', call: { name: 'get_weather' } });
-    const args = plan.output?.kind === 'call' ? (plan.output.call.args as Record<string, unknown>) : {};
+    expect(plan.output).toMatchObject({ kind: 'calls', calls: [{ name: 'get_weather' }] });
+    const args = plan.output?.kind === 'calls' ? (plan.output.calls[0]?.args as Record<string, unknown>) : {};
     expect(['c', 'f']).toContain(args['unit']);
-    expect(typeof args['city']).toBe('string');
+    // the one city the prompt names, not the lure's reply
+    expect(args['city']).toBe('Oslo');
     const after = { contents: [
       { role: 'user', parts: [{ text: 'weather?' }] },
       { role: 'model', parts: [{ functionCall: { name: 'get_weather', args: {} } }] },

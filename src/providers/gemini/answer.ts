@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { decode, encode } from 'gpt-tokenizer';
 import { fillSchema } from '../../deception/decoy/schema-fill.js';
+import { planToolCalls } from '../../deception/decoy/tool-calls.js';
 import { streamPieces, tokenCount } from '../../deception/decoy/tokens.js';
 import { isObj } from './validate.js';
 import type { GeminiModel } from './models.js';
@@ -113,7 +114,8 @@ export interface FunctionCall {
 
 export type AnswerOutput =
   | { readonly kind: 'text'; readonly text: string }
-  | { readonly kind: 'call'; readonly call: FunctionCall };
+  /** one or more function calls, in order (parallel calls are parts of one content) */
+  | { readonly kind: 'calls'; readonly calls: readonly FunctionCall[] };
 
 export interface PlannedAnswer {
   readonly prompt: PromptCount;
@@ -185,31 +187,48 @@ function words(text: string): Set<string> {
   return new Set(text.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length > 2).slice(0, 400));
 }
 
-/** The function a model would call: the allowed declaration sharing the most words with the prompt. */
-function chooseFunction(body: Obj, prompt: string): Declaration | null {
+/**
+ * The calls a model makes, none for a text answer: `toolConfig.functionCallingConfig.mode` NONE
+ * answers in text; ANY calls (one of `allowedFunctionNames` when given); AUTO and VALIDATED call the
+ * allowed declaration sharing the most words with the prompt, and answer in text when nothing in the
+ * prompt relates to any of several declarations. How many calls and with which arguments is the
+ * shared rule (deception/decoy/tool-calls.ts): an enumeration gives parallel calls, the one item
+ * the prompt names fills the item parameter. Gemini has no switch for parallel calls.
+ */
+function chooseCalls(body: Obj, prompt: string): FunctionCall[] {
   const all = declarations(body);
-  if (all.length === 0 || endsWithFunctionResponse(body)) return null;
+  if (all.length === 0 || endsWithFunctionResponse(body)) return [];
   const tc = pick(body, 'toolConfig', 'tool_config');
   const fcc = isObj(tc) ? pick(tc, 'functionCallingConfig', 'function_calling_config') : undefined;
   const mode = isObj(fcc) && typeof fcc['mode'] === 'string' ? fcc['mode'].toUpperCase() : 'AUTO';
-  if (mode === 'NONE') return null;
+  if (mode === 'NONE') return [];
   const allowed = isObj(fcc) ? pick(fcc, 'allowedFunctionNames', 'allowed_function_names') : undefined;
   const pool = Array.isArray(allowed) ? all.filter((d) => allowed.includes(d.name)) : all;
-  if (pool.length === 0) return null;
+  if (pool.length === 0) return [];
   const want = words(prompt);
-  let best = pool[0] ?? null;
+  let best = 0;
   let bestScore = -1;
-  for (const d of pool) {
+  pool.forEach((d, i) => {
     let score = 0;
     for (const w of words(`${d.name.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/_/g, ' ')} ${d.description}`)) if (want.has(w)) score++;
     if (score > bestScore) {
-      best = d;
+      best = i;
       bestScore = score;
     }
-  }
+  });
   // AUTO: a model answers in text when nothing in the prompt relates to any declaration
-  if (mode === 'AUTO' && bestScore === 0 && prompt !== '' && pool.length > 1) return null;
-  return best;
+  if (mode !== 'ANY' && bestScore === 0 && prompt !== '' && pool.length > 1) return [];
+  // the best match first: the one a single call goes to
+  const ordered = [pool[best], ...pool.filter((_, i) => i !== best)].filter((d): d is Declaration => d !== undefined);
+  const calls = planToolCalls({
+    tools: ordered.map((d) => ({ name: d.name, description: d.description, schema: d.parameters ?? { type: 'object', properties: {} } })),
+    text: prompt,
+    choice: { mode: 'any' },
+    parallel: true,
+    turn: 'user',
+    seed: prompt.slice(0, 60) || 'default',
+  });
+  return calls.map((c) => ({ name: c.name, args: c.input }));
 }
 
 /** JSON text for structured output: the schema filled, written as Gemini writes JSON (2-space). */
@@ -261,20 +280,23 @@ export function planAnswer(input: PlanInput): PlannedAnswer {
   }
   const room = max - thoughts;
 
-  const fn = chooseFunction(body, userText);
+  const calls = chooseCalls(body, userText);
   let output: AnswerOutput | null;
   let candidates = 0;
   let finishReason: 'STOP' | 'MAX_TOKENS' = 'STOP';
-  if (fn) {
-    const args = fillSchema(fn.parameters ?? { type: 'object', properties: {} }, userText.slice(0, 60) || 'default') ?? {};
-    const tokens = tokenCount(`${fn.name}${JSON.stringify(args)}`) + 2;
-    if (tokens > room) {
-      output = null;
-      finishReason = 'MAX_TOKENS';
-    } else {
-      output = { kind: 'call', call: { name: fn.name, args: isObj(args) ? args : {} } };
-      candidates = tokens;
+  if (calls.length > 0) {
+    // each call bills its name and arguments and its framing; the calls that fit are kept
+    const kept: FunctionCall[] = [];
+    for (const call of calls) {
+      const tokens = tokenCount(`${call.name}${JSON.stringify(call.args)}`) + 2;
+      if (candidates + tokens > room) {
+        finishReason = 'MAX_TOKENS';
+        break;
+      }
+      kept.push(call);
+      candidates += tokens;
     }
+    output = kept.length > 0 ? { kind: 'calls', calls: kept } : null;
   } else {
     const full = structuredText(config, input.reply) ?? input.reply;
     const fullTokens = full.length > EXACT_CHARS ? Math.ceil(full.length / 4) : tokenCount(full);

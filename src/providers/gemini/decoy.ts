@@ -85,10 +85,13 @@ function outputParts(plan: PlannedAnswer, thinking: boolean): Obj[] {
   if (plan.thoughtSummary !== undefined) parts.push({ text: plan.thoughtSummary, thought: true });
   const out = plan.output;
   if (out?.kind === 'text') parts.push({ text: out.text });
-  else if (out?.kind === 'call') {
-    const part: Obj = { functionCall: { name: out.call.name, args: out.call.args } };
-    if (thinking && plan.thoughtsTokens > 0) part['thoughtSignature'] = thoughtSignature(out.call.name);
-    parts.push(part);
+  else if (out?.kind === 'calls') {
+    // parallel calls are parts of one content; a thinking model signs the first call only
+    out.calls.forEach((call, i) => {
+      const part: Obj = { functionCall: { name: call.name, args: call.args } };
+      if (i === 0 && thinking && plan.thoughtsTokens > 0) part['thoughtSignature'] = thoughtSignature(call.name);
+      parts.push(part);
+    });
   }
   return parts;
 }
@@ -138,7 +141,7 @@ function candidate(model: GeminiModel, parts: Obj[], finish: string | null, styl
 /** The whole GenerateContentResponse of a plan. */
 export function generateResponse(plan: PlannedAnswer, model: GeminiModel, style: EnumStyle, responseId: string): Obj {
   const parts = outputParts(plan, model.family !== 'classic');
-  const call = plan.output?.kind === 'call';
+  const call = plan.output?.kind === 'calls';
   return {
     candidates: [candidate(model, parts, plan.finishReason, style, { safety: true, logprobs: true, call })],
     usageMetadata: usage(plan, model, style, plan.candidatesTokens),
@@ -152,9 +155,9 @@ export function streamResponses(plan: PlannedAnswer, model: GeminiModel, style: 
   const version = reportedVersion(model);
   const out = plan.output;
   const thinking = model.family !== 'classic';
-  if (out === null || out.kind === 'call') {
+  if (out === null || out.kind === 'calls') {
     const parts = outputParts(plan, thinking);
-    return [{ candidates: [candidate(model, parts, plan.finishReason, style, { safety: true, logprobs: false, call: out?.kind === 'call' })], usageMetadata: usage(plan, model, style, plan.candidatesTokens), modelVersion: version, responseId }];
+    return [{ candidates: [candidate(model, parts, plan.finishReason, style, { safety: true, logprobs: false, call: out?.kind === 'calls' })], usageMetadata: usage(plan, model, style, plan.candidatesTokens), modelVersion: version, responseId }];
   }
   // the recorded chunking: classic models send the first token alone, then growing chunks; the
   // thinking models send ~48-token chunks [REC 2025-08; OBS 2025-12]

@@ -93,7 +93,7 @@ function callId(): string {
 }
 
 function finishReason(plan: PlannedAnswer): string {
-  if (plan.output?.kind === 'call') return 'tool_calls';
+  if (plan.output?.kind === 'calls') return 'tool_calls';
   return plan.finishReason === 'MAX_TOKENS' ? 'length' : 'stop';
 }
 
@@ -103,8 +103,8 @@ function usage(plan: PlannedAnswer): Obj {
 
 function message(plan: PlannedAnswer): Obj {
   const out = plan.output;
-  if (out?.kind === 'call') {
-    return { role: 'assistant', tool_calls: [{ function: { arguments: JSON.stringify(out.call.args), name: out.call.name }, id: callId(), type: 'function' }] };
+  if (out?.kind === 'calls') {
+    return { role: 'assistant', tool_calls: out.calls.map((call) => ({ function: { arguments: JSON.stringify(call.args), name: call.name }, id: callId(), type: 'function' })) };
   }
   return { content: out?.kind === 'text' ? out.text : '', role: 'assistant' };
 }
