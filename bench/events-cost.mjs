@@ -29,8 +29,9 @@ if (process.argv[2] === '--drive') await drive(JSON.parse(process.argv[3]));
 else await main();
 
 function storeOf(sinks, dir) {
-  if (sinks.startsWith('sqlite')) return { driver: 'sqlite', url: join(dir, 'events.db') };
-  if (sinks === 'postgres') return { driver: 'postgres', url: PG_URL, schema: `hg_cost_${process.pid}` };
+  const batch = process.env.COST_BATCH !== undefined ? { batch_size: Number(process.env.COST_BATCH) } : {};
+  if (sinks.startsWith('sqlite')) return { driver: 'sqlite', url: join(dir, 'events.db'), ...batch };
+  if (sinks === 'postgres') return { driver: 'postgres', url: PG_URL, schema: `hg_cost_${process.pid}`, ...batch };
   return { driver: 'none' };
 }
 
@@ -104,7 +105,7 @@ async function drive(spec) {
   const sinks = stats.filter((s) => s.name !== 'events-worker');
   const written = sinks.length > 0 ? Math.min(...sinks.map((s) => s.written)) : end;
   const dropped = stats.reduce((a, s) => a + s.dropped, 0);
-  process.stdout.write(JSON.stringify({ sinks: spec.sinks, n: spec.n, written, dropped, events_per_s: Math.round(spec.n / seconds), cpu_us_per_event: Math.round(((cpu.user + cpu.system) / spec.n) * 10) / 10 }) + '\n');
+  process.stdout.write(JSON.stringify({ sinks: spec.sinks, n: spec.n, written, dropped, events_per_s: Math.round(spec.n / seconds), cpu_us_per_event: Math.round(((cpu.user + cpu.system) / spec.n) * 10) / 10, of_which_system: Math.round((cpu.system / spec.n) * 10) / 10 }) + '\n');
   if (written !== end || dropped !== 0) process.exit(2);
 }
 

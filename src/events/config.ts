@@ -69,7 +69,7 @@ export const storeSinkConfigSchema = z
       .optional()
       .describe('postgres only: schema holding the tables (created if missing); default: the search_path'),
     retention: duration.default(30 * 86_400_000).describe('events older than this are deleted (checked hourly); 0: keep forever'),
-    batch_size: z.number().int().min(1).max(1000).default(100).describe('events per INSERT; a full batch is written at once'),
+    batch_size: z.number().int().min(1).max(1000).default(500).describe('events per INSERT; a full batch is written at once'),
     flush_interval: duration.default(250).describe('a partial batch is written after this long'),
     queue_size: queueSize,
   })
@@ -243,7 +243,7 @@ export const natsConfigSchema = z
   });
 
 const JSONL_DEFAULT = { enabled: true, max_bytes: 100 * 1024 * 1024, max_age: 86_400_000, keep: 7, flush_interval: 20 };
-const STORE_DEFAULT = { driver: 'sqlite' as const, retention: 30 * 86_400_000, batch_size: 100, flush_interval: 250 };
+const STORE_DEFAULT = { driver: 'sqlite' as const, retention: 30 * 86_400_000, batch_size: 500, flush_interval: 250 };
 
 export const eventsConfigSchema = z
   .object({

@@ -14,7 +14,7 @@ describe('events config', () => {
       queue_size: 10_000,
       worker: { enabled: true, queue_size: 65_536 },
       jsonl: { enabled: true, max_bytes: 104_857_600, max_age: 86_400_000, keep: 7, flush_interval: 20 },
-      store: { driver: 'sqlite', retention: 2_592_000_000, batch_size: 100, flush_interval: 250 },
+      store: { driver: 'sqlite', retention: 2_592_000_000, batch_size: 500, flush_interval: 250 },
       syslog: [],
       webhooks: [],
     });
