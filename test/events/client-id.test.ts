@@ -69,3 +69,25 @@ describe('client id', () => {
     expect(clientId(undefined, 'curl/8.5.0', fp)).toBeUndefined();
   });
 });
+
+describe('clientId memo (the worker hashes each distinct client once)', () => {
+  const names = headerNames(['Host', 'x', 'User-Agent', 'OpenAI/Python 1.55.0', 'X-Stainless-Lang', 'python'], 1);
+  it('gives every input its own id, asked in any order and again after the memo was cleared', () => {
+    const fp = { name: 'openai-python', version: '1.55.0', runtime: 'CPython 3.12', os: 'Linux', arch: 'x64' };
+    const variants = [fp, { ...fp, version: '1.56.0' }, { ...fp, runtime: 'CPython 3.11' }, { ...fp, os: 'MacOS' }, { ...fp, arch: 'arm64' }, { ...fp, name: 'openai-node' }];
+    const first = variants.map((v) => clientId(names, 'OpenAI/Python 1.55.0', v));
+    // each trait of the fingerprint is part of the id (and of the memo's key)
+    expect(new Set(first).size).toBe(variants.length);
+    expect(clientId(names, 'OpenAI/Python 1.56.0', fp)).not.toBe(first[0]);
+    // asked again (memoized), in reverse order: the same ids
+    expect([...variants].reverse().map((v) => clientId(names, 'OpenAI/Python 1.55.0', v))).toEqual([...first].reverse());
+    // 3000 other clients: the bounded memo is cleared on the way; the ids stay what they were
+    for (let i = 0; i < 3000; i++) clientId(names, `tool/${i}`, fp);
+    expect(variants.map((v) => clientId(names, 'OpenAI/Python 1.55.0', v))).toEqual(first);
+    // a User-Agent too long to be kept is hashed each time, to the same id
+    const long = 'x'.repeat(2000);
+    expect(clientId(names, long, fp)).toBe(clientId(names, long, fp));
+    expect(clientId(names, long, fp)).toMatch(CLIENT_ID);
+    expect(clientId(names, long, fp)).not.toBe(clientId(names, `${long}y`, fp));
+  });
+});
