@@ -35,8 +35,6 @@ import { fingerprintOfHash, sha256Hex } from '../util/hash.js';
 import { EXIT_OK, EXIT_USAGE } from './io.js';
 import { defaultKeyFile, KeysError, loadList, modeOf, printable, readText, sidecarPath, writeAtomic } from './keys-file.js';
 
-export { KEYS_ERRORS, type KeysErrorCode } from './keys-file.js';
-
 export interface KeysIO {
   readonly argv: string[];
   readonly env: NodeJS.ProcessEnv;

@@ -21,11 +21,11 @@ import {
   proxyAuthorization,
   type Exchange,
   type FailureKind,
-  type ParsedResponse,
   type Timings,
   type TlsOptions,
   type ConnectionPool,
 } from './wire.js';
+import type { ParsedResponse } from './response.js';
 
 export type Outcome = 'allowed' | 'blocked' | 'altered';
 
