@@ -16,7 +16,7 @@
  * Exit codes: 0 ok, 1 file or config problem, 2 usage error. Errors are a coded registry (keys-file.ts).
  */
 import { mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isMap } from 'yaml';
 import { ConfigError, formatIssue } from '../config/issues.js';

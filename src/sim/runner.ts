@@ -25,7 +25,6 @@ import {
   type TlsOptions,
   type ConnectionPool,
 } from './wire.js';
-import type { ParsedResponse } from './response.js';
 
 export type Outcome = 'allowed' | 'blocked' | 'altered';
 
