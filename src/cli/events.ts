@@ -119,6 +119,12 @@ export const SOURCE_OPTIONS = {
   config: { type: 'string' },
 } as const;
 
+/** The options of the time window read (--since, --until: a duration ago or an ISO time), shared with `honeygate export`. */
+export const WINDOW_OPTIONS = {
+  since: { type: 'string' },
+  until: { type: 'string' },
+} as const;
+
 export async function resolveSource(values: Record<string, string | boolean | undefined>, io: CliIO): Promise<OpenStoreOptions> {
   const given = (['db', 'postgres', 'config'] as const).filter((k) => values[k] !== undefined);
   if (given.length > 1) throw new UsageError(`choose one source: ${given.map((g) => `--${g}`).join(', ')}`);
@@ -183,8 +189,7 @@ function buildFilter(values: Record<string, string | boolean | undefined>, now: 
 
 const OPTIONS = {
   ...SOURCE_OPTIONS,
-  since: { type: 'string' },
-  until: { type: 'string' },
+  ...WINDOW_OPTIONS,
   class: { type: 'string' },
   campaign: { type: 'string' },
   placement: { type: 'string' },

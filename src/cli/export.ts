@@ -13,7 +13,7 @@ import { mispEvent } from '../events/export/misp.js';
 import { stixBundle, type Tlp } from '../events/export/stix.js';
 import { openEventStore, type EventFilter, type EventStore } from '../events/store/index.js';
 import type { BlockRecord } from '../store/types.js';
-import { resolveSource, SOURCE_OPTIONS } from './events.js';
+import { resolveSource, SOURCE_OPTIONS, WINDOW_OPTIONS } from './events.js';
 import { commandFailed, EXIT_OK, UsageError, type CliIO } from './io.js';
 
 const EXPORT_USAGE = `usage:
@@ -41,8 +41,7 @@ options:
 
 const OPTIONS = {
   ...SOURCE_OPTIONS,
-  since: { type: 'string' },
-  until: { type: 'string' },
+  ...WINDOW_OPTIONS,
   campaign: { type: 'string' },
   identity: { type: 'string' },
   tlp: { type: 'string' },

@@ -16,7 +16,7 @@
  * Exit codes: 0 ok, 1 file or config problem, 2 usage error. Errors are a coded registry (keys-file.ts).
  */
 import { mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isMap } from 'yaml';
 import { ConfigError, formatIssue } from '../config/issues.js';
@@ -34,8 +34,6 @@ import type { ByteSource } from '../deception/random.js';
 import { fingerprintOfHash, sha256Hex } from '../util/hash.js';
 import { EXIT_OK, EXIT_USAGE } from './io.js';
 import { defaultKeyFile, KeysError, loadList, modeOf, printable, readText, sidecarPath, writeAtomic } from './keys-file.js';
-
-export { KEYS_ERRORS, type KeysErrorCode } from './keys-file.js';
 
 export interface KeysIO {
   readonly argv: string[];

@@ -23,8 +23,6 @@ import type { TlsOptions } from '../sim/wire.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './io.js';
 import { checkParams, durationMs, expectation, list, loopbackOnly, parseParams, parseUrl, positiveNumber, select, str, tlsOptions, type Values } from './sim-options.js';
 
-export { select } from './sim-options.js';
-
 export interface SimIO {
   readonly argv: string[];
   readonly env: NodeJS.ProcessEnv;

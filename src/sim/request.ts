@@ -25,7 +25,7 @@ export interface BuiltRequest {
   readonly url: string;
   /** CONNECT request for https through a proxy, in the profile's form */
   readonly connect: { readonly line: string; readonly headers: readonly HeaderPair[] };
-  /** resolved parameters (secrets included: never print them, use redactVars) */
+  /** resolved parameters (secrets included: never print them) */
   readonly vars: Vars;
   readonly secrets: ReadonlySet<string>;
 }
@@ -306,15 +306,5 @@ export function knownParams(profile: Profile, flow: Flow, server?: Profile): Set
   for (const n of referencedNames(flow.request.path)) out.add(n);
   for (const n of jsonNames(flow.request.body)) out.add(n);
   for (const n of referencedNames(flow.request.text ?? '')) out.add(n);
-  return out;
-}
-
-/** Parameters safe to print: secrets replaced by their length. */
-function redactVars(vars: Vars, secrets: ReadonlySet<string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(vars)) {
-    if (k === 'authorization' || k === 'signature') continue;
-    out[k] = secrets.has(k) && v !== '' ? `[redacted, ${v.length} chars]` : v;
-  }
   return out;
 }

@@ -21,7 +21,6 @@ import {
   proxyAuthorization,
   type Exchange,
   type FailureKind,
-  type ParsedResponse,
   type Timings,
   type TlsOptions,
   type ConnectionPool,

@@ -2,15 +2,13 @@
  * The raw HTTP/1.1 client of the simulator. Requests go out byte for byte as built (no library
  * reorders or recases a header), over `net` or `tls`, directly or through an HTTP forward proxy:
  * absolute-form for http targets, CONNECT for https (RFC 9110 §9.3.6). Responses are read with the
- * strict parser of response.ts (re-exported here). Every failure is classified for the report.
+ * strict parser of response.ts. Every failure is classified for the report.
  */
 import { lookup } from 'node:dns/promises';
 import { isIP, Socket, connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type SecureVersion, type TLSSocket } from 'node:tls';
 import { encodeHead, type HeaderPair } from './request.js';
 import { headerValue, HttpParseError, type ParsedResponse, type ParserLimits, ResponseParser } from './response.js';
-
-export { decodedBody, type Framing, headerValue, HttpParseError, type ParsedResponse, type ParserLimits, parseResponse, ResponseParser } from './response.js';
 
 /** Why a request did not get a response. */
 export type FailureKind =

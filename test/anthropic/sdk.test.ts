@@ -7,9 +7,7 @@ import Anthropic, { APIError, AuthenticationError, BadRequestError, InternalServ
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POZZED_PATTERNS } from '../../src/providers/anthropic/inject.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { anthropicPersona } from '../../src/providers/anthropic/account.js';
-import { keyHash } from '../../src/config/rules.js';
-import { BURNER_ORG, startFakeAnthropic, UPSTREAM_KEY, type FakeAnthropic } from './fake-anthropic.js';
+import { startFakeAnthropic, UPSTREAM_KEY, type FakeAnthropic } from './fake-anthropic.js';
 
 const LURE = `sk-ant-api03-${'L'.repeat(93)}AA`;
 const SPENT = `sk-ant-api03-${'S'.repeat(93)}AA`;

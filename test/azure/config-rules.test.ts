@@ -51,6 +51,17 @@ describe('Azure config rules', () => {
     ]));
   });
 
+  it('names a foreign upstream with the right article, for valid and lure keys', () => {
+    const issues = checkAzureRules(input({
+      upstreams: { decoy: { type: 'decoy' }, gm: { type: 'gemini', api_key: 'g' }, oa: { type: 'openai', api_key: 'x' } },
+      azure_keys: [key({ key: VALID, class: 'valid', upstream: 'gm' }), key({ key: LURE, class: 'lure', upstream: 'oa' })],
+    }));
+    expect(issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'azure_keys.0.upstream: "gm" is a gemini upstream: Azure keys need an azure upstream (or "decoy")',
+      'azure_keys.1.upstream: "oa" is an openai upstream: Azure keys need an azure upstream (or "decoy")',
+    ]);
+  });
+
   it('validates the persona fields', () => {
     expect(() => key({ key: LURE, class: 'lure', region: 'mars' })).toThrow();
     expect(() => key({ key: LURE, class: 'lure', resource: 'Bad_Name' })).toThrow();

@@ -2,7 +2,6 @@
  * Config schemas for the Bedrock surface: upstreams, AWS keys, Bedrock API keys, surface options.
  */
 import { describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../src/util/hash.js';
 import { acceptedRegions, awsKeySchema, awsSecretsSidecarSchema, bedrockApiKeySchema, bedrockSurfaceSchema, bedrockUpstreamSchema } from '../../src/providers/bedrock/config.js';
 import { LURE, LURE_SESSION } from './harness.js';
 

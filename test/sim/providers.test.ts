@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFlowEmulator, type FlowEmulator } from '../../src/sim/emulator.js';
 import { loadCatalog } from '../../src/sim/flows.js';
 import { classifyExchange, serverProfiles } from '../../src/sim/runner.js';
-import { parseResponse, type Exchange } from '../../src/sim/wire.js';
+import { parseResponse } from '../../src/sim/response.js';
+import type { Exchange } from '../../src/sim/wire.js';
 import { sim } from './helpers.js';
 
 const catalog = await loadCatalog();

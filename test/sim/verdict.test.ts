@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintAwsKeyPair } from '../../src/deception/keygen.js';
 import { loadCatalog } from '../../src/sim/flows.js';
 import { classifyExchange } from '../../src/sim/runner.js';
-import { parseResponse, type Exchange } from '../../src/sim/wire.js';
+import { parseResponse } from '../../src/sim/response.js';
+import type { Exchange } from '../../src/sim/wire.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { sim, startRawServer } from './helpers.js';
 

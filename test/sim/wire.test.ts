@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodedBody, HttpParseError, parseResponse, ResponseParser, type ParsedResponse } from '../../src/sim/wire.js';
+import { decodedBody, HttpParseError, parseResponse, ResponseParser, type ParsedResponse } from '../../src/sim/response.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 

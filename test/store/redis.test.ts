@@ -22,7 +22,6 @@ import {
   REDIS_SERVER_BIN,
   runPrefix,
   scanKeys,
-  sleep,
   startPrivateRedis,
   TcpProxy,
   waitFor,

@@ -95,7 +95,7 @@ const SITES: readonly Site[] = [
   { domain: 'www.reuters.com', url: (q) => `https://www.reuters.com/world/${slug(q)}-2026-11-${String(10 + (q.length % 18)).padStart(2, '0')}/`, title: (q) => `${title(q)}: what we know | Reuters` },
   { domain: 'apnews.com', url: (q) => `https://apnews.com/article/${slug(q)}-${randomFrom('0123456789abcdef', 32)}`, title: (q) => `${title(q)} | AP News` },
   { domain: 'www.theverge.com', url: (q) => `https://www.theverge.com/news/${100000 + (q.length * 7919) % 800000}/${slug(q)}`, title: (q) => `${title(q)} | The Verge` },
-  { domain: 'www.bbc.com', url: (q) => `https://www.bbc.com/news/articles/c${randomFrom('0123456789abcdefghijklmnopqrstuvwxyz', 10)}o`, title: (q) => `${title(q)} - BBC News` },
+  { domain: 'www.bbc.com', url: () => `https://www.bbc.com/news/articles/c${randomFrom('0123456789abcdefghijklmnopqrstuvwxyz', 10)}o`, title: (q) => `${title(q)} - BBC News` },
   { domain: 'github.com', url: (q) => `https://github.com/topics/${slug(q)}`, title: (q) => `${slug(q)} · GitHub Topics · GitHub` },
   { domain: 'stackoverflow.com', url: (q) => `https://stackoverflow.com/questions/${70000000 + (q.length * 104729) % 9000000}/${slug(q)}`, title: (q) => `${title(q)} - Stack Overflow` },
 ];

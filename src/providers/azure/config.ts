@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { duration as durationMs } from '../../config/primitives.js';
-import { uniqueIssues, type ConfigIssue } from '../../config/issues.js';
+import { aType, uniqueIssues, type ConfigIssue } from '../../config/issues.js';
 import { duplicateKeyIssues, keyHash } from '../../config/rules.js';
 import { sha256Hex } from '../../util/hash.js';
 import { AZURE_REGIONS } from '../../deception/azure-keys.js';
@@ -133,7 +133,7 @@ export function checkAzureRules(config: AzureRulesInput): ConfigIssue[] {
     }
     if (up.type === 'decoy') return;
     if (up.type !== 'azure') {
-      issues.push({ level: 'error', path, message: `"${name}" is an ${up.type} upstream: Azure keys need an azure upstream (or "decoy")` });
+      issues.push({ level: 'error', path, message: `"${name}" is ${aType(up.type)} upstream: Azure keys need an azure upstream (or "decoy")` });
       return;
     }
     const shared = validUpstreams.get(name);
@@ -154,7 +154,7 @@ export function checkAzureRules(config: AzureRulesInput): ConfigIssue[] {
     if (k.class === 'valid') {
       const name = k.upstream ?? defaultAzureValidUpstream(config);
       const type = config.upstreams[name]?.type;
-      if (type !== undefined && type !== 'azure' && type !== 'decoy') issues.push({ level: 'error', path, message: `"${name}" is an ${type} upstream: Azure keys need an azure upstream (or "decoy")` });
+      if (type !== undefined && type !== 'azure' && type !== 'decoy') issues.push({ level: 'error', path, message: `"${name}" is ${aType(type)} upstream: Azure keys need an azure upstream (or "decoy")` });
       for (const field of LURE_ONLY) {
         if (k[field] !== undefined) issues.push({ level: 'warning', path: `azure_keys.${i}.${field}`, message: 'ignored on a valid key (lure keys only)' });
       }

@@ -2,7 +2,7 @@
  * Bedrock guardrails in the decoy (docs/deception.md "Bedrock guardrails"): the guardrail a request
  * applies (InvokeModel headers, Converse `guardrailConfig`), and the trace it asks for — Converse
  * `trace.guardrail` and InvokeModel `amazon-bedrock-trace` — with nothing detected. Moved out of
- * decoy.ts as is; decoy.ts re-exports what its importers use.
+ * decoy.ts as is.
  */
 import type { RandomFn } from '../../deception/random.js';
 import type { Generation } from './decoy-native.js';

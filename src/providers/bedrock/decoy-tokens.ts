@@ -1,7 +1,7 @@
 /**
  * Token accounting of the Bedrock decoy: the prompt text of a Converse or native body and its input
  * tokens, the answer text's token pieces (cached per text), and the grouping of pieces into stream
- * chunks. Moved out of decoy.ts as is; decoy.ts re-exports what its importers use.
+ * chunks. Moved out of decoy.ts as is.
  */
 import type { RandomFn } from '../../deception/random.js';
 import { streamPieces, tokenCount } from '../../deception/decoy/tokens.js';

@@ -37,9 +37,6 @@ import { carriesText, converseGuardrail, converseTrace, type GuardrailUse, invok
 import { chunkPieces, inputTokensOf, replyTokens } from './decoy-tokens.js';
 import { jsonHeaders, sendJson, streamHeaders, writeStream } from './decoy-write.js';
 
-export { converseGuardrail, type GuardrailUse, invokeGuardrail } from './decoy-guardrail.js';
-export { REPLY_TOKENS_MAX, replyTokens, replyTokensCacheSize } from './decoy-tokens.js';
-
 export interface BedrockDecoyRequest {
   readonly operation: BedrockOperation;
   /** the decoded model id from the path */
