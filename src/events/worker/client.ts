@@ -26,7 +26,7 @@ import type { RequestRecord } from '../record.js';
 import type { SinkStats } from '../sinks/queue.js';
 import { openEventStore, type EventStore } from '../store/index.js';
 import type { Sinks } from '../sinks/index.js';
-import { encodeRecord, STRIDE, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
+import { encodeRecord, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
 
 export interface EventsWorkerOptions {
   /** events in flight to the worker before new ones are dropped; default events.worker.queue_size */
