@@ -17,7 +17,7 @@
  * answer of a clean key: there is nothing before the first word of the client's own prompt.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { decode, encode } from 'gpt-tokenizer';
 import { firstTokenMs } from '../../deception/decoy/pacing.js';
 import { fillSchema } from '../../deception/decoy/schema-fill.js';
@@ -29,6 +29,7 @@ import { anthropicRequestId, messageId, toolUseId } from './headers.js';
 import type { ClaudeModel } from './models.js';
 import { PING_EVENT, randomPad, sseEvent, SseWriter, writeAnthropicJson } from './render.js';
 import { outputSchema } from './tokens.js';
+import { cacheUsage } from './cache.js';
 import { chooseServerTool, citation, fetchResult, fetchUrl, resultTokens, searchQuery, searchResults, serverTools, serverToolUseId } from './server-tools.js';
 
 type Json = Record<string, unknown>;
@@ -181,45 +182,6 @@ function thinkingText(question: string): string {
   return q === ''
     ? 'The user wants a short, direct answer. I will keep it brief.'
     : `The user asks: "${q}". I should answer clearly and briefly, without unnecessary detail.`;
-}
-
-/** Cache prefixes seen recently (cache simulation): key → expiry, FIFO-bounded. */
-const CACHE_MAX = 4096;
-const cacheSeen = new Map<string, number>();
-
-function cacheKey(org: string, model: string, body: Json): string {
-  const h = createHash('sha256').update(org).update('\0').update(model).update('\0');
-  h.update(JSON.stringify(body['tools'] ?? null).slice(0, 1 << 16)).update(JSON.stringify(body['system'] ?? null).slice(0, 1 << 16));
-  return h.digest('base64url');
-}
-
-function cacheTtl(body: Json): '5m' | '1h' {
-  return JSON.stringify(body['system'] ?? '').includes('"ttl":"1h"') ? '1h' : '5m';
-}
-
-interface CacheUsage {
-  readonly creation: number;
-  readonly read: number;
-  readonly ttl: '5m' | '1h';
-}
-
-function minCacheable(model: ClaudeModel): number {
-  return model.line === 'haiku' ? 2048 : 1024;
-}
-
-export function cacheUsage(org: string, model: ClaudeModel, body: Json, prefix: number, now = Date.now()): CacheUsage {
-  const ttl = cacheTtl(body);
-  if (prefix < minCacheable(model)) return { creation: 0, read: 0, ttl };
-  const key = cacheKey(org, model.id, body);
-  const expiry = cacheSeen.get(key);
-  const ttlMs = ttl === '1h' ? 3_600_000 : 300_000;
-  cacheSeen.delete(key);
-  if (cacheSeen.size >= CACHE_MAX) {
-    const oldest = cacheSeen.keys().next();
-    if (!oldest.done) cacheSeen.delete(oldest.value);
-  }
-  cacheSeen.set(key, now + ttlMs);
-  return expiry !== undefined && expiry > now ? { creation: 0, read: prefix, ttl } : { creation: prefix, read: 0, ttl };
 }
 
 export interface Composed {
